@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kcache - in-kernel key-value cache: the API exported to other modules.
+ *
+ * Contexts: kcache_get(), kcache_get_handle() and kcache_handle_put() may be called from
+ * any context that may hold rcu_read_lock() (they never sleep, never allocate, never take
+ * a lock). Everything else may sleep.
+ */
+#ifndef _KCACHE_H
+#define _KCACHE_H
+
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/kcache.h>
+
+struct kcache;
+struct kcache_entry;
+
+#define KCACHE_NAME_MAX		64
+#define KCACHE_KEY_MAX		4096
+#define KCACHE_VALUE_MAX_LIMIT	(64U << 20)
+
+/* Eviction policies (also the values of the ABI's policy field). */
+enum kcache_policy_kind {
+	KCACHE_POLICY_TINYLFU = 0,
+	KCACHE_POLICY_LRU = 1,
+	KCACHE_POLICY_NR,
+};
+
+/* kcache_set() flags. */
+#define KCACHE_SET_ALWAYS	0
+#define KCACHE_SET_IF_ABSENT	(1U << 0)
+#define KCACHE_SET_IF_PRESENT	(1U << 1)
+#define KCACHE_SET_KEEP_TTL	(1U << 2)	/* replacing keeps the old deadline */
+#define KCACHE_SET_FLAGS	(KCACHE_SET_IF_ABSENT | KCACHE_SET_IF_PRESENT | \
+				 KCACHE_SET_KEEP_TTL)
+
+/* TTL argument: use the cache's default TTL. */
+#define KCACHE_TTL_DEFAULT	((u64)-1)
+
+/**
+ * struct kcache_config - parameters of a new cache
+ * @max_entries: bound on the number of entries (0: module default)
+ * @max_bytes: bound on the bytes charged for entries, metadata included (0: module default)
+ * @default_ttl_ns: TTL of entries set with %KCACHE_TTL_DEFAULT (0: no expiry)
+ * @policy: an &enum kcache_policy_kind
+ * @flags: must be 0
+ * @uid: owner, checked by the ioctl layer
+ * @gid: owner group, checked by the ioctl layer
+ * @mode: permission bits (S_IRUGO/S_IWUGO subsets), checked by the ioctl layer
+ */
+struct kcache_config {
+	u64 max_entries;
+	u64 max_bytes;
+	u64 default_ttl_ns;
+	u32 policy;
+	u32 flags;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+};
+
+/**
+ * struct kcache_stats - a snapshot of a cache's counters
+ * @hits: lookups that found a live entry
+ * @misses: lookups that found nothing or an expired entry
+ * @sets: successful stores (set, cas, add)
+ * @deletes: successful deletes
+ * @evictions_size: entries evicted over the count or byte bound
+ * @evictions_shrink: entries evicted by the shrinker
+ * @expirations: expired entries reclaimed
+ * @entries: entries in the table now
+ * @bytes: bytes charged now
+ * @max_entries: configured bound
+ * @max_bytes: configured bound
+ */
+struct kcache_stats {
+	u64 hits;
+	u64 misses;
+	u64 sets;
+	u64 deletes;
+	u64 evictions_size;
+	u64 evictions_shrink;
+	u64 expirations;
+	u64 entries;
+	u64 bytes;
+	u64 max_entries;
+	u64 max_bytes;
+};
+
+struct kcache *kcache_create(const char *name, const struct kcache_config *cfg);
+struct kcache *kcache_lookup(const char *name);
+void kcache_get_ref(struct kcache *c);
+void kcache_put_ref(struct kcache *c);
+void kcache_destroy(struct kcache *c);
+const char *kcache_name(const struct kcache *c);
+void kcache_get_config(const struct kcache *c, struct kcache_config *cfg);
+
+int kcache_get(struct kcache *c, const void *key, u32 klen, void *buf, u32 *vlen,
+	       u64 *version);
+struct kcache_entry *kcache_get_handle(struct kcache *c, const void *key, u32 klen);
+const void *kcache_handle_value(const struct kcache_entry *h, u32 *vlen);
+void kcache_handle_put(struct kcache_entry *h);
+
+int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
+	       u64 ttl_ns, u32 flags, u64 *version);
+int kcache_delete(struct kcache *c, const void *key, u32 klen);
+int kcache_cas(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
+	       u64 ttl_ns, u64 expected, u64 *version);
+int kcache_add(struct kcache *c, const void *key, u32 klen, s64 delta, u64 ttl_ns,
+	       u64 *result);
+int kcache_invalidate_all(struct kcache *c);
+int kcache_invalidate_prefix(struct kcache *c, const void *prefix, u32 plen);
+void kcache_stats(struct kcache *c, struct kcache_stats *st);
+void kcache_maintain(struct kcache *c);
+
+/**
+ * typedef kcache_walk_fn - callback of kcache_walk()
+ * @ctx: the caller's context
+ * @key: key bytes
+ * @klen: key length
+ * @val: value bytes
+ * @vlen: value length
+ * @version: the entry's sequence number
+ *
+ * Called under rcu_read_lock(): must not sleep. Return 0 to go on, anything else stops
+ * the walk and is returned by kcache_walk().
+ */
+typedef int (*kcache_walk_fn)(void *ctx, const void *key, u32 klen, const void *val,
+			      u32 vlen, u64 version);
+int kcache_walk(struct kcache *c, kcache_walk_fn fn, void *ctx);
+
+#endif /* _KCACHE_H */
