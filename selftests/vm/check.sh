@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kcache's VM test harness. usage: check.sh all|stock|debug|harness|demo|bench
+#
+#   stock    build against Debian's linux-headers, boot Debian's kernel, run stress modules
+#            and selftests
+#   debug    build (once, cached) the debug kernel, build against it, run KUnit, stress
+#            modules and selftests
+#   harness  boot modules with deliberate bugs and require that each run is reported failed
+#   all      harness + stock + debug
+#
+# A run passes only if qemu exits through isa-debug-exit with status "pass", the guest's
+# last verdict line says PASS, every expected suite reported a complete plan, and the
+# console log holds no kernel splat. qemu uses TCG unless KCACHE_KVM=1 (opt-in only: under
+# the nested KVM of these machines guests hang instead of failing).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vm=$top/selftests/vm
+B=$top/build
+mode=${1:-all}
+timeout_s=${KCACHE_VM_TIMEOUT:-1500}
+mkdir -p "$B"
+results=$B/results.txt
+: > "$results"
+splat_re='BUG:|WARNING:|Oops|KASAN|possible circular locking|inconsistent lock state|sleeping function called from invalid context|INFO: task .* blocked|soft lockup|rcu_sched detected stall|rcu: INFO|suspected memory leak|Call Trace|general protection|Kernel panic'
+
+die() { echo "check: $*" >&2; exit 1; }
+note() { echo "== $*"; }
+
+stock_kver=$(basename "$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)" | sed 's/^vmlinuz-//')
+
+build_userspace() {
+	make -s -C "$top/userlib" STATIC=1 >/dev/null || die "userlib build failed"
+	make -s -C "$top/selftests" >/dev/null || die "selftests build failed"
+}
+
+# build_modules NAME KDIR [make args...]: a private copy of the sources per kernel, since
+# Linux 6.1 has no MO= and a tree can hold one kernel's objects at a time.
+build_modules() {
+	local name=$1 kdir=$2
+	shift 2
+	local d=$B/$name
+	mkdir -p "$d"
+	rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$d/" || die "rsync"
+	if ! make -C "$kdir" M="$d" W=1 KCFLAGS=-Werror "$@" modules > "$d/build.log" 2>&1; then
+		cat "$d/build.log"
+		die "module build for $name failed"
+	fi
+}
+
+# mkinitramfs OUT MODDIR KIND
+mkinitramfs() {
+	local out=$1 moddir=$2 kind=$3 r
+	r=$(mktemp -d)
+	mkdir -p "$r"/{bin,dev,proc,sys,tmp,etc,tests,bench} "$r"/lib/modules/kcache/{kunit,stress}
+	cp /bin/busybox "$r/bin/busybox"
+	ln -s busybox "$r/bin/sh"
+	cp "$vm/init" "$r/init"
+	cp "$vm/demo.sh" "$r/etc/demo.sh" 2>/dev/null
+	echo "$kind" > "$r/etc/kcache-kind"
+	cp "$moddir"/kcache.ko "$moddir"/kcache_sample.ko "$r/lib/modules/kcache/"
+	[ -f "$moddir/kcache_test.ko" ] && cp "$moddir/kcache_test.ko" "$r/lib/modules/kcache/kunit/"
+	for ko in "$moddir"/kcache_stress*.ko; do
+		[ -f "$ko" ] && cp "$ko" "$r/lib/modules/kcache/stress/"
+	done
+	kunit_suites > "$r/etc/kunit-suites"
+	for t in "$top"/selftests/kcache_*_test; do
+		[ -x "$t" ] && cp "$t" "$r/tests/"
+	done
+	cp "$top/userlib/kcachectl" "$r/bin/"
+	for b in "$top"/selftests/bench/kcache_bench*; do
+		[ -x "$b" ] && cp "$b" "$r/bench/"
+	done
+	(cd "$r" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$out"
+	rm -rf "$r"
+}
+
+kunit_suites() {
+	grep -ho '\.name = "kcache_[a-z0-9_]*"' "$top"/kmod/*test*.c 2>/dev/null |
+		sed 's/.*"\(.*\)"/\1/' | sort -u
+}
+
+# run_vm KERNEL INITRD LOG CMDLINE...: 0 iff the guest reported pass through isa-debug-exit
+run_vm() {
+	local kernel=$1 initrd=$2 log=$3 acc qrc t0
+	shift 3
+	if [ "${KCACHE_KVM:-0}" = 1 ]; then acc=(-enable-kvm -cpu host); else acc=(-accel tcg -cpu max); fi
+	t0=$(date +%s)
+	timeout --foreground "$timeout_s" qemu-system-x86_64 "${acc[@]}" -m 2G -smp 2 \
+		-nographic -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 $*" \
+		</dev/null >"$log" 2>&1
+	qrc=$?
+	echo "   qemu exit $qrc after $(($(date +%s) - t0)) s (log: $log)"
+	[ $qrc = 124 ] && echo "   guest TIMEOUT after $timeout_s s"
+	[ $qrc = 1 ] && [ "$(tr -d '\r' < "$log" | grep -a '^KCACHE-RESULT:' | tail -1)" = "KCACHE-RESULT: PASS" ]
+}
+
+# judge KIND LOG VMOK: fold a boot's log into the results; 0 iff everything passed
+judge() {
+	local kind=$1 log=$2 vmok=$3 ok=0 s line plan ran failed rc
+	local expected
+	expected=$(for t in "$top"/selftests/kcache_*_test; do [ -x "$t" ] && basename "$t"; done
+		for ko in "$B/$kind"/kcache_stress*.ko; do [ -f "$ko" ] && basename "$ko" .ko; done
+		[ "$kind" = debug ] && kunit_suites)
+	tr -d '\r' < "$log" | grep -a '^KCRESULT ' | sed "s/^KCRESULT /$kind /" >> "$results"
+	for s in $expected; do
+		line=$(tr -d '\r' < "$log" | grep -a "^KCSUITE $s " | tail -1)
+		if [ -z "$line" ]; then
+			echo "   $kind $s: MISSING"
+			echo "$kind $s missing FAIL" >> "$results"
+			ok=1
+			continue
+		fi
+		plan=$(echo "$line" | sed 's/.*plan=\(-*[0-9]*\).*/\1/')
+		ran=$(echo "$line" | sed 's/.*ran=\([0-9]*\).*/\1/')
+		failed=$(echo "$line" | sed 's/.*failed=\([0-9]*\).*/\1/')
+		rc=$(echo "$line" | sed 's/.*rc=\([0-9]*\).*/\1/')
+		printf '   %-6s %-28s %3d run, %3d failed%s\n' "$kind" "$s" "$ran" "$failed" \
+			"$([ "$plan" != "$ran" ] && echo ", plan $plan: INCOMPLETE")"
+		if [ "$plan" != "$ran" ] || [ "$ran" = 0 ] || [ "$rc" != 0 ]; then
+			echo "$kind $s incomplete_or_rc FAIL" >> "$results"
+			ok=1
+		fi
+	done
+	if grep -aEq "$splat_re" "$log"; then
+		echo "   $kind: kernel splat in the log:"
+		grep -aE "$splat_re" "$log" | head -20 | sed 's/^/     /'
+		vmok=1
+	fi
+	if [ "$vmok" = 0 ]; then
+		echo "$kind vm clean_boot_and_verdict PASS" >> "$results"
+	else
+		echo "$kind vm clean_boot_and_verdict FAIL" >> "$results"
+		grep -a '^KCFAIL' "$log" | sed 's/^/     /'
+		ok=1
+	fi
+	return $ok
+}
+
+run_kind() {
+	local kind=$1 kdir kernel vmok=0 dbg
+	case $kind in
+	stock)
+		[ -n "$stock_kver" ] || die "no /boot/vmlinuz-*-amd64 (linux-image-amd64)"
+		kdir=/lib/modules/$stock_kver/build
+		kernel=/boot/vmlinuz-$stock_kver
+		;;
+	debug)
+		dbg=$("$top/scripts/debug-kernel.sh") || die "debug kernel build failed"
+		kdir=$dbg/build
+		kernel=$dbg/bzImage
+		;;
+	esac
+	note "$kind kernel: building modules"
+	build_modules "$kind" "$kdir"
+	mkinitramfs "$B/$kind.cpio.gz" "$B/$kind" "$kind"
+	note "$kind kernel: booting $(basename "$kernel") (${KCACHE_KVM:+kvm}${KCACHE_KVM:-tcg})"
+	run_vm "$kernel" "$B/$kind.cpio.gz" "$B/$kind.log" kctest_mode="${2:-check}" || vmok=1
+	judge "$kind" "$B/$kind.log" "$vmok"
+}
+
+# The harness must fail when the module is broken: one boot per injected bug, each of
+# which must end in a failed verdict that names the bug.
+run_harness() {
+	local dbg n sig log vmok
+	dbg=$("$top/scripts/debug-kernel.sh") || die "debug kernel build failed"
+	note "harness: building the deliberately broken module (KCACHE_SELFTEST_BUG)"
+	build_modules debug-bug "$dbg/build" KCACHE_SELFTEST_BUG=y
+	mkinitramfs "$B/debug-bug.cpio.gz" "$B/debug-bug" debug
+	for n in 1 2 3 4; do
+		case $n in
+		1) sig='BUG: KASAN: .*use-after-free' ;;
+		2) sig='possible circular locking dependency' ;;
+		3) sig='BUG: sleeping function called from invalid context' ;;
+		4) sig='unreferenced object' ;;
+		esac
+		log=$B/harness-bug$n.log
+		note "harness: bug $n, expecting a failed run with '$sig'"
+		vmok=0
+		run_vm "$dbg/bzImage" "$B/debug-bug.cpio.gz" "$log" kctest_mode=none kctest_bug=$n ||
+			vmok=1
+		if [ $vmok = 1 ] && grep -aEq "$sig" "$log" && ! grep -aq '^KCACHE-RESULT: PASS' "$log"; then
+			echo "harness detects_bug_$n PASS" >> "$results"
+			echo "   detected"
+		else
+			echo "harness detects_bug_$n FAIL" >> "$results"
+			echo "   NOT detected: the harness would let this bug through"
+		fi
+	done
+}
+
+summary() {
+	local pass fail skip
+	echo
+	note "results"
+	awk '{ k = $1 " " $2; n[k]++; if ($4 == "FAIL") f[k]++ }
+	     END { for (k in n) printf "   %-36s %3d cases, %d failed\n", k, n[k], f[k] }' \
+		"$results" | sort
+	grep ' FAIL$' "$results" | sed 's/^/   FAILED: /'
+	pass=$(grep -c ' PASS$' "$results")
+	fail=$(grep -c ' FAIL$' "$results")
+	skip=$(grep -c ' SKIP$' "$results")
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" = 0 ] && [ "$pass" -gt 0 ]
+}
+
+build_userspace
+case $mode in
+all) run_harness; run_kind stock; run_kind debug ;;
+stock | debug) run_kind "$mode" ;;
+harness) run_harness ;;
+demo)
+	run_kind stock demo
+	grep -a -A200 '^KCDEMO-BEGIN' "$B/stock.log" | grep -a -B200 '^KCDEMO-END' | tr -d '\r'
+	;;
+bench) run_kind stock bench ;;
+*) die "unknown mode $mode" ;;
+esac
+summary
