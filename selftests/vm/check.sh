@@ -72,6 +72,17 @@ mkinitramfs() {
 	for b in "$top"/selftests/bench/kcache_bench*; do
 		[ -x "$b" ] && cp "$b" "$r/bench/"
 	done
+	# host programs a test needs (selftests/vm/guest-bins), with their shared libraries
+	local b lib
+	for b in $(grep -v '^#' "$vm/guest-bins" 2>/dev/null); do
+		[ -x "$b" ] || die "guest-bins: $b missing (scripts/deps.sh should install it)"
+		mkdir -p "$r$(dirname "$b")"
+		cp -L "$b" "$r$b"
+		for lib in $(ldd "$b" 2>/dev/null | grep -o '/[^ ]*'); do
+			mkdir -p "$r$(dirname "$lib")"
+			cp -L "$lib" "$r$lib"
+		done
+	done
 	(cd "$r" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$out"
 	rm -rf "$r"
 }
