@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kc_replay - replay cache traces through kmod/kcache_policy.c built in userspace.
+ *
+ *   kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-t] TRACE...
+ *	prints "hitratio TRACE CAPACITY POLICY PERCENT" per trace; -t adds a line with the
+ *	policy's cost in ns per request (wall clock over the replay loop, trace in memory)
+ *   kc_replay -F
+ *	prints the FNV-1a hashes of the eviction sequences of the synthetic workload
+ *	(kc_synth.h) for both policies, as C defines for the KUnit cross-build check
+ *
+ * A trace is one decimal key per line; lines containing '*' are skipped; .gz is read
+ * through gzip -dc. The cache holds CAPACITY unit-weight entries. "ref" is tinylfu with the
+ * window climber switched off (fixed 1% window), for traces without a reference column.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kcache_policy.h"
+#include "kc_synth.h"
+
+struct entry {
+	struct kc_pnode pn;
+	u64 key;
+	u32 hnext;	/* index + 1 of the next entry in the bucket, 0 ends */
+};
+
+static u64 mix64(u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static u64 *load(const char *path, size_t *n)
+{
+	size_t cap = 1 << 16, len = 0;
+	u64 *keys = malloc(cap * sizeof(*keys));
+	char line[256], cmd[4200];
+	bool gz = strlen(path) > 3 && !strcmp(path + strlen(path) - 3, ".gz");
+	FILE *f;
+
+	if (gz) {
+		if (strchr(path, '\'')) {
+			fprintf(stderr, "kc_replay: bad path %s\n", path);
+			exit(2);
+		}
+		snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
+		f = popen(cmd, "r");
+	} else {
+		f = fopen(path, "r");
+	}
+	if (!f || !keys) {
+		perror(path);
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+		u64 k;
+
+		if (strchr(line, '*'))
+			continue;
+		k = strtoull(line, &end, 10);
+		if (end == line)
+			continue;
+		if (len == cap) {
+			cap *= 2;
+			keys = realloc(keys, cap * sizeof(*keys));
+			if (!keys) {
+				perror("realloc");
+				exit(2);
+			}
+		}
+		keys[len++] = k;
+	}
+	if ((gz ? pclose(f) : fclose(f)) != 0) {
+		fprintf(stderr, "kc_replay: cannot read %s\n", path);
+		exit(2);
+	}
+	*n = len;
+	return keys;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void replay(const char *path, u64 capacity, int kind, bool fixed, bool timing)
+{
+	u32 bits = 1, *buckets, free_head, i, *link;
+	struct entry *ents;
+	struct kc_policy p;
+	struct kc_pnode *v;
+	u64 hits = 0, calls = 0;
+	size_t n, j;
+	u64 *keys = load(path, &n);
+	char name[256], *dot;
+	double t0, t1;
+	const char *pname = kind == KCACHE_POLICY_LRU ? "lru" : fixed ? "ref" : "tinylfu";
+
+	while ((1ULL << bits) < 2 * (capacity + 1))
+		bits++;
+	buckets = calloc(1ULL << bits, sizeof(*buckets));
+	ents = calloc(capacity + 1, sizeof(*ents));
+	if (!buckets || !ents || kc_policy_init(&p, kind, capacity, U64_MAX, 0x5eed)) {
+		fprintf(stderr, "kc_replay: out of memory\n");
+		exit(2);
+	}
+	if (fixed)
+		p.epoch_len = U32_MAX;	/* the climber never ends an epoch */
+	/* free list threaded through hnext */
+	free_head = 1;
+	for (i = 0; i < capacity + 1; i++)
+		ents[i].hnext = i + 2 <= capacity + 1 ? i + 2 : 0;
+
+	t0 = now_ns();
+	for (j = 0; j < n; j++) {
+		u64 k = keys[j], h = mix64(k);
+		u32 b = h & ((1ULL << bits) - 1), e;
+
+		for (e = buckets[b]; e; e = ents[e - 1].hnext)
+			if (ents[e - 1].key == k)
+				break;
+		calls++;
+		if (e) {
+			hits++;
+			kc_policy_access(&p, &ents[e - 1].pn);
+			continue;
+		}
+		kc_policy_miss(&p, h >> 32);
+		e = free_head;
+		free_head = ents[e - 1].hnext;
+		ents[e - 1].key = k;
+		ents[e - 1].pn.hash = h >> 32;
+		ents[e - 1].pn.weight = 1;
+		ents[e - 1].hnext = buckets[b];
+		buckets[b] = e;
+		kc_policy_add(&p, &ents[e - 1].pn);
+		calls += 2;
+		while ((v = kc_policy_evict(&p))) {
+			struct entry *x = container_of(v, struct entry, pn);
+			u32 xi = x - ents + 1;
+
+			calls++;
+			link = &buckets[mix64(x->key) & ((1ULL << bits) - 1)];
+			while (*link != xi)
+				link = &ents[*link - 1].hnext;
+			*link = x->hnext;
+			x->hnext = free_head;
+			free_head = xi;
+		}
+	}
+	t1 = now_ns();
+
+	dot = strrchr(path, '/');
+	snprintf(name, sizeof(name), "%s", dot ? dot + 1 : path);
+	dot = strstr(name, ".trace");
+	if (dot)
+		*dot = 0;
+	printf("hitratio %s %llu %s %.2f\n", name, (unsigned long long)capacity,
+	       pname, n ? 100.0 * hits / n : 0.0);
+	if (timing)
+		printf("timing %s %llu %s %.1f ns/request %.1f ns/call (%zu requests, %llu calls)\n",
+		       name, (unsigned long long)capacity,
+		       pname, (t1 - t0) / n,
+		       (t1 - t0) / calls, n, (unsigned long long)calls);
+	if (getenv("KC_REPLAY_DEBUG"))
+		fprintf(stderr, "%s %llu final window %u/1000\n", name,
+			(unsigned long long)capacity, p.win_frac);
+	kc_policy_destroy(&p);
+	free(buckets);
+	free(ents);
+	free(keys);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-t] TRACE...\n"
+			"       kc_replay -F\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int kind = KCACHE_POLICY_TINYLFU, opt;
+	u64 capacity = 1000;
+	bool timing = false, fixed = false;
+
+	while ((opt = getopt(argc, argv, "p:c:tF")) != -1) {
+		switch (opt) {
+		case 'p':
+			if (!strcmp(optarg, "lru"))
+				kind = KCACHE_POLICY_LRU;
+			else if (!strcmp(optarg, "tinylfu"))
+				kind = KCACHE_POLICY_TINYLFU;
+			else if (!strcmp(optarg, "ref"))
+				fixed = true;
+			else
+				usage();
+			break;
+		case 'c':
+			capacity = strtoull(optarg, NULL, 10);
+			if (!capacity || capacity > (1U << 30))
+				usage();
+			break;
+		case 't':
+			timing = true;
+			break;
+		case 'F': {
+			static struct kc_synth_entry e[KC_SYNTH_KEYS];
+			struct kc_policy p;
+			u64 t, l;
+
+			t = kc_synth_fnv(&p, e, KCACHE_POLICY_TINYLFU);
+			memset(e, 0, sizeof(e));
+			l = kc_synth_fnv(&p, e, KCACHE_POLICY_LRU);
+			if (!t || !l)
+				return 2;
+			printf("#define KC_POLICY_EXPECT_FNV_TINYLFU 0x%016llxULL\n",
+			       (unsigned long long)t);
+			printf("#define KC_POLICY_EXPECT_FNV_LRU 0x%016llxULL\n",
+			       (unsigned long long)l);
+			return 0;
+		}
+		default:
+			usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	for (; optind < argc; optind++)
+		replay(argv[optind], capacity, kind, fixed, timing);
+	return 0;
+}
