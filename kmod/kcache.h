@@ -95,11 +95,13 @@ void kcache_put_ref(struct kcache *c);
 void kcache_destroy(struct kcache *c);
 const char *kcache_name(const struct kcache *c);
 void kcache_get_config(const struct kcache *c, struct kcache_config *cfg);
+int kcache_for_each(int (*fn)(struct kcache *c, void *ctx), void *ctx);
 
 int kcache_get(struct kcache *c, const void *key, u32 klen, void *buf, u32 *vlen,
 	       u64 *version);
 struct kcache_entry *kcache_get_handle(struct kcache *c, const void *key, u32 klen);
 const void *kcache_handle_value(const struct kcache_entry *h, u32 *vlen);
+u64 kcache_handle_version(const struct kcache_entry *h);
 void kcache_handle_put(struct kcache_entry *h);
 
 int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,

@@ -11,6 +11,8 @@ int kcache_core_init(void);
 void kcache_core_uninit(void);
 
 bool kcache_name_valid(const char *name);
+size_t kcache_entry_overhead(void);
+unsigned long kcache_shrink(unsigned long nr);
 
 long kcache_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 

@@ -39,10 +39,25 @@
 #define KC_SKETCH_PERIOD_MULT	10		/* halve after 10 x capacity increments */
 #define KC_MIN_ENTRY_WEIGHT	64		/* an entry costs at least its metadata */
 #define KC_PROTECTED_PERMILLE	800		/* of main */
+#ifndef KC_WIN_INITIAL
 #define KC_WIN_INITIAL		10		/* 1% */
+#endif
 #define KC_ADMIT_FLOOD_MIN	6		/* warm candidates get a random chance */
-#define KC_ADMIT_FLOOD_MASK	127		/* ... of 1 in 128 */
+#ifndef KC_ADMIT_FLOOD_MASK
+#define KC_ADMIT_FLOOD_MASK	1023		/* ... of 1 in 1024 */
+#endif
+#ifndef KC_SHADOW_MAX
 #define KC_SHADOW_MAX		1024		/* entries per shadow cache */
+#endif
+#ifndef KC_EPOCH_MULT
+#define KC_EPOCH_MULT		1
+#endif
+#ifndef KC_DECAY_SHIFT
+#define KC_DECAY_SHIFT		1
+#endif
+#ifndef KC_HYST_SHIFT
+#define KC_HYST_SHIFT		32
+#endif
 
 /* Candidate window sizes, per mille: tiny for frequency-skewed loads, 100% is LRU. */
 static const u16 kc_shadow_frac[KC_SHADOWS] = { 10, 100, 250, 500, 750, 1000 };
@@ -331,7 +346,7 @@ static void kc_shadows_config(struct kc_policy *p, u64 entries)
 	p->eff_entries = entries;
 	p->sample_thresh = cap >= entries ? 1ULL << 32 : div64_u64((u64)cap << 32, entries);
 	p->samples = 0;
-	p->epoch_len = max_t(u32, cap, 256);
+	p->epoch_len = max_t(u32, cap * KC_EPOCH_MULT, 256);
 	for (i = 0; i < KC_SHADOWS; i++)
 		kc_sh_reset(p, &p->shadow[i], cap);
 }
@@ -408,7 +423,7 @@ static void kc_climb(struct kc_policy *p)
 	for (i = 0; i < KC_SHADOWS; i++) {
 		struct kc_shadow *sh = &p->shadow[i];
 
-		sh->score = sh->score - (sh->score >> 1) + sh->hits;
+		sh->score = sh->score - (sh->score >> KC_DECAY_SHIFT) + sh->hits;
 		sh->hits = 0;
 		if (sh->frac == p->win_frac)
 			cur = i;
@@ -416,7 +431,13 @@ static void kc_climb(struct kc_policy *p)
 			best = i;
 	}
 	p->samples = 0;
-	if (p->shadow[best].score > p->shadow[cur].score) {
+#ifdef KC_DEBUG_CLIMB
+	for (i = 0; i < KC_SHADOWS; i++)
+		fprintf(stderr, "%4u ", p->shadow[i].score);
+	fprintf(stderr, " cur %u -> %u\n", p->win_frac, p->shadow[best].score > p->shadow[cur].score ? p->shadow[best].frac : p->win_frac);
+#endif
+	if (p->shadow[best].score > p->shadow[cur].score +
+	    ((u64)p->shadow[cur].score >> KC_HYST_SHIFT)) {
 		p->win_frac = p->shadow[best].frac;
 		kc_retarget(p);
 	}

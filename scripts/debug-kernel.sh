@@ -9,7 +9,9 @@ frag=$top/selftests/vm/debug.config
 src_tar=/usr/src/linux-source-6.1.tar.xz
 cache=${KCACHE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kcache}
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$(cat "$frag" "$0" | sha256sum | cut -c1-12)-$srcver
+# bump when the build steps below change what ends up in the cache
+recipe=1
+key=$( (cat "$frag" "$top/scripts/prune-headers.sh"; echo "$recipe") | sha256sum | cut -c1-12)-$srcver
 out=$cache/debug-$key
 
 if [ -f "$out/bzImage" ] && [ -f "$out/build/Module.symvers" ]; then
@@ -44,7 +46,6 @@ echo "debug-kernel: building into $out (log: $log, ~10-20 min)" >&2
 	"$top"/scripts/prune-headers.sh "$src" "$obj" "$staging/build"
 	cp "$obj/arch/x86/boot/bzImage" "$staging/bzImage"
 	make -C "$src" O="$obj" -s kernelrelease > "$staging/kernelrelease"
-	# keep the kernel's own tools the harness uses (checkpatch, kunit parser)
 	rm -rf "$out"
 	mv "$staging" "$out"
 } > "$log" 2>&1 || { echo "debug-kernel: build failed, see $log" >&2; tail -30 "$log" >&2; exit 1; }

@@ -101,7 +101,7 @@ run_vm() {
 	timeout --foreground "$timeout_s" qemu-system-x86_64 "${acc[@]}" -m 2G -smp 2 \
 		-nographic -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=7 $*" \
+		-append "console=ttyS0 no5lvl panic=-1 panic_on_warn=1 oops=panic loglevel=7 $*" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
 	echo "   qemu exit $qrc after $(($(date +%s) - t0)) s (log: $log)"
