@@ -55,8 +55,14 @@
 #ifndef KC_DECAY_SHIFT
 #define KC_DECAY_SHIFT		1
 #endif
-#ifndef KC_HYST_SHIFT
-#define KC_HYST_SHIFT		32
+#ifndef KC_LEAD_SHIFT
+#define KC_LEAD_SHIFT		4
+#endif
+#ifndef KC_REL_SHIFT
+#define KC_REL_SHIFT		3
+#endif
+#ifndef KC_LEAD_MIN
+#define KC_LEAD_MIN		8
 #endif
 
 /* Candidate window sizes, per mille: tiny for frequency-skewed loads, 100% is LRU. */
@@ -260,7 +266,7 @@ static u32 kc_sh_bucket(const struct kc_policy *p, u32 hash)
 }
 
 /* One request for a sampled key: the same W-TinyLFU steps as the real cache. */
-static void kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u32 bucket)
+static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u32 bucket)
 {
 	struct kc_snode *nd = sh->nodes;
 	u32 i, cand = 0, victim;
@@ -269,7 +275,7 @@ static void kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 		if (nd[i].hash == hash)
 			break;
 	if (i) {
-		sh->hits++;
+		sh->score++;
 		if (nd[i].queue == KC_Q_PROBATION) {
 			kc_sh_move(sh, i, KC_Q_PROTECTED);
 			if (sh->nr[KC_Q_PROTECTED] > sh->prot_max)
@@ -277,7 +283,7 @@ static void kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 		} else {
 			kc_sh_move(sh, i, nd[i].queue);
 		}
-		return;
+		return true;
 	}
 
 	i = sh->free;
@@ -290,7 +296,7 @@ static void kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 	if (sh->nr[KC_Q_WINDOW] + sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED] <= sh->cap) {
 		if (sh->nr[KC_Q_WINDOW] > sh->win_max)
 			kc_sh_move(sh, nd[KC_Q_WINDOW].next, KC_Q_PROBATION);
-		return;
+		return false;
 	}
 
 	if (sh->nr[KC_Q_WINDOW] > sh->win_max)
@@ -307,6 +313,7 @@ static void kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 		victim = nd[KC_Q_WINDOW].next;
 	}
 	kc_sh_evict(sh, victim, kc_sh_bucket(p, nd[victim].hash));
+	return false;
 }
 
 static void kc_sh_reset(struct kc_policy *p, struct kc_shadow *sh, u32 cap)
@@ -346,7 +353,9 @@ static void kc_shadows_config(struct kc_policy *p, u64 entries)
 	p->eff_entries = entries;
 	p->sample_thresh = cap >= entries ? 1ULL << 32 : div64_u64((u64)cap << 32, entries);
 	p->samples = 0;
+	p->requests = 0;
 	p->epoch_len = max_t(u32, cap * KC_EPOCH_MULT, 256);
+	p->lead = max_t(u32, KC_LEAD_MIN, p->epoch_len >> KC_LEAD_SHIFT);
 	for (i = 0; i < KC_SHADOWS; i++)
 		kc_sh_reset(p, &p->shadow[i], cap);
 }
@@ -418,43 +427,47 @@ static void kc_retarget(struct kc_policy *p)
  */
 static void kc_climb(struct kc_policy *p)
 {
-	u32 best = 0, cur = 0, i;
+	u32 best = 0, cur = 0, i, c;
 
 	for (i = 0; i < KC_SHADOWS; i++) {
-		struct kc_shadow *sh = &p->shadow[i];
-
-		sh->score = sh->score - (sh->score >> KC_DECAY_SHIFT) + sh->hits;
-		sh->hits = 0;
-		if (sh->frac == p->win_frac)
+		if (p->shadow[i].frac == p->win_frac)
 			cur = i;
-		if (sh->score > p->shadow[best].score)
+		if (p->shadow[i].score > p->shadow[best].score)
 			best = i;
 	}
-	p->samples = 0;
-#ifdef KC_DEBUG_CLIMB
-	for (i = 0; i < KC_SHADOWS; i++)
-		fprintf(stderr, "%4u ", p->shadow[i].score);
-	fprintf(stderr, " cur %u -> %u\n", p->win_frac, p->shadow[best].score > p->shadow[cur].score ? p->shadow[best].frac : p->win_frac);
-#endif
-	if (p->shadow[best].score > p->shadow[cur].score +
-	    ((u64)p->shadow[cur].score >> KC_HYST_SHIFT)) {
+	c = p->shadow[cur].score;
+	if (p->shadow[best].score > c + max(p->lead, min(c, p->requests - c) >> KC_REL_SHIFT)) {
 		p->win_frac = p->shadow[best].frac;
 		kc_retarget(p);
 	}
 }
 
+static void kc_epoch(struct kc_policy *p)
+{
+	int i;
+
+	for (i = 0; i < KC_SHADOWS; i++)
+		p->shadow[i].score -= p->shadow[i].score >> KC_DECAY_SHIFT;
+	p->requests -= p->requests >> KC_DECAY_SHIFT;
+	p->samples = 0;
+}
+
 static void kc_sample(struct kc_policy *p, u32 hash)
 {
+	bool hit = false;
 	u32 bucket;
 	int i;
 
 	if (kc_mix32(hash, p->sample_seed) >= p->sample_thresh)
 		return;
 	bucket = kc_sh_bucket(p, hash);
+	p->requests++;
 	for (i = 0; i < KC_SHADOWS; i++)
-		kc_sh_request(p, &p->shadow[i], hash, bucket);
-	if (++p->samples >= p->epoch_len)
+		hit |= kc_sh_request(p, &p->shadow[i], hash, bucket);
+	if (hit)
 		kc_climb(p);
+	if (++p->samples >= p->epoch_len)
+		kc_epoch(p);
 }
 
 /* --- API ------------------------------------------------------------------------------- */

@@ -128,6 +128,8 @@ struct kc_shadow {
  * @bucket_bits: log2 of the number of hash buckets per shadow
  * @samples: sampled requests in the current epoch
  * @epoch_len: sampled requests per epoch of the climber
+ * @requests: decaying count of sampled requests, on the shadows' scale
+ * @lead: hits by which a shadow must lead the current window's to move the window there
  * @shadow: one miniature cache per candidate window size
  * @mem: the single allocation holding the sketch and the shadows
  */
@@ -153,6 +155,8 @@ struct kc_policy {
 	u32 bucket_bits;
 	u32 samples;
 	u32 epoch_len;
+	u32 lead;
+	u32 requests;
 	struct kc_shadow shadow[KC_SHADOWS];
 	void *mem;
 };

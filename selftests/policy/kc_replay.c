@@ -105,13 +105,14 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 	u64 *keys = load(path, &n);
 	char name[256], *dot;
 	double t0, t1;
+	int dbg;
 	const char *pname = kind == KCACHE_POLICY_LRU ? "lru" : fixed ? "ref" : "tinylfu";
 
 	while ((1ULL << bits) < 2 * (capacity + 1))
 		bits++;
 	buckets = calloc(1ULL << bits, sizeof(*buckets));
 	ents = calloc(capacity + 1, sizeof(*ents));
-	if (!buckets || !ents || kc_policy_init(&p, kind, capacity, U64_MAX, 0x5eed)) {
+	if (!buckets || !ents || kc_policy_init(&p, kind, capacity, U64_MAX, getenv("KC_SEED") ? strtoull(getenv("KC_SEED"), NULL, 0) : 0x5eed)) {
 		fprintf(stderr, "kc_replay: out of memory\n");
 		exit(2);
 	}
@@ -122,6 +123,7 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 	for (i = 0; i < capacity + 1; i++)
 		ents[i].hnext = i + 2 <= capacity + 1 ? i + 2 : 0;
 
+	dbg = getenv("KC_REPLAY_DEBUG") ? atoi(getenv("KC_REPLAY_DEBUG")) : 0;
 	t0 = now_ns();
 	for (j = 0; j < n; j++) {
 		u64 k = keys[j], h = mix64(k);
@@ -131,6 +133,8 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 			if (ents[e - 1].key == k)
 				break;
 		calls++;
+		if (dbg && j % dbg == 0 && j)
+			fprintf(stderr, "%zu %llu win %u\n", j, (unsigned long long)hits, p.win_frac);
 		if (e) {
 			hits++;
 			kc_policy_access(&p, &ents[e - 1].pn);
