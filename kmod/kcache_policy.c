@@ -53,10 +53,10 @@
 #define KC_EPOCH_MULT		1
 #endif
 #ifndef KC_DECAY_SHIFT
-#define KC_DECAY_SHIFT		1
+#define KC_DECAY_SHIFT		5
 #endif
 #ifndef KC_LEAD_SHIFT
-#define KC_LEAD_SHIFT		4
+#define KC_LEAD_SHIFT		2
 #endif
 #ifndef KC_REL_SHIFT
 #define KC_REL_SHIFT		3
