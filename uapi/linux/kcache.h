@@ -2,21 +2,44 @@
 /*
  * kcache - an in-kernel key-value cache: userspace ABI.
  *
+ * Two kinds of file descriptors:
+ *  - the control device /dev/kcache: VERSION, CREATE, OPEN, DESTROY, LIST;
+ *  - a cache fd (an anonymous inode, always O_CLOEXEC) returned by CREATE and OPEN: it
+ *    holds a reference to one cache and the access rights it was opened with (read,
+ *    write), and carries every data operation (GET, SET, DEL, CAS, ADD, MGET, MSET,
+ *    INVALIDATE, STATS, INFO, DUMP, NOP).
+ *
  * Every ioctl argument starts with "__u32 size; __u32 flags;". The kernel reads the
  * struct with copy_struct_from_user(): a larger struct from a newer userspace is accepted
  * if its tail is zero (else -E2BIG), a smaller one is accepted if it is at least the first
  * published size of that struct (else -EINVAL). Padding must be zero and unknown flags
- * are rejected with -EINVAL. Pointers are passed as __u64.
+ * are rejected with -EINVAL. Pointers are passed as __u64. Output fields are written back
+ * (at most "size" bytes of the struct) on success and where a command says so on error.
  *
  * Errors common to every command:
  *  -EFAULT  the argument pointer (or a pointer inside it) is not readable/writable
  *  -EINVAL  size below the first published size, unknown flags, non-zero padding
  *  -E2BIG   size above PAGE_SIZE, or non-zero bytes beyond the struct the kernel knows
- *  -ENOTTY  unknown command
+ *  -ENOTTY  unknown command (or a cache command on the control device and vice versa)
+ *
+ * Checks are made in this order, so that the first failing one decides the errno:
+ *  1. (cache fd) the fd's access rights: -EBADF;
+ *  2. reading the struct: -EFAULT, then the size (-EINVAL, -E2BIG);
+ *  3. flags, then padding and reserved fields: -EINVAL;
+ *  4. lengths, field by field in struct order: zero where not allowed -EINVAL, above the
+ *     bound -E2BIG; all of them before anything is allocated or copied;
+ *  5. copying the buffers in (key, value, ...), in struct order: -EFAULT;
+ *  6. the operation itself (command-specific errors, -ESHUTDOWN, -ENOMEM);
+ *  7. copying the results out: -EFAULT.
+ *
+ * A cache destroyed (KCACHE_IOC_DESTROY) while cache fds are still open stays alive for
+ * those fds but is empty and unusable: every cache-fd command except NOP then fails with
+ * -ESHUTDOWN. Closing the fd is always safe.
  */
 #ifndef _UAPI_LINUX_KCACHE_H
 #define _UAPI_LINUX_KCACHE_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -26,7 +49,40 @@
 #define KCACHE_IOC_MAGIC	0xCA
 
 /* Feature bits reported by KCACHE_IOC_VERSION. */
-#define KCACHE_FEATURE_VERSION	(1ULL << 0)
+#define KCACHE_FEATURE_VERSION	_BITULL(0)	/* KCACHE_IOC_VERSION */
+#define KCACHE_FEATURE_CACHES	_BITULL(1)	/* CREATE/OPEN/DESTROY/LIST, single-key ops */
+#define KCACHE_FEATURE_BATCH	_BITULL(2)	/* MGET/MSET */
+#define KCACHE_FEATURE_DUMP	_BITULL(3)	/* DUMP */
+
+/* Bounds of the ABI. */
+#define KCACHE_NAME_BUF		72	/* name field: 1..64 bytes of [A-Za-z0-9._-], NUL, zeros */
+#define KCACHE_KEY_LEN_MAX	4096	/* largest key */
+/* hard bound on a value; the module's value_max parameter (default 1 MiB) may be lower */
+#define KCACHE_VAL_LEN_MAX	(64U << 20)
+#define KCACHE_BATCH_MAX	256	/* items of one MGET/MSET */
+#define KCACHE_LIST_MAX		1024	/* records LIST fills in one call */
+#define KCACHE_DUMP_BUF_MAX	((64U << 20) + 8192)	/* DUMP uses at most this much buffer */
+
+/* Eviction policies (create's policy field). */
+#define KCACHE_POLICY_TINYLFU_ABI	0	/* W-TinyLFU, the default */
+#define KCACHE_POLICY_LRU_ABI		1
+
+/* Access rights: OPEN's flags, INFO's access field. */
+#define KCACHE_OPEN_READ	_BITUL(0)	/* GET, MGET, STATS, INFO, DUMP */
+#define KCACHE_OPEN_WRITE	_BITUL(1)	/* SET, DEL, CAS, ADD, MSET, INVALIDATE */
+#define KCACHE_OPEN_RDWR	(KCACHE_OPEN_READ | KCACHE_OPEN_WRITE)
+
+/* SET/MSET/CAS/ADD flags (CAS and ADD take only KCACHE_SETF_TTL). */
+#define KCACHE_SETF_IF_ABSENT	_BITUL(0)	/* fail with -EEXIST if the key is present */
+#define KCACHE_SETF_IF_PRESENT	_BITUL(1)	/* fail with -ENOENT if the key is absent */
+#define KCACHE_SETF_KEEP_TTL	_BITUL(2)	/* a replacement keeps the old deadline */
+#define KCACHE_SETF_TTL		_BITUL(3)	/* use ttl_ns; without it, the cache's default */
+
+/* INVALIDATE flags. */
+#define KCACHE_INVALIDATE_PREFIX _BITUL(0)	/* only keys starting with the prefix */
+
+/* ---------------------------------------------------------------------------------- */
+/* Control device /dev/kcache                                                          */
 
 /**
  * struct kcache_version - argument of %KCACHE_IOC_VERSION
@@ -51,5 +107,604 @@ struct kcache_version {
  * Errors: only the common ones.
  */
 #define KCACHE_IOC_VERSION	_IOWR(KCACHE_IOC_MAGIC, 0x00, struct kcache_version)
+
+/**
+ * struct kcache_create_args - argument of %KCACHE_IOC_CREATE
+ * @size: sizeof(struct kcache_create_args) as userspace knows it
+ * @flags: must be 0
+ * @name: the new cache's name: 1..64 bytes of [A-Za-z0-9._-], NUL-terminated, the
+ *	rest of the field zero
+ * @max_entries: bound on the number of entries (0: the module's default)
+ * @max_bytes: bound on the bytes charged, metadata included (0: the module's default)
+ * @default_ttl_ns: TTL of entries set without %KCACHE_SETF_TTL (0: no expiry)
+ * @policy: %KCACHE_POLICY_TINYLFU_ABI or %KCACHE_POLICY_LRU_ABI
+ * @mode: permission bits, a subset of 0666; the owner is the caller's fsuid/fsgid
+ */
+struct kcache_create_args {
+	__u32 size;
+	__u32 flags;
+	char name[KCACHE_NAME_BUF];
+	__u64 max_entries;
+	__u64 max_bytes;
+	__u64 default_ttl_ns;
+	__u32 policy;
+	__u32 mode;
+};
+
+#define KCACHE_CREATE_ARGS_SIZE_VER0	112
+
+/*
+ * KCACHE_IOC_CREATE - create a cache and open it read-write.
+ * Returns: a new cache fd (O_CLOEXEC) with %KCACHE_OPEN_RDWR rights.
+ * Errors:
+ *  -EINVAL  bad name (empty, too long, bad characters, garbage after the NUL), policy
+ *           unknown, mode not a subset of 0666
+ *  -EEXIST  a cache of that name exists
+ *  -ENOSPC  the module's max_caches limit is reached
+ *  -ENOMEM  max_bytes would exceed the module's max_total_bytes, or out of memory
+ *  -EMFILE  the process has no free fd
+ */
+#define KCACHE_IOC_CREATE	_IOWR(KCACHE_IOC_MAGIC, 0x01, struct kcache_create_args)
+
+/**
+ * struct kcache_open_args - argument of %KCACHE_IOC_OPEN
+ * @size: sizeof(struct kcache_open_args) as userspace knows it
+ * @flags: %KCACHE_OPEN_READ and/or %KCACHE_OPEN_WRITE, at least one
+ * @name: the cache's name, as for &struct kcache_create_args
+ */
+struct kcache_open_args {
+	__u32 size;
+	__u32 flags;
+	char name[KCACHE_NAME_BUF];
+};
+
+#define KCACHE_OPEN_ARGS_SIZE_VER0	80
+
+/*
+ * KCACHE_IOC_OPEN - open an existing cache.
+ * The cache's mode is checked like a file's: the owner bits if the caller's fsuid is the
+ * owner, else the group bits if the caller is in the owner group, else the other bits.
+ * CAP_DAC_OVERRIDE or CAP_SYS_ADMIN bypass the check.
+ * Returns: a new cache fd (O_CLOEXEC) with the rights asked for in flags.
+ * Errors:
+ *  -EINVAL  no access right or an unknown one in flags, bad name
+ *  -ENOENT  no cache of that name
+ *  -EACCES  the mode does not grant the rights asked for
+ *  -EMFILE  the process has no free fd
+ */
+#define KCACHE_IOC_OPEN		_IOWR(KCACHE_IOC_MAGIC, 0x02, struct kcache_open_args)
+
+/**
+ * struct kcache_destroy_args - argument of %KCACHE_IOC_DESTROY
+ * @size: sizeof(struct kcache_destroy_args) as userspace knows it
+ * @flags: must be 0
+ * @name: the cache's name, as for &struct kcache_create_args
+ */
+struct kcache_destroy_args {
+	__u32 size;
+	__u32 flags;
+	char name[KCACHE_NAME_BUF];
+};
+
+#define KCACHE_DESTROY_ARGS_SIZE_VER0	80
+
+/*
+ * KCACHE_IOC_DESTROY - unpublish a cache and drop its entries.
+ * The name is free again at once; cache fds still open get -ESHUTDOWN.
+ * Errors:
+ *  -EINVAL  bad name
+ *  -ENOENT  no cache of that name
+ *  -EPERM   the caller's fsuid is not the owner and it lacks CAP_SYS_ADMIN
+ */
+#define KCACHE_IOC_DESTROY	_IOWR(KCACHE_IOC_MAGIC, 0x03, struct kcache_destroy_args)
+
+/**
+ * struct kcache_counters - a snapshot of a cache's counters
+ * @hits: lookups that found a live entry
+ * @misses: lookups that found nothing or an expired entry
+ * @sets: successful stores (set, cas, add)
+ * @deletes: successful deletes, invalidations included
+ * @evictions_size: entries evicted over the count or byte bound
+ * @evictions_shrink: entries evicted under memory pressure
+ * @expirations: expired entries reclaimed
+ * @entries: entries in the cache now
+ * @bytes: bytes charged now
+ * @max_entries: the entry bound
+ * @max_bytes: the byte bound
+ */
+struct kcache_counters {
+	__u64 hits;
+	__u64 misses;
+	__u64 sets;
+	__u64 deletes;
+	__u64 evictions_size;
+	__u64 evictions_shrink;
+	__u64 expirations;
+	__u64 entries;
+	__u64 bytes;
+	__u64 max_entries;
+	__u64 max_bytes;
+};
+
+/**
+ * struct kcache_list_record - one cache in the answer of %KCACHE_IOC_LIST
+ * @name: NUL-terminated name, zero-padded
+ * @uid: owner
+ * @gid: owner group
+ * @mode: permission bits
+ * @policy: eviction policy
+ * @default_ttl_ns: default TTL (0: none)
+ * @counters: its counters
+ */
+struct kcache_list_record {
+	char name[KCACHE_NAME_BUF];
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 policy;
+	__u64 default_ttl_ns;
+	struct kcache_counters counters;
+};
+
+#define KCACHE_LIST_RECORD_SIZE_VER0	184
+
+/**
+ * struct kcache_list_args - argument of %KCACHE_IOC_LIST
+ * @size: sizeof(struct kcache_list_args) as userspace knows it
+ * @flags: must be 0
+ * @records: pointer to an array of @nr records of @record_size bytes each
+ * @nr: in: records the array holds; out: caches listed, or the number needed
+ * @record_size: sizeof(struct kcache_list_record) as userspace knows it, at least
+ *	%KCACHE_LIST_RECORD_SIZE_VER0 and at most 4096; bytes beyond the record the
+ *	kernel knows are zeroed
+ */
+struct kcache_list_args {
+	__u32 size;
+	__u32 flags;
+	__u64 records;
+	__u32 nr;
+	__u32 record_size;
+};
+
+#define KCACHE_LIST_ARGS_SIZE_VER0	24
+
+/*
+ * KCACHE_IOC_LIST - list the caches the caller may see, with their counters.
+ * A cache is listed if the caller owns it or may open it for reading. At most
+ * %KCACHE_LIST_MAX records are filled per call (a larger @nr is treated as that).
+ * Errors:
+ *  -EINVAL   record_size below %KCACHE_LIST_RECORD_SIZE_VER0
+ *  -E2BIG    record_size above 4096
+ *  -EMSGSIZE the array is too small: nothing was written to it, @nr holds the number of
+ *            records needed (it may change before the next call)
+ */
+#define KCACHE_IOC_LIST		_IOWR(KCACHE_IOC_MAGIC, 0x04, struct kcache_list_args)
+
+/* ---------------------------------------------------------------------------------- */
+/* Cache fd                                                                            */
+
+/*
+ * Keys are 1..%KCACHE_KEY_LEN_MAX arbitrary bytes; values are 0..value_max arbitrary
+ * bytes (value_max is a module parameter, at most %KCACHE_VAL_LEN_MAX). Versions are the
+ * cache's sequence numbers: every store gets a new, larger one.
+ *
+ * Errors of every cache-fd command besides the common ones:
+ *  -EBADF      the fd was not opened with the right the command needs (read: GET, MGET,
+ *              STATS, INFO, DUMP; write: SET, DEL, CAS, ADD, MSET, INVALIDATE)
+ *  -ESHUTDOWN  the cache was destroyed
+ */
+
+/**
+ * struct kcache_get_args - argument of %KCACHE_IOC_GET
+ * @size: sizeof(struct kcache_get_args) as userspace knows it
+ * @flags: must be 0
+ * @key: pointer to the key
+ * @val: pointer to the value buffer (may be 0 if @val_len is 0)
+ * @key_len: key length, 1..%KCACHE_KEY_LEN_MAX
+ * @val_len: in: size of the value buffer; out: the value's length
+ * @version: out: the entry's version
+ */
+struct kcache_get_args {
+	__u32 size;
+	__u32 flags;
+	__u64 key;
+	__u64 val;
+	__u32 key_len;
+	__u32 val_len;
+	__u64 version;
+};
+
+#define KCACHE_GET_ARGS_SIZE_VER0	40
+
+/*
+ * KCACHE_IOC_GET - copy a value out.
+ * Errors:
+ *  -EINVAL    key_len is 0
+ *  -E2BIG     key_len above %KCACHE_KEY_LEN_MAX
+ *  -ENOENT    no live entry for the key (an expired entry is absent)
+ *  -EMSGSIZE  the buffer is too small: nothing copied, @val_len and @version are set
+ */
+#define KCACHE_IOC_GET		_IOWR(KCACHE_IOC_MAGIC, 0x10, struct kcache_get_args)
+
+/**
+ * struct kcache_set_args - argument of %KCACHE_IOC_SET
+ * @size: sizeof(struct kcache_set_args) as userspace knows it
+ * @flags: %KCACHE_SETF_IF_ABSENT or %KCACHE_SETF_IF_PRESENT (not both),
+ *	%KCACHE_SETF_KEEP_TTL, %KCACHE_SETF_TTL
+ * @key: pointer to the key
+ * @val: pointer to the value (may be 0 if @val_len is 0)
+ * @key_len: key length, 1..%KCACHE_KEY_LEN_MAX
+ * @val_len: value length, 0..value_max
+ * @ttl_ns: with %KCACHE_SETF_TTL: time to live in ns, 0 for none; else must be 0
+ * @version: out: the new entry's version
+ */
+struct kcache_set_args {
+	__u32 size;
+	__u32 flags;
+	__u64 key;
+	__u64 val;
+	__u32 key_len;
+	__u32 val_len;
+	__u64 ttl_ns;
+	__u64 version;
+};
+
+#define KCACHE_SET_ARGS_SIZE_VER0	48
+
+/*
+ * KCACHE_IOC_SET - store a value. A GET after it sees the new value.
+ * Errors:
+ *  -EINVAL  both IF_ABSENT and IF_PRESENT; ttl_ns without %KCACHE_SETF_TTL; key_len 0
+ *  -E2BIG   key_len above %KCACHE_KEY_LEN_MAX, val_len above value_max, or the entry
+ *           larger than the cache's max_bytes
+ *  -EEXIST  IF_ABSENT and the key is present
+ *  -ENOENT  IF_PRESENT and the key is absent
+ *  -ENOMEM  out of memory
+ */
+#define KCACHE_IOC_SET		_IOWR(KCACHE_IOC_MAGIC, 0x11, struct kcache_set_args)
+
+/**
+ * struct kcache_del_args - argument of %KCACHE_IOC_DEL
+ * @size: sizeof(struct kcache_del_args) as userspace knows it
+ * @flags: must be 0
+ * @key: pointer to the key
+ * @key_len: key length, 1..%KCACHE_KEY_LEN_MAX
+ * @__pad: must be 0
+ */
+struct kcache_del_args {
+	__u32 size;
+	__u32 flags;
+	__u64 key;
+	__u32 key_len;
+	__u32 __pad;
+};
+
+#define KCACHE_DEL_ARGS_SIZE_VER0	24
+
+/*
+ * KCACHE_IOC_DEL - remove a key.
+ * Errors:
+ *  -EINVAL  key_len 0
+ *  -E2BIG   key_len above %KCACHE_KEY_LEN_MAX
+ *  -ENOENT  no live entry for the key
+ */
+#define KCACHE_IOC_DEL		_IOWR(KCACHE_IOC_MAGIC, 0x12, struct kcache_del_args)
+
+/**
+ * struct kcache_cas_args - argument of %KCACHE_IOC_CAS
+ * @size: sizeof(struct kcache_cas_args) as userspace knows it
+ * @flags: %KCACHE_SETF_TTL or 0
+ * @key: pointer to the key
+ * @val: pointer to the new value
+ * @key_len: key length
+ * @val_len: new value length
+ * @ttl_ns: as for &struct kcache_set_args
+ * @expected: the version the caller read (GET's @version)
+ * @version: out: the new version
+ */
+struct kcache_cas_args {
+	__u32 size;
+	__u32 flags;
+	__u64 key;
+	__u64 val;
+	__u32 key_len;
+	__u32 val_len;
+	__u64 ttl_ns;
+	__u64 expected;
+	__u64 version;
+};
+
+#define KCACHE_CAS_ARGS_SIZE_VER0	56
+
+/*
+ * KCACHE_IOC_CAS - replace a value if its version is still @expected.
+ * Errors: as SET, and
+ *  -ENOENT  the key is absent
+ *  -ESTALE  the entry's version is not @expected
+ */
+#define KCACHE_IOC_CAS		_IOWR(KCACHE_IOC_MAGIC, 0x13, struct kcache_cas_args)
+
+/**
+ * struct kcache_add_args - argument of %KCACHE_IOC_ADD
+ * @size: sizeof(struct kcache_add_args) as userspace knows it
+ * @flags: %KCACHE_SETF_TTL or 0
+ * @key: pointer to the key
+ * @key_len: key length
+ * @__pad: must be 0
+ * @delta: signed amount to add, wrapping modulo 2^64
+ * @ttl_ns: TTL if the counter is created (an existing counter keeps its deadline)
+ * @result: out: the counter's new value
+ */
+struct kcache_add_args {
+	__u32 size;
+	__u32 flags;
+	__u64 key;
+	__u32 key_len;
+	__u32 __pad;
+	__s64 delta;
+	__u64 ttl_ns;
+	__u64 result;
+};
+
+#define KCACHE_ADD_ARGS_SIZE_VER0	48
+
+/*
+ * KCACHE_IOC_ADD - add to a 64-bit counter (a native-endian 8-byte value; a missing key
+ * starts from 0).
+ * Errors:
+ *  -EINVAL  key_len 0, ttl_ns without %KCACHE_SETF_TTL, or the present value is not
+ *           8 bytes long
+ *  -E2BIG   key_len above %KCACHE_KEY_LEN_MAX or the entry above max_bytes
+ *  -ENOMEM  out of memory
+ */
+#define KCACHE_IOC_ADD		_IOWR(KCACHE_IOC_MAGIC, 0x14, struct kcache_add_args)
+
+/**
+ * struct kcache_batch_item - one key of %KCACHE_IOC_MGET or %KCACHE_IOC_MSET
+ * @key_len: in: length of this item's key, 1..%KCACHE_KEY_LEN_MAX; the keys lie one
+ *	after the other in the key block
+ * @val_len: MSET in: length of this item's value (values lie one after the other in
+ *	the value block); MGET out: length of the value (also when it did not fit)
+ * @val_off: MGET out: offset of the value in the value block; ignored by MSET
+ * @status: out: 0 or a negative errno for this item (MGET: -ENOENT miss, -EMSGSIZE no
+ *	room left in the value block; MSET: as SET)
+ * @version: out: the entry's version (MGET hit, MSET success)
+ */
+struct kcache_batch_item {
+	__u32 key_len;
+	__u32 val_len;
+	__u32 val_off;
+	__s32 status;
+	__u64 version;
+};
+
+#define KCACHE_BATCH_ITEM_SIZE	24
+
+/**
+ * struct kcache_mget_args - argument of %KCACHE_IOC_MGET
+ * @size: sizeof(struct kcache_mget_args) as userspace knows it
+ * @flags: must be 0
+ * @items: pointer to @nr &struct kcache_batch_item
+ * @keys: pointer to the key block (the keys, back to back)
+ * @vals: pointer to the value block
+ * @nr: items, 0..%KCACHE_BATCH_MAX
+ * @vals_len: size of the value block
+ * @done: out: items found (status 0)
+ * @__pad: must be 0
+ */
+struct kcache_mget_args {
+	__u32 size;
+	__u32 flags;
+	__u64 items;
+	__u64 keys;
+	__u64 vals;
+	__u32 nr;
+	__u32 vals_len;
+	__u32 done;
+	__u32 __pad;
+};
+
+#define KCACHE_MGET_ARGS_SIZE_VER0	48
+
+/*
+ * KCACHE_IOC_MGET - look up to %KCACHE_BATCH_MAX keys. Values are packed into the value
+ * block in item order, each at the first free offset; an item whose value does not fit
+ * gets -EMSGSIZE and later items are still tried. Per-item results are in @items; the
+ * command itself succeeds if the arguments are valid.
+ * Errors:
+ *  -E2BIG   nr above %KCACHE_BATCH_MAX, or an item's key_len above %KCACHE_KEY_LEN_MAX
+ *  -EINVAL  an item's key_len is 0
+ */
+#define KCACHE_IOC_MGET		_IOWR(KCACHE_IOC_MAGIC, 0x15, struct kcache_mget_args)
+
+/**
+ * struct kcache_mset_args - argument of %KCACHE_IOC_MSET
+ * @size: sizeof(struct kcache_mset_args) as userspace knows it
+ * @flags: as for &struct kcache_set_args, applied to every item
+ * @items: pointer to @nr &struct kcache_batch_item
+ * @keys: pointer to the key block
+ * @vals: pointer to the value block
+ * @nr: items, 0..%KCACHE_BATCH_MAX
+ * @vals_len: size of the value block: the sum of the items' val_len
+ * @done: out: items stored (status 0)
+ * @__pad: must be 0
+ * @ttl_ns: as for &struct kcache_set_args, for every item
+ */
+struct kcache_mset_args {
+	__u32 size;
+	__u32 flags;
+	__u64 items;
+	__u64 keys;
+	__u64 vals;
+	__u32 nr;
+	__u32 vals_len;
+	__u32 done;
+	__u32 __pad;
+	__u64 ttl_ns;
+};
+
+#define KCACHE_MSET_ARGS_SIZE_VER0	56
+
+/*
+ * KCACHE_IOC_MSET - store up to %KCACHE_BATCH_MAX values. Every item is validated before
+ * any is stored; then each is stored independently (not atomically as a whole).
+ * Errors: as SET for the flags and lengths, and
+ *  -E2BIG   nr above %KCACHE_BATCH_MAX, an item's val_len above value_max
+ *  -EINVAL  vals_len is not the sum of the items' val_len
+ */
+#define KCACHE_IOC_MSET		_IOWR(KCACHE_IOC_MAGIC, 0x16, struct kcache_mset_args)
+
+/**
+ * struct kcache_invalidate_args - argument of %KCACHE_IOC_INVALIDATE
+ * @size: sizeof(struct kcache_invalidate_args) as userspace knows it
+ * @flags: 0 (every entry) or %KCACHE_INVALIDATE_PREFIX
+ * @prefix: pointer to the prefix (with %KCACHE_INVALIDATE_PREFIX; else must be 0)
+ * @prefix_len: 1..%KCACHE_KEY_LEN_MAX (with %KCACHE_INVALIDATE_PREFIX; else must be 0)
+ * @__pad: must be 0
+ * @removed: out: entries removed
+ */
+struct kcache_invalidate_args {
+	__u32 size;
+	__u32 flags;
+	__u64 prefix;
+	__u32 prefix_len;
+	__u32 __pad;
+	__u64 removed;
+};
+
+#define KCACHE_INVALIDATE_ARGS_SIZE_VER0	32
+
+/*
+ * KCACHE_IOC_INVALIDATE - remove every entry, or every entry whose key has a prefix.
+ * Entries stored concurrently may survive.
+ * Errors:
+ *  -EINVAL  prefix fields set without %KCACHE_INVALIDATE_PREFIX; prefix_len 0 with it
+ *  -E2BIG   prefix_len above %KCACHE_KEY_LEN_MAX
+ */
+#define KCACHE_IOC_INVALIDATE	_IOWR(KCACHE_IOC_MAGIC, 0x17, struct kcache_invalidate_args)
+
+/**
+ * struct kcache_stats_args - argument of %KCACHE_IOC_STATS
+ * @size: sizeof(struct kcache_stats_args) as userspace knows it
+ * @flags: must be 0
+ * @counters: out: the counters
+ */
+struct kcache_stats_args {
+	__u32 size;
+	__u32 flags;
+	struct kcache_counters counters;
+};
+
+#define KCACHE_STATS_ARGS_SIZE_VER0	96
+
+/* KCACHE_IOC_STATS - read the cache's counters. Errors: only the common ones. */
+#define KCACHE_IOC_STATS	_IOWR(KCACHE_IOC_MAGIC, 0x18, struct kcache_stats_args)
+
+/**
+ * struct kcache_info_args - argument of %KCACHE_IOC_INFO
+ * @size: sizeof(struct kcache_info_args) as userspace knows it
+ * @flags: must be 0
+ * @name: out: the cache's name, NUL-terminated, zero-padded
+ * @max_entries: out: entry bound (defaults filled in)
+ * @max_bytes: out: byte bound (defaults filled in)
+ * @default_ttl_ns: out: default TTL (0: none)
+ * @policy: out: eviction policy
+ * @uid: out: owner
+ * @gid: out: owner group
+ * @mode: out: permission bits
+ * @access: out: the rights of this fd, %KCACHE_OPEN_READ / %KCACHE_OPEN_WRITE
+ * @__pad: must be 0
+ */
+struct kcache_info_args {
+	__u32 size;
+	__u32 flags;
+	char name[KCACHE_NAME_BUF];
+	__u64 max_entries;
+	__u64 max_bytes;
+	__u64 default_ttl_ns;
+	__u32 policy;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 access;
+	__u32 __pad;
+};
+
+#define KCACHE_INFO_ARGS_SIZE_VER0	128
+
+/* KCACHE_IOC_INFO - read the cache's configuration. Errors: only the common ones. */
+#define KCACHE_IOC_INFO		_IOWR(KCACHE_IOC_MAGIC, 0x19, struct kcache_info_args)
+
+/**
+ * struct kcache_dump_record - one entry in the buffer filled by %KCACHE_IOC_DUMP
+ * @key_len: key length
+ * @val_len: value length
+ * @version: the entry's version
+ *
+ * The key and the value follow, then zero padding up to a multiple of 8 bytes; the next
+ * record starts there (KCACHE_DUMP_RECORD_LEN() bytes after this one).
+ */
+struct kcache_dump_record {
+	__u32 key_len;
+	__u32 val_len;
+	__u64 version;
+};
+
+#define KCACHE_DUMP_RECORD_LEN(klen, vlen) \
+	((sizeof(struct kcache_dump_record) + (__u64)(klen) + (vlen) + 7) & ~(__u64)7)
+
+/**
+ * struct kcache_dump_args - argument of %KCACHE_IOC_DUMP
+ * @size: sizeof(struct kcache_dump_args) as userspace knows it
+ * @flags: must be 0
+ * @buf: pointer to the buffer records are written to
+ * @skip: entries to skip first (the previous call's @next)
+ * @buf_len: size of the buffer; the kernel uses at most %KCACHE_DUMP_BUF_MAX of it
+ * @nr: out: records written
+ * @next: out: @skip for the next call (@skip + @nr)
+ * @needed: out: if @nr is 0 and @done is 0, the size of the record that did not fit
+ * @done: out: 1 if the walk reached the last entry, else 0
+ */
+struct kcache_dump_args {
+	__u32 size;
+	__u32 flags;
+	__u64 buf;
+	__u64 skip;
+	__u32 buf_len;
+	__u32 nr;
+	__u64 next;
+	__u32 needed;
+	__u32 done;
+};
+
+#define KCACHE_DUMP_ARGS_SIZE_VER0	48
+
+/*
+ * KCACHE_IOC_DUMP - copy out entries, as many as fit, in table order, skipping the first
+ * @skip. Table order is stable only while the cache is not modified; a dump of a cache
+ * being written to may miss or repeat entries.
+ * Errors:
+ *  -EMSGSIZE  not even one record fits: @needed holds its size (also copied out)
+ */
+#define KCACHE_IOC_DUMP		_IOWR(KCACHE_IOC_MAGIC, 0x1a, struct kcache_dump_args)
+
+/**
+ * struct kcache_nop_args - argument of %KCACHE_IOC_NOP
+ * @size: sizeof(struct kcache_nop_args) as userspace knows it
+ * @flags: must be 0
+ */
+struct kcache_nop_args {
+	__u32 size;
+	__u32 flags;
+};
+
+#define KCACHE_NOP_ARGS_SIZE_VER0	8
+
+/*
+ * KCACHE_IOC_NOP - read and check the argument, do nothing: the cost of a cache-fd ioctl,
+ * the baseline of the benchmarks. Needs no access right; works after DESTROY.
+ * Errors: only the common ones.
+ */
+#define KCACHE_IOC_NOP		_IOWR(KCACHE_IOC_MAGIC, 0x1f, struct kcache_nop_args)
 
 #endif /* _UAPI_LINUX_KCACHE_H */
