@@ -1,20 +1,84 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR MIT */
 /*
  * libkcache - thin userspace wrappers around the /dev/kcache ioctls.
- * Every function returns 0 (or a non-negative count) on success and -errno on failure;
- * none of them touches errno.
+ *
+ * One function per kernel operation. Every function returns 0 (or a non-negative fd or
+ * count where documented) on success and -errno on failure; none of them touches errno.
+ * The errors are those of the ioctl, documented in <linux/kcache.h>, kcache_*(3) and
+ * Documentation/userspace-api.rst; besides them a name that does not fit the ABI's name
+ * field gives -EINVAL without a system call.
  */
 #ifndef LIBKCACHE_H
 #define LIBKCACHE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <linux/kcache.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* control device */
 int kcache_ctl_open(void);
 int kcache_version(int ctl_fd, struct kcache_version *v);
+int kcache_create(int ctl_fd, const char *name, uint64_t max_entries, uint64_t max_bytes,
+		  uint64_t default_ttl_ns, uint32_t policy, uint32_t mode);
+int kcache_open(int ctl_fd, const char *name, uint32_t access);
+int kcache_destroy(int ctl_fd, const char *name);
+int kcache_list(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr);
+
+/* single keys, on a cache fd */
+int kcache_get(int fd, const void *key, uint32_t key_len, void *val, uint32_t *val_len,
+	       uint64_t *version);
+int kcache_set(int fd, const void *key, uint32_t key_len, const void *val, uint32_t val_len,
+	       uint32_t flags, uint64_t ttl_ns, uint64_t *version);
+int kcache_del(int fd, const void *key, uint32_t key_len);
+int kcache_cas(int fd, const void *key, uint32_t key_len, const void *val, uint32_t val_len,
+	       uint64_t expected, uint32_t flags, uint64_t ttl_ns, uint64_t *version);
+int kcache_add(int fd, const void *key, uint32_t key_len, int64_t delta, uint32_t flags,
+	       uint64_t ttl_ns, uint64_t *result);
+
+/* batches */
+int kcache_mget(int fd, struct kcache_batch_item *items, uint32_t nr, const void *keys,
+		void *vals, uint32_t vals_len, uint32_t *done);
+int kcache_mset(int fd, struct kcache_batch_item *items, uint32_t nr, const void *keys,
+		const void *vals, uint32_t vals_len, uint32_t flags, uint64_t ttl_ns,
+		uint32_t *done);
+
+/* whole cache */
+int kcache_invalidate(int fd, uint64_t *removed);
+int kcache_invalidate_prefix(int fd, const void *prefix, uint32_t prefix_len,
+			     uint64_t *removed);
+int kcache_stats(int fd, struct kcache_counters *counters);
+int kcache_info(int fd, struct kcache_info_args *info);
+int kcache_dump(int fd, void *buf, uint32_t buf_len, uint64_t *cursor, int *done,
+		uint32_t *needed);
+int kcache_nop(int fd);
+
+/**
+ * kcache_dump_next() - walk the records kcache_dump() wrote
+ * @rec: the current record
+ *
+ * Return: the record after @rec.
+ */
+static inline const struct kcache_dump_record *
+kcache_dump_next(const struct kcache_dump_record *rec)
+{
+	return (const struct kcache_dump_record *)((const char *)rec +
+		KCACHE_DUMP_RECORD_LEN(rec->key_len, rec->val_len));
+}
+
+/* The key and value bytes of a dump record. */
+static inline const void *kcache_dump_key(const struct kcache_dump_record *rec)
+{
+	return rec + 1;
+}
+
+static inline const void *kcache_dump_val(const struct kcache_dump_record *rec)
+{
+	return (const char *)(rec + 1) + rec->key_len;
+}
 
 #ifdef __cplusplus
 }

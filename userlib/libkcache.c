@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * libkcache: one function per ioctl. Each fills the argument struct (zeroed, with its
+ * size), makes the call and returns 0, a non-negative result or -errno; errno is saved
+ * and restored, so a caller's errno is never changed.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -7,16 +12,46 @@
 
 #include "kcache.h"
 
-static int kc_ioctl(int fd, unsigned long cmd, void *arg)
+static long kc_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+	int saved = errno;
+	long ret = ioctl(fd, cmd, arg);
+
+	if (ret < 0)
+		ret = -errno;
+	errno = saved;
+	return ret;
+}
+
+static uint64_t kc_ptr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* The ABI's name field: the name, NUL, zeros. */
+static int kc_name(char dst[KCACHE_NAME_BUF], const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return -EINVAL;
+	len = strnlen(name, KCACHE_NAME_BUF);
+	if (len >= KCACHE_NAME_BUF)
+		return -EINVAL;
+	memset(dst, 0, KCACHE_NAME_BUF);
+	memcpy(dst, name, len);
+	return 0;
 }
 
 int kcache_ctl_open(void)
 {
+	int saved = errno;
 	int fd = open("/dev/" KCACHE_DEVICE_NAME, O_RDWR | O_CLOEXEC);
 
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		fd = -errno;
+	errno = saved;
+	return fd;
 }
 
 int kcache_version(int ctl_fd, struct kcache_version *v)
@@ -24,4 +59,241 @@ int kcache_version(int ctl_fd, struct kcache_version *v)
 	memset(v, 0, sizeof(*v));
 	v->size = sizeof(*v);
 	return kc_ioctl(ctl_fd, KCACHE_IOC_VERSION, v);
+}
+
+int kcache_create(int ctl_fd, const char *name, uint64_t max_entries, uint64_t max_bytes,
+		  uint64_t default_ttl_ns, uint32_t policy, uint32_t mode)
+{
+	struct kcache_create_args a = {
+		.size = sizeof(a),
+		.max_entries = max_entries,
+		.max_bytes = max_bytes,
+		.default_ttl_ns = default_ttl_ns,
+		.policy = policy,
+		.mode = mode,
+	};
+
+	return kc_name(a.name, name) ?: kc_ioctl(ctl_fd, KCACHE_IOC_CREATE, &a);
+}
+
+int kcache_open(int ctl_fd, const char *name, uint32_t access)
+{
+	struct kcache_open_args a = { .size = sizeof(a), .flags = access };
+
+	return kc_name(a.name, name) ?: kc_ioctl(ctl_fd, KCACHE_IOC_OPEN, &a);
+}
+
+int kcache_destroy(int ctl_fd, const char *name)
+{
+	struct kcache_destroy_args a = { .size = sizeof(a) };
+
+	return kc_name(a.name, name) ?: kc_ioctl(ctl_fd, KCACHE_IOC_DESTROY, &a);
+}
+
+int kcache_list(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr)
+{
+	struct kcache_list_args a = {
+		.size = sizeof(a),
+		.records = kc_ptr(recs),
+		.nr = *nr,
+		.record_size = sizeof(*recs),
+	};
+	int ret = kc_ioctl(ctl_fd, KCACHE_IOC_LIST, &a);
+
+	if (!ret || ret == -EMSGSIZE)
+		*nr = a.nr;
+	return ret;
+}
+
+int kcache_get(int fd, const void *key, uint32_t key_len, void *val, uint32_t *val_len,
+	       uint64_t *version)
+{
+	struct kcache_get_args a = {
+		.size = sizeof(a),
+		.key = kc_ptr(key),
+		.val = kc_ptr(val),
+		.key_len = key_len,
+		.val_len = *val_len,
+	};
+	int ret = kc_ioctl(fd, KCACHE_IOC_GET, &a);
+
+	if (!ret || ret == -EMSGSIZE) {
+		*val_len = a.val_len;
+		if (version)
+			*version = a.version;
+	}
+	return ret;
+}
+
+int kcache_set(int fd, const void *key, uint32_t key_len, const void *val, uint32_t val_len,
+	       uint32_t flags, uint64_t ttl_ns, uint64_t *version)
+{
+	struct kcache_set_args a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.key = kc_ptr(key),
+		.val = kc_ptr(val),
+		.key_len = key_len,
+		.val_len = val_len,
+		.ttl_ns = ttl_ns,
+	};
+	int ret = kc_ioctl(fd, KCACHE_IOC_SET, &a);
+
+	if (!ret && version)
+		*version = a.version;
+	return ret;
+}
+
+int kcache_del(int fd, const void *key, uint32_t key_len)
+{
+	struct kcache_del_args a = { .size = sizeof(a), .key = kc_ptr(key), .key_len = key_len };
+
+	return kc_ioctl(fd, KCACHE_IOC_DEL, &a);
+}
+
+int kcache_cas(int fd, const void *key, uint32_t key_len, const void *val, uint32_t val_len,
+	       uint64_t expected, uint32_t flags, uint64_t ttl_ns, uint64_t *version)
+{
+	struct kcache_cas_args a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.key = kc_ptr(key),
+		.val = kc_ptr(val),
+		.key_len = key_len,
+		.val_len = val_len,
+		.ttl_ns = ttl_ns,
+		.expected = expected,
+	};
+	int ret = kc_ioctl(fd, KCACHE_IOC_CAS, &a);
+
+	if (!ret && version)
+		*version = a.version;
+	return ret;
+}
+
+int kcache_add(int fd, const void *key, uint32_t key_len, int64_t delta, uint32_t flags,
+	       uint64_t ttl_ns, uint64_t *result)
+{
+	struct kcache_add_args a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.key = kc_ptr(key),
+		.key_len = key_len,
+		.delta = delta,
+		.ttl_ns = ttl_ns,
+	};
+	int ret = kc_ioctl(fd, KCACHE_IOC_ADD, &a);
+
+	if (!ret && result)
+		*result = a.result;
+	return ret;
+}
+
+int kcache_mget(int fd, struct kcache_batch_item *items, uint32_t nr, const void *keys,
+		void *vals, uint32_t vals_len, uint32_t *done)
+{
+	struct kcache_mget_args a = {
+		.size = sizeof(a),
+		.items = kc_ptr(items),
+		.keys = kc_ptr(keys),
+		.vals = kc_ptr(vals),
+		.nr = nr,
+		.vals_len = vals_len,
+	};
+	int ret = kc_ioctl(fd, KCACHE_IOC_MGET, &a);
+
+	if (!ret && done)
+		*done = a.done;
+	return ret;
+}
+
+int kcache_mset(int fd, struct kcache_batch_item *items, uint32_t nr, const void *keys,
+		const void *vals, uint32_t vals_len, uint32_t flags, uint64_t ttl_ns,
+		uint32_t *done)
+{
+	struct kcache_mset_args a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.items = kc_ptr(items),
+		.keys = kc_ptr(keys),
+		.vals = kc_ptr(vals),
+		.nr = nr,
+		.vals_len = vals_len,
+		.ttl_ns = ttl_ns,
+	};
+	int ret = kc_ioctl(fd, KCACHE_IOC_MSET, &a);
+
+	if (!ret && done)
+		*done = a.done;
+	return ret;
+}
+
+int kcache_invalidate(int fd, uint64_t *removed)
+{
+	struct kcache_invalidate_args a = { .size = sizeof(a) };
+	int ret = kc_ioctl(fd, KCACHE_IOC_INVALIDATE, &a);
+
+	if (!ret && removed)
+		*removed = a.removed;
+	return ret;
+}
+
+int kcache_invalidate_prefix(int fd, const void *prefix, uint32_t prefix_len,
+			     uint64_t *removed)
+{
+	struct kcache_invalidate_args a = {
+		.size = sizeof(a),
+		.flags = KCACHE_INVALIDATE_PREFIX,
+		.prefix = kc_ptr(prefix),
+		.prefix_len = prefix_len,
+	};
+	int ret = kc_ioctl(fd, KCACHE_IOC_INVALIDATE, &a);
+
+	if (!ret && removed)
+		*removed = a.removed;
+	return ret;
+}
+
+int kcache_stats(int fd, struct kcache_counters *counters)
+{
+	struct kcache_stats_args a = { .size = sizeof(a) };
+	int ret = kc_ioctl(fd, KCACHE_IOC_STATS, &a);
+
+	if (!ret)
+		*counters = a.counters;
+	return ret;
+}
+
+int kcache_info(int fd, struct kcache_info_args *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return kc_ioctl(fd, KCACHE_IOC_INFO, info);
+}
+
+int kcache_dump(int fd, void *buf, uint32_t buf_len, uint64_t *cursor, int *done,
+		uint32_t *needed)
+{
+	struct kcache_dump_args a = {
+		.size = sizeof(a),
+		.buf = kc_ptr(buf),
+		.buf_len = buf_len,
+		.skip = *cursor,
+	};
+	int ret = kc_ioctl(fd, KCACHE_IOC_DUMP, &a);
+
+	if (needed)
+		*needed = ret == -EMSGSIZE ? a.needed : 0;
+	if (ret)
+		return ret;
+	*cursor = a.next;
+	*done = a.done;
+	return a.nr;
+}
+
+int kcache_nop(int fd)
+{
+	struct kcache_nop_args a = { .size = sizeof(a) };
+
+	return kc_ioctl(fd, KCACHE_IOC_NOP, &a);
 }
