@@ -35,35 +35,35 @@
 
 #include "kcache_policy.h"
 
-#define KC_SKETCH_MAX_WORDS	(1U << 22)	/* 32 MiB: enough for 4M entries */
+#define KC_SKETCH_MAX_WORDS	BIT(22)		/* 32 MiB: enough for 4M entries */
 #define KC_SKETCH_PERIOD_MULT	10		/* halve after 10 x capacity increments */
 #define KC_MIN_ENTRY_WEIGHT	64		/* an entry costs at least its metadata */
 #define KC_PROTECTED_PERMILLE	800		/* of main */
-#ifndef KC_WIN_INITIAL
 #define KC_WIN_INITIAL		10		/* 1% */
-#endif
-#define KC_ADMIT_FLOOD_MIN	6		/* warm candidates get a random chance */
-#ifndef KC_ADMIT_FLOOD_MASK
-#define KC_ADMIT_FLOOD_MASK	1023		/* ... of 1 in 1024 */
-#endif
-#ifndef KC_SHADOW_MAX
-#define KC_SHADOW_MAX		1024		/* entries per shadow cache */
-#endif
-#ifndef KC_EPOCH_MULT
-#define KC_EPOCH_MULT		1
-#endif
-#ifndef KC_DECAY_SHIFT
+
+/*
+ * Hash-flooding defence: a warm candidate that loses to the victim is still admitted now
+ * and then, so that keys colliding with a hot victim cannot lock the cache. Caffeine admits
+ * 1 in 128; the per-cache sketch seed already stops targeted collisions, and 1 in 128
+ * costs 3.5 points on loop-shaped traces (all keys equally hot), so 1 in 1024.
+ */
+#define KC_ADMIT_FLOOD_MIN	6
+#define KC_ADMIT_FLOOD_MASK	1023
+
+/*
+ * Window climber. Shadows hold up to KC_SHADOW_MAX sampled entries (512 models big caches
+ * as well as 1024 on the shared traces). Scores are hits, decayed by 1/32 every epoch of
+ * max(shadow capacity, 256) samples: memory must outlast a traversal of the working set,
+ * or cyclic patterns (zigzag) make the leader change every half cycle. Moving the window
+ * costs hits while the lists re-balance, so a shadow must lead the current window's by a
+ * quarter of an epoch's samples and by 1/8 of min(hits, misses) (the noise grows with both).
+ */
+#define KC_SHADOW_MAX		512
+#define KC_EPOCH_MIN		256
 #define KC_DECAY_SHIFT		5
-#endif
-#ifndef KC_LEAD_SHIFT
 #define KC_LEAD_SHIFT		2
-#endif
-#ifndef KC_REL_SHIFT
 #define KC_REL_SHIFT		3
-#endif
-#ifndef KC_LEAD_MIN
 #define KC_LEAD_MIN		8
-#endif
 
 /* Candidate window sizes, per mille: tiny for frequency-skewed loads, 100% is LRU. */
 static const u16 kc_shadow_frac[KC_SHADOWS] = { 10, 100, 250, 500, 750, 1000 };
@@ -235,13 +235,11 @@ static void kc_sh_move(struct kc_shadow *sh, u32 i, u32 q)
 	sh->nr[q]++;
 }
 
-/* First node of queue q other than @skip, 0 if none. */
-static u32 kc_sh_first(const struct kc_shadow *sh, u32 q, u32 skip)
+/* First node of queue q, 0 if none. */
+static u32 kc_sh_first(const struct kc_shadow *sh, u32 q)
 {
 	u32 i = sh->nodes[q].next;
 
-	if (i == skip)
-		i = sh->nodes[i].next;
 	return i == q ? 0 : i;
 }
 
@@ -301,9 +299,9 @@ static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 
 	if (sh->nr[KC_Q_WINDOW] > sh->win_max)
 		cand = nd[KC_Q_WINDOW].next;
-	victim = kc_sh_first(sh, KC_Q_PROBATION, 0);
+	victim = kc_sh_first(sh, KC_Q_PROBATION);
 	if (!victim)
-		victim = kc_sh_first(sh, KC_Q_PROTECTED, 0);
+		victim = kc_sh_first(sh, KC_Q_PROTECTED);
 	if (cand && victim) {
 		if (kc_policy_admit(p, nd[cand].hash, nd[victim].hash))
 			kc_sh_move(sh, cand, KC_Q_PROBATION);
@@ -337,7 +335,6 @@ static void kc_sh_reset(struct kc_policy *p, struct kc_shadow *sh, u32 cap)
 	sh->cap = cap;
 	sh->win_max = max_t(u32, 1, kc_permille(cap, sh->frac));
 	sh->prot_max = kc_permille(cap - min(cap, sh->win_max), KC_PROTECTED_PERMILLE);
-	sh->hits = 0;
 	sh->score = 0;
 }
 
@@ -354,7 +351,7 @@ static void kc_shadows_config(struct kc_policy *p, u64 entries)
 	p->sample_thresh = cap >= entries ? 1ULL << 32 : div64_u64((u64)cap << 32, entries);
 	p->samples = 0;
 	p->requests = 0;
-	p->epoch_len = max_t(u32, cap * KC_EPOCH_MULT, 256);
+	p->epoch_len = max_t(u32, cap, KC_EPOCH_MIN);
 	p->lead = max_t(u32, KC_LEAD_MIN, p->epoch_len >> KC_LEAD_SHIFT);
 	for (i = 0; i < KC_SHADOWS; i++)
 		kc_sh_reset(p, &p->shadow[i], cap);
@@ -422,8 +419,8 @@ static void kc_retarget(struct kc_policy *p)
 }
 
 /*
- * End of an epoch: decay the shadows' scores, add this epoch's hits and move the window to
- * the best size. Ties go to the current size so that noise does not make the window flap.
+ * After a shadow hit: move the window to the best-scoring size if that shadow leads the
+ * current size's by more than the noise (see KC_REL_SHIFT). On a tie the current size stays.
  */
 static void kc_climb(struct kc_policy *p)
 {
@@ -442,6 +439,7 @@ static void kc_climb(struct kc_policy *p)
 	}
 }
 
+/* Age the scores so that the climber follows phase changes. */
 static void kc_epoch(struct kc_policy *p)
 {
 	int i;

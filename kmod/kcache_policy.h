@@ -89,8 +89,7 @@ struct kc_snode {
  * @prot_max: protected capacity
  * @nr: entries per queue
  * @free: head of the free node list (0 when empty)
- * @hits: hits in the current epoch
- * @score: decaying sum of hits over past epochs
+ * @score: hits, decayed every epoch
  */
 struct kc_shadow {
 	struct kc_snode *nodes;
@@ -101,7 +100,6 @@ struct kc_shadow {
 	u32 prot_max;
 	u32 nr[KC_NR_QUEUES];
 	u32 free;
-	u32 hits;
 	u32 score;
 };
 

@@ -5,6 +5,8 @@
  *   kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-t] TRACE...
  *	prints "hitratio TRACE CAPACITY POLICY PERCENT" per trace; -t adds a line with the
  *	policy's cost in ns per request (wall clock over the replay loop, trace in memory)
+ *   Environment: KC_SEED=N sets the policy seed (default 0x5eed), KC_REPLAY_DEBUG=N prints
+ *	the cumulative hits and the window size every N requests to stderr
  *   kc_replay -F
  *	prints the FNV-1a hashes of the eviction sequences of the synthetic workload
  *	(kc_synth.h) for both policies, as C defines for the KUnit cross-build check
@@ -105,6 +107,7 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 	u64 *keys = load(path, &n);
 	char name[256], *dot;
 	double t0, t1;
+	u64 seed;
 	int dbg;
 	const char *pname = kind == KCACHE_POLICY_LRU ? "lru" : fixed ? "ref" : "tinylfu";
 
@@ -112,7 +115,8 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 		bits++;
 	buckets = calloc(1ULL << bits, sizeof(*buckets));
 	ents = calloc(capacity + 1, sizeof(*ents));
-	if (!buckets || !ents || kc_policy_init(&p, kind, capacity, U64_MAX, getenv("KC_SEED") ? strtoull(getenv("KC_SEED"), NULL, 0) : 0x5eed)) {
+	seed = getenv("KC_SEED") ? strtoull(getenv("KC_SEED"), NULL, 0) : 0x5eed;
+	if (!buckets || !ents || kc_policy_init(&p, kind, capacity, U64_MAX, seed)) {
 		fprintf(stderr, "kc_replay: out of memory\n");
 		exit(2);
 	}
@@ -134,7 +138,8 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 				break;
 		calls++;
 		if (dbg && j % dbg == 0 && j)
-			fprintf(stderr, "%zu %llu win %u\n", j, (unsigned long long)hits, p.win_frac);
+			fprintf(stderr, "%zu %llu win %u\n", j, (unsigned long long)hits,
+				p.win_frac);
 		if (e) {
 			hits++;
 			kc_policy_access(&p, &ents[e - 1].pn);
@@ -173,7 +178,7 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 	printf("hitratio %s %llu %s %.2f\n", name, (unsigned long long)capacity,
 	       pname, n ? 100.0 * hits / n : 0.0);
 	if (timing)
-		printf("timing %s %llu %s %.1f ns/request %.1f ns/call (%zu requests, %llu calls)\n",
+		printf("timing %s %llu %s %.1f ns/request %.1f ns/call (%zu req, %llu calls)\n",
 		       name, (unsigned long long)capacity,
 		       pname, (t1 - t0) / n,
 		       (t1 - t0) / calls, n, (unsigned long long)calls);
@@ -186,7 +191,7 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 	free(keys);
 }
 
-static void usage(void)
+static void bad_usage(void)
 {
 	fprintf(stderr, "usage: kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-t] TRACE...\n"
 			"       kc_replay -F\n");
@@ -209,12 +214,12 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "ref"))
 				fixed = true;
 			else
-				usage();
+				bad_usage();
 			break;
 		case 'c':
 			capacity = strtoull(optarg, NULL, 10);
 			if (!capacity || capacity > (1U << 30))
-				usage();
+				bad_usage();
 			break;
 		case 't':
 			timing = true;
@@ -236,11 +241,11 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		default:
-			usage();
+			bad_usage();
 		}
 	}
 	if (optind >= argc)
-		usage();
+		bad_usage();
 	for (; optind < argc; optind++)
 		replay(argv[optind], capacity, kind, fixed, timing);
 	return 0;

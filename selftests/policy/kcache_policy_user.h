@@ -28,6 +28,7 @@ enum kcache_policy_kind {
 };
 
 #define GFP_KERNEL_ACCOUNT	0
+#define BIT(n)			(1UL << (n))
 #define kvcalloc(n, size, gfp)	calloc((n), (size))
 #define kvfree(ptr)		free(ptr)
 
@@ -107,6 +108,7 @@ static inline int list_empty(const struct list_head *head)
 }
 
 #define list_entry(ptr, type, member)	container_of(ptr, type, member)
+#define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 #define list_first_entry_or_null(head, type, member) \
 	(list_empty(head) ? NULL : list_entry((head)->next, type, member))
 
