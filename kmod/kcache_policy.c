@@ -616,7 +616,7 @@ void kc_policy_remove(struct kc_policy *p, struct kc_pnode *n)
 /**
  * kc_policy_replace() - a new version of an entry takes the old one's place
  * @p: the policy
- * @old: the resident node; it leaves every queue
+ * @old: the resident node; it leaves every queue (a node on none is ignored)
  * @new: the replacement (its weight may differ); it takes @old's position and queue
  *
  * The caller calls kc_policy_evict() afterwards if the weight grew.
@@ -625,6 +625,8 @@ void kc_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnod
 {
 	u8 q = old->queue;
 
+	if (q == KC_Q_NONE)
+		return;
 	list_replace_init(&old->link, &new->link);
 	new->queue = q;
 	old->queue = KC_Q_NONE;
