@@ -1,0 +1,1227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kcache ioctl ABI, command by command: each command's success, struct sizes
+ * (0, 1, first size - 1, exact, larger with zero tail, larger with non-zero tail,
+ * PAGE_SIZE + 1), NULL / unmapped / kernel pointers, and every documented error, alone
+ * and in the documented priority order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/kcache.h>
+
+#include "kselftest_harness.h"
+
+#define KPTR	((void *)0xffffffff81000000UL)
+#define MB	(1U << 20)
+
+static uint64_t p2u(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+static void set_name(char *dst, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > KCACHE_NAME_BUF - 1)
+		n = KCACHE_NAME_BUF - 1;
+	memset(dst, 0, KCACHE_NAME_BUF);
+	memcpy(dst, name, n);
+}
+
+static int create(int ctl, const char *name, uint64_t max_bytes, uint32_t mode)
+{
+	struct kcache_create_args a = { .size = sizeof(a), .max_bytes = max_bytes,
+					.mode = mode };
+
+	set_name(a.name, name);
+	return ioctl(ctl, KCACHE_IOC_CREATE, &a);
+}
+
+static int open_cache(int ctl, const char *name, uint32_t access)
+{
+	struct kcache_open_args a = { .size = sizeof(a), .flags = access };
+
+	set_name(a.name, name);
+	return ioctl(ctl, KCACHE_IOC_OPEN, &a);
+}
+
+static int destroy(int ctl, const char *name)
+{
+	struct kcache_destroy_args a = { .size = sizeof(a) };
+
+	set_name(a.name, name);
+	return ioctl(ctl, KCACHE_IOC_DESTROY, &a);
+}
+
+static int set(int fd, const void *k, uint32_t kl, const void *v, uint32_t vl, uint32_t flags)
+{
+	struct kcache_set_args a = { .size = sizeof(a), .flags = flags, .key = p2u(k),
+				     .val = p2u(v), .key_len = kl, .val_len = vl };
+
+	return ioctl(fd, KCACHE_IOC_SET, &a);
+}
+
+static int get(int fd, const void *k, uint32_t kl, void *v, uint32_t *vl, uint64_t *ver)
+{
+	struct kcache_get_args a = { .size = sizeof(a), .key = p2u(k), .val = p2u(v),
+				     .key_len = kl, .val_len = *vl };
+	int ret = ioctl(fd, KCACHE_IOC_GET, &a);
+
+	*vl = a.val_len;
+	if (ver)
+		*ver = a.version;
+	return ret;
+}
+
+static void *unmapped(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+FIXTURE(kc) {
+	int ctl;
+	int fd;		/* read-write */
+	int rfd;	/* read-only */
+	int wfd;	/* write-only */
+	char name[64];
+};
+
+/* FIXTURE(sz) has the same data; both are set up and torn down here. */
+static void env_setup(struct __test_metadata *_metadata, FIXTURE_DATA(kc) *self)
+{
+	self->ctl = open("/dev/kcache", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->ctl) TH_LOG("open /dev/kcache: %s", strerror(errno));
+	snprintf(self->name, sizeof(self->name), "abi-%d", getpid());
+	self->fd = create(self->ctl, self->name, 8 * MB, 0600);
+	ASSERT_LE(0, self->fd) TH_LOG("create: %s", strerror(errno));
+	self->rfd = open_cache(self->ctl, self->name, KCACHE_OPEN_READ);
+	ASSERT_LE(0, self->rfd);
+	self->wfd = open_cache(self->ctl, self->name, KCACHE_OPEN_WRITE);
+	ASSERT_LE(0, self->wfd);
+	ASSERT_EQ(0, set(self->fd, "k", 1, "v", 1, 0));
+}
+
+static void env_teardown(FIXTURE_DATA(kc) *self)
+{
+	char n[80];
+	int i;
+
+	destroy(self->ctl, self->name);
+	for (i = 0; i < 16; i++) {
+		snprintf(n, sizeof(n), "%s-x%d", self->name, i);
+		destroy(self->ctl, n);
+	}
+	close(self->fd);
+	close(self->rfd);
+	close(self->wfd);
+	close(self->ctl);
+}
+
+FIXTURE_SETUP(kc)
+{
+	env_setup(_metadata, self);
+}
+
+FIXTURE_TEARDOWN(kc)
+{
+	env_teardown(self);
+}
+
+#define KC(self) ((FIXTURE_DATA(kc) *)(self))
+
+FIXTURE(sz) {
+	int ctl;
+	int fd;
+	int rfd;
+	int wfd;
+	char name[64];
+};
+
+FIXTURE_SETUP(sz)
+{
+	env_setup(_metadata, (FIXTURE_DATA(kc) *)self);
+}
+
+FIXTURE_TEARDOWN(sz)
+{
+	env_teardown((FIXTURE_DATA(kc) *)self);
+}
+
+/* ---- every command: sizes and pointers ---- */
+
+/*
+ * fill() writes a valid argument (size left to the caller) and returns which fd to use:
+ * 0 control, 1 cache fd. expect is the errno of the valid call (0: success).
+ */
+FIXTURE_VARIANT(sz) {
+	unsigned long cmd;
+	uint32_t size0;
+	int (*fill)(void *buf, FIXTURE_DATA(kc) *self, int n);
+	int expect;
+};
+
+static char scratch[4096];
+
+static int fill_version(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	return 0;
+}
+
+static int fill_create(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_create_args *a = b;
+	char name[80];
+
+	snprintf(name, sizeof(name), "%s-x%d", self->name, n);
+	set_name(a->name, name);
+	a->max_bytes = MB;
+	a->mode = 0600;
+	return 0;
+}
+
+static int fill_open(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_open_args *a = b;
+
+	set_name(a->name, self->name);
+	a->flags = KCACHE_OPEN_READ;
+	return 0;
+}
+
+static int fill_destroy(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_destroy_args *a = b;
+
+	set_name(a->name, "no-such-cache");
+	return 0;
+}
+
+static int fill_list(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_list_args *a = b;
+
+	a->records = p2u(scratch);
+	a->nr = 0;
+	a->record_size = sizeof(struct kcache_list_record);
+	return 0;
+}
+
+static int fill_get(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_get_args *a = b;
+
+	a->key = p2u("k");
+	a->key_len = 1;
+	a->val = p2u(scratch);
+	a->val_len = 16;
+	return 1;
+}
+
+static int fill_set(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_set_args *a = b;
+
+	a->key = p2u("k");
+	a->key_len = 1;
+	a->val = p2u("v2");
+	a->val_len = 2;
+	return 1;
+}
+
+static int fill_del(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_del_args *a = b;
+
+	a->key = p2u("absent");
+	a->key_len = 6;
+	return 1;
+}
+
+static int fill_cas(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_cas_args *a = b;
+
+	a->key = p2u("k");
+	a->key_len = 1;
+	a->val = p2u("v");
+	a->val_len = 1;
+	a->expected = 0;
+	return 1;
+}
+
+static int fill_add(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_add_args *a = b;
+
+	a->key = p2u("ctr");
+	a->key_len = 3;
+	a->delta = 1;
+	return 1;
+}
+
+static int fill_zero(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	return 1;
+}
+
+static int fill_dump(void *b, FIXTURE_DATA(kc) *self, int n)
+{
+	struct kcache_dump_args *a = b;
+
+	a->buf = p2u(scratch);
+	a->buf_len = sizeof(scratch);
+	return 1;
+}
+
+FIXTURE_VARIANT_ADD(sz, version) {
+	KCACHE_IOC_VERSION, KCACHE_VERSION_SIZE_VER0, fill_version, 0 };
+FIXTURE_VARIANT_ADD(sz, create) {
+	KCACHE_IOC_CREATE, KCACHE_CREATE_ARGS_SIZE_VER0, fill_create, 0 };
+FIXTURE_VARIANT_ADD(sz, open) {
+	KCACHE_IOC_OPEN, KCACHE_OPEN_ARGS_SIZE_VER0, fill_open, 0 };
+FIXTURE_VARIANT_ADD(sz, destroy) {
+	KCACHE_IOC_DESTROY, KCACHE_DESTROY_ARGS_SIZE_VER0, fill_destroy, ENOENT };
+FIXTURE_VARIANT_ADD(sz, list) {
+	KCACHE_IOC_LIST, KCACHE_LIST_ARGS_SIZE_VER0, fill_list, EMSGSIZE };
+FIXTURE_VARIANT_ADD(sz, get) {
+	KCACHE_IOC_GET, KCACHE_GET_ARGS_SIZE_VER0, fill_get, 0 };
+FIXTURE_VARIANT_ADD(sz, set) {
+	KCACHE_IOC_SET, KCACHE_SET_ARGS_SIZE_VER0, fill_set, 0 };
+FIXTURE_VARIANT_ADD(sz, del) {
+	KCACHE_IOC_DEL, KCACHE_DEL_ARGS_SIZE_VER0, fill_del, ENOENT };
+FIXTURE_VARIANT_ADD(sz, cas) {
+	KCACHE_IOC_CAS, KCACHE_CAS_ARGS_SIZE_VER0, fill_cas, ESTALE };
+FIXTURE_VARIANT_ADD(sz, add) {
+	KCACHE_IOC_ADD, KCACHE_ADD_ARGS_SIZE_VER0, fill_add, 0 };
+FIXTURE_VARIANT_ADD(sz, mget) {
+	KCACHE_IOC_MGET, KCACHE_MGET_ARGS_SIZE_VER0, fill_zero, 0 };
+FIXTURE_VARIANT_ADD(sz, mset) {
+	KCACHE_IOC_MSET, KCACHE_MSET_ARGS_SIZE_VER0, fill_zero, 0 };
+FIXTURE_VARIANT_ADD(sz, invalidate) {
+	KCACHE_IOC_INVALIDATE, KCACHE_INVALIDATE_ARGS_SIZE_VER0, fill_zero, 0 };
+FIXTURE_VARIANT_ADD(sz, stats) {
+	KCACHE_IOC_STATS, KCACHE_STATS_ARGS_SIZE_VER0, fill_zero, 0 };
+FIXTURE_VARIANT_ADD(sz, info) {
+	KCACHE_IOC_INFO, KCACHE_INFO_ARGS_SIZE_VER0, fill_zero, 0 };
+FIXTURE_VARIANT_ADD(sz, dump) {
+	KCACHE_IOC_DUMP, KCACHE_DUMP_ARGS_SIZE_VER0, fill_dump, 0 };
+FIXTURE_VARIANT_ADD(sz, nop) {
+	KCACHE_IOC_NOP, KCACHE_NOP_ARGS_SIZE_VER0, fill_zero, 0 };
+
+/* Call the variant's command with a buffer of @len bytes whose size field says @size. */
+static int call(FIXTURE_DATA(kc) *self, const FIXTURE_VARIANT(sz) *v, uint32_t size,
+		size_t len, uint8_t tail, int n, int *fdp)
+{
+	uint8_t *buf = calloc(1, len > 8 ? len : 8);
+	int which, ret, err;
+
+	which = v->fill(buf, self, n);
+	((uint32_t *)buf)[0] = size;
+	if (tail && len > v->size0)
+		buf[len - 1] = tail;
+	ret = ioctl(which ? self->fd : self->ctl, v->cmd, buf);
+	err = errno;
+	free(buf);
+	if (fdp)
+		*fdp = which;
+	if (ret > 0 && (v->cmd == KCACHE_IOC_CREATE || v->cmd == KCACHE_IOC_OPEN))
+		close(ret);
+	errno = err;
+	return ret;
+}
+
+static void expect_valid(struct __test_metadata *_metadata, int ret, int expect)
+{
+	if (expect) {
+		ASSERT_EQ(-1, ret);
+		ASSERT_EQ(expect, errno);
+	} else {
+		ASSERT_LE(0, ret) TH_LOG("errno %d", errno);
+	}
+}
+
+TEST_F(sz, size_exact)
+{
+	expect_valid(_metadata, call(KC(self), variant, variant->size0, variant->size0, 0, 0, NULL),
+		     variant->expect);
+}
+
+TEST_F(sz, size_zero_tail_accepted)
+{
+	expect_valid(_metadata,
+		     call(KC(self), variant, variant->size0 + 64, variant->size0 + 64, 0, 1, NULL),
+		     variant->expect);
+}
+
+TEST_F(sz, size_nonzero_tail_e2big)
+{
+	ASSERT_EQ(-1, call(KC(self), variant, variant->size0 + 8, variant->size0 + 8, 1, 2, NULL));
+	ASSERT_EQ(E2BIG, errno);
+}
+
+TEST_F(sz, size_page_plus_one_e2big)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	ASSERT_EQ(-1, call(KC(self), variant, page + 1, page + 1, 0, 3, NULL));
+	ASSERT_EQ(E2BIG, errno);
+}
+
+TEST_F(sz, size_small_einval)
+{
+	ASSERT_EQ(-1, call(KC(self), variant, 0, variant->size0, 0, 4, NULL));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, call(KC(self), variant, 1, variant->size0, 0, 4, NULL));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, call(KC(self), variant, variant->size0 - 1, variant->size0, 0, 4, NULL));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(sz, flags_einval)
+{
+	uint8_t buf[4096] = { 0 };
+	int which = variant->fill(buf, KC(self), 5);
+
+	((uint32_t *)buf)[0] = variant->size0;
+	((uint32_t *)buf)[1] = 0x80000000;
+	ASSERT_EQ(-1, ioctl(which ? self->fd : self->ctl, variant->cmd, buf));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(sz, bad_pointers_efault)
+{
+	int fd = variant->fill(scratch + 2048, KC(self), 6) ? self->fd : self->ctl;
+	void *u = unmapped();
+
+	ASSERT_EQ(-1, ioctl(fd, variant->cmd, NULL));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, ioctl(fd, variant->cmd, u));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, ioctl(fd, variant->cmd, KPTR));
+	ASSERT_EQ(EFAULT, errno);
+	munmap(u, 4096);
+}
+
+TEST_F(sz, wrong_device_enotty)
+{
+	uint8_t buf[4096] = { 0 };
+	int which = variant->fill(buf, KC(self), 7);
+
+	((uint32_t *)buf)[0] = variant->size0;
+	ASSERT_EQ(-1, ioctl(which ? self->ctl : self->fd, variant->cmd, buf));
+	ASSERT_EQ(ENOTTY, errno);
+}
+
+/* ---- single commands ---- */
+
+TEST_F(kc, get_set_roundtrip_and_version)
+{
+	char v[16];
+	uint32_t vl = sizeof(v);
+	uint64_t ver1, ver2;
+	struct kcache_set_args s = { .size = sizeof(s), .key = p2u("a"), .key_len = 1,
+				     .val = p2u("hello"), .val_len = 5 };
+
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_SET, &s));
+	ver1 = s.version;
+	ASSERT_EQ(0, get(self->fd, "a", 1, v, &vl, &ver2));
+	ASSERT_EQ(5, vl);
+	ASSERT_EQ(0, memcmp(v, "hello", 5));
+	ASSERT_EQ(ver1, ver2);
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_SET, &s));
+	ASSERT_LT(ver1, s.version);
+}
+
+TEST_F(kc, get_absent_enoent)
+{
+	uint32_t vl = 0;
+
+	ASSERT_EQ(-1, get(self->fd, "nope", 4, NULL, &vl, NULL));
+	ASSERT_EQ(ENOENT, errno);
+}
+
+TEST_F(kc, get_small_buffer_emsgsize_reports_length)
+{
+	char v[4] = "xxxx";
+	uint32_t vl = 0;
+	uint64_t ver = 0;
+
+	ASSERT_EQ(0, set(self->fd, "big", 3, "0123456789", 10, 0));
+	ASSERT_EQ(-1, get(self->fd, "big", 3, NULL, &vl, &ver));
+	ASSERT_EQ(EMSGSIZE, errno);
+	ASSERT_EQ(10, vl);
+	ASSERT_NE(0, ver);
+	vl = 4;
+	ASSERT_EQ(-1, get(self->fd, "big", 3, v, &vl, NULL));
+	ASSERT_EQ(EMSGSIZE, errno);
+	ASSERT_EQ(0, memcmp(v, "xxxx", 4));
+}
+
+TEST_F(kc, key_len_zero_einval_huge_e2big)
+{
+	static char big[KCACHE_KEY_LEN_MAX + 1];
+	uint32_t lens[] = { 0, KCACHE_KEY_LEN_MAX + 1, 0xffffffff };
+	int errs[] = { EINVAL, E2BIG, E2BIG };
+	uint32_t vl = 0;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		struct kcache_get_args g = { .size = sizeof(g), .key = p2u(big),
+					     .key_len = lens[i] };
+		struct kcache_set_args s = { .size = sizeof(s), .key = p2u(big),
+					     .key_len = lens[i] };
+		struct kcache_del_args d = { .size = sizeof(d), .key = p2u(big),
+					     .key_len = lens[i] };
+		struct kcache_add_args a = { .size = sizeof(a), .key = p2u(big),
+					     .key_len = lens[i] };
+
+		ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, &g));
+		ASSERT_EQ(errs[i], errno);
+		ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &s));
+		ASSERT_EQ(errs[i], errno);
+		ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DEL, &d));
+		ASSERT_EQ(errs[i], errno);
+		ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_ADD, &a));
+		ASSERT_EQ(errs[i], errno);
+	}
+	/* the largest key works */
+	memset(big, 'K', sizeof(big));
+	ASSERT_EQ(0, set(self->fd, big, KCACHE_KEY_LEN_MAX, "v", 1, 0));
+	ASSERT_EQ(0, get(self->fd, big, KCACHE_KEY_LEN_MAX, scratch, &(uint32_t){16}, NULL));
+	vl = 0;
+	ASSERT_EQ(-1, get(self->fd, big, KCACHE_KEY_LEN_MAX, NULL, &vl, NULL));
+	ASSERT_EQ(EMSGSIZE, errno);
+}
+
+TEST_F(kc, value_len_zero_ok_huge_e2big)
+{
+	uint32_t vl = 16;
+
+	ASSERT_EQ(0, set(self->fd, "empty", 5, NULL, 0, 0));
+	ASSERT_EQ(0, get(self->fd, "empty", 5, NULL, &vl, NULL));
+	ASSERT_EQ(0, vl);
+	ASSERT_EQ(-1, set(self->fd, "v", 1, scratch, 0xffffffff, 0));
+	ASSERT_EQ(E2BIG, errno);
+	ASSERT_EQ(-1, set(self->fd, "v", 1, scratch, KCACHE_VAL_LEN_MAX + 1, 0));
+	ASSERT_EQ(E2BIG, errno);
+	/* above the cache's max_bytes (8 MiB) but below the ABI bound */
+	ASSERT_EQ(-1, set(self->fd, "v", 1, NULL, 9 * MB, 0));
+	ASSERT_EQ(EFAULT, errno);
+}
+
+TEST_F(kc, key_and_value_pointers_efault)
+{
+	void *u = unmapped();
+	uint32_t vl = 16;
+
+	ASSERT_EQ(-1, set(self->fd, NULL, 1, "v", 1, 0));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, set(self->fd, u, 1, "v", 1, 0));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, set(self->fd, KPTR, 1, "v", 1, 0));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, set(self->fd, "k", 1, NULL, 1, 0));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, set(self->fd, "k", 1, KPTR, 1, 0));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, get(self->fd, u, 1, scratch, &vl, NULL));
+	ASSERT_EQ(EFAULT, errno);
+	vl = 16;
+	ASSERT_EQ(-1, get(self->fd, "k", 1, u, &vl, NULL));
+	ASSERT_EQ(EFAULT, errno);
+	vl = 16;
+	ASSERT_EQ(-1, get(self->fd, "k", 1, KPTR, &vl, NULL));
+	ASSERT_EQ(EFAULT, errno);
+	munmap(u, 4096);
+}
+
+TEST_F(kc, set_flags)
+{
+	struct kcache_set_args a = { .size = sizeof(a), .key = p2u("f"), .key_len = 1,
+				     .val = p2u("1"), .val_len = 1 };
+
+	a.flags = KCACHE_SETF_IF_PRESENT;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(ENOENT, errno);
+	a.flags = KCACHE_SETF_IF_ABSENT;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EEXIST, errno);
+	a.flags = KCACHE_SETF_IF_PRESENT;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	a.flags = KCACHE_SETF_IF_PRESENT | KCACHE_SETF_IF_ABSENT;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.flags = 0;
+	a.ttl_ns = 5;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.flags = 1U << 20;
+	a.ttl_ns = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(kc, set_ttl_expires)
+{
+	struct kcache_set_args a = { .size = sizeof(a), .key = p2u("t"), .key_len = 1,
+				     .val = p2u("1"), .val_len = 1,
+				     .flags = KCACHE_SETF_TTL, .ttl_ns = 20000000 };
+	uint32_t vl = 4;
+
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(0, get(self->fd, "t", 1, scratch, &vl, NULL));
+	usleep(100000);
+	vl = 4;
+	ASSERT_EQ(-1, get(self->fd, "t", 1, scratch, &vl, NULL));
+	ASSERT_EQ(ENOENT, errno);
+}
+
+TEST_F(kc, del)
+{
+	struct kcache_del_args a = { .size = sizeof(a), .key = p2u("k"), .key_len = 1 };
+	uint32_t vl = 4;
+
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DEL, &a));
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DEL, &a));
+	ASSERT_EQ(ENOENT, errno);
+	ASSERT_EQ(-1, get(self->fd, "k", 1, scratch, &vl, NULL));
+	ASSERT_EQ(ENOENT, errno);
+	a.__pad = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DEL, &a));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(kc, cas)
+{
+	struct kcache_cas_args a = { .size = sizeof(a), .key = p2u("k"), .key_len = 1,
+				     .val = p2u("w"), .val_len = 1 };
+	uint32_t vl = 4;
+	uint64_t ver;
+
+	ASSERT_EQ(0, get(self->fd, "k", 1, scratch, &vl, &ver));
+	a.expected = ver + 1000;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_CAS, &a));
+	ASSERT_EQ(ESTALE, errno);
+	a.expected = ver;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_CAS, &a));
+	ASSERT_LT(ver, a.version);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_CAS, &a));
+	ASSERT_EQ(ESTALE, errno);
+	vl = 4;
+	ASSERT_EQ(0, get(self->fd, "k", 1, scratch, &vl, NULL));
+	ASSERT_EQ('w', scratch[0]);
+	a.key = p2u("absent");
+	a.key_len = 6;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_CAS, &a));
+	ASSERT_EQ(ENOENT, errno);
+	a.flags = KCACHE_SETF_IF_ABSENT;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_CAS, &a));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(kc, add)
+{
+	struct kcache_add_args a = { .size = sizeof(a), .key = p2u("c"), .key_len = 1,
+				     .delta = 5 };
+
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_ADD, &a));
+	ASSERT_EQ(5, a.result);
+	a.delta = -7;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_ADD, &a));
+	ASSERT_EQ((uint64_t)-2, a.result);
+	/* "k" holds a 1-byte value: not a counter */
+	a.key = p2u("k");
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_ADD, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.key = p2u("c");
+	a.__pad = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_ADD, &a));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(kc, invalidate_all_and_prefix)
+{
+	struct kcache_invalidate_args a = { .size = sizeof(a) };
+	uint32_t vl = 4;
+
+	ASSERT_EQ(0, set(self->fd, "p:1", 3, "1", 1, 0));
+	ASSERT_EQ(0, set(self->fd, "p:2", 3, "2", 1, 0));
+	ASSERT_EQ(0, set(self->fd, "q:1", 3, "3", 1, 0));
+	a.flags = KCACHE_INVALIDATE_PREFIX;
+	a.prefix = p2u("p:");
+	a.prefix_len = 2;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_INVALIDATE, &a));
+	ASSERT_EQ(2, a.removed);
+	ASSERT_EQ(0, get(self->fd, "q:1", 3, scratch, &vl, NULL));
+	a.flags = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_INVALIDATE, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.prefix = 0;
+	a.prefix_len = 0;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_INVALIDATE, &a));
+	ASSERT_EQ(2, a.removed);
+	a.flags = KCACHE_INVALIDATE_PREFIX;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_INVALIDATE, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.prefix_len = KCACHE_KEY_LEN_MAX + 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_INVALIDATE, &a));
+	ASSERT_EQ(E2BIG, errno);
+	a.prefix_len = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_INVALIDATE, &a));
+	ASSERT_EQ(EFAULT, errno);
+}
+
+TEST_F(kc, stats_and_info)
+{
+	struct kcache_stats_args s = { .size = sizeof(s) };
+	struct kcache_info_args i = { .size = sizeof(i) };
+	uint32_t vl = 4;
+
+	get(self->fd, "k", 1, scratch, &vl, NULL);
+	vl = 4;
+	get(self->fd, "absent", 6, scratch, &vl, NULL);
+	ASSERT_EQ(0, ioctl(self->rfd, KCACHE_IOC_STATS, &s));
+	ASSERT_EQ(1, s.counters.hits);
+	ASSERT_EQ(1, s.counters.misses);
+	ASSERT_EQ(1, s.counters.sets);
+	ASSERT_EQ(1, s.counters.entries);
+	ASSERT_EQ(8 * MB, s.counters.max_bytes);
+	memset(i.name, 'Z', sizeof(i.name));
+	ASSERT_EQ(0, ioctl(self->rfd, KCACHE_IOC_INFO, &i));
+	ASSERT_STREQ(self->name, i.name);
+	ASSERT_EQ(0, i.name[sizeof(i.name) - 1]);
+	ASSERT_EQ(8 * MB, i.max_bytes);
+	ASSERT_EQ(0600, i.mode);
+	ASSERT_EQ(getuid(), i.uid);
+	ASSERT_EQ(KCACHE_OPEN_READ, i.access);
+	i.__pad = 1;
+	ASSERT_EQ(-1, ioctl(self->rfd, KCACHE_IOC_INFO, &i));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(kc, nop)
+{
+	struct kcache_nop_args a = { .size = sizeof(a) };
+
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_NOP, &a));
+	ASSERT_EQ(0, ioctl(self->rfd, KCACHE_IOC_NOP, &a));
+	ASSERT_EQ(0, ioctl(self->wfd, KCACHE_IOC_NOP, &a));
+}
+
+TEST_F(kc, unknown_command_enotty)
+{
+	struct kcache_nop_args a = { .size = sizeof(a) };
+
+	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(KCACHE_IOC_MAGIC, 0x7e, struct kcache_nop_args), &a));
+	ASSERT_EQ(ENOTTY, errno);
+	/* same number, different size: a different command */
+	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(KCACHE_IOC_MAGIC, 0x1f, uint32_t), &a));
+	ASSERT_EQ(ENOTTY, errno);
+}
+
+/* ---- access rights of a cache fd ---- */
+
+TEST_F(kc, rights_read_only_fd_ebadf_for_writes)
+{
+	struct kcache_set_args s = { .size = sizeof(s), .key = p2u("k"), .key_len = 1 };
+	unsigned long w[] = { KCACHE_IOC_SET, KCACHE_IOC_DEL, KCACHE_IOC_CAS, KCACHE_IOC_ADD,
+			      KCACHE_IOC_MSET, KCACHE_IOC_INVALIDATE };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		ASSERT_EQ(-1, ioctl(self->rfd, w[i], &s));
+		ASSERT_EQ(EBADF, errno);
+		/* checked before anything else, even the argument pointer */
+		ASSERT_EQ(-1, ioctl(self->rfd, w[i], NULL));
+		ASSERT_EQ(EBADF, errno);
+	}
+}
+
+TEST_F(kc, rights_write_only_fd_ebadf_for_reads)
+{
+	unsigned long r[] = { KCACHE_IOC_GET, KCACHE_IOC_MGET, KCACHE_IOC_STATS,
+			      KCACHE_IOC_INFO, KCACHE_IOC_DUMP };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		ASSERT_EQ(-1, ioctl(self->wfd, r[i], NULL));
+		ASSERT_EQ(EBADF, errno);
+	}
+	ASSERT_EQ(0, set(self->wfd, "w", 1, "1", 1, 0));
+}
+
+TEST_F(kc, cache_fd_is_cloexec)
+{
+	ASSERT_EQ(FD_CLOEXEC, fcntl(self->fd, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(FD_CLOEXEC, fcntl(self->rfd, F_GETFD) & FD_CLOEXEC);
+}
+
+/* ---- priority order of the checks ---- */
+
+TEST_F(kc, get_checks_ordering)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *buf = calloc(1, page + 1);
+	struct kcache_get_args *a = (void *)buf;
+	uint32_t vl = 0;
+
+	/* 1. rights beat everything */
+	a->size = page + 1;
+	a->flags = 1;
+	ASSERT_EQ(-1, ioctl(self->wfd, KCACHE_IOC_GET, a));
+	ASSERT_EQ(EBADF, errno);
+	/* 2. size beats flags */
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, a));
+	ASSERT_EQ(E2BIG, errno);
+	/* 3. flags beat lengths */
+	a->size = sizeof(*a);
+	a->key_len = KCACHE_KEY_LEN_MAX + 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, a));
+	ASSERT_EQ(EINVAL, errno);
+	/* 4. lengths beat pointers */
+	a->flags = 0;
+	a->key = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, a));
+	ASSERT_EQ(E2BIG, errno);
+	/* 6. a too-small buffer beats a bad value pointer */
+	a->key = p2u("k");
+	a->key_len = 1;
+	a->val = p2u(KPTR);
+	a->val_len = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, a));
+	ASSERT_EQ(EMSGSIZE, errno);
+	ASSERT_EQ(1, a->val_len);
+	/* 7. then the value pointer */
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, a));
+	ASSERT_EQ(EFAULT, errno);
+	/* 5. the key pointer beats the destroyed cache, which beats the miss */
+	ASSERT_EQ(0, destroy(self->ctl, self->name));
+	a->key = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, a));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, get(self->fd, "absent", 6, NULL, &vl, NULL));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	free(buf);
+}
+
+TEST_F(kc, set_checks_ordering)
+{
+	struct kcache_set_args a = { .size = sizeof(a), .flags = 1U << 30,
+				     .key_len = KCACHE_KEY_LEN_MAX + 1,
+				     .val_len = KCACHE_VAL_LEN_MAX + 1 };
+
+	ASSERT_EQ(-1, ioctl(self->rfd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EBADF, errno);
+	a.size = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.size = sizeof(a);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EINVAL, errno);	/* unknown flag */
+	a.flags = 0;
+	a.ttl_ns = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EINVAL, errno);	/* ttl without the flag, before lengths */
+	a.ttl_ns = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(E2BIG, errno);	/* key length */
+	a.key_len = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(E2BIG, errno);	/* value length, before the NULL key */
+	a.val_len = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EFAULT, errno);	/* key pointer */
+	a.key = p2u("k");
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EFAULT, errno);	/* value pointer */
+	ASSERT_EQ(0, destroy(self->ctl, self->name));
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(EFAULT, errno);	/* pointers before the destroyed cache */
+	a.val = p2u("v");
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(ESHUTDOWN, errno);
+}
+
+/* ---- the control device ---- */
+
+TEST_F(kc, create_errors)
+{
+	char n[80];
+	struct kcache_create_args a = { .size = sizeof(a), .max_bytes = MB };
+	int fd;
+
+	ASSERT_EQ(-1, create(self->ctl, self->name, MB, 0600));
+	ASSERT_EQ(EEXIST, errno);
+	ASSERT_EQ(-1, create(self->ctl, "", MB, 0600));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, create(self->ctl, "bad name", MB, 0600));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, create(self->ctl, "bad/name", MB, 0600));
+	ASSERT_EQ(EINVAL, errno);
+	memset(n, 'a', 65);
+	n[65] = 0;
+	ASSERT_EQ(-1, create(self->ctl, n, MB, 0600));
+	ASSERT_EQ(EINVAL, errno);
+	snprintf(n, sizeof(n), "%s-x0", self->name);
+	ASSERT_EQ(-1, create(self->ctl, n, MB, 01000));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, create(self->ctl, n, MB, 0700));
+	ASSERT_EQ(EINVAL, errno);
+	/* no NUL in the field, garbage after the NUL */
+	memset(a.name, 'a', sizeof(a.name));
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
+	ASSERT_EQ(EINVAL, errno);
+	set_name(a.name, n);
+	a.name[sizeof(a.name) - 1] = 'x';
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
+	ASSERT_EQ(EINVAL, errno);
+	set_name(a.name, n);
+	a.policy = 99;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
+	ASSERT_EQ(EINVAL, errno);
+	/* over the module's max_total_bytes */
+	a.policy = KCACHE_POLICY_LRU_ABI;
+	a.max_bytes = 1ULL << 60;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
+	ASSERT_EQ(ENOMEM, errno);
+	/* the longest name works */
+	memset(n, 'b', 64);
+	n[64] = 0;
+	fd = create(self->ctl, n, MB, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, destroy(self->ctl, n));
+	close(fd);
+}
+
+TEST_F(kc, open_errors)
+{
+	struct kcache_open_args a = { .size = sizeof(a) };
+
+	set_name(a.name, self->name);
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_OPEN, &a));
+	ASSERT_EQ(EINVAL, errno);	/* no right asked */
+	a.flags = 4;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_OPEN, &a));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, open_cache(self->ctl, "absent-cache", KCACHE_OPEN_READ));
+	ASSERT_EQ(ENOENT, errno);
+	ASSERT_EQ(-1, open_cache(self->ctl, "bad name", KCACHE_OPEN_READ));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(kc, destroy_then_name_free_and_old_fd_eshutdown)
+{
+	struct kcache_stats_args s = { .size = sizeof(s) };
+	struct kcache_info_args in = { .size = sizeof(in) };
+	struct kcache_dump_args d = { .size = sizeof(d), .buf = p2u(scratch),
+				      .buf_len = sizeof(scratch) };
+	struct kcache_invalidate_args iv = { .size = sizeof(iv) };
+	struct kcache_nop_args nop = { .size = sizeof(nop) };
+	uint32_t vl = 16;
+	int fd2;
+
+	ASSERT_EQ(0, destroy(self->ctl, self->name));
+	ASSERT_EQ(-1, destroy(self->ctl, self->name));
+	ASSERT_EQ(ENOENT, errno);
+	ASSERT_EQ(-1, open_cache(self->ctl, self->name, KCACHE_OPEN_READ));
+	ASSERT_EQ(ENOENT, errno);
+	ASSERT_EQ(-1, get(self->fd, "k", 1, scratch, &vl, NULL));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	ASSERT_EQ(-1, set(self->fd, "k", 1, "v", 1, 0));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_STATS, &s));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_INFO, &in));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_INVALIDATE, &iv));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_NOP, &nop));
+	/* a new cache of the same name is a different cache */
+	fd2 = create(self->ctl, self->name, MB, 0600);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, ioctl(fd2, KCACHE_IOC_STATS, &s));
+	ASSERT_EQ(0, s.counters.entries);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_STATS, &s));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	close(fd2);
+}
+
+TEST_F(kc, list)
+{
+	struct kcache_list_record *r;
+	struct kcache_list_args a = { .size = sizeof(a), .record_size = sizeof(*r) };
+	uint32_t i, n;
+	int found = 0;
+
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EMSGSIZE, errno);
+	ASSERT_LE(1, a.nr);
+	n = a.nr;
+	r = calloc(n, sizeof(*r));
+	a.records = p2u(r);
+	ASSERT_EQ(0, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(n, a.nr);
+	for (i = 0; i < n; i++) {
+		if (strcmp(r[i].name, self->name))
+			continue;
+		found++;
+		EXPECT_EQ(1, r[i].counters.entries);
+		EXPECT_EQ(0600, r[i].mode);
+		EXPECT_EQ(getuid(), r[i].uid);
+	}
+	ASSERT_EQ(1, found);
+	/* bigger records: the tail is zeroed */
+	{
+		size_t rs = sizeof(*r) + 16;
+		uint8_t *big = malloc(n * rs);
+
+		memset(big, 0xff, n * rs);
+		a.records = p2u(big);
+		a.record_size = rs;
+		a.nr = n;
+		ASSERT_EQ(0, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+		ASSERT_EQ(0, big[rs - 1]);
+		ASSERT_EQ(0, big[sizeof(*r)]);
+		free(big);
+	}
+	a.record_size = KCACHE_LIST_RECORD_SIZE_VER0 - 1;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.record_size = 4097;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(E2BIG, errno);
+	a.record_size = sizeof(*r);
+	a.records = p2u(KPTR);
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EFAULT, errno);
+	free(r);
+}
+
+/* ---- binary data ---- */
+
+TEST_F(kc, binary_keys_and_values_all_bytes)
+{
+	uint8_t key[256], val[256], out[256];
+	uint32_t vl;
+	int i;
+
+	for (i = 0; i < 256; i++)
+		key[i] = val[i] = i;
+	ASSERT_EQ(0, set(self->fd, key, 256, val, 256, 0));
+	vl = sizeof(out);
+	ASSERT_EQ(0, get(self->fd, key, 256, out, &vl, NULL));
+	ASSERT_EQ(256, vl);
+	ASSERT_EQ(0, memcmp(val, out, 256));
+	/* every one-byte key, NUL included, is its own key */
+	for (i = 0; i < 256; i++) {
+		uint8_t k = i, v = 255 - i;
+
+		ASSERT_EQ(0, set(self->fd, &k, 1, &v, 1, 0));
+	}
+	for (i = 0; i < 256; i++) {
+		uint8_t k = i, v;
+
+		vl = 1;
+		ASSERT_EQ(0, get(self->fd, &k, 1, &v, &vl, NULL));
+		ASSERT_EQ(255 - i, v);
+	}
+}
+
+TEST_F(kc, one_mib_value)
+{
+	uint8_t *v = malloc(MB), *o = malloc(MB + 1);
+	uint32_t vl = MB + 1, i;
+
+	for (i = 0; i < MB; i++)
+		v[i] = i * 2654435761U >> 24;
+	ASSERT_EQ(0, set(self->fd, "mib", 3, v, MB, 0));
+	ASSERT_EQ(0, get(self->fd, "mib", 3, o, &vl, NULL));
+	ASSERT_EQ(MB, vl);
+	ASSERT_EQ(0, memcmp(v, o, MB));
+	free(v);
+	free(o);
+}
+
+/* ---- batches ---- */
+
+TEST_F(kc, mset_mget_mixed_hits_and_misses)
+{
+	struct kcache_batch_item it[8];
+	struct kcache_mset_args ms = { .size = sizeof(ms) };
+	struct kcache_mget_args mg = { .size = sizeof(mg) };
+	char keys[64], vals[256];
+	int i, kl = 0, vlen = 0;
+
+	/* store b0..b3 with values of 1..4 bytes */
+	memset(it, 0, sizeof(it));
+	for (i = 0; i < 4; i++) {
+		kl += sprintf(keys + kl, "b%d", i);
+		it[i].key_len = 2;
+		it[i].val_len = i + 1;
+		memset(vals + vlen, 'a' + i, i + 1);
+		vlen += i + 1;
+	}
+	ms.items = p2u(it);
+	ms.keys = p2u(keys);
+	ms.vals = p2u(vals);
+	ms.nr = 4;
+	ms.vals_len = vlen;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_MSET, &ms));
+	ASSERT_EQ(4, ms.done);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, it[i].status);
+		ASSERT_NE(0, it[i].version);
+	}
+	/* wrong vals_len */
+	ms.vals_len = vlen + 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &ms));
+	ASSERT_EQ(EINVAL, errno);
+	/* if-absent: all exist now */
+	ms.vals_len = vlen;
+	ms.flags = KCACHE_SETF_IF_ABSENT;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_MSET, &ms));
+	ASSERT_EQ(0, ms.done);
+	ASSERT_EQ(-EEXIST, it[0].status);
+
+	/* get b0, x1 (miss), b2, x3 (miss), b3 */
+	memset(it, 0, sizeof(it));
+	memcpy(keys, "b0x1b2x3b3", 10);
+	for (i = 0; i < 5; i++)
+		it[i].key_len = 2;
+	mg.items = p2u(it);
+	mg.keys = p2u(keys);
+	mg.vals = p2u(vals);
+	mg.nr = 5;
+	mg.vals_len = sizeof(vals);
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(3, mg.done);
+	ASSERT_EQ(0, it[0].status);
+	ASSERT_EQ(1, it[0].val_len);
+	ASSERT_EQ(-ENOENT, it[1].status);
+	ASSERT_EQ(0, it[2].status);
+	ASSERT_EQ(3, it[2].val_len);
+	ASSERT_EQ(0, memcmp(vals + it[2].val_off, "ccc", 3));
+	ASSERT_EQ(-ENOENT, it[3].status);
+	ASSERT_EQ(0, it[4].status);
+	ASSERT_EQ(0, memcmp(vals + it[4].val_off, "dddd", 4));
+	/* a value block with room for the first two hits only */
+	mg.vals_len = 4;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(2, mg.done);
+	ASSERT_EQ(0, it[0].status);
+	ASSERT_EQ(0, it[2].status);
+	ASSERT_EQ(-EMSGSIZE, it[4].status);
+	ASSERT_EQ(4, it[4].val_len);
+}
+
+TEST_F(kc, batch_limits)
+{
+	static struct kcache_batch_item it[KCACHE_BATCH_MAX + 1];
+	static char keys[KCACHE_BATCH_MAX * 4];
+	struct kcache_mget_args mg = { .size = sizeof(mg), .items = p2u(it), .keys = p2u(keys),
+				       .vals = p2u(scratch), .vals_len = sizeof(scratch) };
+	int i;
+
+	for (i = 0; i <= KCACHE_BATCH_MAX; i++)
+		it[i].key_len = 4;
+	mg.nr = KCACHE_BATCH_MAX + 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(E2BIG, errno);
+	mg.nr = 0xffffffff;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(E2BIG, errno);
+	mg.nr = KCACHE_BATCH_MAX;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(0, mg.done);
+	it[7].key_len = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(EINVAL, errno);
+	it[7].key_len = KCACHE_KEY_LEN_MAX + 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(E2BIG, errno);
+	it[7].key_len = 4;
+	mg.items = p2u(KPTR);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(EFAULT, errno);
+	mg.items = p2u(it);
+	mg.keys = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(EFAULT, errno);
+	mg.__pad = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(kc, mset_all_validated_before_any_stored)
+{
+	struct kcache_batch_item it[2] = { { .key_len = 2, .val_len = 1 },
+					   { .key_len = 0, .val_len = 1 } };
+	struct kcache_mset_args ms = { .size = sizeof(ms), .items = p2u(it),
+				       .keys = p2u("n1n2"), .vals = p2u("xy"), .nr = 2,
+				       .vals_len = 2 };
+	uint32_t vl = 4;
+
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &ms));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, get(self->fd, "n1", 2, scratch, &vl, NULL));
+	ASSERT_EQ(ENOENT, errno);
+}
+
+/* ---- dump ---- */
+
+TEST_F(kc, dump_all_entries_with_cursor)
+{
+	struct kcache_dump_args d = { .size = sizeof(d), .buf = p2u(scratch) };
+	const struct kcache_dump_record *r;
+	char k[16];
+	int i, seen = 0;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(k, sizeof(k), "d%02d", i);
+		ASSERT_EQ(0, set(self->fd, k, 3, k, 3, 0));
+	}
+	/* 21 entries ("k" too); a buffer for 4 records of 16 + 8 bytes each */
+	d.buf_len = 4 * 24;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	while (1) {
+		r = (const void *)scratch;
+		for (i = 0; i < (int)d.nr; i++) {
+			ASSERT_GE(3, r->key_len);
+			r = (const void *)((const char *)r +
+					   KCACHE_DUMP_RECORD_LEN(r->key_len, r->val_len));
+		}
+		seen += d.nr;
+		if (d.done)
+			break;
+		ASSERT_LT(0, d.nr);
+		d.skip = d.next;
+		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	}
+	ASSERT_EQ(21, seen);
+	/* too small for one record */
+	d.skip = 0;
+	d.buf_len = 8;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(EMSGSIZE, errno);
+	ASSERT_EQ(24, d.needed);
+	d.buf_len = sizeof(scratch);
+	d.buf = p2u(KPTR);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(EFAULT, errno);
+}
+
+TEST_HARNESS_MAIN
