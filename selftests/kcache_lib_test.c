@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libkcache: every wrapper returns 0 (or an fd / count) or -errno, passes its results
+ * back, and never changes errno.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kcache.h"
+
+#include "kselftest_harness.h"
+
+#define ERRNO_CANARY	12345
+
+FIXTURE(lib) {
+	int ctl;
+	int fd;
+	char name[64];
+};
+
+FIXTURE_SETUP(lib)
+{
+	self->ctl = kcache_ctl_open();
+	ASSERT_LE(0, self->ctl);
+	snprintf(self->name, sizeof(self->name), "lib-%d", getpid());
+	self->fd = kcache_create(self->ctl, self->name, 0, 1 << 20, 0, KCACHE_POLICY_LRU_ABI,
+				 0600);
+	ASSERT_LE(0, self->fd);
+	errno = ERRNO_CANARY;
+}
+
+FIXTURE_TEARDOWN(lib)
+{
+	kcache_destroy(self->ctl, self->name);
+	close(self->fd);
+	close(self->ctl);
+}
+
+TEST_F(lib, errors_are_returned_not_in_errno)
+{
+	uint32_t vl = 0;
+
+	ASSERT_EQ(-ENOENT, kcache_get(self->fd, "x", 1, NULL, &vl, NULL));
+	ASSERT_EQ(ERRNO_CANARY, errno);
+	ASSERT_EQ(-EEXIST, kcache_create(self->ctl, self->name, 0, 1 << 20, 0, 0, 0600));
+	ASSERT_EQ(ERRNO_CANARY, errno);
+	ASSERT_EQ(-ENOENT, kcache_open(self->ctl, "lib-absent", KCACHE_OPEN_READ));
+	ASSERT_EQ(-ENOENT, kcache_destroy(self->ctl, "lib-absent"));
+	ASSERT_EQ(-EBADF, kcache_nop(-1));
+	ASSERT_EQ(-ENOTTY, kcache_get(self->ctl, "x", 1, NULL, &vl, NULL));
+	ASSERT_EQ(-EINVAL, kcache_get(self->fd, "x", 0, NULL, &vl, NULL));
+	ASSERT_EQ(ERRNO_CANARY, errno);
+}
+
+TEST_F(lib, long_name_einval_without_syscall)
+{
+	char n[200];
+
+	memset(n, 'a', sizeof(n) - 1);
+	n[sizeof(n) - 1] = 0;
+	ASSERT_EQ(-EINVAL, kcache_open(self->ctl, n, KCACHE_OPEN_READ));
+	ASSERT_EQ(-EINVAL, kcache_create(self->ctl, n, 0, 0, 0, 0, 0600));
+	ASSERT_EQ(-EINVAL, kcache_destroy(self->ctl, NULL));
+	ASSERT_EQ(ERRNO_CANARY, errno);
+}
+
+TEST_F(lib, version)
+{
+	struct kcache_version v;
+
+	ASSERT_EQ(0, kcache_version(self->ctl, &v));
+	ASSERT_EQ(KCACHE_ABI_VERSION, v.abi_version);
+	ASSERT_NE(0, v.features & KCACHE_FEATURE_BATCH);
+}
+
+TEST_F(lib, single_key_ops)
+{
+	char buf[16];
+	uint32_t vl = 2;
+	uint64_t v1, v2, ctr;
+
+	ASSERT_EQ(0, kcache_set(self->fd, "a", 1, "hello", 5, 0, 0, &v1));
+	ASSERT_EQ(-EMSGSIZE, kcache_get(self->fd, "a", 1, buf, &vl, &v2));
+	ASSERT_EQ(5, vl);
+	ASSERT_EQ(v1, v2);
+	vl = sizeof(buf);
+	ASSERT_EQ(0, kcache_get(self->fd, "a", 1, buf, &vl, NULL));
+	ASSERT_EQ(0, memcmp(buf, "hello", 5));
+	ASSERT_EQ(-EEXIST, kcache_set(self->fd, "a", 1, "x", 1, KCACHE_SETF_IF_ABSENT, 0, NULL));
+	ASSERT_EQ(-ESTALE, kcache_cas(self->fd, "a", 1, "y", 1, v1 + 99, 0, 0, NULL));
+	ASSERT_EQ(0, kcache_cas(self->fd, "a", 1, "y", 1, v1, 0, 0, &v2));
+	ASSERT_LT(v1, v2);
+	ASSERT_EQ(0, kcache_add(self->fd, "n", 1, 40, 0, 0, &ctr));
+	ASSERT_EQ(0, kcache_add(self->fd, "n", 1, 2, 0, 0, &ctr));
+	ASSERT_EQ(42, ctr);
+	ASSERT_EQ(0, kcache_del(self->fd, "a", 1));
+	ASSERT_EQ(-ENOENT, kcache_del(self->fd, "a", 1));
+	ASSERT_EQ(ERRNO_CANARY, errno);
+}
+
+TEST_F(lib, batches_stats_info_invalidate)
+{
+	struct kcache_batch_item it[3] = { { .key_len = 2, .val_len = 1 },
+					   { .key_len = 2, .val_len = 2 },
+					   { .key_len = 2, .val_len = 3 } };
+	struct kcache_counters c;
+	struct kcache_info_args in;
+	char vals[16];
+	uint32_t done;
+	uint64_t removed;
+
+	ASSERT_EQ(0, kcache_mset(self->fd, it, 3, "k1k2k3", "abbccc", 6, 0, 0, &done));
+	ASSERT_EQ(3, done);
+	memset(it, 0, sizeof(it));
+	it[0].key_len = it[1].key_len = it[2].key_len = 2;
+	ASSERT_EQ(0, kcache_mget(self->fd, it, 3, "k1zzk3", vals, sizeof(vals), &done));
+	ASSERT_EQ(2, done);
+	ASSERT_EQ(-ENOENT, it[1].status);
+	ASSERT_EQ(0, memcmp(vals + it[2].val_off, "ccc", 3));
+	ASSERT_EQ(0, kcache_stats(self->fd, &c));
+	ASSERT_EQ(3, c.entries);
+	ASSERT_EQ(2, c.hits);
+	ASSERT_EQ(0, kcache_info(self->fd, &in));
+	ASSERT_STREQ(self->name, in.name);
+	ASSERT_EQ(KCACHE_POLICY_LRU_ABI, in.policy);
+	ASSERT_EQ(0, kcache_invalidate_prefix(self->fd, "k1", 2, &removed));
+	ASSERT_EQ(1, removed);
+	ASSERT_EQ(0, kcache_invalidate(self->fd, &removed));
+	ASSERT_EQ(2, removed);
+	ASSERT_EQ(0, kcache_nop(self->fd));
+}
+
+TEST_F(lib, dump_and_list)
+{
+	char buf[4096], k[8];
+	const struct kcache_dump_record *r;
+	struct kcache_list_record recs[64];
+	uint64_t cursor = 0;
+	uint32_t nr = 0, needed, i;
+	int done = 0, n, total = 0, found = 0;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(k, sizeof(k), "e%u", i);
+		ASSERT_EQ(0, kcache_set(self->fd, k, 2, k, 2, 0, 0, NULL));
+	}
+	ASSERT_EQ(-EMSGSIZE, kcache_dump(self->fd, buf, 4, &cursor, &done, &needed));
+	ASSERT_EQ(24, needed);
+	while (!done) {
+		n = kcache_dump(self->fd, buf, 50, &cursor, &done, NULL);
+		ASSERT_LE(0, n);
+		for (i = 0, r = (const void *)buf; i < (uint32_t)n; i++, r = kcache_dump_next(r)) {
+			ASSERT_EQ(2, r->key_len);
+			ASSERT_EQ(0, memcmp(kcache_dump_key(r), kcache_dump_val(r), 2));
+		}
+		total += n;
+	}
+	ASSERT_EQ(10, total);
+	ASSERT_EQ(-EMSGSIZE, kcache_list(self->ctl, recs, &nr));
+	ASSERT_LE(1, nr);
+	ASSERT_GE(64, nr);
+	ASSERT_EQ(0, kcache_list(self->ctl, recs, &nr));
+	for (i = 0; i < nr; i++)
+		found += !strcmp(recs[i].name, self->name);
+	ASSERT_EQ(1, found);
+	ASSERT_EQ(ERRNO_CANARY, errno);
+}
+
+TEST_HARNESS_MAIN
