@@ -1473,6 +1473,20 @@ size_t kcache_entry_overhead(void)
 }
 EXPORT_SYMBOL_NS_GPL(kcache_entry_overhead, KCACHE_INTERNAL);
 
+/**
+ * kcache_test_write_buffer_size() - set the write-buffer size of caches created next
+ * @n: records, at least 2
+ *
+ * For stress tests that need a buffer that is always full.
+ *
+ * Return: the previous size.
+ */
+unsigned int kcache_test_write_buffer_size(unsigned int n)
+{
+	return xchg(&write_buffer_size, max(n, 2U));
+}
+EXPORT_SYMBOL_NS_GPL(kcache_test_write_buffer_size, KCACHE_INTERNAL);
+
 /* ---- memory pressure ---- */
 
 static unsigned long kc_shrink_count(struct shrinker *s, struct shrink_control *sc)
@@ -1574,3 +1588,20 @@ void kcache_core_uninit(void)
 	destroy_workqueue(kcache_wq);
 	/* entries freed with kvfree_rcu() need no barrier; nothing else is in flight */
 }
+
+/* The policy's KUnit suite lives in kcache_test.ko and reaches the policy through these. */
+EXPORT_SYMBOL_NS_GPL(kc_policy_init, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_destroy, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_add, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_access, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_miss, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_remove, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_replace, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_evict, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_coldest, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_set_limits, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_entries, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_weight, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_sketch_increment, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_sketch_frequency, KCACHE_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(kc_policy_admit, KCACHE_INTERNAL);

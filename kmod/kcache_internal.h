@@ -13,6 +13,7 @@ void kcache_core_uninit(void);
 bool kcache_name_valid(const char *name);
 size_t kcache_entry_overhead(void);
 unsigned long kcache_shrink(unsigned long nr);
+unsigned int kcache_test_write_buffer_size(unsigned int n);
 
 long kcache_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 

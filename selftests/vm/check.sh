@@ -42,7 +42,11 @@ build_modules() {
 	shift 2
 	local d=$B/$name
 	mkdir -p "$d"
+	"$top/selftests/policy/gen-expect.sh" "$top/kmod/kcache_policy_expect.h" >/dev/null ||
+		die "policy cross-build header"
+	mkdir -p "$d/selftests"
 	rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$d/" || die "rsync"
+	rsync -a --delete "$top/selftests/policy" "$d/selftests/" || die "rsync"
 	if ! make -C "$kdir" M="$d" W=1 KCFLAGS=-Werror "$@" modules > "$d/build.log" 2>&1; then
 		cat "$d/build.log"
 		die "module build for $name failed"
@@ -181,7 +185,7 @@ run_harness() {
 	note "harness: building the deliberately broken module (KCACHE_SELFTEST_BUG)"
 	build_modules debug-bug "$dbg/build" KCACHE_SELFTEST_BUG=y
 	mkinitramfs "$B/debug-bug.cpio.gz" "$B/debug-bug" debug
-	for n in 1 2 3 4; do
+	for n in ${KCACHE_HARNESS_BUGS:-1 2 3 4}; do
 		case $n in
 		1) sig='BUG: KASAN: .*use-after-free' ;;
 		2) sig='possible circular locking dependency' ;;

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite kcache_core: every operation of the exported API and its error paths,
+ * bounds after maintenance, byte accounting, expiry, handles, destroy, the shrinker and
+ * the one-allocation-per-entry rule. Each case uses its own cache.
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kprobes.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "kcache_internal.h"
+
+static void kc_case_exit(struct kunit *test)
+{
+	struct kcache *c = test->priv;
+
+	if (c) {
+		kcache_destroy(c);
+		kcache_put_ref(c);
+	}
+}
+
+/* A fresh cache named after the running case, destroyed when the case ends. */
+static struct kcache *kc_new(struct kunit *test, u64 max_entries, u64 max_bytes,
+			     u64 ttl_ns, u32 policy)
+{
+	struct kcache_config cfg = {
+		.max_entries = max_entries,
+		.max_bytes = max_bytes,
+		.default_ttl_ns = ttl_ns,
+		.policy = policy,
+	};
+	char name[KCACHE_NAME_MAX + 1];
+	struct kcache *c;
+
+	snprintf(name, sizeof(name), "kt-%.50s", test->name);
+	c = kcache_create(name, &cfg);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(c), "create %s: %ld", name, PTR_ERR(c));
+	test->priv = c;
+	return c;
+}
+
+static int kc_sets(struct kcache *c, const char *key, const char *val)
+{
+	return kcache_set(c, key, strlen(key), val, strlen(val), 0, 0, NULL);
+}
+
+static void set_get_roundtrip(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	char buf[16];
+	u32 len = sizeof(buf);
+	u64 v1, v2;
+
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "k", 1, buf, &len, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "k", 1, "hello", 5, 0, 0, &v1));
+	len = sizeof(buf);
+	KUNIT_ASSERT_EQ(test, 0, kcache_get(c, "k", 1, buf, &len, &v2));
+	KUNIT_EXPECT_EQ(test, 5u, len);
+	KUNIT_EXPECT_EQ(test, 0, memcmp(buf, "hello", 5));
+	KUNIT_EXPECT_EQ(test, v1, v2);
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "k", 1, "", 0, 0, 0, &v2));
+	KUNIT_EXPECT_GT(test, v2, v1);
+	len = sizeof(buf);
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "k", 1, buf, &len, NULL));
+	KUNIT_EXPECT_EQ(test, 0u, len);
+}
+
+static void get_small_buffer_reports_length(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	char buf[4];
+	u32 len = 3;
+
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "key", "0123456789"));
+	KUNIT_EXPECT_EQ(test, -EMSGSIZE, kcache_get(c, "key", 3, buf, &len, NULL));
+	KUNIT_EXPECT_EQ(test, 10u, len);
+}
+
+static void set_flags_select_condition(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+
+	KUNIT_EXPECT_EQ(test, -ENOENT,
+			kcache_set(c, "a", 1, "1", 1, 0, KCACHE_SET_IF_PRESENT, NULL));
+	KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "a", 1, "1", 1, 0, KCACHE_SET_IF_ABSENT, NULL));
+	KUNIT_EXPECT_EQ(test, -EEXIST,
+			kcache_set(c, "a", 1, "2", 1, 0, KCACHE_SET_IF_ABSENT, NULL));
+	KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "a", 1, "3", 1, 0, KCACHE_SET_IF_PRESENT, NULL));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			kcache_set(c, "a", 1, "4", 1, 0,
+				   KCACHE_SET_IF_PRESENT | KCACHE_SET_IF_ABSENT, NULL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, kcache_set(c, "a", 1, "5", 1, 0, 1U << 30, NULL));
+}
+
+static void key_and_value_bounds_checked(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 64 << 10, 0, KCACHE_POLICY_TINYLFU);
+	char *big = kunit_kzalloc(test, 128 << 10, GFP_KERNEL);
+	u32 len = 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_EQ(test, -EINVAL, kcache_set(c, "", 0, "v", 1, 0, 0, NULL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, kcache_get(c, NULL, 1, big, &len, NULL));
+	KUNIT_EXPECT_EQ(test, 0, kcache_set(c, big, KCACHE_KEY_MAX, "v", 1, 0, 0, NULL));
+	KUNIT_EXPECT_EQ(test, -E2BIG, kcache_set(c, big, KCACHE_KEY_MAX + 1, "v", 1, 0, 0, NULL));
+	/* larger than the cache's byte bound: refused, not evicting everything */
+	KUNIT_EXPECT_EQ(test, -E2BIG, kcache_set(c, "k", 1, big, 100 << 10, 0, 0, NULL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, kcache_set(c, "k", 1, NULL, 1, 0, 0, NULL));
+}
+
+static void delete_removes_once(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	struct kcache_stats st;
+	u32 len = 0;
+
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "d", "x"));
+	KUNIT_EXPECT_EQ(test, 0, kcache_delete(c, "d", 1));
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_delete(c, "d", 1));
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "d", 1, NULL, &len, NULL));
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.entries);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.bytes);
+	KUNIT_EXPECT_EQ(test, 1ULL, st.deletes);
+}
+
+static void cas_compares_version(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	u64 v1, v2, v3;
+	char buf[4];
+	u32 len = sizeof(buf);
+
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_cas(c, "c", 1, "1", 1, 0, 1, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "c", 1, "1", 1, 0, 0, &v1));
+	KUNIT_EXPECT_EQ(test, -ESTALE, kcache_cas(c, "c", 1, "2", 1, 0, v1 + 1, NULL));
+	KUNIT_EXPECT_EQ(test, 0, kcache_cas(c, "c", 1, "3", 1, 0, v1, &v2));
+	KUNIT_EXPECT_NE(test, v1, v2);
+	KUNIT_EXPECT_EQ(test, -ESTALE, kcache_cas(c, "c", 1, "4", 1, 0, v1, &v3));
+	KUNIT_ASSERT_EQ(test, 0, kcache_get(c, "c", 1, buf, &len, &v3));
+	KUNIT_EXPECT_EQ(test, v2, v3);
+	KUNIT_EXPECT_EQ(test, '3', buf[0]);
+}
+
+static void add_counts_from_zero(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	u64 r = 1;
+
+	KUNIT_EXPECT_EQ(test, 0, kcache_add(c, "n", 1, 5, 0, &r));
+	KUNIT_EXPECT_EQ(test, 5ULL, r);
+	KUNIT_EXPECT_EQ(test, 0, kcache_add(c, "n", 1, -7, 0, &r));
+	KUNIT_EXPECT_EQ(test, (u64)-2, r);
+	KUNIT_EXPECT_EQ(test, 0, kcache_add(c, "n", 1, 2, 0, &r));
+	KUNIT_EXPECT_EQ(test, 0ULL, r);
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "s", "abc"));
+	KUNIT_EXPECT_EQ(test, -EINVAL, kcache_add(c, "s", 1, 1, 0, &r));
+}
+
+static void invalidate_prefix_removes_only_matches(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	char key[16];
+	u32 len = 0;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "%s:%d", i % 2 ? "user" : "sess", i);
+		KUNIT_ASSERT_EQ(test, 0, kc_sets(c, key, "v"));
+	}
+	KUNIT_EXPECT_EQ(test, 25, kcache_invalidate_prefix(c, "user:", 5));
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "user:1", 6, NULL, &len, NULL));
+	len = 1;
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "sess:2", 6, key, &len, NULL));
+	KUNIT_EXPECT_EQ(test, 0, kcache_invalidate_prefix(c, "user:", 5));
+	KUNIT_EXPECT_EQ(test, 25, kcache_invalidate_all(c));
+	kcache_maintain(c);
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "sess:2", 6, NULL, &len, NULL));
+}
+
+static const void *kc_policy_gen(const void *prev, char *desc)
+{
+	uintptr_t p = prev ? (uintptr_t)prev + 1 : 1;
+
+	/* values are policy + 1 so that none is NULL */
+	if (p > KCACHE_POLICY_NR)
+		return NULL;
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p == 1 ? "tinylfu" : "lru");
+	return (void *)p;
+}
+
+static void limits_by_count_hold_after_maintain(struct kunit *test)
+{
+	const u32 policy = (uintptr_t)test->param_value - 1;
+	struct kcache *c = kc_new(test, 100, 0, 0, policy);
+	struct kcache_stats st;
+	char key[16];
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kc_sets(c, key, "value"));
+	}
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_LE(test, st.entries, 100ULL);
+	KUNIT_EXPECT_EQ(test, st.evictions_size, 1000 - st.entries);
+}
+
+static void limits_by_bytes_hold_after_maintain(struct kunit *test)
+{
+	const u32 policy = (uintptr_t)test->param_value - 1;
+	const u64 max_bytes = 16 << 10;
+	struct kcache *c = kc_new(test, 0, max_bytes, 0, policy);
+	struct kcache_stats st;
+	char key[16];
+	static char val[700];
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), val, 100 + (i % 6) * 100,
+						    0, 0, NULL));
+	}
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_LE(test, st.bytes, max_bytes);
+	KUNIT_EXPECT_GT(test, st.entries, 0ULL);
+}
+
+struct kc_sum {
+	u64 bytes;
+	u64 n;
+};
+
+static int kc_sum_fn(void *ctx, const void *key, u32 klen, const void *val, u32 vlen, u64 v)
+{
+	struct kc_sum *s = ctx;
+
+	s->bytes += kcache_entry_overhead() + klen + vlen;
+	s->n++;
+	return 0;
+}
+
+static void bytes_equal_sum_of_live_entries(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 200, 0, 0, KCACHE_POLICY_TINYLFU);
+	struct kc_sum sum = {};
+	struct kcache_stats st;
+	static char val[300];
+	char key[16];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		snprintf(key, sizeof(key), "b%d", i % 260);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), val, i % 300, 0, 0, NULL));
+		if (i % 7 == 0)
+			kcache_delete(c, key, strlen(key));
+	}
+	kcache_maintain(c);
+	KUNIT_ASSERT_EQ(test, 0, kcache_walk(c, kc_sum_fn, &sum));
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, sum.n, st.entries);
+	KUNIT_EXPECT_EQ(test, sum.bytes, st.bytes);
+	KUNIT_EXPECT_LE(test, st.entries, 200ULL);
+}
+
+static void ttl_expired_entry_never_returned(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	u32 len = 8;
+	char buf[8];
+
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "t", 1, "x", 1, 30 * NSEC_PER_MSEC, 0, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "p", 1, "y", 1, 0, 0, NULL));
+	msleep(60);
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "t", 1, buf, &len, NULL));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(kcache_get_handle(c, "t", 1)));
+	/* an expired key counts as absent for the conditions */
+	KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "t", 1, "z", 1, 0, KCACHE_SET_IF_ABSENT, NULL));
+	len = 8;
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "p", 1, buf, &len, NULL));
+}
+
+static void ttl_reclaimed_without_reads(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 20 * NSEC_PER_MSEC, KCACHE_POLICY_TINYLFU);
+	struct kcache_stats st;
+	char key[16];
+	int i, tries;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "e%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1,
+						    KCACHE_TTL_DEFAULT, 0, NULL));
+	}
+	/* no reads, no explicit maintenance: the delayed work alone must reclaim them */
+	for (tries = 0; tries < 100; tries++) {
+		msleep(50);
+		kcache_stats(c, &st);
+		if (!st.entries)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, 0ULL, st.entries);
+	KUNIT_EXPECT_EQ(test, 100ULL, st.expirations);
+}
+
+static void handle_survives_replace_and_destroy(struct kunit *test)
+{
+	struct kcache_config cfg = {};
+	struct kcache_entry *h;
+	struct kcache *c;
+	const void *v;
+	u32 len;
+
+	c = kcache_create("kt-handle", &cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "h", "first"));
+	h = kcache_get_handle(c, "h", 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "h", "second"));
+	kcache_maintain(c);
+	kcache_destroy(c);
+	kcache_put_ref(c);
+	synchronize_rcu();
+	v = kcache_handle_value(h, &len);
+	KUNIT_EXPECT_EQ(test, 5u, len);
+	KUNIT_EXPECT_EQ(test, 0, memcmp(v, "first", 5));
+	kcache_handle_put(h);
+}
+
+static void destroyed_cache_refuses_operations(struct kunit *test)
+{
+	struct kcache_config cfg = {};
+	struct kcache *c, *c2;
+	u32 len = 0;
+	u64 r;
+
+	c = kcache_create("kt-destroyed", &cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "k", "v"));
+	kcache_destroy(c);
+	KUNIT_EXPECT_EQ(test, -ENOENT, PTR_ERR(kcache_lookup("kt-destroyed")));
+	KUNIT_EXPECT_EQ(test, -ESHUTDOWN, kcache_get(c, "k", 1, NULL, &len, NULL));
+	KUNIT_EXPECT_EQ(test, -ESHUTDOWN, kc_sets(c, "k", "v"));
+	KUNIT_EXPECT_EQ(test, -ESHUTDOWN, kcache_delete(c, "k", 1));
+	KUNIT_EXPECT_EQ(test, -ESHUTDOWN, kcache_add(c, "n", 1, 1, 0, &r));
+	KUNIT_EXPECT_EQ(test, -ESHUTDOWN, kcache_invalidate_all(c));
+	kcache_destroy(c);	/* twice is harmless */
+	/* the name is free again */
+	c2 = kcache_create("kt-destroyed", &cfg);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(c2));
+	if (!IS_ERR(c2)) {
+		kcache_destroy(c2);
+		kcache_put_ref(c2);
+	}
+	kcache_put_ref(c);
+}
+
+static void create_rejects_bad_config(struct kunit *test)
+{
+	struct kcache_config cfg = {};
+	struct kcache *c;
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(kcache_create("bad name", &cfg)));
+	cfg.policy = KCACHE_POLICY_NR;
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(kcache_create("kt-policy", &cfg)));
+	cfg.policy = 0;
+	cfg.flags = 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(kcache_create("kt-flags", &cfg)));
+	cfg.flags = 0;
+	cfg.max_bytes = 1ULL << 62;
+	KUNIT_EXPECT_EQ(test, -ENOMEM, PTR_ERR(kcache_create("kt-huge", &cfg)));
+	cfg.max_bytes = 0;
+	c = kcache_create("kt-dup", &cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_EXPECT_EQ(test, -EEXIST, PTR_ERR(kcache_create("kt-dup", &cfg)));
+	kcache_destroy(c);
+	kcache_put_ref(c);
+}
+
+static void shrinker_evicts_from_cold_end(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	struct kcache_stats st;
+	char key[16], buf[4];
+	u32 len;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "s%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kc_sets(c, key, "v"));
+	}
+	kcache_maintain(c);
+	KUNIT_EXPECT_GE(test, kcache_shrink(10), 10UL);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_GE(test, st.evictions_shrink, 10ULL);
+	/* LRU: the first keys written are the cold ones */
+	len = sizeof(buf);
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "s0", 2, buf, &len, NULL));
+	len = sizeof(buf);
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "s99", 3, buf, &len, NULL));
+}
+
+static void stats_count_hits_and_misses(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	struct kcache_stats st;
+	char buf[4];
+	u32 len;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "h", "v"));
+	for (i = 0; i < 10; i++) {
+		len = sizeof(buf);
+		kcache_get(c, i % 2 ? "h" : "m", 1, buf, &len, NULL);
+	}
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, 5ULL, st.hits);
+	KUNIT_EXPECT_EQ(test, 5ULL, st.misses);
+	KUNIT_EXPECT_EQ(test, 1ULL, st.sets);
+	KUNIT_EXPECT_EQ(test, 1ULL, st.entries);
+}
+
+/*
+ * One allocation per entry, counted with kretprobes on the allocators. Only outermost
+ * calls count: the debug kernel's kmemleak and KASAN allocate inside the allocators.
+ */
+static struct task_struct *kc_alloc_task;
+static int kc_alloc_depth;
+static int kc_alloc_count;
+
+static int kc_alloc_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (current == READ_ONCE(kc_alloc_task) && kc_alloc_depth++ == 0)
+		kc_alloc_count++;
+	return 0;
+}
+
+static int kc_alloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (current == READ_ONCE(kc_alloc_task))
+		kc_alloc_depth--;
+	return 0;
+}
+
+static const char * const kc_alloc_syms[] = {
+	"__kmalloc", "__kmalloc_node", "kmalloc_trace", "kmalloc_node_trace",
+	"kmalloc_large", "kmalloc_large_node", "kmem_cache_alloc", "kmem_cache_alloc_node",
+	"kmem_cache_alloc_lru", "__vmalloc_node_range", "__alloc_pages",
+};
+
+static void set_allocates_once_per_entry(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	struct kretprobe *kp;
+	int i, n = ARRAY_SIZE(kc_alloc_syms), registered = 0, count;
+	char key[16];
+
+	kp = kunit_kcalloc(test, n, sizeof(*kp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kp);
+	/* warm up: the table is sized for what follows, so it does not grow meanwhile */
+	for (i = 0; i < 512; i++) {
+		snprintf(key, sizeof(key), "w%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kc_sets(c, key, "v"));
+	}
+	kcache_maintain(c);
+	msleep(100);
+	for (i = 0; i < n; i++) {
+		kp[i].kp.symbol_name = kc_alloc_syms[i];
+		kp[i].entry_handler = kc_alloc_entry;
+		kp[i].handler = kc_alloc_ret;
+		kp[i].maxactive = 8;
+		if (!register_kretprobe(&kp[i]))
+			registered++;
+		else
+			kp[i].kp.symbol_name = NULL;
+	}
+	KUNIT_ASSERT_GE(test, registered, 3);
+	kc_alloc_count = 0;
+	kc_alloc_depth = 0;
+	WRITE_ONCE(kc_alloc_task, current);
+	for (i = 0; i < 64; i++) {
+		snprintf(key, sizeof(key), "n%d", i);
+		if (kc_sets(c, key, "value"))
+			break;
+	}
+	WRITE_ONCE(kc_alloc_task, NULL);
+	count = kc_alloc_count;
+	KUNIT_EXPECT_EQ(test, 64, i);
+	for (i = 0; i < n; i++)
+		if (kp[i].kp.symbol_name)
+			unregister_kretprobe(&kp[i]);
+	KUNIT_EXPECT_EQ_MSG(test, 64, count, "allocations for 64 new entries");
+}
+
+static struct kunit_case kcache_core_cases[] = {
+	KUNIT_CASE(set_get_roundtrip),
+	KUNIT_CASE(get_small_buffer_reports_length),
+	KUNIT_CASE(set_flags_select_condition),
+	KUNIT_CASE(key_and_value_bounds_checked),
+	KUNIT_CASE(delete_removes_once),
+	KUNIT_CASE(cas_compares_version),
+	KUNIT_CASE(add_counts_from_zero),
+	KUNIT_CASE(invalidate_prefix_removes_only_matches),
+	KUNIT_CASE_PARAM(limits_by_count_hold_after_maintain, kc_policy_gen),
+	KUNIT_CASE_PARAM(limits_by_bytes_hold_after_maintain, kc_policy_gen),
+	KUNIT_CASE(bytes_equal_sum_of_live_entries),
+	KUNIT_CASE(ttl_expired_entry_never_returned),
+	KUNIT_CASE(ttl_reclaimed_without_reads),
+	KUNIT_CASE(handle_survives_replace_and_destroy),
+	KUNIT_CASE(destroyed_cache_refuses_operations),
+	KUNIT_CASE(create_rejects_bad_config),
+	KUNIT_CASE(shrinker_evicts_from_cold_end),
+	KUNIT_CASE(stats_count_hits_and_misses),
+	KUNIT_CASE(set_allocates_once_per_entry),
+	{}
+};
+
+struct kunit_suite kcache_core_suite = {
+	.name = "kcache_core",
+	.exit = kc_case_exit,
+	.test_cases = kcache_core_cases,
+};

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache stress and lifetime tests, run at module load on the stock and the debug kernel
+ * (which has no KUnit on the stock side). Results are KTAP in
+ * /sys/kernel/debug/kcache_stress/results; the module loads even when a test fails, so
+ * that the harness can read them.
+ *
+ * Locking: each test owns its threads; the only shared state is kc_ktap (written by the
+ * loading task alone) and per-thread structs read after kthread_stop().
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "kcache_internal.h"
+
+static unsigned int stress_secs = 10;
+module_param(stress_secs, uint, 0444);
+MODULE_PARM_DESC(stress_secs, "Duration of the write-buffer storm in seconds");
+
+static unsigned int churn_secs = 5;
+module_param(churn_secs, uint, 0444);
+MODULE_PARM_DESC(churn_secs, "Duration of the get/set/delete/destroy storm in seconds");
+
+static char *kc_ktap;
+static size_t kc_ktap_len;
+static int kc_ktap_n;
+static struct dentry *kc_dir;
+
+static __printf(1, 2) void kc_out(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kc_ktap_len += vscnprintf(kc_ktap + kc_ktap_len, PAGE_SIZE * 4 - kc_ktap_len, fmt, ap);
+	va_end(ap);
+}
+
+static void kc_result(bool ok, const char *name)
+{
+	kc_out("%s %d %s\n", ok ? "ok" : "not ok", ++kc_ktap_n, name);
+	pr_info("%s %d %s\n", ok ? "ok" : "not ok", kc_ktap_n, name);
+}
+
+/* ---- lesson 000: a full write buffer must not make writers spin ---- */
+
+struct kc_writer {
+	struct task_struct *task;
+	struct kcache *c;
+	u64 ops;
+	u64 errors;
+	u64 cpu_ns;
+	u32 seed;
+};
+
+static int kc_writer_fn(void *data)
+{
+	struct kc_writer *w = data;
+	struct rnd_state rnd;
+	char key[16];
+	u64 val;
+
+	prandom_seed_state(&rnd, w->seed);
+	while (!kthread_should_stop()) {
+		val = prandom_u32_state(&rnd);
+		snprintf(key, sizeof(key), "k%u", (u32)val % 5000);
+		if (kcache_set(w->c, key, strlen(key), &val, sizeof(val), 0, 0, NULL))
+			w->errors++;
+		w->ops++;
+		cond_resched();
+	}
+	w->cpu_ns = current->se.sum_exec_runtime;
+	return 0;
+}
+
+static int kc_maintainer_fn(void *data)
+{
+	struct kc_writer *w = data;
+
+	while (!kthread_should_stop()) {
+		kcache_maintain(w->c);
+		w->ops++;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void kc_test_full_write_buffer(void)
+{
+	struct kcache_config cfg = { .max_entries = 1000 };
+	unsigned int nw = 4 * num_online_cpus(), i, old_wb;
+	struct kc_writer *w;
+	struct kcache_stats st;
+	u64 ops = 0, cpu = 0, errors = 0;
+	bool ok = true;
+	struct kcache *c;
+
+	w = kcalloc(nw + 1, sizeof(*w), GFP_KERNEL);
+	if (!w) {
+		kc_result(false, "write_buffer_full_writers_progress");
+		return;
+	}
+	old_wb = kcache_test_write_buffer_size(4);
+	c = kcache_create("stress-wbuf", &cfg);
+	kcache_test_write_buffer_size(old_wb);
+	if (IS_ERR(c)) {
+		kfree(w);
+		kc_result(false, "write_buffer_full_writers_progress");
+		return;
+	}
+	for (i = 0; i <= nw; i++) {
+		w[i].c = c;
+		w[i].seed = i + 1;
+		w[i].task = kthread_run(i < nw ? kc_writer_fn : kc_maintainer_fn, &w[i],
+					"kc-stress/%u", i);
+		if (IS_ERR(w[i].task)) {
+			w[i].task = NULL;
+			ok = false;
+		}
+	}
+	msleep_interruptible(stress_secs * 1000);
+	for (i = 0; i <= nw; i++) {
+		if (!w[i].task)
+			continue;
+		get_task_struct(w[i].task);
+		kthread_stop(w[i].task);
+		put_task_struct(w[i].task);
+		if (i < nw) {
+			ops += w[i].ops;
+			cpu += w[i].cpu_ns;
+			errors += w[i].errors;
+			if (!w[i].ops)
+				ok = false;	/* a writer that never finished one set */
+		}
+	}
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	kc_out("# writers=%u secs=%u sets=%llu errors=%llu maintain_calls=%llu\n",
+	       nw, stress_secs, ops, errors, w[nw].ops);
+	kc_out("# writer_cpu_ms=%llu cpu_ns_per_set=%llu entries=%llu (max 1000)\n",
+	       cpu / NSEC_PER_MSEC, ops ? cpu / ops : 0, st.entries);
+	pr_info("writers=%u sets=%llu writer_cpu_ms=%llu cpu_ns_per_set=%llu entries=%llu\n",
+		nw, ops, cpu / NSEC_PER_MSEC, ops ? cpu / ops : 0, st.entries);
+	if (errors || st.entries > 1000 || !ops)
+		ok = false;
+	kcache_destroy(c);
+	kcache_put_ref(c);
+	kfree(w);
+	kc_result(ok, "write_buffer_full_writers_progress");
+}
+
+/* ---- get/set/delete/cas/add/handles while the cache is destroyed and re-created ---- */
+
+struct kc_churner {
+	struct task_struct *task;
+	u64 ops;
+	u64 bad;
+	int last_bad;
+	u32 seed;
+};
+
+static bool kc_expected_err(int err)
+{
+	return err == 0 || err == -ENOENT || err == -ESHUTDOWN || err == -EEXIST ||
+	       err == -ESTALE || err == -EMSGSIZE || err == -EINVAL;
+}
+
+static int kc_churn_fn(void *data)
+{
+	struct kc_churner *t = data;
+	struct kcache_entry *h;
+	struct rnd_state rnd;
+	char key[16], buf[64];
+	struct kcache *c;
+	u32 r, len;
+	u64 v;
+	int err;
+
+	prandom_seed_state(&rnd, t->seed);
+	while (!kthread_should_stop()) {
+		c = kcache_lookup("stress-churn");
+		if (IS_ERR(c)) {
+			usleep_range(100, 200);
+			continue;
+		}
+		r = prandom_u32_state(&rnd);
+		snprintf(key, sizeof(key), "c%u", r % 300);
+		len = sizeof(buf);
+		switch ((r >> 16) % 8) {
+		case 0:
+		case 1:
+			err = kcache_get(c, key, strlen(key), buf, &len, &v);
+			break;
+		case 2:
+			err = kcache_set(c, key, strlen(key), buf, r % sizeof(buf),
+					 (r & 1) ? 5 * NSEC_PER_MSEC : 0, 0, NULL);
+			break;
+		case 3:
+			err = kcache_delete(c, key, strlen(key));
+			break;
+		case 4:
+			err = kcache_add(c, key, strlen(key), 1, 0, &v);
+			break;
+		case 5:
+			err = kcache_cas(c, key, strlen(key), buf, 8, 0, r % 64, &v);
+			break;
+		case 6:
+			h = kcache_get_handle(c, key, strlen(key));
+			err = PTR_ERR_OR_ZERO(h);
+			if (!err) {
+				kcache_handle_value(h, &len);
+				kcache_handle_put(h);
+			}
+			break;
+		default:
+			err = r % 64 ? 0 : kcache_invalidate_prefix(c, "c1", 2);
+			if (err > 0)
+				err = 0;
+			break;
+		}
+		if (!kc_expected_err(err)) {
+			t->bad++;
+			t->last_bad = err;
+		}
+		kcache_put_ref(c);
+		t->ops++;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void kc_test_churn_with_destroy(void)
+{
+	struct kcache_config cfg = { .max_entries = 200, .max_bytes = 64 << 10 };
+	unsigned int nt = 2 * num_online_cpus() + 2, i, cycles = 0;
+	unsigned long end = jiffies + churn_secs * HZ;
+	struct kc_churner *t;
+	u64 ops = 0, bad = 0;
+	struct kcache *c;
+	bool ok = true;
+	int last_bad = 0;
+
+	t = kcalloc(nt, sizeof(*t), GFP_KERNEL);
+	if (!t) {
+		kc_result(false, "churn_get_set_delete_destroy");
+		return;
+	}
+	for (i = 0; i < nt; i++) {
+		t[i].seed = 100 + i;
+		t[i].task = kthread_run(kc_churn_fn, &t[i], "kc-churn/%u", i);
+		if (IS_ERR(t[i].task)) {
+			t[i].task = NULL;
+			ok = false;
+		}
+	}
+	while (time_before(jiffies, end)) {
+		c = kcache_create("stress-churn", &cfg);
+		if (IS_ERR(c)) {
+			ok = false;
+			break;
+		}
+		msleep_interruptible(20 + cycles % 30);
+		kcache_destroy(c);
+		kcache_put_ref(c);
+		cycles++;
+	}
+	for (i = 0; i < nt; i++) {
+		if (!t[i].task)
+			continue;
+		kthread_stop(t[i].task);
+		ops += t[i].ops;
+		bad += t[i].bad;
+		if (t[i].bad)
+			last_bad = t[i].last_bad;
+	}
+	kc_out("# threads=%u ops=%llu destroy_cycles=%u unexpected_errors=%llu (last %d)\n",
+	       nt, ops, cycles, bad, last_bad);
+	if (bad || !ops || !cycles)
+		ok = false;
+	kfree(t);
+	kc_result(ok, "churn_get_set_delete_destroy");
+}
+
+/* ---- a cache left alive with pending work, handles and expiring entries at unload ---- */
+
+static struct kcache *kc_left;
+
+static void kc_test_leave_cache_for_unload(void)
+{
+	struct kcache_config cfg = { .max_entries = 50, .default_ttl_ns = 10 * NSEC_PER_MSEC };
+	struct kcache_entry *h;
+	char key[16];
+	bool ok;
+	int i;
+
+	kc_left = kcache_create("stress-left", &cfg);
+	ok = !IS_ERR(kc_left);
+	for (i = 0; ok && i < 500; i++) {
+		snprintf(key, sizeof(key), "l%d", i);
+		ok = !kcache_set(kc_left, key, strlen(key), key, 8, KCACHE_TTL_DEFAULT, 0, NULL);
+	}
+	if (ok) {
+		h = kcache_get_handle(kc_left, "l499", 4);
+		ok = !IS_ERR(h);
+		if (ok)
+			kcache_handle_put(h);
+	}
+	if (IS_ERR(kc_left))
+		kc_left = NULL;
+	kc_result(ok, "cache_with_pending_work_left_for_unload");
+}
+
+static int kc_results_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "KTAP version 1\n1..%d\n%s", kc_ktap_n, kc_ktap);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kc_results);
+
+static int __init kcache_stress_init(void)
+{
+	kc_ktap = kzalloc(PAGE_SIZE * 4, GFP_KERNEL);
+	if (!kc_ktap)
+		return -ENOMEM;
+	kc_test_full_write_buffer();
+	kc_test_churn_with_destroy();
+	kc_test_leave_cache_for_unload();
+	kc_dir = debugfs_create_dir("kcache_stress", NULL);
+	debugfs_create_file("results", 0444, kc_dir, NULL, &kc_results_fops);
+	return 0;
+}
+
+static void __exit kcache_stress_exit(void)
+{
+	debugfs_remove_recursive(kc_dir);
+	/* the cache is deliberately not destroyed here: kcache's own unload must free it */
+	if (kc_left)
+		kcache_put_ref(kc_left);
+	kfree(kc_ktap);
+}
+
+module_init(kcache_stress_init);
+module_exit(kcache_stress_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Stress and lifetime tests for kcache");
+MODULE_IMPORT_NS(KCACHE_INTERNAL);
