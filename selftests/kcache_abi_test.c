@@ -966,6 +966,8 @@ TEST_F(kc, list)
 	struct kcache_list_args a = { .size = sizeof(a), .record_size = sizeof(*r) };
 	uint32_t i, n;
 	int found = 0;
+	uint8_t *big;
+	size_t rs;
 
 	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
 	ASSERT_EQ(EMSGSIZE, errno);
@@ -985,19 +987,16 @@ TEST_F(kc, list)
 	}
 	ASSERT_EQ(1, found);
 	/* bigger records: the tail is zeroed */
-	{
-		size_t rs = sizeof(*r) + 16;
-		uint8_t *big = malloc(n * rs);
-
-		memset(big, 0xff, n * rs);
-		a.records = p2u(big);
-		a.record_size = rs;
-		a.nr = n;
-		ASSERT_EQ(0, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
-		ASSERT_EQ(0, big[rs - 1]);
-		ASSERT_EQ(0, big[sizeof(*r)]);
-		free(big);
-	}
+	rs = sizeof(*r) + 16;
+	big = malloc(n * rs);
+	memset(big, 0xff, n * rs);
+	a.records = p2u(big);
+	a.record_size = rs;
+	a.nr = n;
+	ASSERT_EQ(0, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(0, big[rs - 1]);
+	ASSERT_EQ(0, big[sizeof(*r)]);
+	free(big);
 	a.record_size = KCACHE_LIST_RECORD_SIZE_VER0 - 1;
 	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
 	ASSERT_EQ(EINVAL, errno);
