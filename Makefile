@@ -19,6 +19,7 @@ W ?= 1
 all: module userlib selftests
 
 module:
+	$(TOP)/selftests/policy/gen-expect.sh $(TOP)/kmod/kcache_policy_expect.h
 	$(MAKE) -C $(KDIR) M=$(TOP) W=$(W) modules
 
 userlib:
@@ -42,8 +43,11 @@ deps:
 style: deps
 	@$(TOP)/scripts/style.sh
 
+# also against the debug kernel, if cached, where the KUnit suites build
 sparse: deps
 	@$(TOP)/scripts/sparse.sh $(KDIR)
+	@d=$$($(TOP)/scripts/debug-kernel.sh --cached-only) && $(TOP)/scripts/sparse.sh $$d/build || \
+		echo "sparse: debug kernel not built yet, KUnit suites not checked"
 
 check: deps
 	@$(TOP)/selftests/vm/check.sh all

@@ -9,6 +9,7 @@
 #ifndef _KCACHE_H
 #define _KCACHE_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/kcache.h>
@@ -29,9 +30,9 @@ enum kcache_policy_kind {
 
 /* kcache_set() flags. */
 #define KCACHE_SET_ALWAYS	0
-#define KCACHE_SET_IF_ABSENT	(1U << 0)
-#define KCACHE_SET_IF_PRESENT	(1U << 1)
-#define KCACHE_SET_KEEP_TTL	(1U << 2)	/* replacing keeps the old deadline */
+#define KCACHE_SET_IF_ABSENT	BIT(0)
+#define KCACHE_SET_IF_PRESENT	BIT(1)
+#define KCACHE_SET_KEEP_TTL	BIT(2)	/* replacing keeps the old deadline */
 #define KCACHE_SET_FLAGS	(KCACHE_SET_IF_ABSENT | KCACHE_SET_IF_PRESENT | \
 				 KCACHE_SET_KEEP_TTL)
 

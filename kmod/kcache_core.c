@@ -1589,19 +1589,3 @@ void kcache_core_uninit(void)
 	/* entries freed with kvfree_rcu() need no barrier; nothing else is in flight */
 }
 
-/* The policy's KUnit suite lives in kcache_test.ko and reaches the policy through these. */
-EXPORT_SYMBOL_NS_GPL(kc_policy_init, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_destroy, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_add, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_access, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_miss, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_remove, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_replace, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_evict, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_coldest, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_set_limits, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_entries, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_weight, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_sketch_increment, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_sketch_frequency, KCACHE_INTERNAL);
-EXPORT_SYMBOL_NS_GPL(kc_policy_admit, KCACHE_INTERNAL);

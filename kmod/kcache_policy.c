@@ -26,6 +26,7 @@
 #ifdef __KERNEL__
 #include <linux/bitops.h>
 #include <linux/errno.h>
+#include <linux/export.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
@@ -159,6 +160,7 @@ void kc_sketch_increment(struct kc_sketch *s, u32 hash)
 	if (added && ++s->additions >= s->period)
 		kc_sketch_reset(s);
 }
+EXPORT_SYMBOL_NS_GPL(kc_sketch_increment, KCACHE_INTERNAL);
 
 /**
  * kc_sketch_frequency() - estimated recent occurrences of a key
@@ -182,6 +184,7 @@ u32 kc_sketch_frequency(const struct kc_sketch *s, u32 hash)
 	}
 	return freq;
 }
+EXPORT_SYMBOL_NS_GPL(kc_sketch_frequency, KCACHE_INTERNAL);
 
 /**
  * kc_policy_admit() - TinyLFU admission: should a window candidate replace a main victim?
@@ -206,6 +209,7 @@ bool kc_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
 		return false;
 	return (kc_rand(p) & KC_ADMIT_FLOOD_MASK) == 0;
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_admit, KCACHE_INTERNAL);
 
 /* --- shadow caches ----------------------------------------------------------------------- */
 
@@ -535,6 +539,7 @@ int kc_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weigh
 	kc_shadows_config(p, max_entries);
 	return 0;
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_init, KCACHE_INTERNAL);
 
 /**
  * kc_policy_destroy() - free what kc_policy_init() allocated
@@ -547,6 +552,7 @@ void kc_policy_destroy(struct kc_policy *p)
 	kvfree(p->mem);
 	p->mem = NULL;
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_destroy, KCACHE_INTERNAL);
 
 /**
  * kc_policy_add() - a new entry became resident
@@ -561,6 +567,7 @@ void kc_policy_add(struct kc_policy *p, struct kc_pnode *n)
 {
 	kc_link(p, n, KC_Q_WINDOW);
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_add, KCACHE_INTERNAL);
 
 /**
  * kc_policy_access() - a lookup hit a resident entry
@@ -588,6 +595,7 @@ void kc_policy_access(struct kc_policy *p, struct kc_pnode *n)
 		break;
 	}
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_access, KCACHE_INTERNAL);
 
 /**
  * kc_policy_miss() - a lookup found nothing
@@ -601,6 +609,7 @@ void kc_policy_miss(struct kc_policy *p, u32 hash)
 	kc_sketch_increment(&p->sketch, hash);
 	kc_sample(p, hash);
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_miss, KCACHE_INTERNAL);
 
 /**
  * kc_policy_remove() - the cache dropped an entry (delete, expiry)
@@ -612,6 +621,7 @@ void kc_policy_remove(struct kc_policy *p, struct kc_pnode *n)
 	if (n->queue != KC_Q_NONE)
 		kc_unlink(p, n);
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_remove, KCACHE_INTERNAL);
 
 /**
  * kc_policy_replace() - a new version of an entry takes the old one's place
@@ -633,6 +643,7 @@ void kc_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnod
 	p->wt[q] += new->weight;
 	p->wt[q] -= old->weight;
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_replace, KCACHE_INTERNAL);
 
 /**
  * kc_policy_evict() - pick the next entry to evict while over a bound
@@ -683,6 +694,7 @@ struct kc_pnode *kc_policy_evict(struct kc_policy *p)
 	}
 	return kc_unlink(p, victim);
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_evict, KCACHE_INTERNAL);
 
 /**
  * kc_policy_coldest() - unlink the coldest entry regardless of the bounds (shrinker)
@@ -709,6 +721,7 @@ struct kc_pnode *kc_policy_coldest(struct kc_policy *p)
 		return kc_unlink(p, w);
 	return m ? kc_unlink(p, m) : NULL;
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_coldest, KCACHE_INTERNAL);
 
 /**
  * kc_policy_set_limits() - change the bounds
@@ -730,6 +743,7 @@ void kc_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weight)
 			KC_SKETCH_MAX_WORDS);
 	kc_shadows_config(p, p->max_entries);
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_set_limits, KCACHE_INTERNAL);
 
 /**
  * kc_policy_entries() - number of entries the policy holds
@@ -741,6 +755,7 @@ u64 kc_policy_entries(const struct kc_policy *p)
 {
 	return p->nr[KC_Q_WINDOW] + p->nr[KC_Q_PROBATION] + p->nr[KC_Q_PROTECTED];
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_entries, KCACHE_INTERNAL);
 
 /**
  * kc_policy_weight() - total weight of the entries the policy holds
@@ -752,3 +767,4 @@ u64 kc_policy_weight(const struct kc_policy *p)
 {
 	return p->wt[KC_Q_WINDOW] + p->wt[KC_Q_PROBATION] + p->wt[KC_Q_PROTECTED];
 }
+EXPORT_SYMBOL_NS_GPL(kc_policy_weight, KCACHE_INTERNAL);

@@ -19,7 +19,7 @@ static struct kcache *sample_cache;
 
 static int sample_slow_lookup(u32 uid, char *name, size_t len)
 {
-	msleep(2);
+	usleep_range(2000, 3000);
 	return snprintf(name, len, "user%u", uid);
 }
 

@@ -94,16 +94,41 @@ static int kc_maintainer_fn(void *data)
 	return 0;
 }
 
+/* CPU time per set of one writer alone with the default buffer: the storm's baseline */
+static u64 kc_solo_cpu_ns_per_set(void)
+{
+	struct kcache_config cfg = { .max_entries = 1000 };
+	struct kc_writer w = { .seed = 99 };
+	u64 ns;
+
+	w.c = kcache_create("stress-solo", &cfg);
+	if (IS_ERR(w.c))
+		return 0;
+	w.task = kthread_run(kc_writer_fn, &w, "kc-solo");
+	if (IS_ERR(w.task)) {
+		ns = 0;
+		goto out;
+	}
+	msleep_interruptible(1000);
+	kthread_stop(w.task);
+	ns = w.ops ? w.cpu_ns / w.ops : 0;
+out:
+	kcache_destroy(w.c);
+	kcache_put_ref(w.c);
+	return ns;
+}
+
 static void kc_test_full_write_buffer(void)
 {
 	struct kcache_config cfg = { .max_entries = 1000 };
 	unsigned int nw = 4 * num_online_cpus(), i, old_wb;
 	struct kc_writer *w;
 	struct kcache_stats st;
-	u64 ops = 0, cpu = 0, errors = 0;
+	u64 ops = 0, cpu = 0, errors = 0, solo;
 	bool ok = true;
 	struct kcache *c;
 
+	solo = kc_solo_cpu_ns_per_set();
 	w = kcalloc(nw + 1, sizeof(*w), GFP_KERNEL);
 	if (!w) {
 		kc_result(false, "write_buffer_full_writers_progress");
@@ -146,8 +171,9 @@ static void kc_test_full_write_buffer(void)
 	kcache_stats(c, &st);
 	kc_out("# writers=%u secs=%u sets=%llu errors=%llu maintain_calls=%llu\n",
 	       nw, stress_secs, ops, errors, w[nw].ops);
-	kc_out("# writer_cpu_ms=%llu cpu_ns_per_set=%llu entries=%llu (max 1000)\n",
-	       cpu / NSEC_PER_MSEC, ops ? cpu / ops : 0, st.entries);
+	kc_out("# writer_cpu_ms=%llu cpu_ns_per_set=%llu solo_cpu_ns_per_set=%llu\n",
+	       cpu / NSEC_PER_MSEC, ops ? cpu / ops : 0, solo);
+	kc_out("# entries=%llu (max 1000)\n", st.entries);
 	pr_info("writers=%u sets=%llu writer_cpu_ms=%llu cpu_ns_per_set=%llu entries=%llu\n",
 		nw, ops, cpu / NSEC_PER_MSEC, ops ? cpu / ops : 0, st.entries);
 	if (errors || st.entries > 1000 || !ops)

@@ -9,6 +9,7 @@
 #include <linux/string.h>
 
 #include "kcache_internal.h"
+#include "kcache_test.h"
 
 struct kcache_name_case {
 	const char *name;
@@ -50,9 +51,6 @@ static struct kunit_suite kcache_names_suite = {
 	.name = "kcache_names",
 	.test_cases = kcache_names_cases,
 };
-
-extern struct kunit_suite kcache_core_suite;
-extern struct kunit_suite kcache_policy_suite;
 
 kunit_test_suites(&kcache_names_suite, &kcache_core_suite, &kcache_policy_suite);
 

@@ -19,6 +19,7 @@ if [ -f "$out/bzImage" ] && [ -f "$out/build/Module.symvers" ]; then
 	exit 0
 fi
 
+[ "${1:-}" = --cached-only ] && exit 1
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/work.XXXXXX")
 trap 'rm -rf "$work"' EXIT

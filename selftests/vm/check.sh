@@ -21,6 +21,9 @@ B=$top/build
 mode=${1:-all}
 timeout_s=${KCACHE_VM_TIMEOUT:-1500}
 mkdir -p "$B"
+# one run at a time per tree: runs share build/
+exec 9>"$B/.lock"
+flock 9
 results=$B/results.txt
 : > "$results"
 splat_re='BUG:|WARNING:|Oops|KASAN|possible circular locking|inconsistent lock state|sleeping function called from invalid context|INFO: task .* blocked|soft lockup|rcu_sched detected stall|rcu: INFO|suspected memory leak|Call Trace|general protection|Kernel panic'

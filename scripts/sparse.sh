@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# sparse (C=2: every file, even if up to date) on the module sources. usage: sparse.sh KDIR
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+kdir=${1:?KDIR}
+d=$top/build/sparse
+mkdir -p "$d/selftests"
+"$top/selftests/policy/gen-expect.sh" "$top/kmod/kcache_policy_expect.h" >/dev/null
+rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$d/"
+rsync -a --delete "$top/selftests/policy" "$d/selftests/"
+make -C "$kdir" M="$d" C=2 CF="-D__CHECK_ENDIAN__" modules > "$d/sparse.log" 2>&1 || {
+	cat "$d/sparse.log"
+	exit 1
+}
+if grep -E "^$d/.*(warning|error):" "$d/sparse.log"; then
+	echo "sparse: findings above"
+	exit 1
+fi
+echo "sparse: clean ($(grep -c '  CHECK ' "$d/sparse.log") files checked)"
