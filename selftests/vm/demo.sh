@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `make demo`: a short kcachectl session in the VM, printed between markers.
+set -e
+echo KCDEMO-BEGIN
+run() { echo "\$ $*"; "$@"; }
+# values are printed raw, with no newline of their own
+runv() { run "$@"; echo; }
+run kcachectl version
+run kcachectl create sessions -n 1000 -b 1048576 -p tinylfu -m 0600
+run kcachectl set sessions user:42 '{"name":"ada","role":"admin"}'
+runv kcachectl get sessions user:42
+printf 'bin\000ary\377\n' > /tmp/blob
+run kcachectl set sessions blob -f /tmp/blob
+echo "\$ kcachectl get sessions blob | od -c"
+kcachectl get sessions blob | od -c
+run kcachectl -e set sessions 'k\x00ey' 'v\x01'
+runv kcachectl -e get sessions 'k\x00ey'
+run kcachectl set sessions ttl-key soon -t 200000000
+runv kcachectl get sessions ttl-key
+sleep 1
+echo "\$ kcachectl get sessions ttl-key   # 200 ms TTL, 1 s later"
+kcachectl get sessions ttl-key || echo "(exit status $?)"
+run kcachectl stats sessions
+run kcachectl -j stats sessions
+run kcachectl list
+run kcachectl dump sessions
+run kcachectl destroy sessions
+echo KCDEMO-END
