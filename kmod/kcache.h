@@ -95,6 +95,8 @@ void kcache_get_ref(struct kcache *c);
 void kcache_put_ref(struct kcache *c);
 void kcache_destroy(struct kcache *c);
 const char *kcache_name(const struct kcache *c);
+bool kcache_is_dead(const struct kcache *c);
+u32 kcache_value_max(void);
 void kcache_get_config(const struct kcache *c, struct kcache_config *cfg);
 int kcache_for_each(int (*fn)(struct kcache *c, void *ctx), void *ctx);
 

@@ -913,6 +913,29 @@ const char *kcache_name(const struct kcache *c)
 EXPORT_SYMBOL_GPL(kcache_name);
 
 /**
+ * kcache_is_dead() - has kcache_destroy() started on this cache?
+ * @c: the cache
+ *
+ * Return: true once the cache is destroyed (its operations then fail with -ESHUTDOWN).
+ */
+bool kcache_is_dead(const struct kcache *c)
+{
+	return READ_ONCE(c->dead);
+}
+EXPORT_SYMBOL_GPL(kcache_is_dead);
+
+/**
+ * kcache_value_max() - the largest value a set accepts now
+ *
+ * Return: the value_max module parameter, at most %KCACHE_VALUE_MAX_LIMIT.
+ */
+u32 kcache_value_max(void)
+{
+	return min_t(u32, READ_ONCE(value_max), KCACHE_VALUE_MAX_LIMIT);
+}
+EXPORT_SYMBOL_GPL(kcache_value_max);
+
+/**
  * kcache_get_config() - the configuration of a cache, with defaults filled in
  * @c: the cache
  * @cfg: filled in
@@ -974,7 +997,7 @@ void kcache_destroy(struct kcache *c)
 		mutex_unlock(&kcache_registry_mutex);
 		return;
 	}
-	c->dead = true;
+	WRITE_ONCE(c->dead, true);
 	list_del_rcu(&c->list);
 	kcache_count--;
 	kcache_reserved_bytes -= c->cfg.max_bytes;
@@ -1147,7 +1170,7 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val
 	    (flags & KCACHE_SET_IF_ABSENT && flags & KCACHE_SET_IF_PRESENT) ||
 	    (vlen && !val))
 		return -EINVAL;
-	if (vlen > value_max || kc_weight(klen, vlen) > c->cfg.max_bytes)
+	if (vlen > kcache_value_max() || kc_weight(klen, vlen) > c->cfg.max_bytes)
 		return -E2BIG;
 	if (!kcache_enter(c))
 		return -ESHUTDOWN;

@@ -201,17 +201,6 @@ static bool kc_may(const struct kcache_config *cfg, u32 want, bool audit)
 	       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 }
 
-/* Has @c been destroyed? Only for commands whose core call does not report it. */
-static bool kc_dead(struct kcache *c)
-{
-	struct kcache *found = kcache_lookup(kcache_name(c));
-
-	if (IS_ERR(found))
-		return true;
-	kcache_put_ref(found);
-	return found != c;
-}
-
 /* ---- cache fd ---- */
 
 static int kc_get(struct kcache_file *kf, void __user *uarg)
@@ -265,7 +254,7 @@ static int kc_store(struct kcache_file *kf, u64 ukey, u32 klen, u64 uval, u32 vl
 	ret = kc_key_len_check(klen);
 	if (ret)
 		return ret;
-	if (vlen > KCACHE_VAL_LEN_MAX)
+	if (vlen > kcache_value_max())
 		return -E2BIG;
 	key = kc_buf_in(kbuf, sizeof(kbuf), ukey, klen);
 	if (IS_ERR(key))
@@ -518,7 +507,7 @@ static int kc_mset(struct kcache_file *kf, void __user *uarg)
 	if (ret)
 		return ret;
 	for (i = 0; i < a.nr; i++) {
-		if (items[i].val_len > KCACHE_VAL_LEN_MAX) {
+		if (items[i].val_len > kcache_value_max()) {
 			ret = -E2BIG;
 			goto out_keys;
 		}
@@ -622,7 +611,7 @@ static int kc_stats(struct kcache_file *kf, void __user *uarg)
 		return ret;
 	if (a.flags)
 		return -EINVAL;
-	if (kc_dead(kf->cache))
+	if (kcache_is_dead(kf->cache))
 		return -ESHUTDOWN;
 	kc_counters(kf->cache, &a.counters);
 	return kcache_copy_struct_out(uarg, &a, sizeof(a));
@@ -639,7 +628,7 @@ static int kc_info(struct kcache_file *kf, void __user *uarg)
 		return ret;
 	if (a.flags || a.__pad)
 		return -EINVAL;
-	if (kc_dead(kf->cache))
+	if (kcache_is_dead(kf->cache))
 		return -ESHUTDOWN;
 	kcache_get_config(kf->cache, &cfg);
 	strscpy_pad(a.name, kcache_name(kf->cache), sizeof(a.name));

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	build-essential bc flex bison libelf-dev libssl-dev cpio dwarves kmod
 	rsync xz-utils gzip python3 perl
-	qemu-system-x86 busybox-static sparse
+	qemu-system-x86 busybox-static sparse jq
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 )
 [ "${KCACHE_DEPS_BENCH:-0}" = 1 ] && pkgs+=(bpftool memcached gnuplot-nox)

@@ -36,6 +36,9 @@ stock_kver=$(basename "$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -
 build_userspace() {
 	make -s -C "$top/userlib" STATIC=1 >/dev/null || die "userlib build failed"
 	make -s -C "$top/selftests" >/dev/null || die "selftests build failed"
+	if [ -f "$top/selftests/bench/Makefile" ]; then
+		make -s -C "$top/selftests/bench" >/dev/null || die "bench build failed"
+	fi
 }
 
 # build_modules NAME KDIR [make args...]: a private copy of the sources per kernel, since
@@ -60,7 +63,8 @@ build_modules() {
 mkinitramfs() {
 	local out=$1 moddir=$2 kind=$3 r
 	r=$(mktemp -d)
-	mkdir -p "$r"/{bin,dev,proc,sys,tmp,etc,tests,bench} "$r"/lib/modules/kcache/{kunit,stress}
+	chmod 755 "$r"
+	mkdir -p "$r"/{bin,dev,proc,sys,tmp,etc,tests,bench} "$r"/lib/modules/kcache/{kunit,stress,bench}
 	cp /bin/busybox "$r/bin/busybox"
 	ln -s busybox "$r/bin/sh"
 	cp "$vm/init" "$r/init"
@@ -71,6 +75,7 @@ mkinitramfs() {
 	for ko in "$moddir"/kcache_stress*.ko; do
 		[ -f "$ko" ] && cp "$ko" "$r/lib/modules/kcache/stress/"
 	done
+	[ -f "$moddir/kcache_kbench.ko" ] && cp "$moddir/kcache_kbench.ko" "$r/lib/modules/kcache/bench/"
 	kunit_suites > "$r/etc/kunit-suites"
 	for t in "$top"/selftests/kcache_*_test; do
 		[ -x "$t" ] && cp "$t" "$r/tests/"
