@@ -1019,7 +1019,8 @@ TEST_F(kc, binary_keys_and_values_all_bytes)
 	int i;
 
 	for (i = 0; i < 256; i++)
-		key[i] = val[i] = i;
+		key[i] = i;
+		val[i] = i;
 	ASSERT_EQ(0, set(self->fd, key, 256, val, 256, 0));
 	vl = sizeof(out);
 	ASSERT_EQ(0, get(self->fd, key, 256, out, &vl, NULL));

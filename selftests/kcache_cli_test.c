@@ -162,7 +162,8 @@ TEST_F(cli, json_output_parses)
 	ASSERT_EQ(0, run(NULL, 0, "%s -e set %s 'q\"\\x01\\xfe' 'v\\\\\\x00'", self->kc,
 			 self->name));
 	ASSERT_EQ(0, run(NULL, 0, "%s set %s plain text", self->kc, self->name));
-	ASSERT_EQ(0, run(out, sizeof(out), "%s -j version | /usr/bin/jq -r .abi_version", self->kc));
+	ASSERT_EQ(0, run(out, sizeof(out), "%s -j version | /usr/bin/jq -r .abi_version",
+			 self->kc));
 	ASSERT_STREQ("1\n", out);
 	ASSERT_EQ(0, run(out, sizeof(out), "%s -j info %s | /usr/bin/jq -r '.policy, .max_entries'",
 			 self->kc, self->name));

@@ -115,7 +115,8 @@ TEST_F(lib, batches_stats_info_invalidate)
 	ASSERT_EQ(0, kcache_mset(self->fd, it, 3, "k1k2k3", "abbccc", 6, 0, 0, &done));
 	ASSERT_EQ(3, done);
 	memset(it, 0, sizeof(it));
-	it[0].key_len = it[1].key_len = it[2].key_len = 2;
+	for (int j = 0; j < 3; j++)
+		it[j].key_len = 2;
 	ASSERT_EQ(0, kcache_mget(self->fd, it, 3, "k1zzk3", vals, sizeof(vals), &done));
 	ASSERT_EQ(2, done);
 	ASSERT_EQ(-ENOENT, it[1].status);
