@@ -1018,9 +1018,10 @@ TEST_F(kc, binary_keys_and_values_all_bytes)
 	uint32_t vl;
 	int i;
 
-	for (i = 0; i < 256; i++)
+	for (i = 0; i < 256; i++) {
 		key[i] = i;
 		val[i] = i;
+	}
 	ASSERT_EQ(0, set(self->fd, key, 256, val, 256, 0));
 	vl = sizeof(out);
 	ASSERT_EQ(0, get(self->fd, key, 256, out, &vl, NULL));
