@@ -1155,10 +1155,11 @@ void kcache_handle_put(struct kcache_entry *h)
 }
 EXPORT_SYMBOL_GPL(kcache_handle_put);
 
+/* Build an entry and publish it as @pub asks; @pub also returns the results. */
 static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
-		    u64 ttl_ns, u32 flags, enum kc_cond cond, u64 expected, u64 *version)
+		    u64 ttl_ns, struct kc_pub *pub)
 {
-	struct kc_pub pub = { .flags = flags, .cond = cond, .expected = expected };
+	u32 flags = pub->flags;
 	struct kcache_entry *e;
 	int ret;
 
@@ -1179,14 +1180,12 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val
 	if (!e)
 		goto out;
 	memcpy(e->data + klen, val, vlen);
-	ret = kc_publish(c, e, &pub);
+	ret = kc_publish(c, e, pub);
 	if (ret) {
 		kvfree(e);
 		goto out;
 	}
 	this_cpu_inc(c->stats->sets);
-	if (version)
-		*version = pub.seq;
 out:
 	kcache_leave(c);
 	return ret;
@@ -1212,7 +1211,12 @@ out:
 int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
 	       u64 ttl_ns, u32 flags, u64 *version)
 {
-	return kc_store(c, key, klen, val, vlen, ttl_ns, flags, KC_COND_SET, 0, version);
+	struct kc_pub pub = { .flags = flags, .cond = KC_COND_SET };
+	int ret = kc_store(c, key, klen, val, vlen, ttl_ns, &pub);
+
+	if (!ret && version)
+		*version = pub.seq;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(kcache_set);
 
@@ -1232,7 +1236,12 @@ EXPORT_SYMBOL_GPL(kcache_set);
 int kcache_cas(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
 	       u64 ttl_ns, u64 expected, u64 *version)
 {
-	return kc_store(c, key, klen, val, vlen, ttl_ns, 0, KC_COND_CAS, expected, version);
+	struct kc_pub pub = { .cond = KC_COND_CAS, .expected = expected };
+	int ret = kc_store(c, key, klen, val, vlen, ttl_ns, &pub);
+
+	if (!ret && version)
+		*version = pub.seq;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(kcache_cas);
 
@@ -1270,30 +1279,10 @@ int kcache_add(struct kcache *c, const void *key, u32 klen, s64 delta, u64 ttl_n
 	       u64 *result)
 {
 	struct kc_pub pub = { .cond = KC_COND_ADD };
-	struct kcache_entry *e;
-	int ret;
+	int ret = kc_store(c, key, klen, &delta, sizeof(delta), ttl_ns, &pub);
 
-	might_sleep();
-	ret = kc_check_key(key, klen);
-	if (ret)
-		return ret;
-	if (!kcache_enter(c))
-		return -ESHUTDOWN;
-	ret = -ENOMEM;
-	e = kc_entry_alloc(c, key, klen, sizeof(u64), ttl_ns);
-	if (!e)
-		goto out;
-	memcpy(e->data + klen, &delta, sizeof(delta));
-	ret = kc_publish(c, e, &pub);
-	if (ret) {
-		kvfree(e);
-		goto out;
-	}
-	this_cpu_inc(c->stats->sets);
-	if (result)
+	if (!ret && result)
 		*result = pub.sum;
-out:
-	kcache_leave(c);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kcache_add);
