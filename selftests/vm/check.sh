@@ -108,12 +108,18 @@ kunit_suites() {
 run_vm() {
 	local kernel=$1 initrd=$2 log=$3 acc qrc t0
 	shift 3
-	if [ "${KCACHE_KVM:-0}" = 1 ]; then acc=(-enable-kvm -cpu host); else acc=(-accel tcg -cpu max); fi
+	local accel=tcg
+	if [ "${KCACHE_KVM:-0}" = 1 ]; then
+		accel=kvm
+		acc=(-enable-kvm -cpu host)
+	else
+		acc=(-accel tcg -cpu max)
+	fi
 	t0=$(date +%s)
 	timeout --foreground "$timeout_s" qemu-system-x86_64 "${acc[@]}" -m 2G -smp 2 \
 		-nographic -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 no5lvl panic=-1 panic_on_warn=1 oops=panic loglevel=7 $*" \
+		-append "console=ttyS0 no5lvl panic=-1 panic_on_warn=1 oops=panic loglevel=7 KCACHE_ACCEL=$accel $*" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
 	echo "   qemu exit $qrc after $(($(date +%s) - t0)) s (log: $log)"
