@@ -3,8 +3,9 @@
  * kcache - in-kernel key-value cache: the API exported to other modules.
  *
  * Contexts: kcache_get(), kcache_get_handle() and kcache_handle_put() may be called from
- * any context that may hold rcu_read_lock() (they never sleep, never allocate, never take
- * a lock). Everything else may sleep.
+ * any context that may hold rcu_read_lock() except NMI (they never sleep, never allocate
+ * and take no lock of kcache's; they may queue the maintenance work). Everything else may
+ * sleep.
  */
 #ifndef _KCACHE_H
 #define _KCACHE_H

@@ -148,7 +148,8 @@ struct kc_pcpu_stats {
  * @users_done: completed when @users drops to zero after the kill
  * @kref: lifetime of this struct
  * @maint_work: maintenance pass, queued by buffers
- * @expire_work: maintenance pass armed for the next deadline or limbo
+ * @expire_work: maintenance pass armed for the next deadline
+ * @limbo_work: maintenance pass armed to free limbo after its grace period
  * @list: registry link (RCU for the shrinker)
  * @dead: destroy has started (under kcache_registry_mutex)
  * @policy_seed: seed of key hashes for the policy's sketch
@@ -183,6 +184,7 @@ struct kcache {
 	struct kref kref;
 	struct work_struct maint_work;
 	struct delayed_work expire_work;
+	struct delayed_work limbo_work;
 	struct list_head list;
 	bool dead;
 	u32 policy_seed;
@@ -241,6 +243,14 @@ static inline const void *kc_value(const struct kcache_entry *e)
 	return e->data + e->klen;
 }
 
+/* jiffies until @deadline (at least @min_ns away), capped at an hour: re-armed then */
+static unsigned long kc_delay(u64 deadline, u64 now, u64 min_ns)
+{
+	u64 d = deadline > now ? deadline - now : 0;
+
+	return min_t(u64, nsecs_to_jiffies64(max(d, min_ns)), 3600ULL * HZ) + 1;
+}
+
 static inline bool kc_expired(const struct kcache_entry *e, u64 now)
 {
 	return e->expires && now >= e->expires;
@@ -274,8 +284,12 @@ static struct kcache_entry *kc_entry_alloc(struct kcache *c, const void *key, u3
 	e->pn.weight = kc_weight(klen, vlen);
 	if (ttl_ns == KCACHE_TTL_DEFAULT)
 		ttl_ns = c->cfg.default_ttl_ns;
-	if (ttl_ns)
-		e->expires = ktime_get_ns() + ttl_ns;
+	if (ttl_ns) {
+		u64 now = ktime_get_ns();
+
+		/* a TTL past the end of the clock means "never expires" (U64_MAX) */
+		e->expires = ttl_ns > U64_MAX - now ? U64_MAX : now + ttl_ns;
+	}
 	return e;
 }
 
@@ -313,7 +327,7 @@ static inline unsigned long kc_miss_rec(u32 hash)
 
 /* ---- write buffer ---- */
 
-static void kc_drain_writes(struct kcache *c);
+static void kc_maintain_locked(struct kcache *c);
 
 /*
  * Returns with c->lock held and room for one write record. A full buffer is drained by
@@ -328,7 +342,8 @@ static void kc_wbuf_reserve(struct kcache *c)
 	while (c->wb_count == c->wb_size) {
 		spin_unlock(&c->lock);
 		mutex_lock(&c->maint_mutex);
-		kc_drain_writes(c);
+		/* a whole pass: evicting and freeing limbo must not wait for the workqueue */
+		kc_maintain_locked(c);
 		mutex_unlock(&c->maint_mutex);
 		spin_lock(&c->lock);
 	}
@@ -454,7 +469,7 @@ out_unlock:
 	spin_unlock(&c->lock);
 	if (arm)
 		mod_delayed_work(kcache_wq, &c->expire_work,
-				 nsecs_to_jiffies(expires - min(expires, ktime_get_ns())) + 1);
+				 kc_delay(expires, ktime_get_ns(), 0));
 	return ret;
 }
 
@@ -562,6 +577,21 @@ static void kc_evict(struct kcache *c)
 }
 
 /*
+ * rhashtable_walk_next() for long walks in process context: every 256 entries it leaves
+ * the RCU read section so that a big table cannot stall RCU or the CPU. The previous
+ * entry must not be used after the call.
+ */
+static struct kcache_entry *kc_walk_next(struct rhashtable_iter *iter, unsigned int *n)
+{
+	if (!(++*n % 256)) {
+		rhashtable_walk_stop(iter);
+		cond_resched();
+		rhashtable_walk_start(iter);
+	}
+	return rhashtable_walk_next(iter);
+}
+
+/*
  * Reclaim expired entries that the policy knows (entries whose ADD record is still
  * buffered are left for a later pass: their record must find them alive).
  */
@@ -569,12 +599,17 @@ static void kc_expire(struct kcache *c, u64 now)
 {
 	struct rhashtable_iter iter;
 	struct kcache_entry *e;
+	unsigned int n = 0;
 	u64 next = 0;
 	LIST_HEAD(dead);
 
+	/* writers arm their own deadlines while we walk: see the merge below */
+	spin_lock(&c->lock);
+	c->next_deadline = 0;
+	spin_unlock(&c->lock);
 	rhashtable_walk_enter(&c->ht, &iter);
 	rhashtable_walk_start(&iter);
-	while ((e = rhashtable_walk_next(&iter))) {
+	while ((e = kc_walk_next(&iter, &n))) {
 		if (IS_ERR(e))
 			continue;
 		if (!e->expires)
@@ -600,7 +635,8 @@ static void kc_expire(struct kcache *c, u64 now)
 	rhashtable_walk_exit(&iter);
 	list_splice_tail(&dead, &c->limbo_new);
 	spin_lock(&c->lock);
-	c->next_deadline = next;
+	if (next && (!c->next_deadline || next < c->next_deadline))
+		c->next_deadline = next;
 	spin_unlock(&c->lock);
 	c->last_sweep = now;
 }
@@ -620,7 +656,6 @@ static void kc_maintain_locked(struct kcache *c)
 {
 	LIST_HEAD(ready);
 	u64 now = ktime_get_ns(), deadline;
-	unsigned long delay = 0;
 
 	lockdep_assert_held(&c->maint_mutex);
 	if (!list_empty(&c->limbo_old) && poll_state_synchronize_rcu(c->limbo_cookie))
@@ -634,22 +669,31 @@ static void kc_maintain_locked(struct kcache *c)
 	kc_free_list(&ready);
 	if (list_empty(&c->limbo_old) && !list_empty(&c->limbo_new)) {
 		list_splice_init(&c->limbo_new, &c->limbo_old);
-		c->limbo_cookie = get_state_synchronize_rcu();
+		/* a snapshot alone would not make RCU start the grace period we wait for */
+		c->limbo_cookie = start_poll_synchronize_rcu();
 	}
 
-	/* come back for limbo after a grace period, or at the next deadline */
+	/* come back for limbo after its grace period, and at the next deadline */
+	if (!list_empty(&c->limbo_old))
+		queue_delayed_work(kcache_wq, &c->limbo_work, 2);
 	deadline = READ_ONCE(c->next_deadline);
 	if (deadline)
-		delay = nsecs_to_jiffies(max_t(s64, deadline - now, KC_SWEEP_MIN_NS)) + 1;
-	if (!list_empty(&c->limbo_old) && (!delay || delay > 2))
-		delay = 2;
-	if (delay)
-		queue_delayed_work(kcache_wq, &c->expire_work, delay);
+		queue_delayed_work(kcache_wq, &c->expire_work,
+				   kc_delay(deadline, now, KC_SWEEP_MIN_NS));
 }
 
 static void kc_maint_workfn(struct work_struct *work)
 {
 	struct kcache *c = container_of(work, struct kcache, maint_work);
+
+	mutex_lock(&c->maint_mutex);
+	kc_maintain_locked(c);
+	mutex_unlock(&c->maint_mutex);
+}
+
+static void kc_limbo_workfn(struct work_struct *work)
+{
+	struct kcache *c = container_of(to_delayed_work(work), struct kcache, limbo_work);
 
 	mutex_lock(&c->maint_mutex);
 	kc_maintain_locked(c);
@@ -724,9 +768,16 @@ static void kc_users_release(struct percpu_ref *ref)
 	complete(&c->users_done);
 }
 
+/* destroy emptied the table; anything found here is a bug, but must not leak */
+static void kc_free_leftover(void *ptr, void *arg)
+{
+	WARN_ON_ONCE(1);
+	kc_entry_put(ptr);
+}
+
 static void kc_free(struct kcache *c)
 {
-	rhashtable_destroy(&c->ht);
+	rhashtable_free_and_destroy(&c->ht, kc_free_leftover, NULL);
 	kc_policy_destroy(&c->policy);
 	percpu_ref_exit(&c->users);
 	free_percpu(c->stats);
@@ -779,6 +830,7 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 	INIT_LIST_HEAD(&c->list);
 	INIT_WORK(&c->maint_work, kc_maint_workfn);
 	INIT_DELAYED_WORK(&c->expire_work, kc_expire_workfn);
+	INIT_DELAYED_WORK(&c->limbo_work, kc_limbo_workfn);
 	init_completion(&c->users_done);
 	kref_init(&c->kref);
 	c->policy_seed = get_random_u32();
@@ -806,7 +858,8 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 		ret = -EEXIST;
 	else if (kcache_count >= max_caches)
 		ret = -ENOSPC;
-	else if (kcache_reserved_bytes + max_bytes > max_total_bytes)
+	else if (max_bytes > max_total_bytes ||
+		 kcache_reserved_bytes > max_total_bytes - max_bytes)
 		ret = -ENOMEM;
 	if (ret) {
 		mutex_unlock(&kcache_registry_mutex);
@@ -951,13 +1004,14 @@ static void kc_clear_all(struct kcache *c)
 {
 	struct rhashtable_iter iter;
 	struct kcache_entry *e;
+	unsigned int n = 0;
 	LIST_HEAD(dead);
 
 	mutex_lock(&c->maint_mutex);
 	kc_drain_writes(c);
 	rhashtable_walk_enter(&c->ht, &iter);
 	rhashtable_walk_start(&iter);
-	while ((e = rhashtable_walk_next(&iter))) {
+	while ((e = kc_walk_next(&iter, &n))) {
 		if (IS_ERR(e))
 			continue;
 		spin_lock(&c->lock);
@@ -1009,10 +1063,12 @@ void kcache_destroy(struct kcache *c)
 	wait_for_completion(&c->users_done);
 	cancel_work_sync(&c->maint_work);
 	cancel_delayed_work_sync(&c->expire_work);
+	cancel_delayed_work_sync(&c->limbo_work);
 	kc_clear_all(c);
 	/* the clear may have queued nothing, but a late kc_schedule() from a reader may */
 	cancel_work_sync(&c->maint_work);
 	cancel_delayed_work_sync(&c->expire_work);
+	cancel_delayed_work_sync(&c->limbo_work);
 	kcache_put_ref(c);
 }
 EXPORT_SYMBOL_GPL(kcache_destroy);
@@ -1037,7 +1093,8 @@ static int kc_check_key(const void *key, u32 klen)
  * @vlen: in: size of @buf; out: length of the value
  * @version: if not NULL, gets the entry's version
  *
- * Lock-free; any context that may hold rcu_read_lock().
+ * Lock-free; any context that may hold rcu_read_lock(), except NMI (it may queue the
+ * maintenance work).
  *
  * Return: 0; -ENOENT if absent or expired; -EMSGSIZE if @buf is too small (*@vlen then
  * holds the needed length); -EINVAL / -E2BIG for a bad key; -ESHUTDOWN after destroy.
@@ -1085,7 +1142,7 @@ EXPORT_SYMBOL_GPL(kcache_get);
  * @klen: key length
  *
  * The value stays valid and unchanged until kcache_handle_put(), even if the key is
- * replaced, deleted or the cache destroyed. Lock-free; any context.
+ * replaced, deleted or the cache destroyed. Lock-free; any context but NMI.
  *
  * Return: a handle, or ERR_PTR(-ENOENT), ERR_PTR(-EINVAL/-E2BIG) for a bad key,
  * ERR_PTR(-ESHUTDOWN) after destroy.
@@ -1206,7 +1263,8 @@ out:
  *
  * Return: 0; -EEXIST (if-absent and present), -ENOENT (if-present and absent); -EINVAL
  * for bad flags or key; -E2BIG if the key, value or whole entry exceeds its bound;
- * -ENOMEM; -ESHUTDOWN after destroy.
+ * -ENOMEM (the table may also fail an atomic allocation while it grows); -EBUSY if the
+ * table could not grow fast enough (retry); -ESHUTDOWN after destroy.
  */
 int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
 	       u64 ttl_ns, u32 flags, u64 *version)
@@ -1334,6 +1392,7 @@ static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
 {
 	struct rhashtable_iter iter;
 	struct kcache_entry *e;
+	unsigned int steps = 0;
 	int n = 0;
 
 	might_sleep();
@@ -1341,7 +1400,7 @@ static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
 		return -ESHUTDOWN;
 	rhashtable_walk_enter(&c->ht, &iter);
 	rhashtable_walk_start(&iter);
-	while ((e = rhashtable_walk_next(&iter))) {
+	while ((e = kc_walk_next(&iter, &steps))) {
 		if (IS_ERR(e))
 			continue;
 		if (e->klen < plen || memcmp(e->data, prefix, plen))
@@ -1353,14 +1412,10 @@ static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
 			/* full: leave RCU and drain, as any writer would; e stays pinned */
 			spin_unlock(&c->lock);
 			rhashtable_walk_stop(&iter);
-			mutex_lock(&c->maint_mutex);
-			kc_drain_writes(c);
-			mutex_unlock(&c->maint_mutex);
+			kc_wbuf_reserve(c);
 			rhashtable_walk_start(&iter);
-			spin_lock(&c->lock);
 		}
-		/* the drain emptied the buffer and only this task adds while c->lock is held */
-		if (e->state == KC_LIVE && c->wb_count < c->wb_size) {
+		if (e->state == KC_LIVE) {
 			kc_unlink_locked(c, e);
 			kc_wbuf_append(c, KC_OP_REMOVE, e, NULL);
 			n++;
@@ -1537,6 +1592,8 @@ static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *s
 			}
 		}
 		mutex_unlock(&c->maint_mutex);
+		/* the evicted entries sit in limbo until a pass frees them */
+		kc_schedule(c);
 	}
 	mutex_unlock(&kcache_registry_mutex);
 	return freed ?: SHRINK_STOP;
@@ -1598,6 +1655,7 @@ void kcache_core_uninit(void)
 	}
 	unregister_shrinker(&kcache_shrinker);
 	destroy_workqueue(kcache_wq);
-	/* entries freed with kvfree_rcu() need no barrier; nothing else is in flight */
+	/* percpu_ref release callbacks run from RCU and return into this module's text */
+	rcu_barrier();
 }
 

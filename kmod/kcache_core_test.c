@@ -283,6 +283,10 @@ static void ttl_expired_entry_never_returned(struct kunit *test)
 	msleep(60);
 	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "t", 1, buf, &len, NULL));
 	KUNIT_EXPECT_TRUE(test, IS_ERR(kcache_get_handle(c, "t", 1)));
+	/* a TTL past the end of the clock never expires, rather than wrapping */
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "f", 1, "w", 1, U64_MAX - 1, 0, NULL));
+	len = 8;
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "f", 1, buf, &len, NULL));
 	/* an expired key counts as absent for the conditions */
 	KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "t", 1, "z", 1, 0, KCACHE_SET_IF_ABSENT, NULL));
 	len = 8;
@@ -378,6 +382,9 @@ static void create_rejects_bad_config(struct kunit *test)
 	cfg.flags = 0;
 	cfg.max_bytes = 1ULL << 62;
 	KUNIT_EXPECT_EQ(test, -ENOMEM, PTR_ERR(kcache_create("kt-huge", &cfg)));
+	/* a bound that would wrap the sum of reserved bytes */
+	cfg.max_bytes = U64_MAX - (1ULL << 20);
+	KUNIT_EXPECT_EQ(test, -ENOMEM, PTR_ERR(kcache_create("kt-wrap", &cfg)));
 	cfg.max_bytes = 0;
 	c = kcache_create("kt-dup", &cfg);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));

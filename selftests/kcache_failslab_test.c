@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation failures injected into our own syscalls (failslab with task-filter, debug
+ * kernel only): every operation either works or fails with ENOMEM, and once injection
+ * stops the cache's counters agree with what GET finds. Skips where failslab is absent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kcache.h"
+#include "kselftest_harness.h"
+
+#define FS "/sys/kernel/debug/failslab/"
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* The write itself may meet an injected failure: retry, a bounded number of times. */
+static int stop_failing(void)
+{
+	int i, ret = -EIO;
+
+	for (i = 0; i < 1000 && ret; i++)
+		ret = write_file("/proc/self/make-it-fail", "0");
+	return ret;
+}
+
+FIXTURE(fs) {
+	int ctl;
+	int fd;
+};
+
+FIXTURE_SETUP(fs)
+{
+	if (access(FS "probability", W_OK))
+		SKIP(return, "failslab not available (stock kernel)");
+	self->ctl = kcache_ctl_open();
+	ASSERT_LE(0, self->ctl);
+	kcache_destroy(self->ctl, "failslab");
+	self->fd = kcache_create(self->ctl, "failslab", 256, 0, 0, 0, 0600);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, write_file(FS "task-filter", "Y"));
+	ASSERT_EQ(0, write_file(FS "probability", "20"));
+	ASSERT_EQ(0, write_file(FS "interval", "1"));
+	ASSERT_EQ(0, write_file(FS "times", "-1"));
+	ASSERT_EQ(0, write_file(FS "verbose", "0"));
+	ASSERT_EQ(0, write_file(FS "ignore-gfp-wait", "N"));
+}
+
+FIXTURE_TEARDOWN(fs)
+{
+	if (access(FS "probability", W_OK))
+		return;
+	stop_failing();
+	write_file(FS "probability", "0");
+	kcache_destroy(self->ctl, "failslab");
+	close(self->fd);
+	close(self->ctl);
+}
+
+TEST_F(fs, operations_fail_cleanly_under_slab_failures)
+{
+	unsigned long ok = 0, nomem = 0;
+	struct kcache_counters st;
+	char key[32], val[64];
+	uint32_t vl;
+	int i, ret, found = 0;
+
+	memset(val, 'v', sizeof(val));
+	ASSERT_EQ(0, write_file("/proc/self/make-it-fail", "1"));
+	for (i = 0; i < 4000; i++) {
+		snprintf(key, sizeof(key), "key-%d", i % 400);
+		switch (i % 4) {
+		case 0:
+		case 1:
+			ret = kcache_set(self->fd, key, strlen(key), val, 1 + i % 60, 0, 0, NULL);
+			break;
+		case 2:
+			vl = sizeof(val);
+			ret = kcache_get(self->fd, key, strlen(key), val, &vl, NULL);
+			if (ret == -ENOENT)
+				ret = 0;
+			break;
+		default:
+			ret = kcache_del(self->fd, key, strlen(key));
+			if (ret == -ENOENT)
+				ret = 0;
+			break;
+		}
+		if (ret == -ENOMEM)
+			nomem++;
+		else
+			ASSERT_EQ(0, ret) TH_LOG("op %d on %s: %s", i % 4, key, strerror(-ret));
+		if (!ret)
+			ok++;
+	}
+	ASSERT_EQ(0, stop_failing());
+	TH_LOG("%lu operations succeeded, %lu failed with ENOMEM", ok, nomem);
+	EXPECT_LT(0, nomem);	/* injection reached our allocations */
+	EXPECT_LT(0, ok);
+
+	/* a full maintenance pass runs on the next write; then compare */
+	ASSERT_EQ(0, kcache_set(self->fd, "sync", 4, "s", 1, 0, 0, NULL));
+	for (i = 0; i < 400; i++) {
+		snprintf(key, sizeof(key), "key-%d", i);
+		vl = sizeof(val);
+		ret = kcache_get(self->fd, key, strlen(key), val, &vl, NULL);
+		ASSERT_TRUE(ret == 0 || ret == -ENOENT);
+		found += !ret;
+	}
+	ASSERT_EQ(0, kcache_stats(self->fd, &st));
+	EXPECT_EQ(found + 1, st.entries);
+}
+
+TEST_HARNESS_MAIN
