@@ -577,13 +577,20 @@ static void kc_evict(struct kcache *c)
 }
 
 /*
- * rhashtable_walk_next() for long walks in process context: every 256 entries it leaves
- * the RCU read section so that a big table cannot stall RCU or the CPU. The previous
- * entry must not be used after the call.
+ * rhashtable_walk_next() for the expiry sweep: every 256 entries it leaves the RCU read
+ * section so that a big table cannot stall RCU or the CPU. A restarted walk finds its
+ * place again only if the entry it returned last is still in the table (rhashtable
+ * re-counts the bucket from it), so it pauses only then; otherwise it can skip entries,
+ * and *@paused tells the caller to sweep again soon. The previous entry must not be used
+ * after the call.
  */
-static struct kcache_entry *kc_walk_next(struct rhashtable_iter *iter, unsigned int *n)
+static struct kcache_entry *kc_walk_next(struct rhashtable_iter *iter,
+					 const struct kcache_entry *prev, unsigned int *n,
+					 bool *paused)
 {
-	if (!(++*n % 256)) {
+	if (++*n >= 256 && prev && READ_ONCE(prev->state) == KC_LIVE) {
+		*n = 0;
+		*paused = true;
 		rhashtable_walk_stop(iter);
 		cond_resched();
 		rhashtable_walk_start(iter);
@@ -597,8 +604,9 @@ static struct kcache_entry *kc_walk_next(struct rhashtable_iter *iter, unsigned 
  */
 static void kc_expire(struct kcache *c, u64 now)
 {
+	struct kcache_entry *e = NULL;
 	struct rhashtable_iter iter;
-	struct kcache_entry *e;
+	bool paused = false;
 	unsigned int n = 0;
 	u64 next = 0;
 	LIST_HEAD(dead);
@@ -609,7 +617,7 @@ static void kc_expire(struct kcache *c, u64 now)
 	spin_unlock(&c->lock);
 	rhashtable_walk_enter(&c->ht, &iter);
 	rhashtable_walk_start(&iter);
-	while ((e = kc_walk_next(&iter, &n))) {
+	while ((e = kc_walk_next(&iter, IS_ERR(e) ? NULL : e, &n, &paused))) {
 		if (IS_ERR(e))
 			continue;
 		if (!e->expires)
@@ -634,6 +642,9 @@ static void kc_expire(struct kcache *c, u64 now)
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 	list_splice_tail(&dead, &c->limbo_new);
+	/* a paused walk may have missed an entry: come back within a second */
+	if (paused && (!next || next > now + NSEC_PER_SEC))
+		next = now + NSEC_PER_SEC;
 	spin_lock(&c->lock);
 	if (next && (!c->next_deadline || next < c->next_deadline))
 		c->next_deadline = next;
@@ -1004,28 +1015,31 @@ static void kc_clear_all(struct kcache *c)
 {
 	struct rhashtable_iter iter;
 	struct kcache_entry *e;
-	unsigned int n = 0;
+	int passes = 0;
 	LIST_HEAD(dead);
 
 	mutex_lock(&c->maint_mutex);
 	kc_drain_writes(c);
-	rhashtable_walk_enter(&c->ht, &iter);
-	rhashtable_walk_start(&iter);
-	while ((e = kc_walk_next(&iter, &n))) {
-		if (IS_ERR(e))
-			continue;
-		spin_lock(&c->lock);
-		if (e->state == KC_LIVE) {
-			kc_unlink_locked(c, e);
-			if (e->in_policy)
-				kc_policy_remove(&c->policy, &e->pn);
-			e->in_policy = 0;
-			list_add_tail(&e->pn.link, &dead);
+	/* nothing adds entries now; a walk racing a resize is simply repeated */
+	do {
+		rhashtable_walk_enter(&c->ht, &iter);
+		rhashtable_walk_start(&iter);
+		while ((e = rhashtable_walk_next(&iter))) {
+			if (IS_ERR(e))
+				continue;
+			spin_lock(&c->lock);
+			if (e->state == KC_LIVE) {
+				kc_unlink_locked(c, e);
+				if (e->in_policy)
+					kc_policy_remove(&c->policy, &e->pn);
+				e->in_policy = 0;
+				list_add_tail(&e->pn.link, &dead);
+			}
+			spin_unlock(&c->lock);
 		}
-		spin_unlock(&c->lock);
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+		rhashtable_walk_stop(&iter);
+		rhashtable_walk_exit(&iter);
+	} while (atomic_read(&c->ht.nelems) && ++passes < 8);
 	list_splice_tail_init(&dead, &c->limbo_new);
 	/* no reader can reach them now: wait for those that could, then drop all records */
 	synchronize_rcu();
@@ -1392,7 +1406,6 @@ static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
 {
 	struct rhashtable_iter iter;
 	struct kcache_entry *e;
-	unsigned int steps = 0;
 	int n = 0;
 
 	might_sleep();
@@ -1400,7 +1413,7 @@ static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
 		return -ESHUTDOWN;
 	rhashtable_walk_enter(&c->ht, &iter);
 	rhashtable_walk_start(&iter);
-	while ((e = kc_walk_next(&iter, &steps))) {
+	while ((e = rhashtable_walk_next(&iter))) {
 		if (IS_ERR(e))
 			continue;
 		if (e->klen < plen || memcmp(e->data, prefix, plen))

@@ -78,6 +78,9 @@ TEST_F(fs, operations_fail_cleanly_under_slab_failures)
 	uint32_t vl;
 	int i, ret, found = 0;
 
+	/* the 6.1 harness runs the body even after SKIP() in the setup */
+	if (access(FS "probability", W_OK))
+		SKIP(return, "failslab not available (stock kernel)");
 	memset(val, 'v', sizeof(val));
 	ASSERT_EQ(0, write_file("/proc/self/make-it-fail", "1"));
 	for (i = 0; i < 4000; i++) {
