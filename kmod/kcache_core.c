@@ -7,9 +7,10 @@
  * Locks and what they protect:
  *  - kcache_registry_mutex: the list of named caches, their count and reserved bytes
  *    (the list is also RCU, for the shrinker's count).
- *  - c->maint_mutex: the policy, c->in_policy of entries, the limbo lists, the write-buffer
- *    scratch array. Held by the maintenance work, kcache_maintain() and by a writer that
- *    finds the write buffer full (it drains; it never spins).
+ *  - c->maint_mutex: the policy, the deadline heap, in_policy and heap_idx of entries, the
+ *    limbo lists, the write-buffer scratch array. Held by the maintenance work,
+ *    kcache_maintain() and by a writer that finds the write buffer full (it drains; it
+ *    never spins).
  *  - c->lock (spinlock): every mutation of the table (rhashtable insert/replace/remove),
  *    entry state, c->seq, c->entries, c->bytes, the write buffer ring. One critical section
  *    assigns an entry its sequence number, publishes it and appends its write record, so
@@ -72,7 +73,8 @@ module_param(write_buffer_size, uint, 0644);
 MODULE_PARM_DESC(write_buffer_size, "Write records buffered per cache before a writer drains");
 
 #define KC_RBUF_SIZE	16	/* slots of a per-CPU read ring (power of two) */
-#define KC_SWEEP_MIN_NS	(10 * NSEC_PER_MSEC)	/* expiry sweeps are at most this often */
+#define KC_EXPIRE_MIN_NS	(10 * NSEC_PER_MSEC)	/* expiry work is re-armed no sooner */
+#define KC_HEAP_MIN	64	/* first allocation of the deadline heap */
 
 enum kc_state { KC_LIVE = 1, KC_RETIRED };
 
@@ -88,6 +90,7 @@ enum kc_state { KC_LIVE = 1, KC_RETIRED };
  * @klen: key length
  * @state: &enum kc_state, under c->lock
  * @in_policy: the policy links it, under c->maint_mutex
+ * @heap_idx: 1 + its index in the cache's deadline heap, 0 if not there; maint_mutex
  * @data: key bytes followed by value bytes
  */
 struct kcache_entry {
@@ -103,6 +106,7 @@ struct kcache_entry {
 	u16 klen;
 	u8 state;
 	u8 in_policy;
+	u32 heap_idx;
 	u8 data[];
 };
 
@@ -141,7 +145,9 @@ struct kc_pcpu_stats {
  * @limbo_new: entries out of table and policy since @limbo_cookie was taken
  * @limbo_old: entries waiting for @limbo_cookie's grace period
  * @limbo_cookie: RCU state cookie covering @limbo_old
- * @last_sweep: time of the last expiry sweep
+ * @heap: min-heap of the deadlines of entries the policy holds, @heap_nr of @heap_cap
+ * @heap_nr: entries in @heap
+ * @heap_cap: slots in @heap
  * @rbuf: per-CPU read rings
  * @stats: per-CPU counters
  * @users: live operations; killed on destroy
@@ -175,7 +181,9 @@ struct kcache {
 	struct list_head limbo_new;
 	struct list_head limbo_old;
 	unsigned long limbo_cookie;
-	u64 last_sweep;
+	struct kcache_entry **heap;
+	u32 heap_nr;
+	u32 heap_cap;
 
 	struct kc_rbuf __percpu *rbuf;
 	struct kc_pcpu_stats __percpu *stats;
@@ -505,12 +513,101 @@ static void kc_drain_reads(struct kcache *c)
 	}
 }
 
+/*
+ * The deadline heap: a binary min-heap on ->expires of the entries the policy holds
+ * (entries get in when their write record is applied, out when they leave the policy),
+ * so the next deadline is at the top and reclaiming k expired entries costs O(k log n).
+ * Maintenance mutex only.
+ */
+static inline bool kc_heap_less(struct kcache *c, u32 a, u32 b)
+{
+	return c->heap[a]->expires < c->heap[b]->expires;
+}
+
+static void kc_heap_set(struct kcache *c, u32 i, struct kcache_entry *e)
+{
+	c->heap[i] = e;
+	e->heap_idx = i + 1;
+}
+
+static void kc_heap_swap(struct kcache *c, u32 a, u32 b)
+{
+	struct kcache_entry *t = c->heap[a];
+
+	kc_heap_set(c, a, c->heap[b]);
+	kc_heap_set(c, b, t);
+}
+
+static void kc_heap_fix(struct kcache *c, u32 i)
+{
+	u32 l, m;
+
+	while (i && kc_heap_less(c, i, (i - 1) / 2)) {
+		kc_heap_swap(c, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		l = 2 * i + 1;
+		m = i;
+		if (l < c->heap_nr && kc_heap_less(c, l, m))
+			m = l;
+		if (l + 1 < c->heap_nr && kc_heap_less(c, l + 1, m))
+			m = l + 1;
+		if (m == i)
+			break;
+		kc_heap_swap(c, i, m);
+		i = m;
+	}
+}
+
+/*
+ * If the heap cannot grow, the entry stays out of it: it is still never returned once
+ * expired, but then only eviction, delete or replace reclaims it.
+ */
+static void kc_heap_add(struct kcache *c, struct kcache_entry *e)
+{
+	struct kcache_entry **h;
+	u32 cap;
+
+	lockdep_assert_held(&c->maint_mutex);
+	if (!e->expires || e->expires == U64_MAX)
+		return;
+	if (c->heap_nr == c->heap_cap) {
+		cap = max_t(u32, KC_HEAP_MIN, c->heap_cap * 2);
+		h = kvmalloc_array(cap, sizeof(*h), GFP_KERNEL_ACCOUNT);
+		if (!h)
+			return;
+		if (c->heap_nr)
+			memcpy(h, c->heap, c->heap_nr * sizeof(*h));
+		kvfree(c->heap);
+		c->heap = h;
+		c->heap_cap = cap;
+	}
+	kc_heap_set(c, c->heap_nr++, e);
+	kc_heap_fix(c, c->heap_nr - 1);
+}
+
+static void kc_heap_del(struct kcache *c, struct kcache_entry *e)
+{
+	u32 i = e->heap_idx;
+
+	lockdep_assert_held(&c->maint_mutex);
+	if (!i--)
+		return;
+	e->heap_idx = 0;
+	if (i == --c->heap_nr)
+		return;
+	kc_heap_set(c, i, c->heap[c->heap_nr]);
+	kc_heap_fix(c, i);
+}
+
 static void kc_apply(struct kcache *c, const struct kc_wrec *r)
 {
 	switch (r->op) {
 	case KC_OP_ADD:
 		kc_policy_add(&c->policy, &r->e->pn);
 		r->e->in_policy = 1;
+		kc_heap_add(c, r->e);
 		break;
 	case KC_OP_REPLACE:
 		if (r->old->in_policy)
@@ -519,12 +616,15 @@ static void kc_apply(struct kcache *c, const struct kc_wrec *r)
 			kc_policy_add(&c->policy, &r->e->pn);
 		r->old->in_policy = 0;
 		r->e->in_policy = 1;
+		kc_heap_del(c, r->old);
+		kc_heap_add(c, r->e);
 		kc_limbo_add(c, r->old);
 		break;
 	case KC_OP_REMOVE:
 		if (r->e->in_policy)
 			kc_policy_remove(&c->policy, &r->e->pn);
 		r->e->in_policy = 0;
+		kc_heap_del(c, r->e);
 		kc_limbo_add(c, r->e);
 		break;
 	}
@@ -555,6 +655,7 @@ static bool kc_retire_victim(struct kcache *c, struct kcache_entry *e)
 	bool was_live;
 
 	e->in_policy = 0;
+	kc_heap_del(c, e);
 	spin_lock(&c->lock);
 	was_live = e->state == KC_LIVE;
 	if (was_live)
@@ -577,79 +678,40 @@ static void kc_evict(struct kcache *c)
 }
 
 /*
- * rhashtable_walk_next() for the expiry sweep: every 256 entries it leaves the RCU read
- * section so that a big table cannot stall RCU or the CPU. A restarted walk finds its
- * place again only if the entry it returned last is still in the table (rhashtable
- * re-counts the bucket from it), so it pauses only then; otherwise it can skip entries,
- * and *@paused tells the caller to sweep again soon. The previous entry must not be used
- * after the call.
- */
-static struct kcache_entry *kc_walk_next(struct rhashtable_iter *iter,
-					 const struct kcache_entry *prev, unsigned int *n,
-					 bool *paused)
-{
-	if (++*n >= 256 && prev && READ_ONCE(prev->state) == KC_LIVE) {
-		*n = 0;
-		*paused = true;
-		rhashtable_walk_stop(iter);
-		cond_resched();
-		rhashtable_walk_start(iter);
-	}
-	return rhashtable_walk_next(iter);
-}
-
-/*
- * Reclaim expired entries that the policy knows (entries whose ADD record is still
- * buffered are left for a later pass: their record must find them alive).
+ * Reclaim the expired entries at the top of the deadline heap. Entries whose write record
+ * is still buffered are not in the heap yet; the writer armed the work for them.
  */
 static void kc_expire(struct kcache *c, u64 now)
 {
-	struct kcache_entry *e = NULL;
-	struct rhashtable_iter iter;
-	bool paused = false;
-	unsigned int n = 0;
-	u64 next = 0;
-	LIST_HEAD(dead);
+	struct kcache_entry *e;
+	u64 next;
 
-	/* writers arm their own deadlines while we walk: see the merge below */
+	/* writers arm their own deadlines meanwhile: see the merge below */
 	spin_lock(&c->lock);
 	c->next_deadline = 0;
 	spin_unlock(&c->lock);
-	rhashtable_walk_enter(&c->ht, &iter);
-	rhashtable_walk_start(&iter);
-	while ((e = kc_walk_next(&iter, IS_ERR(e) ? NULL : e, &n, &paused))) {
-		if (IS_ERR(e))
-			continue;
-		if (!e->expires)
-			continue;
-		if (e->expires > now || !READ_ONCE(e->in_policy)) {
-			if (!next || e->expires < next)
-				next = e->expires;
-			continue;
-		}
+	while (c->heap_nr && c->heap[0]->expires <= now) {
+		e = c->heap[0];
+		kc_heap_del(c, e);
 		spin_lock(&c->lock);
 		if (e->state == KC_LIVE) {
 			kc_unlink_locked(c, e);
 			spin_unlock(&c->lock);
 			kc_policy_remove(&c->policy, &e->pn);
 			e->in_policy = 0;
-			list_add_tail(&e->pn.link, &dead);
+			kc_limbo_add(c, e);
 			this_cpu_inc(c->stats->expired);
 		} else {
+			/* a writer retired it: its pending record moves it to limbo */
 			spin_unlock(&c->lock);
 		}
+		cond_resched();
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	list_splice_tail(&dead, &c->limbo_new);
-	/* a paused walk may have missed an entry: come back within a second */
-	if (paused && (!next || next > now + NSEC_PER_SEC))
-		next = now + NSEC_PER_SEC;
+	next = c->heap_nr ? c->heap[0]->expires : 0;
 	spin_lock(&c->lock);
 	if (next && (!c->next_deadline || next < c->next_deadline))
 		c->next_deadline = next;
 	spin_unlock(&c->lock);
-	c->last_sweep = now;
 }
 
 static void kc_free_list(struct list_head *head)
@@ -675,7 +737,7 @@ static void kc_maintain_locked(struct kcache *c)
 	kc_drain_writes(c);
 	kc_evict(c);
 	deadline = READ_ONCE(c->next_deadline);
-	if (deadline && deadline <= now && now - c->last_sweep >= KC_SWEEP_MIN_NS)
+	if (deadline && deadline <= now)
 		kc_expire(c, now);
 	kc_free_list(&ready);
 	if (list_empty(&c->limbo_old) && !list_empty(&c->limbo_new)) {
@@ -690,7 +752,7 @@ static void kc_maintain_locked(struct kcache *c)
 	deadline = READ_ONCE(c->next_deadline);
 	if (deadline)
 		queue_delayed_work(kcache_wq, &c->expire_work,
-				   kc_delay(deadline, now, KC_SWEEP_MIN_NS));
+				   kc_delay(deadline, now, KC_EXPIRE_MIN_NS));
 }
 
 static void kc_maint_workfn(struct work_struct *work)
@@ -788,6 +850,7 @@ static void kc_free_leftover(void *ptr, void *arg)
 
 static void kc_free(struct kcache *c)
 {
+	kvfree(c->heap);
 	rhashtable_free_and_destroy(&c->ht, kc_free_leftover, NULL);
 	kc_policy_destroy(&c->policy);
 	percpu_ref_exit(&c->users);
@@ -1040,6 +1103,7 @@ static void kc_clear_all(struct kcache *c)
 		rhashtable_walk_stop(&iter);
 		rhashtable_walk_exit(&iter);
 	} while (atomic_read(&c->ht.nelems) && ++passes < 8);
+	c->heap_nr = 0;
 	list_splice_tail_init(&dead, &c->limbo_new);
 	/* no reader can reach them now: wait for those that could, then drop all records */
 	synchronize_rcu();

@@ -316,6 +316,52 @@ static void ttl_reclaimed_without_reads(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 100ULL, st.expirations);
 }
 
+/*
+ * Distinct deadlines, some replaced (new deadline), some deleted, some evicted before
+ * they expire: every live one is reclaimed by the deadline heap without reads, and the
+ * counters add up.
+ */
+static void ttl_mixed_deadlines_reclaimed(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 150, 0, 0, KCACHE_POLICY_LRU);
+	struct kcache_stats st;
+	char key[16];
+	int i, tries, deleted = 0;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "m%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1,
+						    (200 - i) * NSEC_PER_MSEC / 4, 0, NULL));
+	}
+	for (i = 0; i < 200; i += 10) {
+		snprintf(key, sizeof(key), "m%d", i);
+		if (!kcache_delete(c, key, strlen(key)))
+			deleted++;
+		snprintf(key, sizeof(key), "m%d", i + 5);
+		kcache_set(c, key, strlen(key), "w", 1, (i + 1) * NSEC_PER_MSEC / 2, 0, NULL);
+	}
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_LE(test, st.entries, 150ULL);
+	for (tries = 0; tries < 100; tries++) {
+		msleep(50);
+		kcache_stats(c, &st);
+		if (!st.entries)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, 0ULL, st.entries);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.bytes);
+	/*
+	 * Every entry ever stored left exactly once: by delete, eviction, expiry or being
+	 * replaced, and at most the 20 second sets replaced one.
+	 */
+	KUNIT_EXPECT_EQ(test, st.sets, 220ULL);
+	KUNIT_EXPECT_EQ(test, st.deletes, (u64)deleted);
+	KUNIT_EXPECT_LE(test, deleted + st.evictions_size + st.expirations, st.sets);
+	KUNIT_EXPECT_GE(test, deleted + st.evictions_size + st.expirations, st.sets - 20);
+	KUNIT_EXPECT_GT(test, st.expirations, 0ULL);
+}
+
 static void handle_survives_replace_and_destroy(struct kunit *test)
 {
 	struct kcache_config cfg = {};
@@ -542,6 +588,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(bytes_equal_sum_of_live_entries),
 	KUNIT_CASE(ttl_expired_entry_never_returned),
 	KUNIT_CASE(ttl_reclaimed_without_reads),
+	KUNIT_CASE(ttl_mixed_deadlines_reclaimed),
 	KUNIT_CASE(handle_survives_replace_and_destroy),
 	KUNIT_CASE(destroyed_cache_refuses_operations),
 	KUNIT_CASE(create_rejects_bad_config),
