@@ -173,6 +173,14 @@ static void *kc_buf_in(void *stack, size_t stack_len, u64 uptr, size_t len)
 	return p;
 }
 
+/* A key (or prefix) from userspace: its length is checked before anything is copied. */
+static void *kc_key_in(void *stack, size_t stack_len, u64 uptr, u32 len)
+{
+	int ret = kc_key_len_check(len);
+
+	return ret ? ERR_PTR(ret) : kc_buf_in(stack, stack_len, uptr, len);
+}
+
 static void kc_buf_free(void *p, void *stack)
 {
 	if (p != stack)
@@ -218,10 +226,7 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 		return ret;
 	if (a.flags)
 		return -EINVAL;
-	ret = kc_key_len_check(a.key_len);
-	if (ret)
-		return ret;
-	key = kc_buf_in(kbuf, sizeof(kbuf), a.key, a.key_len);
+	key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	/* a handle pins the value, so it is copied out with no lock held and no copy */
@@ -330,10 +335,7 @@ static int kc_del(struct kcache_file *kf, void __user *uarg)
 		return ret;
 	if (a.flags || a.__pad)
 		return -EINVAL;
-	ret = kc_key_len_check(a.key_len);
-	if (ret)
-		return ret;
-	key = kc_buf_in(kbuf, sizeof(kbuf), a.key, a.key_len);
+	key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	ret = kcache_delete(kf->cache, key, a.key_len);
@@ -357,10 +359,7 @@ static int kc_add(struct kcache_file *kf, void __user *uarg)
 	ret = kc_ttl(a.flags, a.ttl_ns, &ttl);
 	if (ret)
 		return ret;
-	ret = kc_key_len_check(a.key_len);
-	if (ret)
-		return ret;
-	key = kc_buf_in(kbuf, sizeof(kbuf), a.key, a.key_len);
+	key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	ret = kcache_add(kf->cache, key, a.key_len, a.delta, ttl, &a.result);
@@ -568,10 +567,7 @@ static int kc_invalidate(struct kcache_file *kf, void __user *uarg)
 			return -EINVAL;
 		ret = kcache_invalidate_all(kf->cache);
 	} else {
-		ret = kc_key_len_check(a.prefix_len);
-		if (ret)
-			return ret;
-		prefix = kc_buf_in(kbuf, sizeof(kbuf), a.prefix, a.prefix_len);
+		prefix = kc_key_in(kbuf, sizeof(kbuf), a.prefix, a.prefix_len);
 		if (IS_ERR(prefix))
 			return PTR_ERR(prefix);
 		ret = kcache_invalidate_prefix(kf->cache, prefix, a.prefix_len);
