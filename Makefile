@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kcache: out-of-tree module, userspace library and tools, tests in a VM.
-#   make                 module (W=1) + userlib + selftests, against KDIR
+#   make                 kcache.ko (W=1) + libkcache + kcachectl, against KDIR (no test code)
 #   make check           install deps, then run every test in qemu on the stock and debug kernels
 #   make check-stock / check-debug / check-harness
 #   make style / sparse  checkpatch --strict / sparse on our sources
@@ -16,10 +16,9 @@ W ?= 1
 .PHONY: all module userlib selftests clean style sparse deps check check-stock check-debug \
 	check-harness demo bench bench-hitratio install
 
-all: module userlib selftests
+all: module userlib
 
 module:
-	$(TOP)/selftests/policy/gen-expect.sh $(TOP)/kmod/kcache_policy_expect.h
 	$(MAKE) -C $(KDIR) M=$(TOP) W=$(W) modules
 
 userlib:

@@ -502,12 +502,12 @@ static void kc_drain_reads(struct kcache *c)
 			if (!rec)
 				continue;
 			if (rec & 1) {
-				kc_policy_miss(&c->policy, rec >> 1);
+				kcache_policy_miss(&c->policy, rec >> 1);
 			} else {
 				struct kcache_entry *e = (struct kcache_entry *)rec;
 
 				if (e->in_policy)
-					kc_policy_access(&c->policy, &e->pn);
+					kcache_policy_access(&c->policy, &e->pn);
 			}
 		}
 	}
@@ -605,15 +605,15 @@ static void kc_apply(struct kcache *c, const struct kc_wrec *r)
 {
 	switch (r->op) {
 	case KC_OP_ADD:
-		kc_policy_add(&c->policy, &r->e->pn);
+		kcache_policy_add(&c->policy, &r->e->pn);
 		r->e->in_policy = 1;
 		kc_heap_add(c, r->e);
 		break;
 	case KC_OP_REPLACE:
 		if (r->old->in_policy)
-			kc_policy_replace(&c->policy, &r->old->pn, &r->e->pn);
+			kcache_policy_replace(&c->policy, &r->old->pn, &r->e->pn);
 		else
-			kc_policy_add(&c->policy, &r->e->pn);
+			kcache_policy_add(&c->policy, &r->e->pn);
 		r->old->in_policy = 0;
 		r->e->in_policy = 1;
 		kc_heap_del(c, r->old);
@@ -622,7 +622,7 @@ static void kc_apply(struct kcache *c, const struct kc_wrec *r)
 		break;
 	case KC_OP_REMOVE:
 		if (r->e->in_policy)
-			kc_policy_remove(&c->policy, &r->e->pn);
+			kcache_policy_remove(&c->policy, &r->e->pn);
 		r->e->in_policy = 0;
 		kc_heap_del(c, r->e);
 		kc_limbo_add(c, r->e);
@@ -670,7 +670,7 @@ static void kc_evict(struct kcache *c)
 {
 	struct kc_pnode *pn;
 
-	while ((pn = kc_policy_evict(&c->policy))) {
+	while ((pn = kcache_policy_evict(&c->policy))) {
 		if (kc_retire_victim(c, container_of(pn, struct kcache_entry, pn)))
 			this_cpu_inc(c->stats->ev_size);
 		cond_resched();
@@ -697,7 +697,7 @@ static void kc_expire(struct kcache *c, u64 now)
 		if (e->state == KC_LIVE) {
 			kc_unlink_locked(c, e);
 			spin_unlock(&c->lock);
-			kc_policy_remove(&c->policy, &e->pn);
+			kcache_policy_remove(&c->policy, &e->pn);
 			e->in_policy = 0;
 			kc_limbo_add(c, e);
 			this_cpu_inc(c->stats->expired);
@@ -821,7 +821,7 @@ bool kcache_name_valid(const char *name)
 			return false;
 	return true;
 }
-EXPORT_SYMBOL_NS_GPL(kcache_name_valid, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_name_valid);
 
 static struct kcache *kc_find_locked(const char *name)
 {
@@ -852,7 +852,7 @@ static void kc_free(struct kcache *c)
 {
 	kvfree(c->heap);
 	rhashtable_free_and_destroy(&c->ht, kc_free_leftover, NULL);
-	kc_policy_destroy(&c->policy);
+	kcache_policy_destroy(&c->policy);
 	percpu_ref_exit(&c->users);
 	free_percpu(c->stats);
 	free_percpu(c->rbuf);
@@ -919,7 +919,7 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 	ret = percpu_ref_init(&c->users, kc_users_release, 0, GFP_KERNEL);
 	if (ret)
 		goto err_free;
-	ret = kc_policy_init(&c->policy, c->cfg.policy, c->cfg.max_entries, max_bytes,
+	ret = kcache_policy_init(&c->policy, c->cfg.policy, c->cfg.max_entries, max_bytes,
 			     get_random_u64());
 	if (ret)
 		goto err_ref;
@@ -949,7 +949,7 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 err_ht:
 	rhashtable_destroy(&c->ht);
 err_policy:
-	kc_policy_destroy(&c->policy);
+	kcache_policy_destroy(&c->policy);
 err_ref:
 	percpu_ref_exit(&c->users);
 err_free:
@@ -1094,7 +1094,7 @@ static void kc_clear_all(struct kcache *c)
 			if (e->state == KC_LIVE) {
 				kc_unlink_locked(c, e);
 				if (e->in_policy)
-					kc_policy_remove(&c->policy, &e->pn);
+					kcache_policy_remove(&c->policy, &e->pn);
 				e->in_policy = 0;
 				list_add_tail(&e->pn.link, &dead);
 			}
@@ -1615,7 +1615,7 @@ size_t kcache_entry_overhead(void)
 {
 	return sizeof(struct kcache_entry);
 }
-EXPORT_SYMBOL_NS_GPL(kcache_entry_overhead, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_entry_overhead);
 
 /**
  * kcache_test_write_buffer_size() - set the write-buffer size of caches created next
@@ -1629,7 +1629,7 @@ unsigned int kcache_test_write_buffer_size(unsigned int n)
 {
 	return xchg(&write_buffer_size, max(n, 2U));
 }
-EXPORT_SYMBOL_NS_GPL(kcache_test_write_buffer_size, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_test_write_buffer_size);
 
 /* ---- memory pressure ---- */
 
@@ -1662,7 +1662,7 @@ static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *s
 			break;
 		if (!mutex_trylock(&c->maint_mutex))
 			continue;
-		while (freed < sc->nr_to_scan && (pn = kc_policy_coldest(&c->policy))) {
+		while (freed < sc->nr_to_scan && (pn = kcache_policy_coldest(&c->policy))) {
 			if (kc_retire_victim(c, container_of(pn, struct kcache_entry, pn))) {
 				this_cpu_inc(c->stats->ev_shrink);
 				freed++;
@@ -1695,7 +1695,7 @@ unsigned long kcache_shrink(unsigned long nr)
 
 	return freed == SHRINK_STOP ? 0 : freed;
 }
-EXPORT_SYMBOL_NS_GPL(kcache_shrink, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_shrink);
 
 int kcache_core_init(void)
 {

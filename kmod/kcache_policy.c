@@ -4,7 +4,7 @@
  *
  * Locking: none. The cache's maintenance mutex serialises every call into this file, so the
  * lists, counters, sketch and shadows below are only ever touched by one thread at a time.
- * Nothing here sleeps or allocates except kc_policy_init().
+ * Nothing here sleeps or allocates except kcache_policy_init().
  *
  * W-TinyLFU (Einziger, Friedman, Manes: "TinyLFU: A Highly Efficient Cache Admission
  * Policy"): new entries enter a small LRU window; the window's LRU entry (the candidate)
@@ -134,14 +134,14 @@ static void kc_sketch_reset(struct kc_sketch *s)
 }
 
 /**
- * kc_sketch_increment() - count one occurrence of a key
+ * kcache_sketch_increment() - count one occurrence of a key
  * @s: the sketch
  * @hash: the key's hash
  *
  * Each of the key's four counters below 15 is incremented; when the number of increments
  * reaches the sample period, every counter is halved.
  */
-void kc_sketch_increment(struct kc_sketch *s, u32 hash)
+void kcache_sketch_increment(struct kc_sketch *s, u32 hash)
 {
 	u32 item = kc_mix32(hash, s->seed);
 	u32 start = (item & 3) << 2;
@@ -160,16 +160,16 @@ void kc_sketch_increment(struct kc_sketch *s, u32 hash)
 	if (added && ++s->additions >= s->period)
 		kc_sketch_reset(s);
 }
-EXPORT_SYMBOL_NS_GPL(kc_sketch_increment, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_sketch_increment);
 
 /**
- * kc_sketch_frequency() - estimated recent occurrences of a key
+ * kcache_sketch_frequency() - estimated recent occurrences of a key
  * @s: the sketch
  * @hash: the key's hash
  *
  * Return: the minimum of the key's four counters, 0..15.
  */
-u32 kc_sketch_frequency(const struct kc_sketch *s, u32 hash)
+u32 kcache_sketch_frequency(const struct kc_sketch *s, u32 hash)
 {
 	u32 item = kc_mix32(hash, s->seed);
 	u32 start = (item & 3) << 2;
@@ -184,10 +184,10 @@ u32 kc_sketch_frequency(const struct kc_sketch *s, u32 hash)
 	}
 	return freq;
 }
-EXPORT_SYMBOL_NS_GPL(kc_sketch_frequency, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_sketch_frequency);
 
 /**
- * kc_policy_admit() - TinyLFU admission: should a window candidate replace a main victim?
+ * kcache_policy_admit() - TinyLFU admission: should a window candidate replace a main victim?
  * @p: the policy
  * @candidate: hash of the key leaving the window
  * @victim: hash of main's coldest key
@@ -198,10 +198,10 @@ EXPORT_SYMBOL_NS_GPL(kc_sketch_frequency, KCACHE_INTERNAL);
  *
  * Return: true to admit the candidate and evict the victim.
  */
-bool kc_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
+bool kcache_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
 {
-	u32 cf = kc_sketch_frequency(&p->sketch, candidate);
-	u32 vf = kc_sketch_frequency(&p->sketch, victim);
+	u32 cf = kcache_sketch_frequency(&p->sketch, candidate);
+	u32 vf = kcache_sketch_frequency(&p->sketch, victim);
 
 	if (cf > vf)
 		return true;
@@ -209,7 +209,7 @@ bool kc_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
 		return false;
 	return (kc_rand(p) & KC_ADMIT_FLOOD_MASK) == 0;
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_admit, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_admit);
 
 /* --- shadow caches ----------------------------------------------------------------------- */
 
@@ -307,7 +307,7 @@ static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 	if (!victim)
 		victim = kc_sh_first(sh, KC_Q_PROTECTED);
 	if (cand && victim) {
-		if (kc_policy_admit(p, nd[cand].hash, nd[victim].hash))
+		if (kcache_policy_admit(p, nd[cand].hash, nd[victim].hash))
 			kc_sh_move(sh, cand, KC_Q_PROBATION);
 		else
 			victim = cand;
@@ -393,7 +393,7 @@ static void kc_move(struct kc_policy *p, struct kc_pnode *n, int q)
 
 static bool kc_over_bounds(const struct kc_policy *p)
 {
-	return kc_policy_entries(p) > p->max_entries || kc_policy_weight(p) > p->max_weight;
+	return kcache_policy_entries(p) > p->max_entries || kcache_policy_weight(p) > p->max_weight;
 }
 
 static bool kc_window_over(const struct kc_policy *p)
@@ -475,7 +475,7 @@ static void kc_sample(struct kc_policy *p, u32 hash)
 /* --- API ------------------------------------------------------------------------------- */
 
 /**
- * kc_policy_init() - set up a policy
+ * kcache_policy_init() - set up a policy
  * @p: the policy (embedded in the cache)
  * @kind: %KCACHE_POLICY_TINYLFU or %KCACHE_POLICY_LRU
  * @max_entries: bound on the number of entries
@@ -483,11 +483,11 @@ static void kc_sample(struct kc_policy *p, u32 hash)
  * @seed: per-cache random secret; the sketch hash and every random choice derive from it
  *
  * The sketch is sized for the bounds given here; raising them later with
- * kc_policy_set_limits() keeps the sketch (and so its accuracy) of the first size.
+ * kcache_policy_set_limits() keeps the sketch (and so its accuracy) of the first size.
  *
  * Return: 0, -EINVAL for an unknown @kind or a zero bound, -ENOMEM.
  */
-int kc_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed)
+int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed)
 {
 	u64 est, words, bytes;
 	u32 nodes, buckets;
@@ -539,48 +539,48 @@ int kc_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weigh
 	kc_shadows_config(p, max_entries);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_init, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_init);
 
 /**
- * kc_policy_destroy() - free what kc_policy_init() allocated
+ * kcache_policy_destroy() - free what kcache_policy_init() allocated
  * @p: the policy
  *
  * The nodes belong to the caller, who frees them before or after.
  */
-void kc_policy_destroy(struct kc_policy *p)
+void kcache_policy_destroy(struct kc_policy *p)
 {
 	kvfree(p->mem);
 	p->mem = NULL;
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_destroy, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_destroy);
 
 /**
- * kc_policy_add() - a new entry became resident
+ * kcache_policy_add() - a new entry became resident
  * @p: the policy
  * @n: its node, with @n->hash and @n->weight set
  *
- * The entry enters the window; the caller then calls kc_policy_evict() until it returns
+ * The entry enters the window; the caller then calls kcache_policy_evict() until it returns
  * NULL. A store of a key that was not looked up first should be preceded by
- * kc_policy_miss(), so that the sketch and the shadows see the request.
+ * kcache_policy_miss(), so that the sketch and the shadows see the request.
  */
-void kc_policy_add(struct kc_policy *p, struct kc_pnode *n)
+void kcache_policy_add(struct kc_policy *p, struct kc_pnode *n)
 {
 	kc_link(p, n, KC_Q_WINDOW);
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_add, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_add);
 
 /**
- * kc_policy_access() - a lookup hit a resident entry
+ * kcache_policy_access() - a lookup hit a resident entry
  * @p: the policy
  * @n: its node
  */
-void kc_policy_access(struct kc_policy *p, struct kc_pnode *n)
+void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 {
 	if (p->kind == KCACHE_POLICY_LRU) {
 		list_move_tail(&n->link, &p->q[KC_Q_WINDOW]);
 		return;
 	}
-	kc_sketch_increment(&p->sketch, n->hash);
+	kcache_sketch_increment(&p->sketch, n->hash);
 	kc_sample(p, n->hash);
 
 	switch (n->queue) {
@@ -595,43 +595,43 @@ void kc_policy_access(struct kc_policy *p, struct kc_pnode *n)
 		break;
 	}
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_access, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_access);
 
 /**
- * kc_policy_miss() - a lookup found nothing
+ * kcache_policy_miss() - a lookup found nothing
  * @p: the policy
  * @hash: hash of the key looked up
  */
-void kc_policy_miss(struct kc_policy *p, u32 hash)
+void kcache_policy_miss(struct kc_policy *p, u32 hash)
 {
 	if (p->kind == KCACHE_POLICY_LRU)
 		return;
-	kc_sketch_increment(&p->sketch, hash);
+	kcache_sketch_increment(&p->sketch, hash);
 	kc_sample(p, hash);
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_miss, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_miss);
 
 /**
- * kc_policy_remove() - the cache dropped an entry (delete, expiry)
+ * kcache_policy_remove() - the cache dropped an entry (delete, expiry)
  * @p: the policy
  * @n: its node, on any queue; a node on none is ignored
  */
-void kc_policy_remove(struct kc_policy *p, struct kc_pnode *n)
+void kcache_policy_remove(struct kc_policy *p, struct kc_pnode *n)
 {
 	if (n->queue != KC_Q_NONE)
 		kc_unlink(p, n);
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_remove, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_remove);
 
 /**
- * kc_policy_replace() - a new version of an entry takes the old one's place
+ * kcache_policy_replace() - a new version of an entry takes the old one's place
  * @p: the policy
  * @old: the resident node; it leaves every queue (a node on none is ignored)
  * @new: the replacement (its weight may differ); it takes @old's position and queue
  *
- * The caller calls kc_policy_evict() afterwards if the weight grew.
+ * The caller calls kcache_policy_evict() afterwards if the weight grew.
  */
-void kc_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnode *new)
+void kcache_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnode *new)
 {
 	u8 q = old->queue;
 
@@ -643,10 +643,10 @@ void kc_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnod
 	p->wt[q] += new->weight;
 	p->wt[q] -= old->weight;
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_replace, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_replace);
 
 /**
- * kc_policy_evict() - pick the next entry to evict while over a bound
+ * kcache_policy_evict() - pick the next entry to evict while over a bound
  * @p: the policy
  *
  * W-TinyLFU: if the window is over its share, its LRU entry is the candidate and main's
@@ -656,7 +656,7 @@ EXPORT_SYMBOL_NS_GPL(kc_policy_replace, KCACHE_INTERNAL);
  *
  * Return: the unlinked victim, which the policy no longer references; NULL within bounds.
  */
-struct kc_pnode *kc_policy_evict(struct kc_policy *p)
+struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 {
 	struct kc_pnode *cand = NULL, *victim;
 
@@ -672,8 +672,8 @@ struct kc_pnode *kc_policy_evict(struct kc_policy *p)
 	 * When weight rather than count binds, the shadows must model the number of entries
 	 * that actually fit; re-model when that drifts by a quarter.
 	 */
-	if (kc_policy_entries(p) <= p->max_entries) {
-		u64 n = kc_policy_entries(p), e = p->eff_entries;
+	if (kcache_policy_entries(p) <= p->max_entries) {
+		u64 n = kcache_policy_entries(p), e = p->eff_entries;
 
 		if (n + (n >> 2) < e || n > e + (e >> 2))
 			kc_shadows_config(p, n);
@@ -685,7 +685,7 @@ struct kc_pnode *kc_policy_evict(struct kc_policy *p)
 	if (!victim)
 		victim = kc_head(p, KC_Q_PROTECTED);
 	if (cand && victim) {
-		if (kc_policy_admit(p, cand->hash, victim->hash))
+		if (kcache_policy_admit(p, cand->hash, victim->hash))
 			kc_move(p, cand, KC_Q_PROBATION);
 		else
 			victim = cand;
@@ -694,10 +694,10 @@ struct kc_pnode *kc_policy_evict(struct kc_policy *p)
 	}
 	return kc_unlink(p, victim);
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_evict, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_evict);
 
 /**
- * kc_policy_coldest() - unlink the coldest entry regardless of the bounds (shrinker)
+ * kcache_policy_coldest() - unlink the coldest entry regardless of the bounds (shrinker)
  * @p: the policy
  *
  * Between the window's and probation's LRU entries the less frequent one goes (the window's
@@ -705,7 +705,7 @@ EXPORT_SYMBOL_NS_GPL(kc_policy_evict, KCACHE_INTERNAL);
  *
  * Return: the unlinked node, NULL if the policy holds none.
  */
-struct kc_pnode *kc_policy_coldest(struct kc_policy *p)
+struct kc_pnode *kcache_policy_coldest(struct kc_policy *p)
 {
 	struct kc_pnode *w = kc_head(p, KC_Q_WINDOW);
 	struct kc_pnode *m = kc_head(p, KC_Q_PROBATION);
@@ -715,23 +715,23 @@ struct kc_pnode *kc_policy_coldest(struct kc_policy *p)
 	if (!m)
 		m = kc_head(p, KC_Q_PROTECTED);
 	if (w && m)
-		return kc_unlink(p, kc_sketch_frequency(&p->sketch, m->hash) <
-				    kc_sketch_frequency(&p->sketch, w->hash) ? m : w);
+		return kc_unlink(p, kcache_sketch_frequency(&p->sketch, m->hash) <
+				    kcache_sketch_frequency(&p->sketch, w->hash) ? m : w);
 	if (w)
 		return kc_unlink(p, w);
 	return m ? kc_unlink(p, m) : NULL;
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_coldest, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_coldest);
 
 /**
- * kc_policy_set_limits() - change the bounds
+ * kcache_policy_set_limits() - change the bounds
  * @p: the policy
  * @max_entries: new bound on the number of entries (0 is treated as 1)
  * @max_weight: new bound on the sum of weights (0 is treated as 1)
  *
- * The caller calls kc_policy_evict() afterwards to shrink to the new bounds.
+ * The caller calls kcache_policy_evict() afterwards to shrink to the new bounds.
  */
-void kc_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weight)
+void kcache_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weight)
 {
 	p->max_entries = max_t(u64, max_entries, 1);
 	p->max_weight = max_t(u64, max_weight, 1);
@@ -743,28 +743,28 @@ void kc_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weight)
 			KC_SKETCH_MAX_WORDS);
 	kc_shadows_config(p, p->max_entries);
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_set_limits, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_set_limits);
 
 /**
- * kc_policy_entries() - number of entries the policy holds
+ * kcache_policy_entries() - number of entries the policy holds
  * @p: the policy
  *
  * Return: the count over all queues.
  */
-u64 kc_policy_entries(const struct kc_policy *p)
+u64 kcache_policy_entries(const struct kc_policy *p)
 {
 	return p->nr[KC_Q_WINDOW] + p->nr[KC_Q_PROBATION] + p->nr[KC_Q_PROTECTED];
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_entries, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_entries);
 
 /**
- * kc_policy_weight() - total weight of the entries the policy holds
+ * kcache_policy_weight() - total weight of the entries the policy holds
  * @p: the policy
  *
  * Return: the sum of their weights.
  */
-u64 kc_policy_weight(const struct kc_policy *p)
+u64 kcache_policy_weight(const struct kc_policy *p)
 {
 	return p->wt[KC_Q_WINDOW] + p->wt[KC_Q_PROBATION] + p->wt[KC_Q_PROTECTED];
 }
-EXPORT_SYMBOL_NS_GPL(kc_policy_weight, KCACHE_INTERNAL);
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_weight);

@@ -10,9 +10,20 @@
 #define _KCACHE_POLICY_H
 
 #ifdef __KERNEL__
+#include <linux/export.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include "kcache.h"
+
+/*
+ * Internals the KUnit suites (a separate module) call: exported, in a namespace of their
+ * own, only in the test build (KCACHE_TESTS=y); the product exports only its API.
+ */
+#ifdef KCACHE_TESTS
+#define KCACHE_EXPORT_FOR_TESTS(sym)	EXPORT_SYMBOL_NS_GPL(sym, KCACHE_INTERNAL)
+#else
+#define KCACHE_EXPORT_FOR_TESTS(sym)
+#endif
 #else
 #include "kcache_policy_user.h"
 #endif
@@ -159,22 +170,22 @@ struct kc_policy {
 	void *mem;
 };
 
-int kc_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed);
-void kc_policy_destroy(struct kc_policy *p);
-void kc_policy_add(struct kc_policy *p, struct kc_pnode *n);
-void kc_policy_access(struct kc_policy *p, struct kc_pnode *n);
-void kc_policy_miss(struct kc_policy *p, u32 hash);
-void kc_policy_remove(struct kc_policy *p, struct kc_pnode *n);
-void kc_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnode *new);
-struct kc_pnode *kc_policy_evict(struct kc_policy *p);
-struct kc_pnode *kc_policy_coldest(struct kc_policy *p);
-void kc_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weight);
-u64 kc_policy_entries(const struct kc_policy *p);
-u64 kc_policy_weight(const struct kc_policy *p);
+int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed);
+void kcache_policy_destroy(struct kc_policy *p);
+void kcache_policy_add(struct kc_policy *p, struct kc_pnode *n);
+void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n);
+void kcache_policy_miss(struct kc_policy *p, u32 hash);
+void kcache_policy_remove(struct kc_policy *p, struct kc_pnode *n);
+void kcache_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnode *new);
+struct kc_pnode *kcache_policy_evict(struct kc_policy *p);
+struct kc_pnode *kcache_policy_coldest(struct kc_policy *p);
+void kcache_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weight);
+u64 kcache_policy_entries(const struct kc_policy *p);
+u64 kcache_policy_weight(const struct kc_policy *p);
 
 /* Exposed for the KUnit suite. */
-void kc_sketch_increment(struct kc_sketch *s, u32 hash);
-u32 kc_sketch_frequency(const struct kc_sketch *s, u32 hash);
-bool kc_policy_admit(struct kc_policy *p, u32 candidate, u32 victim);
+void kcache_sketch_increment(struct kc_sketch *s, u32 hash);
+u32 kcache_sketch_frequency(const struct kc_sketch *s, u32 hash);
+bool kcache_policy_admit(struct kc_policy *p, u32 candidate, u32 victim);
 
 #endif /* _KCACHE_POLICY_H */

@@ -6,10 +6,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=${1:?KDIR}
 d=$top/build/sparse
 mkdir -p "$d/selftests"
-"$top/selftests/policy/gen-expect.sh" "$top/kmod/kcache_policy_expect.h" >/dev/null
-rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$d/"
-rsync -a --delete "$top/selftests/policy" "$d/selftests/"
-make -C "$kdir" M="$d" C=2 CF="-D__CHECK_ENDIAN__" modules > "$d/sparse.log" 2>&1 || {
+"$top/selftests/policy/gen-expect.sh" >/dev/null
+rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$top/samples" "$d/"
+rsync -a --delete "$top/selftests/policy" "$top/selftests/kunit" "$top/selftests/torture" \
+	"$top/selftests/kbench" "$top/selftests/bug" "$d/selftests/"
+make -C "$kdir" M="$d" C=2 CF="-D__CHECK_ENDIAN__" KCACHE_TESTS=y modules > "$d/sparse.log" 2>&1 || {
 	cat "$d/sparse.log"
 	exit 1
 }

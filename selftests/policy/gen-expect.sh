@@ -4,11 +4,11 @@
 # synthetic workload (kc_synth.h) to a header that the kcache_policy KUnit suite compares
 # with what the kernel build computes.
 #
-#   selftests/policy/gen-expect.sh [OUTPUT]	(default: kmod/kcache_policy_expect.h)
+#   selftests/policy/gen-expect.sh [OUTPUT]	(default: selftests/kunit/kcache_policy_expect.h)
 set -eu
 dir=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$dir/../.." && pwd)
-out=${1:-$top/kmod/kcache_policy_expect.h}
+out=${1:-$top/selftests/kunit/kcache_policy_expect.h}
 CC=${CC:-cc}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -116,7 +116,7 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 	buckets = calloc(1ULL << bits, sizeof(*buckets));
 	ents = calloc(capacity + 1, sizeof(*ents));
 	seed = getenv("KC_SEED") ? strtoull(getenv("KC_SEED"), NULL, 0) : 0x5eed;
-	if (!buckets || !ents || kc_policy_init(&p, kind, capacity, U64_MAX, seed)) {
+	if (!buckets || !ents || kcache_policy_init(&p, kind, capacity, U64_MAX, seed)) {
 		fprintf(stderr, "kc_replay: out of memory\n");
 		exit(2);
 	}
@@ -142,10 +142,10 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 				p.win_frac);
 		if (e) {
 			hits++;
-			kc_policy_access(&p, &ents[e - 1].pn);
+			kcache_policy_access(&p, &ents[e - 1].pn);
 			continue;
 		}
-		kc_policy_miss(&p, h >> 32);
+		kcache_policy_miss(&p, h >> 32);
 		e = free_head;
 		free_head = ents[e - 1].hnext;
 		ents[e - 1].key = k;
@@ -153,9 +153,9 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 		ents[e - 1].pn.weight = 1;
 		ents[e - 1].hnext = buckets[b];
 		buckets[b] = e;
-		kc_policy_add(&p, &ents[e - 1].pn);
+		kcache_policy_add(&p, &ents[e - 1].pn);
 		calls += 2;
-		while ((v = kc_policy_evict(&p))) {
+		while ((v = kcache_policy_evict(&p))) {
 			struct entry *x = container_of(v, struct entry, pn);
 			u32 xi = x - ents + 1;
 
@@ -185,7 +185,7 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 	if (getenv("KC_REPLAY_DEBUG"))
 		fprintf(stderr, "%s %llu final window %u/1000\n", name,
 			(unsigned long long)capacity, p.win_frac);
-	kc_policy_destroy(&p);
+	kcache_policy_destroy(&p);
 	free(buckets);
 	free(ents);
 	free(keys);

@@ -79,36 +79,36 @@ static inline u64 kc_synth_fnv(struct kc_policy *p, struct kc_synth_entry *e, in
 	struct kc_pnode *v;
 	u32 i, key;
 
-	if (kc_policy_init(p, kind, KC_SYNTH_MAX_ENTRIES, KC_SYNTH_MAX_WEIGHT, KC_SYNTH_SEED))
+	if (kcache_policy_init(p, kind, KC_SYNTH_MAX_ENTRIES, KC_SYNTH_MAX_WEIGHT, KC_SYNTH_SEED))
 		return 0;
 	for (i = 0; i < KC_SYNTH_REQUESTS; i++) {
 		key = kc_synth_key(&state, i);
 		if (e[key].resident) {
 			/* Now and then the application deletes what it just read. */
 			if (i % 101 == 0) {
-				kc_policy_remove(p, &e[key].pn);
+				kcache_policy_remove(p, &e[key].pn);
 				e[key].resident = 0;
 				kc_synth_fold(&fnv, key | 0x80000000U);
 			} else {
-				kc_policy_access(p, &e[key].pn);
+				kcache_policy_access(p, &e[key].pn);
 			}
 			continue;
 		}
-		kc_policy_miss(p, kc_synth_hash(key));
+		kcache_policy_miss(p, kc_synth_hash(key));
 		e[key].pn.hash = kc_synth_hash(key);
 		e[key].pn.weight = 64 + (key % 13) * 16;
 		e[key].resident = 1;
-		kc_policy_add(p, &e[key].pn);
-		while ((v = kc_policy_evict(p))) {
+		kcache_policy_add(p, &e[key].pn);
+		while ((v = kcache_policy_evict(p))) {
 			key = container_of(v, struct kc_synth_entry, pn) - e;
 			e[key].resident = 0;
 			kc_synth_fold(&fnv, key);
 		}
 	}
-	kc_synth_fold(&fnv, (u32)kc_policy_entries(p));
-	kc_synth_fold(&fnv, (u32)kc_policy_weight(p));
+	kc_synth_fold(&fnv, (u32)kcache_policy_entries(p));
+	kc_synth_fold(&fnv, (u32)kcache_policy_weight(p));
 	kc_synth_fold(&fnv, p->win_frac);
-	kc_policy_destroy(p);
+	kcache_policy_destroy(p);
 	return fnv;
 }
 

@@ -48,12 +48,13 @@ build_modules() {
 	shift 2
 	local d=$B/$name
 	mkdir -p "$d"
-	"$top/selftests/policy/gen-expect.sh" "$top/kmod/kcache_policy_expect.h" >/dev/null ||
-		die "policy cross-build header"
+	"$top/selftests/policy/gen-expect.sh" >/dev/null || die "policy cross-build header"
 	mkdir -p "$d/selftests"
-	rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$d/" || die "rsync"
-	rsync -a --delete "$top/selftests/policy" "$d/selftests/" || die "rsync"
-	if ! make -C "$kdir" M="$d" W=1 KCFLAGS=-Werror "$@" modules > "$d/build.log" 2>&1; then
+	rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$top/samples" "$d/" || die "rsync"
+	rsync -a --delete "$top/selftests/policy" "$top/selftests/kunit" "$top/selftests/torture" \
+		"$top/selftests/kbench" "$top/selftests/bug" "$d/selftests/" || die "rsync"
+	if ! make -C "$kdir" M="$d" W=1 KCFLAGS=-Werror KCACHE_TESTS=y "$@" modules \
+		> "$d/build.log" 2>&1; then
 		cat "$d/build.log"
 		die "module build for $name failed"
 	fi
@@ -100,7 +101,7 @@ mkinitramfs() {
 }
 
 kunit_suites() {
-	grep -ho '\.name = "kcache_[a-z0-9_]*"' "$top"/kmod/*test*.c 2>/dev/null |
+	grep -ho '\.name = "kcache_[a-z0-9_]*"' "$top"/selftests/kunit/*.c 2>/dev/null |
 		sed 's/.*"\(.*\)"/\1/' | sort -u
 }
 
