@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Declarations shared between kcache's own compilation units (not exported). */
+/*
+ * What kcache's front doors and its test modules use beyond the exported API (kcache.h):
+ * each unit's own header, gathered.
+ */
 #ifndef _KCACHE_INTERNAL_H
 #define _KCACHE_INTERNAL_H
 
 #include <linux/fs.h>
 
 #include "kcache.h"
-
-int kcache_core_init(void);
-void kcache_core_uninit(void);
-
-bool kcache_name_valid(const char *name);
-size_t kcache_entry_overhead(void);
-unsigned long kcache_shrink(unsigned long nr);
-unsigned int kcache_test_write_buffer_size(unsigned int n);
+#include "kcache_api.h"
+#include "kcache_registry.h"
+#include "kcache_shrinker.h"
 
 long kcache_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 

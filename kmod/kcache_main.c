@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kcache module init/exit and the /dev/kcache control device.
+ * kcache module init and exit: each unit's _init in order, and on exit (or failure) each
+ * _uninit in the reverse order. The /dev/kcache control device comes last, so nothing
+ * reaches the core before it is ready, and goes first.
  *
- * Locking: none here; each cache owns its locks (kcache_core.c), the registry of caches
- * is protected by kcache_registry_lock (kcache_core.c).
+ * Locks: none here; each unit's file names its own.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -13,6 +14,7 @@
 #include <linux/module.h>
 
 #include "kcache_internal.h"
+#include "kcache_maint.h"
 
 static const struct file_operations kcache_ctl_fops = {
 	.owner		= THIS_MODULE,
@@ -33,25 +35,38 @@ static int __init kcache_init(void)
 {
 	int ret;
 
-	ret = kcache_core_init();
+	ret = kcache_wq_init();
 	if (ret)
 		return ret;
+	ret = kcache_registry_init();
+	if (ret)
+		goto err_wq;
+	ret = kcache_shrinker_init();
+	if (ret)
+		goto err_registry;
 	ret = misc_register(&kcache_miscdev);
 	if (ret)
-		goto err_core;
+		goto err_shrinker;
 	kcache_selftest_bug();
 	pr_info("loaded, ABI version %d\n", KCACHE_ABI_VERSION);
 	return 0;
 
-err_core:
-	kcache_core_uninit();
+err_shrinker:
+	kcache_shrinker_uninit();
+err_registry:
+	kcache_registry_uninit();
+err_wq:
+	kcache_wq_uninit();
 	return ret;
 }
 
 static void __exit kcache_exit(void)
 {
 	misc_deregister(&kcache_miscdev);
-	kcache_core_uninit();
+	kcache_shrinker_uninit();
+	/* destroys the caches left over */
+	kcache_registry_uninit();
+	kcache_wq_uninit();
 }
 
 module_init(kcache_init);

@@ -160,7 +160,7 @@ void kcache_sketch_increment(struct kc_sketch *s, u32 hash)
 	if (added && ++s->additions >= s->period)
 		kc_sketch_reset(s);
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_sketch_increment);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_sketch_increment);
 
 /**
  * kcache_sketch_frequency() - estimated recent occurrences of a key
@@ -184,7 +184,7 @@ u32 kcache_sketch_frequency(const struct kc_sketch *s, u32 hash)
 	}
 	return freq;
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_sketch_frequency);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_sketch_frequency);
 
 /**
  * kcache_policy_admit() - TinyLFU admission: should a window candidate replace a main victim?
@@ -209,7 +209,7 @@ bool kcache_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
 		return false;
 	return (kc_rand(p) & KC_ADMIT_FLOOD_MASK) == 0;
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_admit);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_admit);
 
 /* --- shadow caches ----------------------------------------------------------------------- */
 
@@ -539,7 +539,7 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 	kc_shadows_config(p, max_entries);
 	return 0;
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_init);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_init);
 
 /**
  * kcache_policy_destroy() - free what kcache_policy_init() allocated
@@ -552,7 +552,7 @@ void kcache_policy_destroy(struct kc_policy *p)
 	kvfree(p->mem);
 	p->mem = NULL;
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_destroy);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_destroy);
 
 /**
  * kcache_policy_add() - a new entry became resident
@@ -567,7 +567,7 @@ void kcache_policy_add(struct kc_policy *p, struct kc_pnode *n)
 {
 	kc_link(p, n, KC_Q_WINDOW);
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_add);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_add);
 
 /**
  * kcache_policy_access() - a lookup hit a resident entry
@@ -595,7 +595,7 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 		break;
 	}
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_access);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_access);
 
 /**
  * kcache_policy_miss() - a lookup found nothing
@@ -609,7 +609,7 @@ void kcache_policy_miss(struct kc_policy *p, u32 hash)
 	kcache_sketch_increment(&p->sketch, hash);
 	kc_sample(p, hash);
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_miss);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_miss);
 
 /**
  * kcache_policy_remove() - the cache dropped an entry (delete, expiry)
@@ -621,7 +621,7 @@ void kcache_policy_remove(struct kc_policy *p, struct kc_pnode *n)
 	if (n->queue != KC_Q_NONE)
 		kc_unlink(p, n);
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_remove);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_remove);
 
 /**
  * kcache_policy_replace() - a new version of an entry takes the old one's place
@@ -643,7 +643,7 @@ void kcache_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_
 	p->wt[q] += new->weight;
 	p->wt[q] -= old->weight;
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_replace);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_replace);
 
 /**
  * kcache_policy_evict() - pick the next entry to evict while over a bound
@@ -694,7 +694,7 @@ struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 	}
 	return kc_unlink(p, victim);
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_evict);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_evict);
 
 /**
  * kcache_policy_coldest() - unlink the coldest entry regardless of the bounds (shrinker)
@@ -721,7 +721,7 @@ struct kc_pnode *kcache_policy_coldest(struct kc_policy *p)
 		return kc_unlink(p, w);
 	return m ? kc_unlink(p, m) : NULL;
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_coldest);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_coldest);
 
 /**
  * kcache_policy_set_limits() - change the bounds
@@ -743,7 +743,7 @@ void kcache_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weig
 			KC_SKETCH_MAX_WORDS);
 	kc_shadows_config(p, p->max_entries);
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_set_limits);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_set_limits);
 
 /**
  * kcache_policy_entries() - number of entries the policy holds
@@ -755,7 +755,7 @@ u64 kcache_policy_entries(const struct kc_policy *p)
 {
 	return p->nr[KC_Q_WINDOW] + p->nr[KC_Q_PROBATION] + p->nr[KC_Q_PROTECTED];
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_entries);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_entries);
 
 /**
  * kcache_policy_weight() - total weight of the entries the policy holds
@@ -767,4 +767,4 @@ u64 kcache_policy_weight(const struct kc_policy *p)
 {
 	return p->wt[KC_Q_WINDOW] + p->wt[KC_Q_PROBATION] + p->wt[KC_Q_PROTECTED];
 }
-KCACHE_EXPORT_FOR_TESTS(kcache_policy_weight);
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_weight);

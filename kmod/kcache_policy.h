@@ -20,9 +20,9 @@
  * own, only in the test build (KCACHE_TESTS=y); the product exports only its API.
  */
 #ifdef KCACHE_TESTS
-#define KCACHE_EXPORT_FOR_TESTS(sym)	EXPORT_SYMBOL_NS_GPL(sym, KCACHE_INTERNAL)
+#define EXPORT_SYMBOL_IF_KCACHE_TESTS(sym)	EXPORT_SYMBOL_NS_GPL(sym, KCACHE_INTERNAL)
 #else
-#define KCACHE_EXPORT_FOR_TESTS(sym)
+#define EXPORT_SYMBOL_IF_KCACHE_TESTS(sym)
 #endif
 #else
 #include "kcache_policy_user.h"

@@ -52,7 +52,8 @@ static struct kunit_suite kcache_names_suite = {
 	.test_cases = kcache_names_cases,
 };
 
-kunit_test_suites(&kcache_names_suite, &kcache_core_suite, &kcache_policy_suite);
+kunit_test_suites(&kcache_names_suite, &kcache_core_suite, &kcache_policy_suite,
+		  &kcache_mt_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for kcache");

@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache's exported data API: get, handles, set, cas, add, delete, invalidate, walk,
+ * statistics.
+ *
+ * Reads take no lock and write nothing shared: rcu_read_lock(), a table lookup, a copy, a
+ * word in this CPU's read ring and this CPU's counters. No reference on the entry: the
+ * value is copied while RCU keeps it alive.
+ *
+ * A mutation of a key (design §3, §7):
+ *   reserve a write-ring slot (may sleep and help drain)
+ *   -> c->mut_sem read side -> the key's stripe lock
+ *   -> check the conditions (if-absent, if-present, CAS version, ADD's old value)
+ *   -> take the next sequence number and store it in the new entry
+ *   -> change the table (a reader after this sees the new entry with its version)
+ *   -> kcache_rec_emit() -> unlock.
+ * No cache-wide lock: mutations of different keys only share the sequence counter.
+ * Lock order as in kcache_table.c. Mutations may sleep (process context only).
+ */
+
+#include <linux/err.h>
+#include <linux/ktime.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+
+#include "kcache_api.h"
+#include "kcache_entry.h"
+#include "kcache_expiry.h"
+#include "kcache_maint.h"
+#include "kcache_rbuf.h"
+#include "kcache_record.h"
+#include "kcache_table.h"
+#include "kcache_wring.h"
+
+/* values up to this size are copied to userspace under RCU, larger ones from a pin */
+#define KC_COPY_UNDER_RCU	4096
+/* entries a paused walk handles per RCU read section */
+#define KC_WALK_BATCH		64
+
+static int kc_check_key(const void *key, u32 klen)
+{
+	if (!key || !klen)
+		return -EINVAL;
+	if (klen > KCACHE_KEY_MAX)
+		return -E2BIG;
+	return 0;
+}
+
+static inline bool kc_expired_now(const struct kcache_entry *e)
+{
+	return e->expires && ktime_get_ns() >= e->expires;
+}
+
+/* A live entry for @key, or NULL (counted as a miss). Under rcu_read_lock(). */
+static struct kcache_entry *kc_read(struct kcache *c, const void *key, u32 klen)
+{
+	struct kcache_entry *e = kcache_table_lookup(c, key, klen);
+
+	if (!e || kc_expired_now(e)) {
+		this_cpu_inc(c->stats->misses);
+		kcache_rbuf_miss(c, kcache_key_hash(c, key, klen));
+		return NULL;
+	}
+	this_cpu_inc(c->stats->hits);
+	kcache_rbuf_hit(c, e);
+	return e;
+}
+
+/**
+ * kcache_get() - copy a value out
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length, 1..%KCACHE_KEY_MAX
+ * @buf: destination
+ * @vlen: in: size of @buf; out: length of the value
+ * @version: if not NULL, gets the entry's version
+ *
+ * Lock-free and writes nothing shared; any context that may hold rcu_read_lock(), except
+ * NMI (it may queue the maintenance work).
+ *
+ * Return: 0; -ENOENT if absent or expired; -EMSGSIZE if @buf is too small (*@vlen then
+ * holds the needed length); -EINVAL / -E2BIG for a bad key; -ESHUTDOWN after destroy.
+ */
+int kcache_get(struct kcache *c, const void *key, u32 klen, void *buf, u32 *vlen,
+	       u64 *version)
+{
+	struct kcache_entry *e;
+	int ret;
+
+	ret = kc_check_key(key, klen);
+	if (ret)
+		return ret;
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
+	rcu_read_lock();
+	e = kc_read(c, key, klen);
+	if (!e) {
+		ret = -ENOENT;
+	} else {
+		if (*vlen < e->vlen) {
+			ret = -EMSGSIZE;
+		} else {
+			memcpy(buf, kcache_entry_value(e), e->vlen);
+			if (version)
+				*version = e->seq;
+		}
+		*vlen = e->vlen;
+	}
+	rcu_read_unlock();
+	kcache_leave(c);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kcache_get);
+
+/**
+ * kcache_get_user() - copy a value to userspace
+ * @c: the cache
+ * @key: key bytes (kernel memory)
+ * @klen: key length, 1..%KCACHE_KEY_MAX
+ * @ubuf: destination in userspace
+ * @vlen: in: size of @ubuf; out: length of the value
+ * @version: gets the entry's version
+ *
+ * Small values are copied under RCU with page faults disabled, touching nothing shared.
+ * If that copy faults, or the value is large, the entry is pinned and copied outside RCU,
+ * so a slow or faulting reader keeps a value alive no longer than needed. May sleep.
+ *
+ * Return: as kcache_get(), and -EFAULT if @ubuf cannot be written.
+ */
+int kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
+		    u32 *vlen, u64 *version)
+{
+	struct kcache_entry *e;
+	int ret = 0;
+
+	ret = kc_check_key(key, klen);
+	if (ret)
+		return ret;
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
+	rcu_read_lock();
+	e = kc_read(c, key, klen);
+	if (!e) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	*version = e->seq;
+	if (*vlen < e->vlen)
+		ret = -EMSGSIZE;
+	*vlen = e->vlen;
+	if (ret)
+		goto out_unlock;
+	if (e->vlen <= KC_COPY_UNDER_RCU &&
+	    !copy_to_user_nofault(ubuf, kcache_entry_value(e), e->vlen))
+		goto out_unlock;
+	/* slow path: pin, leave RCU, copy with faults allowed */
+	if (!kcache_entry_tryget(e)) {
+		ret = -ENOENT;	/* freed meanwhile: it had left the table */
+		goto out_unlock;
+	}
+	rcu_read_unlock();
+	if (copy_to_user(ubuf, kcache_entry_value(e), e->vlen))
+		ret = -EFAULT;
+	kcache_entry_put(e);
+	kcache_leave(c);
+	return ret;
+
+out_unlock:
+	rcu_read_unlock();
+	kcache_leave(c);
+	return ret;
+}
+
+/**
+ * kcache_get_handle() - look up an entry and pin it, for zero-copy readers
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length
+ *
+ * The value stays valid and unchanged until kcache_handle_put(), even if the key is
+ * replaced, deleted or the cache destroyed. Lock-free; any context but NMI.
+ *
+ * Return: a handle, or ERR_PTR(-ENOENT), ERR_PTR(-EINVAL/-E2BIG) for a bad key,
+ * ERR_PTR(-ESHUTDOWN) after destroy.
+ */
+struct kcache_entry *kcache_get_handle(struct kcache *c, const void *key, u32 klen)
+{
+	struct kcache_entry *e;
+	int ret;
+
+	ret = kc_check_key(key, klen);
+	if (ret)
+		return ERR_PTR(ret);
+	if (!kcache_enter(c))
+		return ERR_PTR(-ESHUTDOWN);
+	rcu_read_lock();
+	e = kc_read(c, key, klen);
+	if (!e || !kcache_entry_tryget(e))
+		e = ERR_PTR(-ENOENT);
+	rcu_read_unlock();
+	kcache_leave(c);
+	return e;
+}
+EXPORT_SYMBOL_GPL(kcache_get_handle);
+
+/**
+ * kcache_handle_value() - the value a handle pins
+ * @h: a handle from kcache_get_handle()
+ * @vlen: gets the value length
+ *
+ * Return: the value bytes, valid until kcache_handle_put(@h).
+ */
+const void *kcache_handle_value(const struct kcache_entry *h, u32 *vlen)
+{
+	*vlen = h->vlen;
+	return kcache_entry_value(h);
+}
+EXPORT_SYMBOL_GPL(kcache_handle_value);
+
+/**
+ * kcache_handle_version() - the version of the entry a handle pins
+ * @h: a handle from kcache_get_handle()
+ *
+ * Return: the entry's sequence number.
+ */
+u64 kcache_handle_version(const struct kcache_entry *h)
+{
+	return h->seq;
+}
+EXPORT_SYMBOL_GPL(kcache_handle_version);
+
+/**
+ * kcache_handle_put() - release a handle
+ * @h: a handle from kcache_get_handle()
+ *
+ * Any context; the entry is freed after RCU if this was its last reference.
+ */
+void kcache_handle_put(struct kcache_entry *h)
+{
+	kcache_entry_put(h);
+}
+EXPORT_SYMBOL_GPL(kcache_handle_put);
+
+enum kc_cond { KC_COND_SET, KC_COND_CAS, KC_COND_ADD };
+
+/**
+ * struct kc_pub - what a store asks for and what it learns
+ * @flags: %KCACHE_SET_* flags
+ * @cond: plain set, compare-and-set or counter add
+ * @expected: version for %KC_COND_CAS
+ * @seq: out: the new entry's version
+ * @sum: out: the counter's new value for %KC_COND_ADD
+ */
+struct kc_pub {
+	u32 flags;
+	enum kc_cond cond;
+	u64 expected;
+	u64 seq;
+	u64 sum;
+};
+
+/* ADD: the new value is the old one plus the delta the entry holds; keeps the deadline. */
+static int kc_add_merge(struct kcache_entry *e, const struct kcache_entry *old)
+{
+	u64 v = 0, delta;
+
+	if (old) {
+		if (old->vlen != sizeof(u64))
+			return -EINVAL;
+		memcpy(&v, kcache_entry_value(old), sizeof(v));
+		e->expires = old->expires;
+	}
+	memcpy(&delta, kcache_entry_value(e), sizeof(delta));
+	v += delta;
+	memcpy(e->data + e->klen, &v, sizeof(v));
+	return 0;
+}
+
+/* Decide under the stripe lock whether @e may replace @old (NULL: absent). */
+static int kc_check_cond(struct kcache_entry *e, struct kcache_entry *old, bool old_live,
+			 const struct kc_pub *p)
+{
+	if ((p->flags & KCACHE_SET_IF_ABSENT) && old_live)
+		return -EEXIST;
+	if ((p->flags & KCACHE_SET_IF_PRESENT) && !old_live)
+		return -ENOENT;
+	if (p->cond == KC_COND_CAS && !old_live)
+		return -ENOENT;
+	if (p->cond == KC_COND_CAS && old->seq != p->expected)
+		return -ESTALE;
+	if (p->cond == KC_COND_ADD)
+		return kc_add_merge(e, old_live ? old : NULL);
+	if (old_live && (p->flags & KCACHE_SET_KEEP_TTL))
+		e->expires = old->expires;
+	return 0;
+}
+
+/* Publish @e for its key as @p asks. On success @e belongs to the cache. */
+static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p)
+{
+	struct kc_stripe *s = kcache_stripe(c, e->pn.hash);
+	struct kcache_rec rec = { .e = e };
+	struct kcache_entry *old;
+	struct kc_wring *w;
+	u64 expires = 0;
+	int ret;
+
+	w = kcache_wring_reserve(c);
+	percpu_down_read(&c->mut_sem);
+	spin_lock(&s->lock);
+	rcu_read_lock();
+	old = kcache_table_lookup(c, e->data, e->klen);
+	rcu_read_unlock();
+	ret = kc_check_cond(e, old, old && !kc_expired_now(old), p);
+	if (ret)
+		goto out_unlock;
+
+	/* the version is in the entry before any reader can find it */
+	rec.seq = kcache_seq_next(c);
+	e->seq = rec.seq;
+	if (old)
+		ret = kcache_table_replace(c, old, e);
+	else
+		ret = kcache_table_insert(c, e);
+	if (ret)
+		goto out_unlock;	/* the number is skipped: numbers are unique, not dense */
+	e->state = KC_LIVE;
+	if (old) {
+		old->state = KC_RETIRED;
+		rec.old = old;
+		rec.cause = KCACHE_CAUSE_REPLACE;
+	} else {
+		rec.cause = KCACHE_CAUSE_INSERT;
+	}
+	kcache_rec_emit(c, &rec, w);
+	w = NULL;
+	p->seq = rec.seq;
+	if (p->cond == KC_COND_ADD)
+		memcpy(&p->sum, kcache_entry_value(e), sizeof(p->sum));
+	expires = e->expires;
+out_unlock:
+	spin_unlock(&s->lock);
+	percpu_up_read(&c->mut_sem);
+	if (w)
+		kcache_wring_unreserve(w);
+	if (expires)
+		kcache_expiry_note(c, expires);
+	return ret;
+}
+
+/* Build an entry and publish it as @pub asks; @pub also returns the results. */
+static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
+		    u64 ttl_ns, struct kc_pub *pub)
+{
+	u32 flags = pub->flags;
+	struct kcache_entry *e;
+	int ret;
+
+	might_sleep();
+	ret = kc_check_key(key, klen);
+	if (ret)
+		return ret;
+	if (flags & ~KCACHE_SET_FLAGS ||
+	    (flags & KCACHE_SET_IF_ABSENT && flags & KCACHE_SET_IF_PRESENT) ||
+	    (vlen && !val))
+		return -EINVAL;
+	if (vlen > kcache_value_max() || kcache_entry_weight(klen, vlen) > c->cfg.max_bytes)
+		return -E2BIG;
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
+	ret = -ENOMEM;
+	e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns);
+	if (!e)
+		goto out;
+	ret = kc_publish(c, e, pub);
+	if (ret)
+		kcache_entry_free_unpublished(e);
+out:
+	kcache_leave(c);
+	return ret;
+}
+
+/**
+ * kcache_set() - store a value
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length, 1..%KCACHE_KEY_MAX
+ * @val: value bytes
+ * @vlen: value length, 0..value_max (module parameter)
+ * @ttl_ns: time to live, 0 for none, %KCACHE_TTL_DEFAULT for the cache's default
+ * @flags: %KCACHE_SET_IF_ABSENT or %KCACHE_SET_IF_PRESENT, and %KCACHE_SET_KEEP_TTL
+ * @version: if not NULL, gets the new entry's version
+ *
+ * A get after a successful set sees the new value. May sleep.
+ *
+ * Return: 0; -EEXIST (if-absent and present), -ENOENT (if-present and absent); -EINVAL
+ * for bad flags or key; -E2BIG if the key, value or whole entry exceeds its bound;
+ * -ENOMEM (the table may also fail an atomic allocation while it grows); -EBUSY if the
+ * table could not grow fast enough (retry); -ESHUTDOWN after destroy.
+ */
+int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
+	       u64 ttl_ns, u32 flags, u64 *version)
+{
+	struct kc_pub pub = { .flags = flags, .cond = KC_COND_SET };
+	int ret = kc_store(c, key, klen, val, vlen, ttl_ns, &pub);
+
+	if (!ret && version)
+		*version = pub.seq;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kcache_set);
+
+/**
+ * kcache_cas() - replace a value if its version is still @expected
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length
+ * @val: new value
+ * @vlen: new value length
+ * @ttl_ns: as for kcache_set()
+ * @expected: the version the caller read
+ * @version: if not NULL, gets the new version
+ *
+ * Return: 0; -ENOENT if absent; -ESTALE if the version differs; else as kcache_set().
+ */
+int kcache_cas(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
+	       u64 ttl_ns, u64 expected, u64 *version)
+{
+	struct kc_pub pub = { .cond = KC_COND_CAS, .expected = expected };
+	int ret = kc_store(c, key, klen, val, vlen, ttl_ns, &pub);
+
+	if (!ret && version)
+		*version = pub.seq;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kcache_cas);
+
+/**
+ * kcache_add() - add to a 64-bit counter
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length
+ * @delta: signed amount, wrapping modulo 2^64
+ * @ttl_ns: TTL if the counter is created (an existing counter keeps its deadline)
+ * @result: if not NULL, gets the new value
+ *
+ * The value is a native-endian u64; a missing key starts from 0.
+ *
+ * Return: 0; -EINVAL if the present value is not 8 bytes; else as kcache_set().
+ */
+int kcache_add(struct kcache *c, const void *key, u32 klen, s64 delta, u64 ttl_ns,
+	       u64 *result)
+{
+	struct kc_pub pub = { .cond = KC_COND_ADD };
+	int ret = kc_store(c, key, klen, &delta, sizeof(delta), ttl_ns, &pub);
+
+	if (!ret && result)
+		*result = pub.sum;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kcache_add);
+
+/*
+ * Take @e out of the table if it is still there, as @cause, or the live entry of @key if
+ * @e is NULL. Returns 1 if something was removed (0 if expired when @cause is DELETE: it is
+ * removed as expired and reported absent), -ENOENT if not.
+ */
+static int kc_remove(struct kcache *c, struct kcache_entry *e, const void *key, u32 klen,
+		     u8 cause)
+{
+	struct kc_stripe *s = kcache_stripe(c, e ? e->pn.hash : kcache_key_hash(c, key, klen));
+	struct kcache_rec rec = { .cause = cause };
+	struct kc_wring *w;
+	int ret = -ENOENT;
+
+	w = kcache_wring_reserve(c);
+	percpu_down_read(&c->mut_sem);
+	spin_lock(&s->lock);
+	if (!e) {
+		rcu_read_lock();
+		e = kcache_table_lookup(c, key, klen);
+		rcu_read_unlock();
+	} else if (e->state != KC_LIVE) {
+		e = NULL;
+	}
+	if (e) {
+		ret = 1;
+		if (kc_expired_now(e)) {
+			rec.cause = KCACHE_CAUSE_EXPIRE;
+			ret = cause == KCACHE_CAUSE_DELETE ? -ENOENT : 0;
+		}
+		rec.seq = kcache_seq_next(c);
+		rec.e = e;
+		kcache_table_remove(c, e);
+		e->state = KC_RETIRED;
+		kcache_rec_emit(c, &rec, w);
+		w = NULL;
+	}
+	spin_unlock(&s->lock);
+	percpu_up_read(&c->mut_sem);
+	if (w)
+		kcache_wring_unreserve(w);
+	return ret;
+}
+
+/**
+ * kcache_delete() - remove a key
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length
+ *
+ * May sleep.
+ *
+ * Return: 0; -ENOENT if absent (an expired entry is removed but reported absent);
+ * -EINVAL / -E2BIG for a bad key; -ESHUTDOWN after destroy.
+ */
+int kcache_delete(struct kcache *c, const void *key, u32 klen)
+{
+	int ret;
+
+	might_sleep();
+	ret = kc_check_key(key, klen);
+	if (ret)
+		return ret;
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
+	ret = kc_remove(c, NULL, key, klen, KCACHE_CAUSE_DELETE);
+	kcache_leave(c);
+	return ret < 0 ? ret : 0;
+}
+EXPORT_SYMBOL_GPL(kcache_delete);
+
+/*
+ * Remove every live entry whose key starts with @prefix (all if @plen is 0), in batches
+ * pinned under RCU and removed outside it, with a reschedule point between batches.
+ */
+static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
+{
+	struct kcache_entry *batch[KC_WALK_BATCH], *e;
+	struct rhashtable_iter iter;
+	int n = 0, i, nr;
+	bool end = false;
+
+	might_sleep();
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
+	rhashtable_walk_enter(&c->ht, &iter);
+	while (!end) {
+		nr = 0;
+		kcache_table_walk_start(&iter);
+		while (nr < KC_WALK_BATCH) {
+			e = rhashtable_walk_next(&iter);
+			if (!e) {
+				end = true;
+				break;
+			}
+			if (IS_ERR(e))
+				continue;
+			if (e->klen < plen || memcmp(e->data, prefix, plen))
+				continue;
+			if (kcache_entry_tryget(e))
+				batch[nr++] = e;
+		}
+		rhashtable_walk_stop(&iter);
+		for (i = 0; i < nr; i++) {
+			if (kc_remove(c, batch[i], NULL, 0, KCACHE_CAUSE_INVALIDATE) > 0)
+				n++;
+			kcache_entry_put(batch[i]);
+		}
+		cond_resched();
+	}
+	rhashtable_walk_exit(&iter);
+	kcache_leave(c);
+	return n;
+}
+
+/**
+ * kcache_invalidate_all() - remove every entry
+ * @c: the cache
+ *
+ * Entries set concurrently may survive. May sleep.
+ *
+ * Return: the number of live entries removed, or -ESHUTDOWN after destroy.
+ */
+int kcache_invalidate_all(struct kcache *c)
+{
+	return kc_invalidate(c, NULL, 0);
+}
+EXPORT_SYMBOL_GPL(kcache_invalidate_all);
+
+/**
+ * kcache_invalidate_prefix() - remove every entry whose key starts with @prefix
+ * @c: the cache
+ * @prefix: prefix bytes
+ * @plen: prefix length, 1..%KCACHE_KEY_MAX
+ *
+ * May sleep.
+ *
+ * Return: the number of live entries removed; -EINVAL / -E2BIG for a bad prefix;
+ * -ESHUTDOWN after destroy.
+ */
+int kcache_invalidate_prefix(struct kcache *c, const void *prefix, u32 plen)
+{
+	int ret = kc_check_key(prefix, plen);
+
+	return ret ?: kc_invalidate(c, prefix, plen);
+}
+EXPORT_SYMBOL_GPL(kcache_invalidate_prefix);
+
+/**
+ * kcache_walk() - call @fn for every live entry
+ * @c: the cache
+ * @fn: callback, called under rcu_read_lock() (must not sleep)
+ * @ctx: passed to @fn
+ *
+ * The walk leaves RCU and reschedules every few dozen entries, so it may be called on a
+ * table of any size from process context. It never misses an entry present throughout,
+ * but may pass one twice (after a resize, or when the entry it paused at was removed):
+ * the version (unique per entry) tells duplicates apart.
+ *
+ * Return: 0, the first non-zero value of @fn, or -ESHUTDOWN after destroy.
+ */
+int kcache_walk(struct kcache *c, kcache_walk_fn fn, void *ctx)
+{
+	struct rhashtable_iter iter;
+	struct kcache_entry *e;
+	u64 now = ktime_get_ns();
+	bool end = false;
+	int ret = 0, nr;
+
+	might_sleep();
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
+	rhashtable_walk_enter(&c->ht, &iter);
+	while (!end && !ret) {
+		kcache_table_walk_start(&iter);
+		for (nr = 0; nr < KC_WALK_BATCH && !ret; nr++) {
+			e = rhashtable_walk_next(&iter);
+			if (!e) {
+				end = true;
+				break;
+			}
+			if (IS_ERR(e) || kcache_entry_expired(e, now))
+				continue;
+			ret = fn(ctx, e->data, e->klen, kcache_entry_value(e), e->vlen, e->seq);
+		}
+		rhashtable_walk_stop(&iter);
+		cond_resched();
+	}
+	rhashtable_walk_exit(&iter);
+	kcache_leave(c);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kcache_walk);
+
+/**
+ * kcache_stats() - read a cache's counters
+ * @c: the cache
+ * @st: filled in
+ *
+ * The entry and byte counts are per-CPU sums: exact when no mutation runs.
+ */
+void kcache_stats(struct kcache *c, struct kcache_stats *st)
+{
+	s64 entries = 0, bytes = 0;
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		const struct kc_pcpu_stats *s = per_cpu_ptr(c->stats, cpu);
+
+		st->hits += READ_ONCE(s->hits);
+		st->misses += READ_ONCE(s->misses);
+		st->sets += READ_ONCE(s->sets);
+		st->deletes += READ_ONCE(s->deletes);
+		st->evictions_size += READ_ONCE(s->ev_size);
+		st->evictions_shrink += READ_ONCE(s->ev_shrink);
+		st->expirations += READ_ONCE(s->expired);
+		entries += READ_ONCE(s->entries);
+		bytes += READ_ONCE(s->bytes);
+	}
+	st->entries = max_t(s64, entries, 0);
+	st->bytes = max_t(s64, bytes, 0);
+	st->max_entries = c->cfg.max_entries;
+	st->max_bytes = c->cfg.max_bytes;
+}
+EXPORT_SYMBOL_GPL(kcache_stats);
+
+/**
+ * kcache_maintain() - run a maintenance pass now
+ * @c: the cache
+ *
+ * Drains the read and write rings into the policy, evicts over the bounds and reclaims
+ * expired entries. Once it returns, the entries written before the call are within the
+ * bounds. Sleeps on the maintenance mutex.
+ */
+void kcache_maintain(struct kcache *c)
+{
+	might_sleep();
+	if (!kcache_enter(c))
+		return;
+	kcache_maint_help(c);
+	kcache_leave(c);
+}
+EXPORT_SYMBOL_GPL(kcache_maintain);
+
+/**
+ * kcache_entry_overhead() - bytes of metadata charged per entry besides key and value
+ *
+ * Return: sizeof the entry header (the table's bucket slots are extra).
+ */
+size_t kcache_entry_overhead(void)
+{
+	return sizeof(struct kcache_entry);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_overhead);

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * struct kcache: the state of one cache, shared by the core's units. Each member says which
+ * unit owns it and what protects it; the units' own headers expose their functions.
+ */
+#ifndef _KCACHE_CACHE_H
+#define _KCACHE_CACHE_H
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu-refcount.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "kcache.h"
+#include "kcache_policy.h"
+
+struct kc_rbuf;
+struct kc_wring;
+struct kc_wrec;
+
+/**
+ * struct kc_stripe - serialises the mutations of the keys that hash to it
+ * @lock: held across "take a sequence number, change the table, emit the record"
+ * @loads: in-flight loads of keys of this stripe (single-flight unit), under @lock
+ */
+struct kc_stripe {
+	spinlock_t lock;	/* see kcache_table.c */
+	struct hlist_head loads;
+} ____cacheline_aligned_in_smp;
+
+/* Per-CPU counters; entries and bytes are deltas summed on read. */
+struct kc_pcpu_stats {
+	u64 hits, misses, sets, deletes, ev_size, ev_shrink, expired, invalidated;
+	s64 entries, bytes;
+};
+
+/**
+ * struct kcache - a named cache
+ * @ht: the table (kcache_table.c); lookups under RCU, mutations under a stripe lock
+ * @stripes: per-key serialisation, @stripe_mask + 1 of them (kcache_table.c)
+ * @stripe_mask: number of stripes - 1
+ * @table_gone: destroy freed the table (kcache_table_clear())
+ * @seq: last sequence number handed out; every mutation takes the next (kcache_record.c)
+ * @mut_sem: read side held by every mutation from taking its number to emitting its record;
+ *	a subscriber takes the write side for the instant it registers (design §7)
+ * @rbuf: per-CPU lossy read rings (kcache_rbuf.c)
+ * @wring: per-CPU write rings (kcache_wring.c)
+ * @wring_size: records per write ring
+ * @stats: per-CPU counters (kcache_record.c)
+ * @maint_mutex: the policy, the deadline heap, the limbo lists and the maintenance-side
+ *	entry flags (kcache_maint.c)
+ * @policy: eviction policy
+ * @scratch: records taken out of the write rings for one drain, @wring_size of them
+ * @limbo: entries out of table and policy, waiting for @limbo_rwork
+ * @limbo_batch: entries the queued @limbo_rwork frees
+ * @limbo_rwork: frees @limbo_batch after an RCU grace period and a read-ring drain
+ * @limbo_queued: @limbo_rwork is queued
+ * @heap: min-heap of the deadlines of the entries the policy holds (kcache_expiry.c)
+ * @heap_nr: entries in @heap
+ * @heap_cap: slots in @heap
+ * @next_deadline: earliest deadline armed for @expire_work; 0 none (kcache_expiry.c)
+ * @maint_work: maintenance pass, queued by the rings
+ * @expire_work: maintenance pass at the next deadline
+ * @maint_jiffies: when the last pass ran; throttles wake-ups from readers
+ * @maint_running: a pass is running (read by writers, kcache_expiry.c)
+ * @dying: destroy started; work items no longer re-arm one another
+ * @test_stall_work: KUnit: the work items do nothing, as if the workqueue never ran
+ * @users: live operations; killed on destroy (kcache_registry.c)
+ * @users_done: completed when @users drops to zero after the kill
+ * @kref: lifetime of this struct
+ * @list: registry link (RCU for the shrinker's count)
+ * @dead: destroy has started (under the registry mutex)
+ * @policy_seed: seed of key hashes for the policy's sketch
+ * @cfg: configuration
+ * @name: the cache's name
+ */
+struct kcache {
+	struct rhashtable ht;
+	struct kc_stripe *stripes;
+	unsigned int stripe_mask;
+	bool table_gone;
+
+	atomic64_t seq ____cacheline_aligned_in_smp;
+
+	struct percpu_rw_semaphore mut_sem;
+	struct kc_rbuf __percpu *rbuf;
+	struct kc_wring __percpu *wring;
+	unsigned int wring_size;
+	struct kc_pcpu_stats __percpu *stats;
+
+	struct mutex maint_mutex ____cacheline_aligned_in_smp;
+	struct kc_policy policy;
+	struct kc_wrec *scratch;
+	struct list_head limbo;
+	struct list_head limbo_batch;
+	struct rcu_work limbo_rwork;
+	bool limbo_queued;
+	struct kcache_entry **heap;
+	u32 heap_nr;
+	u32 heap_cap;
+	u64 next_deadline;
+
+	struct work_struct maint_work;
+	struct delayed_work expire_work;
+	unsigned long maint_jiffies;
+	bool maint_running;
+	bool dying;
+#ifdef KCACHE_TESTS
+	bool test_stall_work;
+#endif
+
+	struct percpu_ref users;
+	struct completion users_done;
+	struct kref kref;
+	struct list_head list;
+	bool dead;
+	u32 policy_seed;
+	struct kcache_config cfg;
+	char name[KCACHE_NAME_MAX + 1];
+};
+
+extern struct workqueue_struct *kcache_wq;
+
+static inline bool kcache_enter(struct kcache *c)
+{
+	return percpu_ref_tryget_live(&c->users);
+}
+
+static inline void kcache_leave(struct kcache *c)
+{
+	percpu_ref_put(&c->users);
+}
+
+#endif /* _KCACHE_CACHE_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kcache entries: header, key and value in one allocation, immutable once published.
+ *
+ * Lifetime: alive (in the table) -> retired (out of the table, under its stripe lock) ->
+ * dead (its publication and retirement records both applied by maintenance, out of the
+ * policy) -> limbo -> freed after an RCU grace period and a read-ring drain, or later if a
+ * handle still pins it.
+ */
+#ifndef _KCACHE_ENTRY_H
+#define _KCACHE_ENTRY_H
+
+#include <linux/rhashtable-types.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+
+#include "kcache_policy.h"
+
+struct kcache;
+
+/* ->state, under the entry's stripe lock */
+enum kc_state { KC_NEW = 0, KC_LIVE, KC_RETIRED };
+
+/* ->flags, under the maintenance mutex */
+#define KC_F_PUB_SEEN	BIT(0)	/* the record that published it was applied */
+#define KC_F_RET_SEEN	BIT(1)	/* the record that retired it was applied */
+#define KC_F_IN_POLICY	BIT(2)	/* the policy links it */
+
+/**
+ * struct kcache_entry - one key/value pair; header, key and value in one allocation
+ * @node: table linkage
+ * @pn: policy linkage; reused as the limbo list link once out of the policy
+ * @rcu: for the final free, when no list links the entry any more
+ * @seq: sequence number of the mutation that published it (its version); set before
+ *	the entry is published, never 0
+ * @expires: deadline on the monotonic clock in ns, 0 for none
+ * @vlen: value length
+ * @klen: key length
+ * @state: &enum kc_state, under the stripe lock
+ * @flags: KC_F_*, under the maintenance mutex
+ * @ref: one for the cache plus one per pin (handles, slow copies); GET hits leave it alone
+ * @heap_idx: 1 + index in the cache's deadline heap, 0 if not there; maintenance mutex
+ * @data: key bytes followed by value bytes
+ */
+struct kcache_entry {
+	struct rhash_head node;
+	union {
+		struct kc_pnode pn;
+		struct rcu_head rcu;
+	};
+	u64 seq;
+	u64 expires;
+	u32 vlen;
+	u16 klen;
+	u8 state;
+	u8 flags;
+	refcount_t ref;
+	u32 heap_idx;
+	u8 data[];
+};
+
+static inline const void *kcache_entry_key(const struct kcache_entry *e)
+{
+	return e->data;
+}
+
+static inline const void *kcache_entry_value(const struct kcache_entry *e)
+{
+	return e->data + e->klen;
+}
+
+static inline bool kcache_entry_expired(const struct kcache_entry *e, u64 now)
+{
+	return e->expires && now >= e->expires;
+}
+
+static inline u32 kcache_entry_weight(u32 klen, u32 vlen)
+{
+	return sizeof(struct kcache_entry) + klen + vlen;
+}
+
+struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
+					const void *val, u32 vlen, u64 ttl_ns);
+void kcache_entry_free_unpublished(struct kcache_entry *e);
+bool kcache_entry_tryget(struct kcache_entry *e);
+void kcache_entry_put(struct kcache_entry *e);
+
+#endif /* _KCACHE_ENTRY_H */

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache's expiry.
+ *
+ * An expired entry is never returned (readers check the deadline); reclaiming it does not
+ * wait for traffic: the entries the policy holds that have a deadline sit in a binary
+ * min-heap on ->expires (index kept in the entry header), and c->expire_work is armed for
+ * the top, so reclaiming k expired entries costs O(k log n).
+ *
+ * A new entry enters the heap when maintenance applies its record, so a writer must make
+ * sure a pass runs before its deadline: kcache_expiry_note() schedules one unless a pass is
+ * already armed for an earlier deadline. A pass that runs while the writer looks may have
+ * drained the rings before the writer's record landed, so the writer also schedules while
+ * c->maint_running is set; the full barriers on both sides (store-buffering pattern) make
+ * sure that either the writer sees the pass running or the pass sees the record.
+ *
+ * Locks: the heap, c->next_deadline's writes and the entries' heap_idx are under
+ * c->maint_mutex; writers only read c->next_deadline and c->maint_running.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "kcache_expiry.h"
+#include "kcache_maint.h"
+
+#define KC_HEAP_MIN		64	/* first allocation of the deadline heap */
+#define KC_EXPIRE_MIN_NS	(10 * NSEC_PER_MSEC)	/* the work is re-armed no sooner */
+
+static inline bool kc_heap_less(struct kcache *c, u32 a, u32 b)
+{
+	return c->heap[a]->expires < c->heap[b]->expires;
+}
+
+static void kc_heap_set(struct kcache *c, u32 i, struct kcache_entry *e)
+{
+	c->heap[i] = e;
+	e->heap_idx = i + 1;
+}
+
+static void kc_heap_swap(struct kcache *c, u32 a, u32 b)
+{
+	struct kcache_entry *t = c->heap[a];
+
+	kc_heap_set(c, a, c->heap[b]);
+	kc_heap_set(c, b, t);
+}
+
+static void kc_heap_fix(struct kcache *c, u32 i)
+{
+	u32 l, m;
+
+	while (i && kc_heap_less(c, i, (i - 1) / 2)) {
+		kc_heap_swap(c, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		l = 2 * i + 1;
+		m = i;
+		if (l < c->heap_nr && kc_heap_less(c, l, m))
+			m = l;
+		if (l + 1 < c->heap_nr && kc_heap_less(c, l + 1, m))
+			m = l + 1;
+		if (m == i)
+			break;
+		kc_heap_swap(c, i, m);
+		i = m;
+	}
+}
+
+/*
+ * If the heap cannot grow, the entry stays out of it: it is still never returned once
+ * expired, but then only eviction, delete or replace reclaims it.
+ */
+void kcache_expiry_add(struct kcache *c, struct kcache_entry *e)
+{
+	struct kcache_entry **h;
+	u32 cap;
+
+	lockdep_assert_held(&c->maint_mutex);
+	if (!e->expires || e->expires == U64_MAX || e->heap_idx)
+		return;
+	if (c->heap_nr == c->heap_cap) {
+		cap = max_t(u32, KC_HEAP_MIN, c->heap_cap * 2);
+		h = kvmalloc_array(cap, sizeof(*h), GFP_KERNEL_ACCOUNT);
+		if (!h)
+			return;
+		if (c->heap_nr)
+			memcpy(h, c->heap, c->heap_nr * sizeof(*h));
+		kvfree(c->heap);
+		c->heap = h;
+		c->heap_cap = cap;
+	}
+	kc_heap_set(c, c->heap_nr++, e);
+	kc_heap_fix(c, c->heap_nr - 1);
+}
+
+void kcache_expiry_del(struct kcache *c, struct kcache_entry *e)
+{
+	u32 i = e->heap_idx;
+
+	lockdep_assert_held(&c->maint_mutex);
+	if (!i--)
+		return;
+	e->heap_idx = 0;
+	if (i == --c->heap_nr)
+		return;
+	kc_heap_set(c, i, c->heap[c->heap_nr]);
+	kc_heap_fix(c, i);
+}
+
+/* The top of the heap if it is due at @now (it stays in the heap), else NULL. */
+struct kcache_entry *kcache_expiry_due(struct kcache *c, u64 now)
+{
+	lockdep_assert_held(&c->maint_mutex);
+	if (c->heap_nr && c->heap[0]->expires <= now)
+		return c->heap[0];
+	return NULL;
+}
+
+u64 kcache_expiry_next(struct kcache *c)
+{
+	return c->heap_nr ? c->heap[0]->expires : 0;
+}
+
+/* Forget every entry (destroy: they are all being freed). */
+void kcache_expiry_clear(struct kcache *c)
+{
+	u32 i;
+
+	for (i = 0; i < c->heap_nr; i++)
+		c->heap[i]->heap_idx = 0;
+	c->heap_nr = 0;
+}
+
+void kcache_expiry_uninit(struct kcache *c)
+{
+	kvfree(c->heap);
+	c->heap = NULL;
+	c->heap_nr = 0;
+	c->heap_cap = 0;
+}
+
+/* jiffies until @deadline (at least @min_ns away), capped at an hour: re-armed then */
+static unsigned long kc_delay(u64 deadline, u64 now, u64 min_ns)
+{
+	u64 d = deadline > now ? deadline - now : 0;
+
+	return min_t(u64, nsecs_to_jiffies64(max(d, min_ns)), 3600ULL * HZ) + 1;
+}
+
+/*
+ * A writer published an entry with deadline @expires; its record is in a write ring.
+ * Called after the record is committed.
+ */
+void kcache_expiry_note(struct kcache *c, u64 expires)
+{
+	u64 armed;
+
+	if (!expires || expires == U64_MAX)
+		return;
+	smp_mb(); /* record committed before reading the pass state; pairs with kc_pass() */
+	armed = READ_ONCE(c->next_deadline);
+	if (smp_load_acquire(&c->maint_running) || !armed || expires < armed)
+		kcache_maint_schedule(c);
+}
+
+/* End of a pass: arm the work for the heap's top. Maintenance mutex. */
+void kcache_expiry_arm(struct kcache *c, u64 now)
+{
+	u64 next = kcache_expiry_next(c);
+
+	lockdep_assert_held(&c->maint_mutex);
+	WRITE_ONCE(c->next_deadline, next);
+	if (next && !READ_ONCE(c->dying))
+		mod_delayed_work(kcache_wq, &c->expire_work,
+				 kc_delay(next, now, KC_EXPIRE_MIN_NS));
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache's maintenance pass: one per cache at a time, under c->maint_mutex, run by the
+ * cache's work items, by kcache_maintain(), by a writer whose write ring is full (it helps
+ * instead of spinning) and by the shrinker (trylock only).
+ *
+ * Records reach it in any order: the rings are per CPU, so the record that retired an
+ * entry can be drained before the one that published it. Each entry therefore carries two
+ * flags, "publication applied" and "retirement applied" (as Caffeine's alive -> retired ->
+ * dead node states): the first applied links the entry into the policy only if it has not
+ * been retired meanwhile, and whichever of the two is applied second moves the entry to
+ * limbo. Nothing is linked twice, nothing freed while linked or while a record still
+ * names it.
+ *
+ * Limbo: an entry pointer may still sit in a lossy read ring after the entry left the
+ * table. Limbo is freed by an rcu_work: after a grace period that began after the entries
+ * left the table (no reader can write them into a ring any more) and a read-ring drain
+ * (no slot names them any more).
+ *
+ * Locks: c->maint_mutex (sleeping) covers the policy, the deadline heap, limbo, the
+ * entries' flags and heap_idx, and the scratch array. Order: registry mutex ->
+ * c->maint_mutex -> c->mut_sem (read; evictions and expiry are mutations) -> stripe lock
+ * -> write-ring lock. Taken from process context only (work items, writers, the shrinker
+ * with mutex_trylock).
+ */
+
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+
+#include "kcache_expiry.h"
+#include "kcache_maint.h"
+#include "kcache_rbuf.h"
+#include "kcache_record.h"
+#include "kcache_table.h"
+#include "kcache_wring.h"
+
+struct workqueue_struct *kcache_wq;
+
+/* One workqueue for every cache's maintenance; WQ_MEM_RECLAIM: it frees memory. */
+int kcache_wq_init(void)
+{
+	kcache_wq = alloc_workqueue("kcache", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return kcache_wq ? 0 : -ENOMEM;
+}
+
+void kcache_wq_uninit(void)
+{
+	destroy_workqueue(kcache_wq);
+	/* percpu_ref release callbacks and kvfree_rcu run from RCU into this module's text */
+	rcu_barrier();
+}
+
+void kcache_maint_schedule(struct kcache *c)
+{
+	/* reading the pending bit first keeps a hot path from writing a shared line */
+	if (!READ_ONCE(c->dying) && !work_pending(&c->maint_work))
+		queue_work(kcache_wq, &c->maint_work);
+}
+
+static void kc_limbo_add(struct kcache *c, struct kcache_entry *e)
+{
+	list_add_tail(&e->pn.link, &c->limbo);
+}
+
+static void kc_published(struct kcache *c, struct kcache_entry *e)
+{
+	e->flags |= KC_F_PUB_SEEN;
+	if (e->flags & KC_F_RET_SEEN) {
+		/* its retirement came first: never link it */
+		kc_limbo_add(c, e);
+		return;
+	}
+	kcache_policy_add(&c->policy, &e->pn);
+	e->flags |= KC_F_IN_POLICY;
+	kcache_expiry_add(c, e);
+}
+
+static void kc_retired(struct kcache *c, struct kcache_entry *e)
+{
+	e->flags |= KC_F_RET_SEEN;
+	if (e->flags & KC_F_IN_POLICY) {
+		kcache_policy_remove(&c->policy, &e->pn);
+		e->flags &= ~KC_F_IN_POLICY;
+	}
+	kcache_expiry_del(c, e);
+	if (e->flags & KC_F_PUB_SEEN)
+		kc_limbo_add(c, e);
+	/* else its publication record is still in a ring: it will move it to limbo */
+}
+
+static void kc_apply(struct kcache *c, const struct kc_wrec *r)
+{
+	struct kcache_entry *e = r->e, *old = r->old;
+
+	if (e && old && (old->flags & KC_F_IN_POLICY) && !(e->flags & KC_F_RET_SEEN)) {
+		/* the new entry takes the old one's place (and history) in the policy */
+		kcache_policy_replace(&c->policy, &old->pn, &e->pn);
+		old->flags &= ~KC_F_IN_POLICY;
+		e->flags |= KC_F_PUB_SEEN | KC_F_IN_POLICY;
+		kcache_expiry_add(c, e);
+		kc_retired(c, old);
+		return;
+	}
+	if (e)
+		kc_published(c, e);
+	if (old)
+		kc_retired(c, old);
+}
+
+static unsigned int kc_drain_writes(struct kcache *c)
+{
+	unsigned int n, i, total = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		n = kcache_wring_take(c, cpu, c->scratch);
+		for (i = 0; i < n; i++)
+			kc_apply(c, &c->scratch[i]);
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * Take an entry the policy gave up out of the table, unless a writer already did (its
+ * record then moves the entry to limbo). Under c->mut_sem (read).
+ */
+static bool kc_remove_victim(struct kcache *c, struct kcache_entry *e, u8 cause)
+{
+	struct kc_stripe *s = kcache_stripe(c, e->pn.hash);
+	struct kcache_rec rec = { .e = e, .cause = cause };
+	bool live;
+
+	e->flags &= ~KC_F_IN_POLICY;
+	spin_lock(&s->lock);
+	live = e->state == KC_LIVE;
+	if (live) {
+		rec.seq = kcache_seq_next(c);
+		kcache_table_remove(c, e);
+		e->state = KC_RETIRED;
+		kcache_rec_emit(c, &rec, NULL);
+	}
+	spin_unlock(&s->lock);
+	if (live)
+		kc_retired(c, e);
+	else
+		kcache_expiry_del(c, e);
+	return live;
+}
+
+static void kc_evict(struct kcache *c)
+{
+	struct kc_pnode *pn;
+
+	if (!kcache_policy_entries(&c->policy))
+		return;
+	percpu_down_read(&c->mut_sem);
+	while ((pn = kcache_policy_evict(&c->policy))) {
+		kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
+				 KCACHE_CAUSE_EVICT);
+		cond_resched();
+	}
+	percpu_up_read(&c->mut_sem);
+}
+
+static void kc_expire(struct kcache *c, u64 now)
+{
+	struct kcache_entry *e;
+
+	if (!kcache_expiry_due(c, now))
+		return;
+	percpu_down_read(&c->mut_sem);
+	while ((e = kcache_expiry_due(c, now))) {
+		kcache_expiry_del(c, e);
+		if (e->flags & KC_F_IN_POLICY) {
+			kcache_policy_remove(&c->policy, &e->pn);
+			kc_remove_victim(c, e, KCACHE_CAUSE_EXPIRE);
+		}
+		cond_resched();
+	}
+	percpu_up_read(&c->mut_sem);
+}
+
+static void kc_limbo_queue(struct kcache *c)
+{
+	if (c->limbo_queued || list_empty(&c->limbo) || READ_ONCE(c->dying))
+		return;
+	list_splice_init(&c->limbo, &c->limbo_batch);
+	c->limbo_queued = true;
+	queue_rcu_work(kcache_wq, &c->limbo_rwork);
+}
+
+static void kc_free_list(struct list_head *head)
+{
+	struct kcache_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, head, pn.link) {
+		list_del(&e->pn.link);
+		kcache_entry_put(e);
+		cond_resched();
+	}
+}
+
+/* One pass. Returns the number of write records it applied. */
+static unsigned int kc_pass(struct kcache *c)
+{
+	unsigned int n;
+	u64 now;
+
+	lockdep_assert_held(&c->maint_mutex);
+	WRITE_ONCE(c->maint_running, true);
+	smp_mb(); /* running set before draining; pairs with kcache_expiry_note() */
+	WRITE_ONCE(c->maint_jiffies, jiffies);
+	kcache_rbuf_drain(c);
+	n = kc_drain_writes(c);
+	kc_evict(c);
+	now = ktime_get_ns();
+	kc_expire(c, now);
+	kc_limbo_queue(c);
+	kcache_expiry_arm(c, now);
+	smp_store_release(&c->maint_running, false);
+	return n;
+}
+
+/**
+ * kcache_maint_help() - a writer whose ring is full runs a pass itself
+ * @c: the cache
+ *
+ * Sleeps on the maintenance mutex if a pass runs.
+ *
+ * Return: true if the pass applied any write record.
+ */
+bool kcache_maint_help(struct kcache *c)
+{
+	unsigned int n;
+
+	mutex_lock(&c->maint_mutex);
+	n = kc_pass(c);
+	mutex_unlock(&c->maint_mutex);
+	return n;
+}
+
+#ifdef KCACHE_TESTS
+static bool kc_work_stalled(struct kcache *c)
+{
+	return READ_ONCE(c->test_stall_work);
+}
+
+/* Entries the policy links, under the maintenance mutex. */
+u64 kcache_test_policy_entries(struct kcache *c)
+{
+	u64 n;
+
+	mutex_lock(&c->maint_mutex);
+	n = kcache_policy_entries(&c->policy);
+	mutex_unlock(&c->maint_mutex);
+	return n;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_policy_entries);
+
+/* Make the work items do nothing, as if the workqueue never ran them. */
+void kcache_test_stall_work(struct kcache *c, bool stall)
+{
+	WRITE_ONCE(c->test_stall_work, stall);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_stall_work);
+#else
+static inline bool kc_work_stalled(struct kcache *c)
+{
+	return false;
+}
+#endif
+
+static void kc_maint_workfn(struct work_struct *work)
+{
+	struct kcache *c = container_of(work, struct kcache, maint_work);
+
+	if (kc_work_stalled(c))
+		return;
+	mutex_lock(&c->maint_mutex);
+	kc_pass(c);
+	mutex_unlock(&c->maint_mutex);
+}
+
+static void kc_expire_workfn(struct work_struct *work)
+{
+	struct kcache *c = container_of(to_delayed_work(work), struct kcache, expire_work);
+
+	if (kc_work_stalled(c))
+		return;
+	mutex_lock(&c->maint_mutex);
+	kc_pass(c);
+	mutex_unlock(&c->maint_mutex);
+}
+
+static void kc_limbo_workfn(struct work_struct *work)
+{
+	struct kcache *c = container_of(to_rcu_work(work), struct kcache, limbo_rwork);
+
+	mutex_lock(&c->maint_mutex);
+	/* a grace period has passed since the batch left the table: clear stale slots */
+	kcache_rbuf_drain(c);
+	kc_free_list(&c->limbo_batch);
+	c->limbo_queued = false;
+	kc_limbo_queue(c);
+	mutex_unlock(&c->maint_mutex);
+}
+
+void kcache_maint_init(struct kcache *c)
+{
+	mutex_init(&c->maint_mutex);
+	INIT_LIST_HEAD(&c->limbo);
+	INIT_LIST_HEAD(&c->limbo_batch);
+	INIT_WORK(&c->maint_work, kc_maint_workfn);
+	INIT_DELAYED_WORK(&c->expire_work, kc_expire_workfn);
+	INIT_RCU_WORK(&c->limbo_rwork, kc_limbo_workfn);
+}
+
+/**
+ * kcache_maint_shrink() - evict from the cold end under memory pressure
+ * @c: the cache
+ * @nr: entries to evict at most
+ *
+ * Never blocks: a busy maintenance mutex or a subscriber registering makes it give up.
+ *
+ * Return: entries evicted.
+ */
+unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
+{
+	unsigned long freed = 0;
+	struct kc_pnode *pn;
+
+	if (!mutex_trylock(&c->maint_mutex))
+		return 0;
+	if (percpu_down_read_trylock(&c->mut_sem)) {
+		while (freed < nr && (pn = kcache_policy_coldest(&c->policy))) {
+			if (kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
+					     KCACHE_CAUSE_SHRINK))
+				freed++;
+		}
+		percpu_up_read(&c->mut_sem);
+	}
+	kc_limbo_queue(c);
+	mutex_unlock(&c->maint_mutex);
+	return freed;
+}
+
+/*
+ * Destroy, after new operations stopped and ran out: no work item runs or re-arms after
+ * this returns.
+ */
+void kcache_maint_stop(struct kcache *c)
+{
+	int round;
+
+	WRITE_ONCE(c->dying, true);
+	/*
+	 * A work item that read ->dying before it was set may queue the other one once; a
+	 * second round cancels that, and nothing started after the store queues anything.
+	 */
+	for (round = 0; round < 2; round++) {
+		cancel_work_sync(&c->maint_work);
+		cancel_delayed_work_sync(&c->expire_work);
+	}
+	/* the rcu_work does not re-queue itself once dying is set */
+	flush_rcu_work(&c->limbo_rwork);
+}
+
+static void kc_clear_one(void *ptr, void *arg)
+{
+	struct kcache_entry *e = ptr;
+
+	e->state = KC_RETIRED;
+	kc_retired(arg, e);
+}
+
+/*
+ * Destroy, last step: free every entry (table, policy, limbo). No operation or work item
+ * runs on @c any more; a shrinker pass may still hold the maintenance mutex, which we wait
+ * for. The table is torn down bucket by bucket with a reschedule point between buckets.
+ */
+void kcache_maint_clear(struct kcache *c)
+{
+	mutex_lock(&c->maint_mutex);
+	/* every record applied: each entry in the table is linked, each other one in limbo */
+	kc_drain_writes(c);
+	kcache_table_clear(c, kc_clear_one, c);
+	WARN_ON_ONCE(kcache_policy_entries(&c->policy));
+	/* no reader can reach the entries now: wait for those that could, then clear rings */
+	synchronize_rcu();
+	kcache_rbuf_drain(c);
+	kc_free_list(&c->limbo_batch);
+	kc_free_list(&c->limbo);
+	mutex_unlock(&c->maint_mutex);
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache_rec_emit(): the one function every mutation passes through. It counts the
+ * mutation by cause, and queues it for the policy on the writer's reserved write-ring slot
+ * (mutations that maintenance itself performs, evictions and expiry, are applied to the
+ * policy by maintenance directly and pass no slot).
+ *
+ * Context: under the mutated key's stripe lock and c->mut_sem (read), after the table
+ * changed. No locks of its own besides the write ring's.
+ */
+
+#include <linux/percpu.h>
+
+#include "kcache_record.h"
+#include "kcache_wring.h"
+
+void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wring *w)
+{
+	struct kc_pcpu_stats __percpu *st = c->stats;
+	struct kcache_entry *gone = kcache_rec_removes(r) ? r->e : r->old;
+
+	switch (r->cause) {
+	case KCACHE_CAUSE_INSERT:
+	case KCACHE_CAUSE_REPLACE:
+		this_cpu_inc(st->sets);
+		this_cpu_inc(st->entries);
+		this_cpu_add(st->bytes, r->e->pn.weight);
+		break;
+	case KCACHE_CAUSE_DELETE:
+	case KCACHE_CAUSE_INVALIDATE:
+		this_cpu_inc(st->deletes);
+		break;
+	case KCACHE_CAUSE_EVICT:
+		this_cpu_inc(st->ev_size);
+		break;
+	case KCACHE_CAUSE_SHRINK:
+		this_cpu_inc(st->ev_shrink);
+		break;
+	case KCACHE_CAUSE_EXPIRE:
+		this_cpu_inc(st->expired);
+		break;
+	}
+	if (gone) {
+		this_cpu_dec(st->entries);
+		this_cpu_sub(st->bytes, gone->pn.weight);
+	}
+	if (w) {
+		if (kcache_rec_removes(r))
+			kcache_wring_commit(c, w, NULL, r->e);
+		else
+			kcache_wring_commit(c, w, r->e, r->old);
+	}
+}

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache's registry: named caches, their creation, references and destruction, and the
+ * module parameters that bound them.
+ *
+ * Locks: kcache_registry_mutex protects the list of caches, their count, the reserved
+ * bytes and each cache's ->dead. The list is also RCU (the shrinker counts under RCU).
+ * Outermost of kcache's locks: registry mutex -> c->maint_mutex (the shrinker, with
+ * trylocks). Process context only.
+ *
+ * Destroy (design §8): unpublish the name -> stop new operations (percpu_ref kill) ->
+ * wait for running ones -> stop maintenance (no work item runs or re-arms) -> free every
+ * entry after RCU -> free the cache on its last reference.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "kcache_expiry.h"
+#include "kcache_maint.h"
+#include "kcache_rbuf.h"
+#include "kcache_registry.h"
+#include "kcache_table.h"
+#include "kcache_wring.h"
+
+static unsigned int max_caches = 64;
+module_param(max_caches, uint, 0644);
+MODULE_PARM_DESC(max_caches, "Maximum number of caches (-ENOSPC beyond)");
+
+static unsigned long max_total_bytes = 256UL << 20;
+module_param(max_total_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_total_bytes, "Sum of all caches' byte limits (-ENOMEM beyond)");
+
+static unsigned int value_max = 1U << 20;
+module_param(value_max, uint, 0644);
+MODULE_PARM_DESC(value_max, "Largest value in bytes (at most 64 MiB)");
+
+static unsigned long default_max_entries = 1UL << 16;
+module_param(default_max_entries, ulong, 0644);
+MODULE_PARM_DESC(default_max_entries, "Entry bound of caches created with 0");
+
+static unsigned int write_buffer_size = 64;
+module_param(write_buffer_size, uint, 0644);
+MODULE_PARM_DESC(write_buffer_size,
+		 "Write records per CPU and cache before a writer drains (2..4096)");
+
+static DEFINE_MUTEX(kcache_registry_mutex);
+static LIST_HEAD(kcache_registry);
+static unsigned int kcache_count;
+static u64 kcache_reserved_bytes;
+
+/**
+ * kcache_name_valid() - check a cache name
+ * @name: NUL-terminated name
+ *
+ * Return: true if @name is 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-] (ASCII only).
+ */
+bool kcache_name_valid(const char *name)
+{
+	size_t i, len = strnlen(name, KCACHE_NAME_MAX + 1);
+	char ch;
+
+	if (len == 0 || len > KCACHE_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		ch = name[i];
+		if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') &&
+		    !(ch >= '0' && ch <= '9') && ch != '.' && ch != '_' && ch != '-')
+			return false;
+	}
+	return true;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_name_valid);
+
+static struct kcache *kc_find_locked(const char *name)
+{
+	struct kcache *c;
+
+	lockdep_assert_held(&kcache_registry_mutex);
+	list_for_each_entry(c, &kcache_registry, list)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void kc_users_release(struct percpu_ref *ref)
+{
+	struct kcache *c = container_of(ref, struct kcache, users);
+
+	complete(&c->users_done);
+}
+
+/* Undo kc_alloc(): every unit's uninit, in the reverse order of their init. */
+static void kc_free(struct kcache *c)
+{
+	kcache_table_uninit(c);
+	kcache_expiry_uninit(c);
+	kcache_policy_destroy(&c->policy);
+	percpu_free_rwsem(&c->mut_sem);
+	percpu_ref_exit(&c->users);
+	kcache_wring_uninit(c);
+	kcache_rbuf_uninit(c);
+	free_percpu(c->stats);
+	kfree(c);
+}
+
+static void kc_release(struct kref *kref)
+{
+	kc_free(container_of(kref, struct kcache, kref));
+}
+
+static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg)
+{
+	struct kcache *c;
+	int ret;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	strscpy(c->name, name, sizeof(c->name));
+	c->cfg = *cfg;
+	c->cfg.max_bytes = cfg->max_bytes ?: min_t(u64, 64ULL << 20, max_total_bytes);
+	c->cfg.max_entries = cfg->max_entries ?: default_max_entries;
+	INIT_LIST_HEAD(&c->list);
+	init_completion(&c->users_done);
+	kref_init(&c->kref);
+	c->policy_seed = get_random_u32();
+	kcache_maint_init(c);
+
+	ret = -ENOMEM;
+	c->stats = alloc_percpu_gfp(struct kc_pcpu_stats, GFP_KERNEL_ACCOUNT);
+	if (!c->stats)
+		goto err_free;
+	ret = kcache_rbuf_init(c);
+	if (ret)
+		goto err_stats;
+	ret = kcache_wring_init(c, clamp(READ_ONCE(write_buffer_size), 2U, 4096U));
+	if (ret)
+		goto err_rbuf;
+	ret = percpu_ref_init(&c->users, kc_users_release, 0, GFP_KERNEL);
+	if (ret)
+		goto err_wring;
+	ret = percpu_init_rwsem(&c->mut_sem);
+	if (ret)
+		goto err_ref;
+	ret = kcache_policy_init(&c->policy, c->cfg.policy, c->cfg.max_entries,
+				 c->cfg.max_bytes, get_random_u64());
+	if (ret)
+		goto err_rwsem;
+	ret = kcache_table_init(c);
+	if (ret)
+		goto err_policy;
+	return c;
+
+err_policy:
+	kcache_policy_destroy(&c->policy);
+err_rwsem:
+	percpu_free_rwsem(&c->mut_sem);
+err_ref:
+	percpu_ref_exit(&c->users);
+err_wring:
+	kcache_wring_uninit(c);
+err_rbuf:
+	kcache_rbuf_uninit(c);
+err_stats:
+	free_percpu(c->stats);
+err_free:
+	kfree(c);
+	return ERR_PTR(ret);
+}
+
+/**
+ * kcache_create() - create a named cache
+ * @name: 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-]
+ * @cfg: its configuration; zero bounds take the module defaults
+ *
+ * The registry holds one reference until kcache_destroy(); the caller gets another one,
+ * to drop with kcache_put_ref(). May sleep.
+ *
+ * Return: the cache, or ERR_PTR(-EINVAL) for a bad name, policy or flags,
+ * ERR_PTR(-EEXIST) if the name is taken, ERR_PTR(-ENOSPC) beyond max_caches,
+ * ERR_PTR(-ENOMEM) beyond max_total_bytes or when out of memory.
+ */
+struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
+{
+	struct kcache *c;
+	u64 max_bytes;
+	int ret = 0;
+
+	might_sleep();
+	if (!kcache_name_valid(name) || cfg->policy >= KCACHE_POLICY_NR || cfg->flags)
+		return ERR_PTR(-EINVAL);
+	c = kc_alloc(name, cfg);
+	if (IS_ERR(c))
+		return c;
+	max_bytes = c->cfg.max_bytes;
+
+	mutex_lock(&kcache_registry_mutex);
+	if (kc_find_locked(name))
+		ret = -EEXIST;
+	else if (kcache_count >= max_caches)
+		ret = -ENOSPC;
+	else if (max_bytes > max_total_bytes ||
+		 kcache_reserved_bytes > max_total_bytes - max_bytes)
+		ret = -ENOMEM;
+	if (ret) {
+		mutex_unlock(&kcache_registry_mutex);
+		kc_free(c);
+		return ERR_PTR(ret);
+	}
+	kcache_count++;
+	kcache_reserved_bytes += max_bytes;
+	kref_get(&c->kref);
+	list_add_tail_rcu(&c->list, &kcache_registry);
+	mutex_unlock(&kcache_registry_mutex);
+	return c;
+}
+EXPORT_SYMBOL_GPL(kcache_create);
+
+/**
+ * kcache_lookup() - find a cache by name
+ * @name: the cache's name
+ *
+ * Return: the cache with a reference for the caller (drop it with kcache_put_ref()), or
+ * ERR_PTR(-ENOENT).
+ */
+struct kcache *kcache_lookup(const char *name)
+{
+	struct kcache *c;
+
+	mutex_lock(&kcache_registry_mutex);
+	c = kc_find_locked(name);
+	if (c)
+		kref_get(&c->kref);
+	mutex_unlock(&kcache_registry_mutex);
+	return c ?: ERR_PTR(-ENOENT);
+}
+EXPORT_SYMBOL_GPL(kcache_lookup);
+
+/**
+ * kcache_for_each() - call @fn for every registered cache
+ * @fn: callback; may sleep, must not create or destroy caches
+ * @ctx: passed to @fn
+ *
+ * Return: 0, or the first non-zero value @fn returned (which stops the walk).
+ */
+int kcache_for_each(int (*fn)(struct kcache *c, void *ctx), void *ctx)
+{
+	struct kcache *c;
+	int ret = 0;
+
+	mutex_lock(&kcache_registry_mutex);
+	list_for_each_entry(c, &kcache_registry, list) {
+		ret = fn(c, ctx);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&kcache_registry_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kcache_for_each);
+
+/**
+ * kcache_get_ref() - take a reference on a cache
+ * @c: the cache
+ */
+void kcache_get_ref(struct kcache *c)
+{
+	kref_get(&c->kref);
+}
+EXPORT_SYMBOL_GPL(kcache_get_ref);
+
+/**
+ * kcache_put_ref() - drop a reference on a cache
+ * @c: the cache
+ *
+ * The last reference frees it; a cache still registered always has the registry's.
+ */
+void kcache_put_ref(struct kcache *c)
+{
+	kref_put(&c->kref, kc_release);
+}
+EXPORT_SYMBOL_GPL(kcache_put_ref);
+
+/**
+ * kcache_name() - the name of a cache
+ * @c: the cache
+ *
+ * Return: the NUL-terminated name, valid while the caller holds a reference.
+ */
+const char *kcache_name(const struct kcache *c)
+{
+	return c->name;
+}
+EXPORT_SYMBOL_GPL(kcache_name);
+
+/**
+ * kcache_is_dead() - has kcache_destroy() started on this cache?
+ * @c: the cache
+ *
+ * Return: true once the cache is destroyed (its operations then fail with -ESHUTDOWN).
+ */
+bool kcache_is_dead(const struct kcache *c)
+{
+	return READ_ONCE(c->dead);
+}
+EXPORT_SYMBOL_GPL(kcache_is_dead);
+
+/**
+ * kcache_value_max() - the largest value a set accepts now
+ *
+ * Return: the value_max module parameter, at most %KCACHE_VALUE_MAX_LIMIT.
+ */
+u32 kcache_value_max(void)
+{
+	return min_t(u32, READ_ONCE(value_max), KCACHE_VALUE_MAX_LIMIT);
+}
+EXPORT_SYMBOL_GPL(kcache_value_max);
+
+/**
+ * kcache_get_config() - the configuration of a cache, with defaults filled in
+ * @c: the cache
+ * @cfg: filled in
+ */
+void kcache_get_config(const struct kcache *c, struct kcache_config *cfg)
+{
+	*cfg = c->cfg;
+}
+EXPORT_SYMBOL_GPL(kcache_get_config);
+
+/**
+ * kcache_destroy() - unpublish a cache and drop its entries
+ * @c: the cache; the caller's reference stays valid and must still be put
+ *
+ * Order (design §8): unpublish the name, stop new operations and wait for running ones,
+ * stop maintenance, free the entries after RCU. Operations on @c afterwards fail with
+ * -ESHUTDOWN. Destroying twice is harmless. May sleep.
+ */
+void kcache_destroy(struct kcache *c)
+{
+	might_sleep();
+	mutex_lock(&kcache_registry_mutex);
+	if (c->dead) {
+		mutex_unlock(&kcache_registry_mutex);
+		return;
+	}
+	WRITE_ONCE(c->dead, true);
+	list_del_rcu(&c->list);
+	kcache_count--;
+	kcache_reserved_bytes -= c->cfg.max_bytes;
+	mutex_unlock(&kcache_registry_mutex);
+	/* the shrinker's count walks the registry under RCU */
+	synchronize_rcu();
+
+	percpu_ref_kill(&c->users);
+	wait_for_completion(&c->users_done);
+	kcache_maint_stop(c);
+	kcache_maint_clear(c);
+	kcache_put_ref(c);
+}
+EXPORT_SYMBOL_GPL(kcache_destroy);
+
+/* The shrinker's count: entries of every cache, summed without locks. */
+unsigned long kcache_registry_count_entries(void)
+{
+	unsigned long n = 0;
+	struct kcache *c;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(c, &kcache_registry, list)
+		n += kcache_policy_entries(&c->policy);
+	rcu_read_unlock();
+	return n;
+}
+
+/* The shrinker's scan: never blocks on a busy mutex. */
+unsigned long kcache_registry_shrink(unsigned long nr)
+{
+	unsigned long freed = 0;
+	struct kcache *c;
+
+	if (!mutex_trylock(&kcache_registry_mutex))
+		return 0;
+	list_for_each_entry(c, &kcache_registry, list) {
+		if (freed >= nr)
+			break;
+		freed += kcache_maint_shrink(c, nr - freed);
+	}
+	mutex_unlock(&kcache_registry_mutex);
+	return freed;
+}
+
+/**
+ * kcache_test_write_buffer_size() - set the write-ring size of caches created next
+ * @n: records per CPU, at least 2
+ *
+ * For stress tests that need a ring that is always full.
+ *
+ * Return: the previous size.
+ */
+unsigned int kcache_test_write_buffer_size(unsigned int n)
+{
+	return xchg(&write_buffer_size, max(n, 2U));
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_write_buffer_size);
+
+int kcache_registry_init(void)
+{
+	if (value_max > KCACHE_VALUE_MAX_LIMIT)
+		value_max = KCACHE_VALUE_MAX_LIMIT;
+	return 0;
+}
+
+/* Module unload: no module holds a cache now (symbol references), but caches may be left. */
+void kcache_registry_uninit(void)
+{
+	struct kcache *c;
+
+	for (;;) {
+		mutex_lock(&kcache_registry_mutex);
+		c = list_first_entry_or_null(&kcache_registry, struct kcache, list);
+		if (c)
+			kref_get(&c->kref);
+		mutex_unlock(&kcache_registry_mutex);
+		if (!c)
+			break;
+		kcache_destroy(c);
+		kcache_put_ref(c);
+	}
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kcache's registry of named caches and their lifetimes. */
+#ifndef _KCACHE_REGISTRY_H
+#define _KCACHE_REGISTRY_H
+
+#include "kcache_cache.h"
+
+int kcache_registry_init(void);
+void kcache_registry_uninit(void);
+bool kcache_name_valid(const char *name);
+unsigned long kcache_registry_count_entries(void);
+unsigned long kcache_registry_shrink(unsigned long nr);
+unsigned int kcache_test_write_buffer_size(unsigned int n);
+
+#endif /* _KCACHE_REGISTRY_H */

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache's table and stripe locks.
+ *
+ * Locks:
+ *  - stripe->lock (spinlock): one per 2^n stripes, chosen by a hash of the key. Held by
+ *    every mutation of a key from taking its sequence number until its record is emitted,
+ *    so the mutations of one key are totally ordered and their records too, while
+ *    mutations of different keys run in parallel (as kernel/bpf/hashtab.c's bucket locks).
+ *    Taken in process context (writers, maintenance, the shrinker); never with another
+ *    stripe lock held; never held while sleeping. Order: c->mut_sem (read) ->
+ *    c->maint_mutex -> stripe->lock -> rhashtable bucket locks -> write-ring lock.
+ *  - the rhashtable's own bucket locks and mutex (resizes run from its worker).
+ * Lookups take no lock: rcu_read_lock() only.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/log2.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "kcache_table.h"
+
+static u32 kc_key_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct kc_key *k = data;
+
+	return jhash(k->p, k->len, seed);
+}
+
+static u32 kc_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct kcache_entry *e = data;
+
+	return jhash(e->data, e->klen, seed);
+}
+
+static int kc_obj_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct kc_key *k = arg->key;
+	const struct kcache_entry *e = obj;
+
+	return e->klen != k->len || memcmp(e->data, k->p, k->len);
+}
+
+const struct rhashtable_params kcache_ht_params = {
+	.head_offset = offsetof(struct kcache_entry, node),
+	.hashfn = kc_key_hashfn,
+	.obj_hashfn = kc_obj_hashfn,
+	.obj_cmpfn = kc_obj_cmpfn,
+	.automatic_shrinking = true,
+};
+
+int kcache_table_init(struct kcache *c)
+{
+	unsigned int i, n;
+	int ret;
+
+	/* enough stripes that writers on different CPUs rarely meet */
+	n = roundup_pow_of_two(max(num_possible_cpus() * 4, 16U));
+	c->stripes = kvcalloc(n, sizeof(*c->stripes), GFP_KERNEL_ACCOUNT);
+	if (!c->stripes)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		spin_lock_init(&c->stripes[i].lock);
+		INIT_HLIST_HEAD(&c->stripes[i].loads);
+	}
+	c->stripe_mask = n - 1;
+	ret = rhashtable_init(&c->ht, &kcache_ht_params);
+	if (ret)
+		kvfree(c->stripes);
+	return ret;
+}
+
+/* destroy emptied the table; anything found here is a bug, but must not leak */
+static void kc_free_leftover(void *ptr, void *arg)
+{
+	WARN_ON_ONCE(1);
+	kcache_entry_put(ptr);
+}
+
+void kcache_table_uninit(struct kcache *c)
+{
+	if (!c->table_gone)
+		rhashtable_free_and_destroy(&c->ht, kc_free_leftover, NULL);
+	kvfree(c->stripes);
+}
+
+/*
+ * Destroy: hand every entry to @fn and free the table. Nothing may use the table any more;
+ * rhashtable_free_and_destroy() reschedules between buckets, so a huge table draws no
+ * soft-lockup or RCU-stall warning.
+ */
+void kcache_table_clear(struct kcache *c, void (*fn)(void *ptr, void *arg), void *arg)
+{
+	rhashtable_free_and_destroy(&c->ht, fn, arg);
+	c->table_gone = true;
+}
+
+/*
+ * Resume a paused walk (rhashtable_walk_stop() + cond_resched()). If the entry the walk
+ * stopped at left the table meanwhile, rhashtable forgets it but keeps its position count
+ * in the bucket, which would skip entries that are still there; rewind to the bucket's
+ * start instead. So a paused walk never misses an entry present throughout; it may return
+ * one twice (also across a resize), which callers tolerate or dedupe by ->seq.
+ */
+void kcache_table_walk_start(struct rhashtable_iter *iter)
+{
+	rhashtable_walk_start(iter);
+	if (!iter->p)
+		iter->skip = 0;
+}
+
+int kcache_table_insert(struct kcache *c, struct kcache_entry *e)
+{
+	return rhashtable_insert_fast(&c->ht, &e->node, kcache_ht_params);
+}
+
+int kcache_table_replace(struct kcache *c, struct kcache_entry *old, struct kcache_entry *e)
+{
+	return rhashtable_replace_fast(&c->ht, &old->node, &e->node, kcache_ht_params);
+}
+
+void kcache_table_remove(struct kcache *c, struct kcache_entry *e)
+{
+	rhashtable_remove_fast(&c->ht, &e->node, kcache_ht_params);
+}
