@@ -28,7 +28,7 @@ enum kcache_policy_kind {
 };
 
 #define GFP_KERNEL_ACCOUNT	0
-#define KCACHE_EXPORT_FOR_TESTS(sym)
+#define EXPORT_SYMBOL_IF_KCACHE_TESTS(sym)
 #define BIT(n)			(1UL << (n))
 #define kvcalloc(n, size, gfp)	calloc((n), (size))
 #define kvfree(ptr)		free(ptr)
