@@ -163,7 +163,7 @@ void kcache_expiry_note(struct kcache *c, u64 expires)
 		return;
 	smp_mb(); /* record committed before reading the pass state; pairs with kc_pass() */
 	armed = READ_ONCE(c->next_deadline);
-	if (smp_load_acquire(&c->maint_running) || !armed || expires < armed)
+	if (smp_load_acquire(&c->maint_running) || !armed || expires < armed) /* see top */
 		kcache_maint_schedule(c);
 }
 

@@ -221,7 +221,7 @@ static unsigned int kc_pass(struct kcache *c)
 	kc_expire(c, now);
 	kc_limbo_queue(c);
 	kcache_expiry_arm(c, now);
-	smp_store_release(&c->maint_running, false);
+	smp_store_release(&c->maint_running, false); /* after next_deadline's store */
 	return n;
 }
 
