@@ -32,6 +32,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #endif
 
 #include "kcache_policy.h"
@@ -40,7 +41,6 @@
 #define KC_SKETCH_PERIOD_MULT	10		/* halve after 10 x capacity increments */
 #define KC_MIN_ENTRY_WEIGHT	64		/* an entry costs at least its metadata */
 #define KC_PROTECTED_PERMILLE	800		/* of main */
-#define KC_WIN_INITIAL		10		/* 1% */
 
 /*
  * Hash-flooding defence: a warm candidate that loses to the victim is still admitted now
@@ -52,22 +52,37 @@
 #define KC_ADMIT_FLOOD_MASK	1023
 
 /*
- * Window climber. Shadows hold up to KC_SHADOW_MAX sampled entries (512 models big caches
- * as well as 1024 on the shared traces). Scores are hits, decayed by 1/32 every epoch of
- * max(shadow capacity, 256) samples: memory must outlast a traversal of the working set,
- * or cyclic patterns (zigzag) make the leader change every half cycle. Moving the window
- * costs hits while the lists re-balance, so a shadow must lead the current window's by a
- * quarter of an epoch's samples and by 1/8 of min(hits, misses) (the noise grows with both).
+ * Climber. Shadows hold up to KC_SHADOW_MAX sampled entries (512 models big caches as well
+ * as 1024 on the shared traces). The evidence (wins) decays by 1/32 every epoch of
+ * max(shadow capacity, 256) samples: memory must outlast a traversal of the working set, or
+ * cyclic patterns (zigzag) make the leader change every half cycle.
+ *
+ * A configuration replaces the current one when, over the requests where exactly one of the
+ * two hit, it won more often than the current one by KC_CLIMB_Z standard deviations of a fair
+ * coin (a sign test): wins - losses > z * sqrt(wins + losses). The dead band grows like the
+ * noise, with the square root of the samples, not linearly as a fixed fraction of the hits.
  */
 #define KC_SHADOW_MAX		512
 #define KC_EPOCH_MIN		256
 #define KC_DECAY_SHIFT		5
-#define KC_LEAD_SHIFT		2
-#define KC_REL_SHIFT		3
-#define KC_LEAD_MIN		8
+#define KC_CLIMB_Z		3
 
-/* Candidate window sizes, per mille: tiny for frequency-skewed loads, 100% is LRU. */
-static const u16 kc_shadow_frac[KC_SHADOWS] = { 10, 100, 250, 500, 750, 1000 };
+/* Candidate configurations: window sizes in per mille (1000 is LRU), and S3-FIFO. */
+static const struct {
+	u8 family;
+	u16 frac;
+} kc_configs[KC_SHADOWS] = {
+	{ KC_FAM_TINYLFU, 10 }, { KC_FAM_TINYLFU, 100 }, { KC_FAM_TINYLFU, 250 },
+	{ KC_FAM_TINYLFU, 500 }, { KC_FAM_TINYLFU, 750 }, { KC_FAM_TINYLFU, 1000 },
+	{ KC_FAM_S3FIFO, 100 },
+};
+#define KC_CFG_INITIAL		0	/* W-TinyLFU, 1% window, as Caffeine starts */
+
+/* The S3-FIFO ghost: 4-way buckets of 32-bit slots, 12 of them a coarse insertion time. */
+#define KC_GHOST_WAYS		4
+#define KC_GHOST_TBITS		12
+#define KC_GHOST_TMASK		((1U << KC_GHOST_TBITS) - 1)
+#define KC_GHOST_UNITS_LOG	10	/* the table's size in time units, a quarter of the range */
 
 static const u64 kc_sketch_seeds[4] = {
 	0xc3a5c85c97cb3127ULL, 0xb492b66fbe98f273ULL,
@@ -211,6 +226,101 @@ bool kcache_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_admit);
 
+/* --- ghost -------------------------------------------------------------------------------- */
+
+static u32 *kc_ghost_bucket(const struct kc_ghost *g, u32 hash, u32 *fp)
+{
+	u64 h = kc_mix64(hash ^ g->seed);
+
+	/* Bit KC_GHOST_TBITS is always set, so that no live slot reads as empty (0). */
+	*fp = ((u32)(h >> 32) & ~KC_GHOST_TMASK) | BIT(KC_GHOST_TBITS);
+	return &g->slots[(h & g->mask) * KC_GHOST_WAYS];
+}
+
+/* Age of a slot in time units; times wrap every 2^KC_GHOST_TBITS units. */
+static u32 kc_ghost_age(const struct kc_ghost *g, u32 slot)
+{
+	return ((g->clock >> g->shift) - slot) & KC_GHOST_TMASK;
+}
+
+/*
+ * @nslots slots (a power of two, at least KC_GHOST_WAYS): a time unit is chosen so that the
+ * table's worth of insertions is 2^KC_GHOST_UNITS_LOG units, a quarter of the range of the
+ * stored times; span never exceeds the table, so a live key is never mistaken for a stale one.
+ */
+static void kc_ghost_init(struct kc_ghost *g, u32 *slots, u32 nslots, u64 seed)
+{
+	u32 log = ilog2(nslots);
+
+	g->slots = slots;
+	g->mask = nslots / KC_GHOST_WAYS - 1;
+	g->shift = log > KC_GHOST_UNITS_LOG ? log - KC_GHOST_UNITS_LOG : 0;
+	g->seed = seed;
+	g->clock = 0;
+	g->span = 0;
+}
+
+static void kc_ghost_set_span(struct kc_ghost *g, u64 span)
+{
+	g->span = min_t(u64, span, (u64)(g->mask + 1) * KC_GHOST_WAYS);
+}
+
+/**
+ * kcache_ghost_add() - remember that a key was evicted
+ * @g: the ghost
+ * @hash: the key's hash
+ *
+ * The key takes an empty slot of its bucket or the oldest one's.
+ */
+void kcache_ghost_add(struct kc_ghost *g, u32 hash)
+{
+	u32 fp, i, old = 0, oldest = 0;
+	u32 *b = kc_ghost_bucket(g, hash, &fp);
+
+	for (i = 0; i < KC_GHOST_WAYS; i++) {
+		u32 age = b[i] ? kc_ghost_age(g, b[i]) : KC_GHOST_TMASK + 1;
+
+		if (age > oldest) {
+			oldest = age;
+			old = i;
+		}
+	}
+	b[old] = fp | ((g->clock >> g->shift) & KC_GHOST_TMASK);
+	g->clock++;
+}
+KCACHE_EXPORT_FOR_TESTS(kcache_ghost_add);
+
+/**
+ * kcache_ghost_take() - was a key evicted within the last @g->span evictions?
+ * @g: the ghost
+ * @hash: the key's hash
+ *
+ * A key found is forgotten (it is about to be resident again). Fingerprints are 19 bits, so
+ * about one lookup in 2^17 finds a key that is not there: harmless, it only admits a key.
+ *
+ * Return: true if the key was found.
+ */
+bool kcache_ghost_take(struct kc_ghost *g, u32 hash)
+{
+	u32 fp, i, limit = g->span >> g->shift;
+	u32 *b = kc_ghost_bucket(g, hash, &fp);
+
+	for (i = 0; i < KC_GHOST_WAYS; i++) {
+		if (b[i] && (b[i] & ~KC_GHOST_TMASK) == fp && kc_ghost_age(g, b[i]) <= limit) {
+			b[i] = 0;
+			return true;
+		}
+	}
+	return false;
+}
+KCACHE_EXPORT_FOR_TESTS(kcache_ghost_take);
+
+static void kc_ghost_clear(struct kc_ghost *g)
+{
+	memset(g->slots, 0, (size_t)(g->mask + 1) * KC_GHOST_WAYS * sizeof(u32));
+	g->clock = 0;
+}
+
 /* --- shadow caches ----------------------------------------------------------------------- */
 
 static void kc_sh_unlink(struct kc_snode *nd, u32 i)
@@ -267,39 +377,39 @@ static u32 kc_sh_bucket(const struct kc_policy *p, u32 hash)
 	return (kc_mix32(hash, p->sample_seed) * 0x9e3779b1U) >> (32 - p->bucket_bits);
 }
 
-/* One request for a sampled key: the same W-TinyLFU steps as the real cache. */
-static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u32 bucket)
+/* S3-FIFO's eviction, as kc_s3_victim() for the real lists. */
+static u32 kc_sh_s3_victim(struct kc_shadow *sh)
 {
 	struct kc_snode *nd = sh->nodes;
-	u32 i, cand = 0, victim;
+	u32 t;
 
-	for (i = sh->buckets[bucket]; i; i = nd[i].hnext)
-		if (nd[i].hash == hash)
-			break;
-	if (i) {
-		sh->score++;
-		if (nd[i].queue == KC_Q_PROBATION) {
-			kc_sh_move(sh, i, KC_Q_PROTECTED);
-			if (sh->nr[KC_Q_PROTECTED] > sh->prot_max)
-				kc_sh_move(sh, nd[KC_Q_PROTECTED].next, KC_Q_PROBATION);
-		} else {
-			kc_sh_move(sh, i, nd[i].queue);
+	for (;;) {
+		if (sh->nr[KC_Q_WINDOW] > sh->win_max ||
+		    !(sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED])) {
+			t = kc_sh_first(sh, KC_Q_WINDOW);
+			if (!nd[t].freq) {
+				kcache_ghost_add(&sh->ghost, nd[t].hash);
+				return t;
+			}
+			nd[t].freq = 0;
+			kc_sh_move(sh, t, KC_Q_PROBATION);
+			continue;
 		}
-		return true;
+		t = kc_sh_first(sh, KC_Q_PROBATION);
+		if (!t)
+			t = kc_sh_first(sh, KC_Q_PROTECTED);
+		if (!nd[t].freq)
+			return t;
+		nd[t].freq--;
+		kc_sh_move(sh, t, KC_Q_PROBATION);
 	}
+}
 
-	i = sh->free;
-	sh->free = nd[i].next;
-	nd[i].hash = hash;
-	nd[i].hnext = sh->buckets[bucket];
-	sh->buckets[bucket] = i;
-	kc_sh_append(nd, i, KC_Q_WINDOW);
-	sh->nr[KC_Q_WINDOW]++;
-	if (sh->nr[KC_Q_WINDOW] + sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED] <= sh->cap) {
-		if (sh->nr[KC_Q_WINDOW] > sh->win_max)
-			kc_sh_move(sh, nd[KC_Q_WINDOW].next, KC_Q_PROBATION);
-		return false;
-	}
+/* W-TinyLFU's eviction, as in kcache_policy_evict(). */
+static u32 kc_sh_tinylfu_victim(struct kc_policy *p, struct kc_shadow *sh)
+{
+	struct kc_snode *nd = sh->nodes;
+	u32 cand = 0, victim;
 
 	if (sh->nr[KC_Q_WINDOW] > sh->win_max)
 		cand = nd[KC_Q_WINDOW].next;
@@ -314,7 +424,50 @@ static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 	} else if (!victim) {
 		victim = nd[KC_Q_WINDOW].next;
 	}
-	kc_sh_evict(sh, victim, kc_sh_bucket(p, nd[victim].hash));
+	return victim;
+}
+
+/* One request for a sampled key: the same steps as the real cache in the shadow's family. */
+static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u32 bucket)
+{
+	struct kc_snode *nd = sh->nodes;
+	u32 i, q = KC_Q_WINDOW;
+
+	for (i = sh->buckets[bucket]; i; i = nd[i].hnext)
+		if (nd[i].hash == hash)
+			break;
+	if (i) {
+		if (nd[i].freq < KC_FREQ_MAX)
+			nd[i].freq++;
+		if (sh->family == KC_FAM_S3FIFO)
+			return true;
+		if (nd[i].queue == KC_Q_PROBATION) {
+			kc_sh_move(sh, i, KC_Q_PROTECTED);
+			if (sh->nr[KC_Q_PROTECTED] > sh->prot_max)
+				kc_sh_move(sh, nd[KC_Q_PROTECTED].next, KC_Q_PROBATION);
+		} else {
+			kc_sh_move(sh, i, nd[i].queue);
+		}
+		return true;
+	}
+
+	i = sh->free;
+	sh->free = nd[i].next;
+	nd[i].hash = hash;
+	nd[i].freq = 0;
+	nd[i].hnext = sh->buckets[bucket];
+	sh->buckets[bucket] = i;
+	if (sh->family == KC_FAM_S3FIFO && kcache_ghost_take(&sh->ghost, hash))
+		q = KC_Q_PROBATION;
+	kc_sh_append(nd, i, q);
+	sh->nr[q]++;
+	if (sh->nr[KC_Q_WINDOW] + sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED] <= sh->cap) {
+		if (sh->nr[KC_Q_WINDOW] > sh->win_max)
+			kc_sh_move(sh, nd[KC_Q_WINDOW].next, KC_Q_PROBATION);
+		return false;
+	}
+	i = sh->family == KC_FAM_S3FIFO ? kc_sh_s3_victim(sh) : kc_sh_tinylfu_victim(p, sh);
+	kc_sh_evict(sh, i, kc_sh_bucket(p, nd[i].hash));
 	return false;
 }
 
@@ -339,12 +492,13 @@ static void kc_sh_reset(struct kc_policy *p, struct kc_shadow *sh, u32 cap)
 	sh->cap = cap;
 	sh->win_max = max_t(u32, 1, kc_permille(cap, sh->frac));
 	sh->prot_max = kc_permille(cap - min(cap, sh->win_max), KC_PROTECTED_PERMILLE);
-	sh->score = 0;
+	kc_ghost_clear(&sh->ghost);
+	kc_ghost_set_span(&sh->ghost, cap - min(cap, sh->win_max));
 }
 
 /*
  * Model a cache of @entries entries: sample about KC_SHADOW_MAX of every @entries keys and
- * give each shadow the matching scaled-down capacity.
+ * give each shadow the matching scaled-down capacity. The evidence restarts with the shadows.
  */
 static void kc_shadows_config(struct kc_policy *p, u64 entries)
 {
@@ -354,9 +508,8 @@ static void kc_shadows_config(struct kc_policy *p, u64 entries)
 	p->eff_entries = entries;
 	p->sample_thresh = cap >= entries ? 1ULL << 32 : div64_u64((u64)cap << 32, entries);
 	p->samples = 0;
-	p->requests = 0;
 	p->epoch_len = max_t(u32, cap, KC_EPOCH_MIN);
-	p->lead = max_t(u32, KC_LEAD_MIN, p->epoch_len >> KC_LEAD_SHIFT);
+	memset(p->wins, 0, sizeof(p->wins));
 	for (i = 0; i < KC_SHADOWS; i++)
 		kc_sh_reset(p, &p->shadow[i], cap);
 }
@@ -406,9 +559,16 @@ static bool kc_protected_over(const struct kc_policy *p)
 	return p->nr[KC_Q_PROTECTED] > p->prot_max_e || p->wt[KC_Q_PROTECTED] > p->prot_max_w;
 }
 
+static bool kc_main_empty(const struct kc_policy *p)
+{
+	return !p->nr[KC_Q_PROBATION] && !p->nr[KC_Q_PROTECTED];
+}
+
 /* Derive the queue capacities from the bounds and the window fraction. */
 static void kc_retarget(struct kc_policy *p)
 {
+	u64 e = p->eff_entries ? p->eff_entries : p->max_entries;
+
 	if (p->win_frac >= KC_WIN_ONE) {
 		p->win_max_e = p->max_entries;
 		p->win_max_w = p->max_weight;
@@ -420,54 +580,123 @@ static void kc_retarget(struct kc_policy *p)
 				    KC_PROTECTED_PERMILLE);
 	p->prot_max_w = kc_permille(p->max_weight - min(p->max_weight, p->win_max_w),
 				    KC_PROTECTED_PERMILLE);
+	/* S3-FIFO's ghost is as long as main, in entries. */
+	if (p->ghost.slots)
+		kc_ghost_set_span(&p->ghost, e - min(e, kc_permille(e, p->win_frac)));
 }
 
 /*
- * After a shadow hit: move the window to the best-scoring size if that shadow leads the
- * current size's by more than the noise (see KC_REL_SHIFT). On a tie the current size stays.
+ * S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction", SOSP'23) on the
+ * real lists: the window is the small FIFO, probation the main FIFO (protected only drains).
+ * A small-queue entry hit while there moves to main, else it leaves and enters the ghost;
+ * main's oldest entry is reinserted while its 2-bit hit counter is non-zero, counting down.
+ * Every pass decrements a counter that a hit incremented, so the loop is O(1) amortised.
  */
-static void kc_climb(struct kc_policy *p)
+static struct kc_pnode *kc_s3_victim(struct kc_policy *p)
 {
-	u32 best = 0, cur = 0, i, c;
+	struct kc_pnode *t;
 
-	for (i = 0; i < KC_SHADOWS; i++) {
-		if (p->shadow[i].frac == p->win_frac)
-			cur = i;
-		if (p->shadow[i].score > p->shadow[best].score)
-			best = i;
-	}
-	c = p->shadow[cur].score;
-	if (p->shadow[best].score > c + max(p->lead, min(c, p->requests - c) >> KC_REL_SHIFT)) {
-		p->win_frac = p->shadow[best].frac;
-		kc_retarget(p);
+	for (;;) {
+		if (kc_window_over(p) || kc_main_empty(p)) {
+			t = kc_head(p, KC_Q_WINDOW);
+			if (!t->freq) {
+				kcache_ghost_add(&p->ghost, t->hash);
+				return kc_unlink(p, t);
+			}
+			t->freq = 0;
+			kc_move(p, t, KC_Q_PROBATION);
+			continue;
+		}
+		t = kc_head(p, KC_Q_PROBATION);
+		if (!t)
+			t = kc_head(p, KC_Q_PROTECTED);
+		if (!t->freq)
+			return kc_unlink(p, t);
+		t->freq--;
+		kc_move(p, t, KC_Q_PROBATION);
 	}
 }
 
-/* Age the scores so that the climber follows phase changes. */
+/* Run configuration @cfg from now on; the lists re-balance lazily as entries come and go. */
+static void kc_use_config(struct kc_policy *p, u32 cfg)
+{
+	p->cfg = cfg;
+	p->family = kc_configs[cfg].family;
+	p->win_frac = kc_configs[cfg].frac;
+	kc_retarget(p);
+}
+
+/**
+ * kcache_climb_leads() - is a configuration significantly better than the current one?
+ * @wins: requests (decayed) that it hit and the current configuration missed
+ * @losses: requests (decayed) that the current configuration hit and it missed
+ *
+ * A sign test: if both were equally good, wins - losses would be a fair coin's walk with
+ * standard deviation sqrt(wins + losses).
+ *
+ * Return: true if wins - losses exceeds %KC_CLIMB_Z standard deviations.
+ */
+bool kcache_climb_leads(u32 wins, u32 losses)
+{
+	u64 d;
+
+	if (wins <= losses)
+		return false;
+	d = wins - losses;
+	return d * d > (u64)KC_CLIMB_Z * KC_CLIMB_Z * ((u64)wins + losses);
+}
+KCACHE_EXPORT_FOR_TESTS(kcache_climb_leads);
+
+/* After a sampled request that some shadows hit and others missed: follow a clear leader. */
+static void kc_climb(struct kc_policy *p)
+{
+	u32 cur = p->cfg, best = cur, lead = 0, i;
+
+	for (i = 0; i < KC_SHADOWS; i++) {
+		u32 w = p->wins[i][cur], l = p->wins[cur][i];
+
+		if (i != cur && kcache_climb_leads(w, l) && w - l > lead) {
+			lead = w - l;
+			best = i;
+		}
+	}
+	if (best != cur) {
+		kc_use_config(p, best);
+		p->switches++;
+	}
+}
+
+/* Age the evidence so that the climber follows phase changes. */
 static void kc_epoch(struct kc_policy *p)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < KC_SHADOWS; i++)
-		p->shadow[i].score -= p->shadow[i].score >> KC_DECAY_SHIFT;
-	p->requests -= p->requests >> KC_DECAY_SHIFT;
+		for (j = 0; j < KC_SHADOWS; j++)
+			p->wins[i][j] -= p->wins[i][j] >> KC_DECAY_SHIFT;
 	p->samples = 0;
 }
 
 static void kc_sample(struct kc_policy *p, u32 hash)
 {
-	bool hit = false;
-	u32 bucket;
-	int i;
+	u32 hit = 0, bucket, i, j;
 
-	if (kc_mix32(hash, p->sample_seed) >= p->sample_thresh)
+	if (p->frozen || kc_mix32(hash, p->sample_seed) >= p->sample_thresh)
 		return;
 	bucket = kc_sh_bucket(p, hash);
-	p->requests++;
 	for (i = 0; i < KC_SHADOWS; i++)
-		hit |= kc_sh_request(p, &p->shadow[i], hash, bucket);
-	if (hit)
+		if (kc_sh_request(p, &p->shadow[i], hash, bucket))
+			hit |= BIT(i);
+	if (hit && hit != BIT(KC_SHADOWS) - 1) {
+		for (i = 0; i < KC_SHADOWS; i++) {
+			if (!(hit & BIT(i)))
+				continue;
+			for (j = 0; j < KC_SHADOWS; j++)
+				if (!(hit & BIT(j)))
+					p->wins[i][j]++;
+		}
 		kc_climb(p);
+	}
 	if (++p->samples >= p->epoch_len)
 		kc_epoch(p);
 }
@@ -477,23 +706,26 @@ static void kc_sample(struct kc_policy *p, u32 hash)
 /**
  * kcache_policy_init() - set up a policy
  * @p: the policy (embedded in the cache)
- * @kind: %KCACHE_POLICY_TINYLFU or %KCACHE_POLICY_LRU
+ * @kind: %KCACHE_POLICY_TINYLFU (the adaptive policy) or %KCACHE_POLICY_LRU
  * @max_entries: bound on the number of entries
  * @max_weight: bound on the sum of weights
  * @seed: per-cache random secret; the sketch hash and every random choice derive from it
  *
- * The sketch is sized for the bounds given here; raising them later with
- * kcache_policy_set_limits() keeps the sketch (and so its accuracy) of the first size.
+ * The sketch and the ghost are sized for the bounds given here; raising them later with
+ * kcache_policy_set_limits() keeps the tables (and so their accuracy) of the first size.
  *
  * Return: 0, -EINVAL for an unknown @kind or a zero bound, -ENOMEM.
  */
 int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed)
 {
-	u64 est, words, bytes;
+	u64 est, words, gslots, sgslots, bytes;
 	u32 nodes, buckets;
 	u8 *mem;
 	int i;
 
+#ifdef __KERNEL__
+	BUILD_BUG_ON(sizeof(struct kc_pnode) != 24);
+#endif
 	if ((kind != KCACHE_POLICY_TINYLFU && kind != KCACHE_POLICY_LRU) || !max_entries ||
 	    !max_weight)
 		return -EINVAL;
@@ -503,25 +735,30 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 		INIT_LIST_HEAD(&p->q[i]);
 	p->max_entries = max_entries;
 	p->max_weight = max_weight;
-	p->win_frac = kind == KCACHE_POLICY_LRU ? KC_WIN_ONE : KC_WIN_INITIAL;
-	kc_retarget(p);
-	if (kind == KCACHE_POLICY_LRU)
+	if (kind == KCACHE_POLICY_LRU) {
+		p->win_frac = KC_WIN_ONE;
+		kc_retarget(p);
 		return 0;
+	}
 
 	est = clamp_t(u64, min(max_entries, max_weight / KC_MIN_ENTRY_WEIGHT), 1,
 		      KC_SKETCH_MAX_WORDS);
 	words = 1ULL << order_base_2(est);
+	gslots = max_t(u64, KC_GHOST_WAYS, words);
 	p->shadow_alloc = min_t(u64, est, KC_SHADOW_MAX);
 	p->bucket_bits = max_t(u32, 1, order_base_2(p->shadow_alloc));
 	nodes = KC_NR_QUEUES + p->shadow_alloc + 1;
 	buckets = 1U << p->bucket_bits;
-	bytes = words * sizeof(u64) +
-		KC_SHADOWS * (nodes * sizeof(struct kc_snode) + buckets * sizeof(u32));
+	sgslots = max_t(u32, KC_GHOST_WAYS, buckets);
+	bytes = words * sizeof(u64) + gslots * sizeof(u32) +
+		KC_SHADOWS * (nodes * sizeof(struct kc_snode) +
+			      (buckets + sgslots) * sizeof(u32));
 
 	mem = kvcalloc(bytes, 1, GFP_KERNEL_ACCOUNT);
 	if (!mem)
 		return -ENOMEM;
 	p->mem = mem;
+	p->mem_bytes = bytes;
 	p->sketch.table = (u64 *)mem;
 	p->sketch.mask = words - 1;
 	p->sketch.period = KC_SKETCH_PERIOD_MULT * est;
@@ -529,14 +766,22 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 	p->sample_seed = kc_mix64(seed + 2);
 	p->rng = kc_mix64(seed + 3);
 	mem += words * sizeof(u64);
+	kc_ghost_init(&p->ghost, (u32 *)mem, gslots, kc_mix64(seed + 4));
+	mem += gslots * sizeof(u32);
 	for (i = 0; i < KC_SHADOWS; i++) {
-		p->shadow[i].frac = kc_shadow_frac[i];
-		p->shadow[i].nodes = (struct kc_snode *)mem;
+		struct kc_shadow *sh = &p->shadow[i];
+
+		sh->family = kc_configs[i].family;
+		sh->frac = kc_configs[i].frac;
+		sh->nodes = (struct kc_snode *)mem;
 		mem += nodes * sizeof(struct kc_snode);
-		p->shadow[i].buckets = (u32 *)mem;
+		sh->buckets = (u32 *)mem;
 		mem += buckets * sizeof(u32);
+		kc_ghost_init(&sh->ghost, (u32 *)mem, sgslots, kc_mix64(seed + 5 + i));
+		mem += sgslots * sizeof(u32);
 	}
 	kc_shadows_config(p, max_entries);
+	kc_use_config(p, KC_CFG_INITIAL);
 	return 0;
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_init);
@@ -551,6 +796,7 @@ void kcache_policy_destroy(struct kc_policy *p)
 {
 	kvfree(p->mem);
 	p->mem = NULL;
+	p->mem_bytes = 0;
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_destroy);
 
@@ -559,13 +805,18 @@ KCACHE_EXPORT_FOR_TESTS(kcache_policy_destroy);
  * @p: the policy
  * @n: its node, with @n->hash and @n->weight set
  *
- * The entry enters the window; the caller then calls kcache_policy_evict() until it returns
- * NULL. A store of a key that was not looked up first should be preceded by
- * kcache_policy_miss(), so that the sketch and the shadows see the request.
+ * The entry enters the window, or in S3-FIFO mode main if the ghost remembers it; the caller
+ * then calls kcache_policy_evict() until it returns NULL. A store of a key that was not
+ * looked up first should be preceded by kcache_policy_miss(), so that the sketch and the
+ * shadows see the request.
  */
 void kcache_policy_add(struct kc_policy *p, struct kc_pnode *n)
 {
-	kc_link(p, n, KC_Q_WINDOW);
+	n->freq = 0;
+	if (p->family == KC_FAM_S3FIFO && kcache_ghost_take(&p->ghost, n->hash))
+		kc_link(p, n, KC_Q_PROBATION);
+	else
+		kc_link(p, n, KC_Q_WINDOW);
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_add);
 
@@ -582,6 +833,10 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 	}
 	kcache_sketch_increment(&p->sketch, n->hash);
 	kc_sample(p, n->hash);
+	if (n->freq < KC_FREQ_MAX)
+		n->freq++;
+	if (p->family == KC_FAM_S3FIFO)
+		return;
 
 	switch (n->queue) {
 	case KC_Q_PROBATION:
@@ -627,39 +882,63 @@ KCACHE_EXPORT_FOR_TESTS(kcache_policy_remove);
  * kcache_policy_replace() - a new version of an entry takes the old one's place
  * @p: the policy
  * @old: the resident node; it leaves every queue (a node on none is ignored)
- * @new: the replacement (its weight may differ); it takes @old's position and queue
+ * @new: the replacement (its weight may differ); it takes @old's position, queue and count
  *
  * The caller calls kcache_policy_evict() afterwards if the weight grew.
  */
 void kcache_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnode *new)
 {
-	u8 q = old->queue;
+	u32 q = old->queue;
 
 	if (q == KC_Q_NONE)
 		return;
 	list_replace_init(&old->link, &new->link);
 	new->queue = q;
+	new->freq = old->freq;
 	old->queue = KC_Q_NONE;
 	p->wt[q] += new->weight;
 	p->wt[q] -= old->weight;
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_replace);
 
+/* W-TinyLFU: the loser of window candidate against main's victim goes. */
+static struct kc_pnode *kc_tinylfu_victim(struct kc_policy *p)
+{
+	struct kc_pnode *cand = NULL, *victim;
+
+	if (kc_window_over(p))
+		cand = kc_head(p, KC_Q_WINDOW);
+	victim = kc_head(p, KC_Q_PROBATION);
+	if (!victim)
+		victim = kc_head(p, KC_Q_PROTECTED);
+	if (cand && victim) {
+		if (kcache_policy_admit(p, cand->hash, victim->hash)) {
+			kc_move(p, cand, KC_Q_PROBATION);
+		} else {
+			/* Remembered, should the cache switch to S3-FIFO. */
+			kcache_ghost_add(&p->ghost, cand->hash);
+			victim = cand;
+		}
+	} else if (!victim) {
+		victim = kc_head(p, KC_Q_WINDOW);
+	}
+	return kc_unlink(p, victim);
+}
+
 /**
  * kcache_policy_evict() - pick the next entry to evict while over a bound
  * @p: the policy
  *
- * W-TinyLFU: if the window is over its share, its LRU entry is the candidate and main's
+ * W-TinyLFU mode: if the window is over its share, its LRU entry is the candidate and main's
  * coldest entry the victim; the loser of the frequency comparison is evicted and a winning
- * candidate moves to probation. Otherwise main's (or, if main is empty, the window's)
- * coldest entry goes. Within bounds, window overflow just moves to probation.
+ * candidate moves to probation. Otherwise main's (or, if main is empty, the window's) coldest
+ * entry goes. S3-FIFO mode: see kc_s3_victim(). Within bounds, window overflow just moves to
+ * probation.
  *
  * Return: the unlinked victim, which the policy no longer references; NULL within bounds.
  */
 struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 {
-	struct kc_pnode *cand = NULL, *victim;
-
 	if (!kc_over_bounds(p)) {
 		while (p->kind == KCACHE_POLICY_TINYLFU && kc_window_over(p))
 			kc_move(p, kc_head(p, KC_Q_WINDOW), KC_Q_PROBATION);
@@ -675,24 +954,14 @@ struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 	if (kcache_policy_entries(p) <= p->max_entries) {
 		u64 n = kcache_policy_entries(p), e = p->eff_entries;
 
-		if (n + (n >> 2) < e || n > e + (e >> 2))
+		if (n + (n >> 2) < e || n > e + (e >> 2)) {
 			kc_shadows_config(p, n);
+			kc_retarget(p);
+		}
 	}
-
-	if (kc_window_over(p))
-		cand = kc_head(p, KC_Q_WINDOW);
-	victim = kc_head(p, KC_Q_PROBATION);
-	if (!victim)
-		victim = kc_head(p, KC_Q_PROTECTED);
-	if (cand && victim) {
-		if (kcache_policy_admit(p, cand->hash, victim->hash))
-			kc_move(p, cand, KC_Q_PROBATION);
-		else
-			victim = cand;
-	} else if (!victim) {
-		victim = kc_head(p, KC_Q_WINDOW);
-	}
-	return kc_unlink(p, victim);
+	if (p->family == KC_FAM_S3FIFO)
+		return kc_s3_victim(p);
+	return kc_tinylfu_victim(p);
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_evict);
 
@@ -700,8 +969,8 @@ KCACHE_EXPORT_FOR_TESTS(kcache_policy_evict);
  * kcache_policy_coldest() - unlink the coldest entry regardless of the bounds (shrinker)
  * @p: the policy
  *
- * Between the window's and probation's LRU entries the less frequent one goes (the window's
- * on a tie: it has not proven itself yet); protected entries go last.
+ * Between the window's and probation's oldest entries the less frequent one goes (the
+ * window's on a tie: it has not proven itself yet); protected entries go last.
  *
  * Return: the unlinked node, NULL if the policy holds none.
  */
@@ -735,13 +1004,15 @@ void kcache_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weig
 {
 	p->max_entries = max_t(u64, max_entries, 1);
 	p->max_weight = max_t(u64, max_weight, 1);
-	kc_retarget(p);
-	if (p->kind == KCACHE_POLICY_LRU)
+	if (p->kind == KCACHE_POLICY_LRU) {
+		kc_retarget(p);
 		return;
+	}
 	p->sketch.period = KC_SKETCH_PERIOD_MULT *
 		clamp_t(u64, min(p->max_entries, p->max_weight / KC_MIN_ENTRY_WEIGHT), 1,
 			KC_SKETCH_MAX_WORDS);
 	kc_shadows_config(p, p->max_entries);
+	kc_retarget(p);
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_set_limits);
 
@@ -768,3 +1039,19 @@ u64 kcache_policy_weight(const struct kc_policy *p)
 	return p->wt[KC_Q_WINDOW] + p->wt[KC_Q_PROBATION] + p->wt[KC_Q_PROTECTED];
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_weight);
+
+/**
+ * kcache_policy_footprint() - memory the policy allocated for this cache
+ * @p: the policy
+ *
+ * Sketch (8 bytes per entry of the initial bound, rounded up to a power of two), ghost (4
+ * bytes per entry, likewise) and shadows (bounded by %KC_SHADOW_MAX entries each). The
+ * per-entry part, struct kc_pnode, lives in the entries and is not counted here.
+ *
+ * Return: bytes, 0 for LRU.
+ */
+u64 kcache_policy_footprint(const struct kc_policy *p)
+{
+	return p->mem_bytes;
+}
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_footprint);
