@@ -838,6 +838,15 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 	if (p->family == KC_FAM_S3FIFO)
 		return;
 
+	/*
+	 * A window below its share has just grown (a switch to a larger window): main's entries
+	 * join it when hit, so that the order becomes the recency the new share asks for.
+	 */
+	if (n->queue != KC_Q_WINDOW && p->nr[KC_Q_WINDOW] < p->win_max_e &&
+	    p->wt[KC_Q_WINDOW] + n->weight <= p->win_max_w) {
+		kc_move(p, n, KC_Q_WINDOW);
+		return;
+	}
 	switch (n->queue) {
 	case KC_Q_PROBATION:
 		kc_move(p, n, KC_Q_PROTECTED);
@@ -911,6 +920,15 @@ static struct kc_pnode *kc_tinylfu_victim(struct kc_policy *p)
 	victim = kc_head(p, KC_Q_PROBATION);
 	if (!victim)
 		victim = kc_head(p, KC_Q_PROTECTED);
+	/*
+	 * An empty main under an oversized window (a switch to a smaller window): the candidate
+	 * founds main and the next one is compared with it.
+	 */
+	if (cand && !victim) {
+		kc_move(p, cand, KC_Q_PROBATION);
+		victim = cand;
+		cand = kc_window_over(p) ? kc_head(p, KC_Q_WINDOW) : NULL;
+	}
 	if (cand && victim) {
 		if (kcache_policy_admit(p, cand->hash, victim->hash)) {
 			kc_move(p, cand, KC_Q_PROBATION);
