@@ -67,14 +67,18 @@
 #define KC_DECAY_SHIFT		5
 #define KC_CLIMB_Z		3
 
-/* Candidate configurations: window sizes in per mille (1000 is LRU), and S3-FIFO. */
+/*
+ * Candidate configurations: W-TinyLFU with window sizes in per mille (1000 is LRU), and
+ * S3-FIFO with a 10% small queue promoting after one hit or after two (the paper's default).
+ */
 static const struct {
 	u8 family;
+	u8 promote;
 	u16 frac;
 } kc_configs[KC_SHADOWS] = {
-	{ KC_FAM_TINYLFU, 10 }, { KC_FAM_TINYLFU, 100 }, { KC_FAM_TINYLFU, 250 },
-	{ KC_FAM_TINYLFU, 500 }, { KC_FAM_TINYLFU, 750 }, { KC_FAM_TINYLFU, 1000 },
-	{ KC_FAM_S3FIFO, 100 },
+	{ KC_FAM_TINYLFU, 0, 10 }, { KC_FAM_TINYLFU, 0, 100 }, { KC_FAM_TINYLFU, 0, 250 },
+	{ KC_FAM_TINYLFU, 0, 500 }, { KC_FAM_TINYLFU, 0, 750 }, { KC_FAM_TINYLFU, 0, 1000 },
+	{ KC_FAM_S3FIFO, 1, 100 }, { KC_FAM_S3FIFO, 2, 100 },
 };
 #define KC_CFG_INITIAL		0	/* W-TinyLFU, 1% window, as Caffeine starts */
 
@@ -133,7 +137,8 @@ static u64 kc_sketch_index(const struct kc_sketch *s, u32 item, int i)
 
 /*
  * Aging: halve every counter so that old popularity fades. The odd counters lose half a
- * count each; subtracting them keeps @additions an honest count of what is left.
+ * count each, an addition being four counters; subtracting them before halving keeps
+ * @additions an honest count of what is left.
  */
 static void kc_sketch_reset(struct kc_sketch *s)
 {
@@ -144,8 +149,13 @@ static void kc_sketch_reset(struct kc_sketch *s)
 		s->table[i] = (s->table[i] >> 1) & 0x7777777777777777ULL;
 	}
 	sub = odd >> 2;
-	s->additions >>= 1;
-	s->additions = s->additions > sub ? s->additions - sub : 0;
+	s->additions = (s->additions > sub ? s->additions - sub : 0) >> 1;
+}
+
+/* Halve after 10 x capacity increments (at most 10 per counter word). */
+static u64 kc_sketch_period(const struct kc_sketch *s, u64 entries)
+{
+	return KC_SKETCH_PERIOD_MULT * clamp_t(u64, entries, 1, s->mask + 1);
 }
 
 /**
@@ -387,7 +397,7 @@ static u32 kc_sh_s3_victim(struct kc_shadow *sh)
 		if (sh->nr[KC_Q_WINDOW] > sh->win_max ||
 		    !(sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED])) {
 			t = kc_sh_first(sh, KC_Q_WINDOW);
-			if (!nd[t].freq) {
+			if (nd[t].freq < sh->promote) {
 				kcache_ghost_add(&sh->ghost, nd[t].hash);
 				return t;
 			}
@@ -599,7 +609,7 @@ static struct kc_pnode *kc_s3_victim(struct kc_policy *p)
 	for (;;) {
 		if (kc_window_over(p) || kc_main_empty(p)) {
 			t = kc_head(p, KC_Q_WINDOW);
-			if (!t->freq) {
+			if (t->freq < p->promote) {
 				kcache_ghost_add(&p->ghost, t->hash);
 				return kc_unlink(p, t);
 			}
@@ -622,6 +632,7 @@ static void kc_use_config(struct kc_policy *p, u32 cfg)
 {
 	p->cfg = cfg;
 	p->family = kc_configs[cfg].family;
+	p->promote = kc_configs[cfg].promote;
 	p->win_frac = kc_configs[cfg].frac;
 	kc_retarget(p);
 }
@@ -761,7 +772,7 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 	p->mem_bytes = bytes;
 	p->sketch.table = (u64 *)mem;
 	p->sketch.mask = words - 1;
-	p->sketch.period = KC_SKETCH_PERIOD_MULT * est;
+	p->sketch.period = kc_sketch_period(&p->sketch, est);
 	p->sketch.seed = kc_mix64(seed + 1);
 	p->sample_seed = kc_mix64(seed + 2);
 	p->rng = kc_mix64(seed + 3);
@@ -772,6 +783,7 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 		struct kc_shadow *sh = &p->shadow[i];
 
 		sh->family = kc_configs[i].family;
+		sh->promote = kc_configs[i].promote;
 		sh->frac = kc_configs[i].frac;
 		sh->nodes = (struct kc_snode *)mem;
 		mem += nodes * sizeof(struct kc_snode);
@@ -1026,9 +1038,8 @@ void kcache_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weig
 		kc_retarget(p);
 		return;
 	}
-	p->sketch.period = KC_SKETCH_PERIOD_MULT *
-		clamp_t(u64, min(p->max_entries, p->max_weight / KC_MIN_ENTRY_WEIGHT), 1,
-			KC_SKETCH_MAX_WORDS);
+	p->sketch.period = kc_sketch_period(&p->sketch,
+					    min(p->max_entries, p->max_weight / KC_MIN_ENTRY_WEIGHT));
 	kc_shadows_config(p, p->max_entries);
 	kc_retarget(p);
 }

@@ -67,7 +67,7 @@ enum kc_family {
 };
 
 /* Shadow caches compared by the climber, one per candidate configuration. */
-#define KC_SHADOWS		7
+#define KC_SHADOWS		8
 
 /**
  * struct kc_sketch - count-min sketch of 4-bit counters (as Caffeine's FrequencySketch)
@@ -127,6 +127,7 @@ struct kc_snode {
  * @buckets: hash heads, 0 for empty
  * @ghost: the S3-FIFO ghost of this shadow (unused by W-TinyLFU shadows)
  * @family: an &enum kc_family
+ * @promote: S3-FIFO: hits in the small queue that earn a place in main
  * @frac: window size in parts per thousand of @cap
  * @cap: capacity in entries
  * @win_max: window capacity
@@ -139,6 +140,7 @@ struct kc_shadow {
 	u32 *buckets;
 	struct kc_ghost ghost;
 	u32 family;
+	u32 promote;
 	u32 frac;
 	u32 cap;
 	u32 win_max;
@@ -156,6 +158,7 @@ struct kc_shadow {
  * @nr: entries per queue
  * @wt: weight per queue
  * @family: how the queues are run now, an &enum kc_family
+ * @promote: S3-FIFO: hits in the small queue that earn a place in main
  * @win_frac: current window size in parts per thousand of the bounds
  * @cfg: index of the shadow whose configuration the cache runs
  * @frozen: the climber is off (fixed configuration, for reference runs and tests)
@@ -187,6 +190,7 @@ struct kc_policy {
 	u64 nr[KC_NR_QUEUES];
 	u64 wt[KC_NR_QUEUES];
 	u32 family;
+	u32 promote;
 	u32 win_frac;
 	u32 cfg;
 	bool frozen;

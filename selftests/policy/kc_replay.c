@@ -8,7 +8,7 @@
  *	clock over the replay loop, trace in memory) and the policy's memory
  *   Environment: KC_SEED=N sets the policy seed when -s is not given (default 0x5eed),
  *	KC_REPLAY_DEBUG=N prints the cumulative hits and the configuration every N requests
- *	to stderr
+ *	to stderr; KC_REPLAY_CONFIG=I runs shadow I's configuration, fixed
  *   kc_replay -F
  *	prints the FNV-1a hashes of the eviction sequences of the synthetic workload
  *	(kc_synth.h) for both policies, as C defines for the KUnit cross-build check
@@ -31,6 +31,8 @@ struct entry {
 	u64 key;
 	u32 hnext;	/* index + 1 of the next entry in the bucket, 0 ends */
 };
+
+static void bad_usage(void);
 
 static u64 mix64(u64 x)
 {
@@ -132,6 +134,18 @@ static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, in
 		exit(2);
 	}
 	p.frozen = fixed;	/* "ref": W-TinyLFU with the 1% window it starts with */
+	if (getenv("KC_REPLAY_CONFIG")) {	/* debugging: one shadow's configuration, fixed */
+		u32 cfg = atoi(getenv("KC_REPLAY_CONFIG"));
+
+		if (cfg >= KC_SHADOWS)
+			bad_usage();
+		p.frozen = true;
+		p.cfg = cfg;
+		p.family = p.shadow[cfg].family;
+		p.promote = p.shadow[cfg].promote;
+		p.win_frac = p.shadow[cfg].frac;
+		kcache_policy_set_limits(&p, capacity, U64_MAX);
+	}
 	/* free list threaded through hnext */
 	free_head = 1;
 	for (i = 0; i < capacity + 1; i++)
