@@ -82,11 +82,17 @@ static const struct {
 };
 #define KC_CFG_INITIAL		0	/* W-TinyLFU, 1% window, as Caffeine starts */
 
-/* The S3-FIFO ghost: 4-way buckets of 32-bit slots, 12 of them a coarse insertion time. */
+/*
+ * The S3-FIFO ghost: 4-way buckets of 16-bit slots, a 10-bit fingerprint and a 6-bit coarse
+ * insertion time. The table has twice as many slots as the ghost is long (fewer and buckets
+ * overflow: a third of a FIFO ghost's keys would be lost early), that is 32 time units of
+ * insertions; a remembered key lives at most 16 units, times wrap after 64 and a sweep
+ * clears one slot per insertion, so no stale slot survives a wrap to look young again.
+ */
 #define KC_GHOST_WAYS		4
-#define KC_GHOST_TBITS		12
+#define KC_GHOST_TBITS		6
 #define KC_GHOST_TMASK		((1U << KC_GHOST_TBITS) - 1)
-#define KC_GHOST_UNITS_LOG	10	/* the table's size in time units, a quarter of the range */
+#define KC_GHOST_TABLE_UNITS	5	/* log2 of the table's size in time units */
 
 static const u64 kc_sketch_seeds[4] = {
 	0xc3a5c85c97cb3127ULL, 0xb492b66fbe98f273ULL,
@@ -238,41 +244,45 @@ KCACHE_EXPORT_FOR_TESTS(kcache_policy_admit);
 
 /* --- ghost -------------------------------------------------------------------------------- */
 
-static u32 *kc_ghost_bucket(const struct kc_ghost *g, u32 hash, u32 *fp)
+static u16 *kc_ghost_bucket(const struct kc_ghost *g, u32 hash, u16 *fp)
 {
 	u64 h = kc_mix64(hash ^ g->seed);
 
 	/* Bit KC_GHOST_TBITS is always set, so that no live slot reads as empty (0). */
-	*fp = ((u32)(h >> 32) & ~KC_GHOST_TMASK) | BIT(KC_GHOST_TBITS);
+	*fp = ((u16)(h >> 48) & ~KC_GHOST_TMASK) | BIT(KC_GHOST_TBITS);
 	return &g->slots[(h & g->mask) * KC_GHOST_WAYS];
 }
 
-/* Age of a slot in time units; times wrap every 2^KC_GHOST_TBITS units. */
-static u32 kc_ghost_age(const struct kc_ghost *g, u32 slot)
+/* Age of a slot in time units (2^@shift insertions); times wrap every 2^KC_GHOST_TBITS. */
+static u32 kc_ghost_age(const struct kc_ghost *g, u16 slot)
 {
 	return ((g->clock >> g->shift) - slot) & KC_GHOST_TMASK;
 }
 
-/*
- * @nslots slots (a power of two, at least KC_GHOST_WAYS): a time unit is chosen so that the
- * table's worth of insertions is 2^KC_GHOST_UNITS_LOG units, a quarter of the range of the
- * stored times; span never exceeds the table, so a live key is never mistaken for a stale one.
- */
-static void kc_ghost_init(struct kc_ghost *g, u32 *slots, u32 nslots, u64 seed)
+/* The span in time units, rounded to the nearest. */
+static u32 kc_ghost_limit(const struct kc_ghost *g)
+{
+	return (g->span + (BIT(g->shift) >> 1)) >> g->shift;
+}
+
+/* @nslots slots, a power of two and at least KC_GHOST_WAYS. */
+static void kc_ghost_init(struct kc_ghost *g, u16 *slots, u32 nslots, u64 seed)
 {
 	u32 log = ilog2(nslots);
 
 	g->slots = slots;
 	g->mask = nslots / KC_GHOST_WAYS - 1;
-	g->shift = log > KC_GHOST_UNITS_LOG ? log - KC_GHOST_UNITS_LOG : 0;
+	g->shift = log > KC_GHOST_TABLE_UNITS ? log - KC_GHOST_TABLE_UNITS : 0;
 	g->seed = seed;
 	g->clock = 0;
+	g->sweep = 0;
 	g->span = 0;
 }
 
+/* At most half the table: see KC_GHOST_TBITS. */
 static void kc_ghost_set_span(struct kc_ghost *g, u64 span)
 {
-	g->span = min_t(u64, span, (u64)(g->mask + 1) * KC_GHOST_WAYS);
+	g->span = min_t(u64, span, (u64)(g->mask + 1) * KC_GHOST_WAYS / 2);
 }
 
 /**
@@ -284,8 +294,8 @@ static void kc_ghost_set_span(struct kc_ghost *g, u64 span)
  */
 void kcache_ghost_add(struct kc_ghost *g, u32 hash)
 {
-	u32 fp, i, old = 0, oldest = 0;
-	u32 *b = kc_ghost_bucket(g, hash, &fp);
+	u32 i, old = 0, oldest = 0, limit = kc_ghost_limit(g);
+	u16 fp, *b = kc_ghost_bucket(g, hash, &fp);
 
 	for (i = 0; i < KC_GHOST_WAYS; i++) {
 		u32 age = b[i] ? kc_ghost_age(g, b[i]) : KC_GHOST_TMASK + 1;
@@ -297,6 +307,10 @@ void kcache_ghost_add(struct kc_ghost *g, u32 hash)
 	}
 	b[old] = fp | ((g->clock >> g->shift) & KC_GHOST_TMASK);
 	g->clock++;
+	/* One slot per insertion: the whole table every 32 units, before any time wraps. */
+	if (g->slots[g->sweep] && kc_ghost_age(g, g->slots[g->sweep]) > limit)
+		g->slots[g->sweep] = 0;
+	g->sweep = (g->sweep + 1) & ((g->mask + 1) * KC_GHOST_WAYS - 1);
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_ghost_add);
 
@@ -305,15 +319,16 @@ KCACHE_EXPORT_FOR_TESTS(kcache_ghost_add);
  * @g: the ghost
  * @hash: the key's hash
  *
- * A key found is forgotten (it is about to be resident again). Fingerprints are 19 bits, so
- * about one lookup in 2^17 finds a key that is not there: harmless, it only admits a key.
+ * A key found is forgotten (it is about to be resident again). Fingerprints are 9 bits (and
+ * the bucket), so a lookup finds a key that is not there about once in 128 while the
+ * ghost is full: harmless, it only lets one key skip the small queue.
  *
  * Return: true if the key was found.
  */
 bool kcache_ghost_take(struct kc_ghost *g, u32 hash)
 {
-	u32 fp, i, limit = g->span >> g->shift;
-	u32 *b = kc_ghost_bucket(g, hash, &fp);
+	u32 i, limit = kc_ghost_limit(g);
+	u16 fp, *b = kc_ghost_bucket(g, hash, &fp);
 
 	for (i = 0; i < KC_GHOST_WAYS; i++) {
 		if (b[i] && (b[i] & ~KC_GHOST_TMASK) == fp && kc_ghost_age(g, b[i]) <= limit) {
@@ -327,8 +342,9 @@ KCACHE_EXPORT_FOR_TESTS(kcache_ghost_take);
 
 static void kc_ghost_clear(struct kc_ghost *g)
 {
-	memset(g->slots, 0, (size_t)(g->mask + 1) * KC_GHOST_WAYS * sizeof(u32));
+	memset(g->slots, 0, (size_t)(g->mask + 1) * KC_GHOST_WAYS * sizeof(u16));
 	g->clock = 0;
+	g->sweep = 0;
 }
 
 /* --- shadow caches ----------------------------------------------------------------------- */
@@ -406,8 +422,6 @@ static u32 kc_sh_s3_victim(struct kc_shadow *sh)
 			continue;
 		}
 		t = kc_sh_first(sh, KC_Q_PROBATION);
-		if (!t)
-			t = kc_sh_first(sh, KC_Q_PROTECTED);
 		if (!nd[t].freq)
 			return t;
 		nd[t].freq--;
@@ -447,10 +461,11 @@ static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 		if (nd[i].hash == hash)
 			break;
 	if (i) {
-		if (nd[i].freq < KC_FREQ_MAX)
-			nd[i].freq++;
-		if (sh->family == KC_FAM_S3FIFO)
+		if (sh->family == KC_FAM_S3FIFO) {
+			if (nd[i].freq < KC_FREQ_MAX)
+				nd[i].freq++;
 			return true;
+		}
 		if (nd[i].queue == KC_Q_PROBATION) {
 			kc_sh_move(sh, i, KC_Q_PROTECTED);
 			if (sh->nr[KC_Q_PROTECTED] > sh->prot_max)
@@ -617,9 +632,10 @@ static struct kc_pnode *kc_s3_victim(struct kc_policy *p)
 			kc_move(p, t, KC_Q_PROBATION);
 			continue;
 		}
-		t = kc_head(p, KC_Q_PROBATION);
+		/* Protected is left from W-TinyLFU mode: it goes round first, then is empty. */
+		t = kc_head(p, KC_Q_PROTECTED);
 		if (!t)
-			t = kc_head(p, KC_Q_PROTECTED);
+			t = kc_head(p, KC_Q_PROBATION);
 		if (!t->freq)
 			return kc_unlink(p, t);
 		t->freq--;
@@ -636,6 +652,25 @@ static void kc_use_config(struct kc_policy *p, u32 cfg)
 	p->win_frac = kc_configs[cfg].frac;
 	kc_retarget(p);
 }
+
+/**
+ * kcache_policy_pin_config() - run one candidate configuration and stop the climber
+ * @p: a %KCACHE_POLICY_TINYLFU policy
+ * @cfg: index of the configuration, below %KC_SHADOWS (0 is W-TinyLFU with a 1% window)
+ *
+ * For reference runs of kc_replay and for tests; the shadows are no longer fed.
+ *
+ * Return: 0, or -EINVAL for an LRU policy or a bad index.
+ */
+int kcache_policy_pin_config(struct kc_policy *p, u32 cfg)
+{
+	if (p->kind != KCACHE_POLICY_TINYLFU || cfg >= KC_SHADOWS)
+		return -EINVAL;
+	p->frozen = true;
+	kc_use_config(p, cfg);
+	return 0;
+}
+KCACHE_EXPORT_FOR_TESTS(kcache_policy_pin_config);
 
 /**
  * kcache_climb_leads() - is a configuration significantly better than the current one?
@@ -755,15 +790,15 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 	est = clamp_t(u64, min(max_entries, max_weight / KC_MIN_ENTRY_WEIGHT), 1,
 		      KC_SKETCH_MAX_WORDS);
 	words = 1ULL << order_base_2(est);
-	gslots = max_t(u64, KC_GHOST_WAYS, words);
+	gslots = max_t(u64, KC_GHOST_WAYS, 2 * words);
 	p->shadow_alloc = min_t(u64, est, KC_SHADOW_MAX);
 	p->bucket_bits = max_t(u32, 1, order_base_2(p->shadow_alloc));
 	nodes = KC_NR_QUEUES + p->shadow_alloc + 1;
 	buckets = 1U << p->bucket_bits;
-	sgslots = max_t(u32, KC_GHOST_WAYS, buckets);
-	bytes = words * sizeof(u64) + gslots * sizeof(u32) +
-		KC_SHADOWS * (nodes * sizeof(struct kc_snode) +
-			      (buckets + sgslots) * sizeof(u32));
+	sgslots = max_t(u32, KC_GHOST_WAYS, 2 * buckets);
+	bytes = words * sizeof(u64) + gslots * sizeof(u16) +
+		KC_SHADOWS * (nodes * sizeof(struct kc_snode) + buckets * sizeof(u32) +
+			      sgslots * sizeof(u16));
 
 	mem = kvcalloc(bytes, 1, GFP_KERNEL_ACCOUNT);
 	if (!mem)
@@ -777,8 +812,8 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 	p->sample_seed = kc_mix64(seed + 2);
 	p->rng = kc_mix64(seed + 3);
 	mem += words * sizeof(u64);
-	kc_ghost_init(&p->ghost, (u32 *)mem, gslots, kc_mix64(seed + 4));
-	mem += gslots * sizeof(u32);
+	kc_ghost_init(&p->ghost, (u16 *)mem, gslots, kc_mix64(seed + 4));
+	mem += gslots * sizeof(u16);
 	for (i = 0; i < KC_SHADOWS; i++) {
 		struct kc_shadow *sh = &p->shadow[i];
 
@@ -789,8 +824,8 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 		mem += nodes * sizeof(struct kc_snode);
 		sh->buckets = (u32 *)mem;
 		mem += buckets * sizeof(u32);
-		kc_ghost_init(&sh->ghost, (u32 *)mem, sgslots, kc_mix64(seed + 5 + i));
-		mem += sgslots * sizeof(u32);
+		kc_ghost_init(&sh->ghost, (u16 *)mem, sgslots, kc_mix64(seed + 5 + i));
+		mem += sgslots * sizeof(u16);
 	}
 	kc_shadows_config(p, max_entries);
 	kc_use_config(p, KC_CFG_INITIAL);
@@ -845,10 +880,17 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 	}
 	kcache_sketch_increment(&p->sketch, n->hash);
 	kc_sample(p, n->hash);
-	if (n->freq < KC_FREQ_MAX)
-		n->freq++;
-	if (p->family == KC_FAM_S3FIFO)
+	if (p->family == KC_FAM_S3FIFO) {
+		if (n->freq < KC_FREQ_MAX)
+			n->freq++;
 		return;
+	}
+	/*
+	 * W-TinyLFU does not count: after a switch to S3-FIFO, main's entries must earn their
+	 * reinsertions with hits seen from then on, or the ones W-TinyLFU kept (their counts
+	 * saturated long ago) would take up to KC_FREQ_MAX rounds of main to leave.
+	 */
+	n->freq = 0;
 
 	/*
 	 * A window below its share has just grown (a switch to a larger window): main's entries

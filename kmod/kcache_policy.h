@@ -45,7 +45,8 @@ enum kc_queue {
  * @hash: hash of the key (input of the frequency sketch and the ghost)
  * @weight: bytes charged for the entry (values are at most 64 MiB, so < 2^27)
  * @queue: an &enum kc_queue
- * @freq: hits since it entered its queue, saturating at %KC_FREQ_MAX (S3-FIFO's counter)
+ * @freq: S3-FIFO's counter: hits in S3-FIFO mode since it entered its queue, saturating at
+ *	%KC_FREQ_MAX (W-TinyLFU mode leaves it at 0)
  * @spare: unused
  */
 struct kc_pnode {
@@ -87,19 +88,21 @@ struct kc_sketch {
 
 /**
  * struct kc_ghost - hashes of recently evicted keys, remembered for a bounded number of evictions
- * @slots: 4-way buckets of (fingerprint | insertion time); 0 is an empty slot
+ * @slots: 4-way buckets of (fingerprint | coarse insertion time); 0 is an empty slot
  * @mask: number of buckets - 1
  * @clock: insertions so far
  * @span: a key counts as present for this many insertions after its own
  * @shift: log2 of the time unit stored in a slot, in insertions
+ * @sweep: next slot the stale-slot sweep looks at
  * @seed: per-policy secret of the bucket and fingerprint hash
  */
 struct kc_ghost {
-	u32 *slots;
+	u16 *slots;
 	u32 mask;
 	u32 clock;
 	u32 span;
 	u32 shift;
+	u32 sweep;
 	u64 seed;
 };
 
@@ -236,5 +239,6 @@ bool kcache_policy_admit(struct kc_policy *p, u32 candidate, u32 victim);
 void kcache_ghost_add(struct kc_ghost *g, u32 hash);
 bool kcache_ghost_take(struct kc_ghost *g, u32 hash);
 bool kcache_climb_leads(u32 wins, u32 losses);
+int kcache_policy_pin_config(struct kc_policy *p, u32 cfg);
 
 #endif /* _KCACHE_POLICY_H */

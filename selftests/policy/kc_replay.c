@@ -120,7 +120,8 @@ static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, in
 	struct kc_policy p;
 	struct kc_pnode *v;
 	u64 hits = 0, calls = 0;
-	size_t j;
+	size_t j, sw_at = 0;
+	u32 sw_cfg = 0;
 	double t0, t1;
 	int dbg;
 	const char *pname = kind == KCACHE_POLICY_LRU ? "lru" : fixed ? "ref" : "tinylfu";
@@ -133,25 +134,19 @@ static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, in
 		fprintf(stderr, "kc_replay: out of memory\n");
 		exit(2);
 	}
-	p.frozen = fixed;	/* "ref": W-TinyLFU with the 1% window it starts with */
-	if (getenv("KC_REPLAY_CONFIG")) {	/* debugging: one shadow's configuration, fixed */
-		u32 cfg = atoi(getenv("KC_REPLAY_CONFIG"));
-
-		if (cfg >= KC_SHADOWS)
-			bad_usage();
-		p.frozen = true;
-		p.cfg = cfg;
-		p.family = p.shadow[cfg].family;
-		p.promote = p.shadow[cfg].promote;
-		p.win_frac = p.shadow[cfg].frac;
-		kcache_policy_set_limits(&p, capacity, U64_MAX);
-	}
+	/* "ref": W-TinyLFU with a fixed 1% window; KC_REPLAY_CONFIG=I: configuration I, fixed */
+	if ((fixed && kcache_policy_pin_config(&p, 0)) ||
+	    (getenv("KC_REPLAY_CONFIG") &&
+	     kcache_policy_pin_config(&p, atoi(getenv("KC_REPLAY_CONFIG")))))
+		bad_usage();
 	/* free list threaded through hnext */
 	free_head = 1;
 	for (i = 0; i < capacity + 1; i++)
 		ents[i].hnext = i + 2 <= capacity + 1 ? i + 2 : 0;
 
 	dbg = getenv("KC_REPLAY_DEBUG") ? atoi(getenv("KC_REPLAY_DEBUG")) : 0;
+	if (getenv("KC_REPLAY_SWITCH"))	/* debugging: "N:I" pins configuration I at request N */
+		sscanf(getenv("KC_REPLAY_SWITCH"), "%zu:%u", &sw_at, &sw_cfg);
 	t0 = now_ns();
 	for (j = 0; j < n; j++) {
 		u64 k = keys[j], h = mix64(k);
@@ -161,9 +156,11 @@ static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, in
 			if (ents[e - 1].key == k)
 				break;
 		calls++;
+		if (sw_at && j == sw_at)
+			kcache_policy_pin_config(&p, sw_cfg);
 		if (dbg && j % dbg == 0 && j)
-			fprintf(stderr, "%zu %llu cfg %u fam %u win %u\n", j,
-				(unsigned long long)hits, p.cfg, p.family, p.win_frac);
+			fprintf(stderr, "%zu %llu cfg %u fam %u win %u q %llu %llu %llu\n", j,
+				(unsigned long long)hits, p.cfg, p.family, p.win_frac, (unsigned long long)p.nr[1], (unsigned long long)p.nr[2], (unsigned long long)p.nr[3]);
 		if (e) {
 			hits++;
 			kcache_policy_access(&p, &ents[e - 1].pn);
