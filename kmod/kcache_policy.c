@@ -80,6 +80,7 @@ static const struct {
 	{ KC_FAM_TINYLFU, 0, 500 }, { KC_FAM_TINYLFU, 0, 750 }, { KC_FAM_TINYLFU, 0, 1000 },
 	{ KC_FAM_S3FIFO, 1, 100 }, { KC_FAM_S3FIFO, 2, 100 },
 };
+
 #define KC_CFG_INITIAL		0	/* W-TinyLFU, 1% window, as Caffeine starts */
 
 /*
@@ -1074,14 +1075,16 @@ KCACHE_EXPORT_FOR_TESTS(kcache_policy_coldest);
  */
 void kcache_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weight)
 {
+	u64 est;
+
 	p->max_entries = max_t(u64, max_entries, 1);
 	p->max_weight = max_t(u64, max_weight, 1);
 	if (p->kind == KCACHE_POLICY_LRU) {
 		kc_retarget(p);
 		return;
 	}
-	p->sketch.period = kc_sketch_period(&p->sketch,
-					    min(p->max_entries, p->max_weight / KC_MIN_ENTRY_WEIGHT));
+	est = min(p->max_entries, p->max_weight / KC_MIN_ENTRY_WEIGHT);
+	p->sketch.period = kc_sketch_period(&p->sketch, est);
 	kc_shadows_config(p, p->max_entries);
 	kc_retarget(p);
 }

@@ -160,7 +160,10 @@ static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, in
 			kcache_policy_pin_config(&p, sw_cfg);
 		if (dbg && j % dbg == 0 && j)
 			fprintf(stderr, "%zu %llu cfg %u fam %u win %u q %llu %llu %llu\n", j,
-				(unsigned long long)hits, p.cfg, p.family, p.win_frac, (unsigned long long)p.nr[1], (unsigned long long)p.nr[2], (unsigned long long)p.nr[3]);
+				(unsigned long long)hits, p.cfg, p.family, p.win_frac,
+				(unsigned long long)p.nr[KC_Q_WINDOW],
+				(unsigned long long)p.nr[KC_Q_PROBATION],
+				(unsigned long long)p.nr[KC_Q_PROTECTED]);
 		if (e) {
 			hits++;
 			kcache_policy_access(&p, &ents[e - 1].pn);
@@ -280,7 +283,8 @@ int main(int argc, char **argv)
 
 		trace_name(argv[optind], name, sizeof(name));
 		if (!s) {
-			u64 seed = getenv("KC_SEED") ? strtoull(getenv("KC_SEED"), NULL, 0) : 0x5eed;
+			const char *env = getenv("KC_SEED");
+			u64 seed = env ? strtoull(env, NULL, 0) : 0x5eed;
 
 			replay(keys, n, name, capacity, kind, fixed, timing, seed, false);
 		}
