@@ -58,14 +58,15 @@
  * cyclic patterns (zigzag) make the leader change every half cycle.
  *
  * A configuration replaces the current one when, over the requests where exactly one of the
- * two hit, it won more often than the current one by KC_CLIMB_Z standard deviations of a fair
- * coin (a sign test): wins - losses > z * sqrt(wins + losses). The dead band grows like the
- * noise, with the square root of the samples, not linearly as a fixed fraction of the hits.
+ * two hit, it won significantly more often (kcache_climb_leads(): a sequential sign test).
+ * The dead band grows like the noise, about the square root of the samples, not linearly
+ * as a fixed fraction of the hits.
  */
 #define KC_SHADOW_MAX		512
 #define KC_EPOCH_MIN		256
 #define KC_DECAY_SHIFT		5
-#define KC_CLIMB_Z		3
+#define KC_CLIMB_RHO		16
+#define KC_CLIMB_LOG_ALPHA2	10	/* 2 ln(1 / alpha), alpha = 5% / 7 candidates */
 
 /*
  * Candidate configurations: W-TinyLFU with window sizes in per mille (1000 is LRU), and
@@ -516,6 +517,7 @@ static void kc_sh_reset(struct kc_policy *p, struct kc_shadow *sh, u32 cap)
 	for (i = 0; i < (1U << p->bucket_bits); i++)
 		sh->buckets[i] = 0;
 	sh->cap = cap;
+	sh->score = 0;
 	sh->win_max = max_t(u32, 1, kc_permille(cap, sh->frac));
 	sh->prot_max = kc_permille(cap - min(cap, sh->win_max), KC_PROTECTED_PERMILLE);
 	kc_ghost_clear(&sh->ghost);
@@ -673,44 +675,78 @@ int kcache_policy_pin_config(struct kc_policy *p, u32 cfg)
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_pin_config);
 
+/* 8 * log2(x) for x >= 1, the mantissa interpolated linearly (within 0.7 of the eighth). */
+static u64 kc_log2_8(u64 x)
+{
+	u32 l = ilog2(x);
+	u64 frac = l >= 3 ? (x >> (l - 3)) & 7 : (x << (3 - l)) & 7;
+
+	return 8ULL * l + frac;
+}
+
 /**
  * kcache_climb_leads() - is a configuration significantly better than the current one?
  * @wins: requests (decayed) that it hit and the current configuration missed
  * @losses: requests (decayed) that the current configuration hit and it missed
  *
- * A sign test: if both were equally good, wins - losses would be a fair coin's walk with
- * standard deviation sqrt(wins + losses).
+ * If both were equally good, wins - losses over the n = wins + losses requests where they
+ * disagree would be a fair coin's walk. The climber looks after every sample, so a fixed
+ * number of standard deviations would be crossed by chance sooner or later; the bound is
+ * that of a mixture sequential probability ratio test, valid however often it is checked:
+ * (wins - losses)^2 > (n + rho) * (ln((n + rho) / rho) + 2 ln(1 / alpha)), which grows like
+ * sqrt(n log n), slower than the linear dead band it replaces. alpha is 5% shared among the
+ * candidates, rho = %KC_CLIMB_RHO the disagreements below which no lead is believed.
  *
- * Return: true if wins - losses exceeds %KC_CLIMB_Z standard deviations.
+ * Return: true if the lead is significant.
  */
 bool kcache_climb_leads(u32 wins, u32 losses)
 {
-	u64 d;
+	u64 n = (u64)wins + losses + KC_CLIMB_RHO, d, ln8;
 
 	if (wins <= losses)
 		return false;
 	d = wins - losses;
-	return d * d > (u64)KC_CLIMB_Z * KC_CLIMB_Z * ((u64)wins + losses);
+	/* 8 ln((n + rho) / rho), with ln 2 ~ 355 / 512 */
+	ln8 = (kc_log2_8(n) - kc_log2_8(KC_CLIMB_RHO)) * 355 / 512;
+	return 8 * d * d > n * (ln8 + 8 * KC_CLIMB_LOG_ALPHA2);
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_climb_leads);
 
-/* After a sampled request that some shadows hit and others missed: follow a clear leader. */
+/*
+ * After a sampled request that some shadows hit and others missed: follow a clear leader.
+ *
+ * A switch between families costs hits until the lists hold what the new family would have
+ * chosen (W-TinyLFU's main is not what S3-FIFO's reinsertions keep, and the other way
+ * round); changing the window within W-TinyLFU is gradual and cheap. While a configuration
+ * entered from the other family runs, @short_hits measures that cost (the real cache
+ * against the shadow of its configuration); when it is left, the cost is known, and a lead
+ * must exceed it (decaying) before the family changes again: crossings that did not pay
+ * are not repeated on thin leads.
+ */
 static void kc_climb(struct kc_policy *p)
 {
-	u32 cur = p->cfg, best = cur, lead = 0, i;
+	u32 cur = p->cfg, best = cur, i;
 
 	for (i = 0; i < KC_SHADOWS; i++) {
 		u32 w = p->wins[i][cur], l = p->wins[cur][i];
 
-		if (i != cur && kcache_climb_leads(w, l) && w - l > lead) {
-			lead = w - l;
+		if (i == cur || !kcache_climb_leads(w, l))
+			continue;
+		if (p->shadow[i].family != p->family && w - l <= p->switch_cost)
+			continue;
+		/* Of several that beat the current one, the one that hits most overall. */
+		if (best == cur || p->shadow[i].score > p->shadow[best].score)
 			best = i;
-		}
 	}
-	if (best != cur) {
-		kc_use_config(p, best);
-		p->switches++;
-	}
+	if (best == cur)
+		return;
+	/* Leaving a configuration entered from the other family: its switch has been paid. */
+	if (p->crossed)
+		p->switch_cost = p->short_hits;
+	p->crossed = p->shadow[best].family != p->family;
+	p->short_hits = 0;
+	kc_use_config(p, best);
+	p->switches++;
 }
 
 /* Age the evidence so that the climber follows phase changes. */
@@ -721,10 +757,14 @@ static void kc_epoch(struct kc_policy *p)
 	for (i = 0; i < KC_SHADOWS; i++)
 		for (j = 0; j < KC_SHADOWS; j++)
 			p->wins[i][j] -= p->wins[i][j] >> KC_DECAY_SHIFT;
+	for (i = 0; i < KC_SHADOWS; i++)
+		p->shadow[i].score -= p->shadow[i].score >> KC_DECAY_SHIFT;
+	p->switch_cost -= p->switch_cost >> KC_DECAY_SHIFT;
+	p->short_hits -= p->short_hits >> KC_DECAY_SHIFT;
 	p->samples = 0;
 }
 
-static void kc_sample(struct kc_policy *p, u32 hash)
+static void kc_sample(struct kc_policy *p, u32 hash, bool real_hit)
 {
 	u32 hit = 0, bucket, i, j;
 
@@ -732,8 +772,15 @@ static void kc_sample(struct kc_policy *p, u32 hash)
 		return;
 	bucket = kc_sh_bucket(p, hash);
 	for (i = 0; i < KC_SHADOWS; i++)
-		if (kc_sh_request(p, &p->shadow[i], hash, bucket))
+		if (kc_sh_request(p, &p->shadow[i], hash, bucket)) {
 			hit |= BIT(i);
+			p->shadow[i].score++;
+		}
+	/* What the real cache falls short of its configuration's model: the switch's cost. */
+	if (!real_hit && (hit & BIT(p->cfg)))
+		p->short_hits++;
+	else if (real_hit && !(hit & BIT(p->cfg)) && p->short_hits)
+		p->short_hits--;
 	if (hit && hit != BIT(KC_SHADOWS) - 1) {
 		for (i = 0; i < KC_SHADOWS; i++) {
 			if (!(hit & BIT(i)))
@@ -880,7 +927,7 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 		return;
 	}
 	kcache_sketch_increment(&p->sketch, n->hash);
-	kc_sample(p, n->hash);
+	kc_sample(p, n->hash, true);
 	if (p->family == KC_FAM_S3FIFO) {
 		if (n->freq < KC_FREQ_MAX)
 			n->freq++;
@@ -926,7 +973,7 @@ void kcache_policy_miss(struct kc_policy *p, u32 hash)
 	if (p->kind == KCACHE_POLICY_LRU)
 		return;
 	kcache_sketch_increment(&p->sketch, hash);
-	kc_sample(p, hash);
+	kc_sample(p, hash, false);
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_policy_miss);
 

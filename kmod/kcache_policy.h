@@ -137,6 +137,7 @@ struct kc_snode {
  * @prot_max: protected capacity
  * @nr: entries per queue
  * @free: head of the free node list (0 when empty)
+ * @score: hits, decaying as &struct kc_policy.wins
  */
 struct kc_shadow {
 	struct kc_snode *nodes;
@@ -150,6 +151,7 @@ struct kc_shadow {
 	u32 prot_max;
 	u32 nr[KC_NR_QUEUES];
 	u32 free;
+	u32 score;
 };
 
 /**
@@ -180,6 +182,11 @@ struct kc_shadow {
  * @samples: sampled requests in the current epoch
  * @epoch_len: sampled requests per epoch of the climber
  * @switches: configuration changes so far (statistics)
+ * @short_hits: (decaying) sampled requests the shadow of the current configuration hit and
+ *	the real cache missed, less the converse, since the last switch: what it cost
+ * @switch_cost: @short_hits when the last configuration entered from the other family was
+ *	left, decaying: a lead must exceed it to change the family
+ * @crossed: the current configuration was entered from the other family
  * @wins: @wins[i][j] counts (decaying) sampled requests that shadow i hit and shadow j missed
  * @shadow: one miniature cache per candidate configuration
  * @mem: the single allocation holding the sketch, the ghosts and the shadows
@@ -212,6 +219,9 @@ struct kc_policy {
 	u32 samples;
 	u32 epoch_len;
 	u64 switches;
+	u32 short_hits;
+	u32 switch_cost;
+	bool crossed;
 	u32 wins[KC_SHADOWS][KC_SHADOWS];
 	struct kc_shadow shadow[KC_SHADOWS];
 	void *mem;
