@@ -538,6 +538,7 @@ static void kc_shadows_config(struct kc_policy *p, u64 entries)
 	p->samples = 0;
 	p->epoch_len = max_t(u32, cap, KC_EPOCH_MIN);
 	memset(p->wins, 0, sizeof(p->wins));
+	p->led = 0;
 	for (i = 0; i < KC_SHADOWS; i++)
 		kc_sh_reset(p, &p->shadow[i], cap);
 }
@@ -721,7 +722,9 @@ KCACHE_EXPORT_FOR_TESTS(kcache_climb_leads);
  * entered from the other family runs, @short_hits measures that cost (the real cache
  * against the shadow of its configuration); when it is left, the cost is known, and a lead
  * must exceed it (decaying) before the family changes again: crossings that did not pay
- * are not repeated on thin leads.
+ * are not repeated on thin leads. And the lead must have held at the end of the previous
+ * epoch already: a lead of the other family that comes and goes within an epoch (while the
+ * caches fill, at the turn of a loop) is a phase that ends before a crossing pays back.
  */
 static void kc_climb(struct kc_policy *p)
 {
@@ -732,7 +735,8 @@ static void kc_climb(struct kc_policy *p)
 
 		if (i == cur || !kcache_climb_leads(w, l))
 			continue;
-		if (p->shadow[i].family != p->family && w - l <= p->switch_cost)
+		if (p->shadow[i].family != p->family &&
+		    (w - l <= p->switch_cost || !(p->led & BIT(i))))
 			continue;
 		/* Of several that beat the current one, the one that hits most overall. */
 		if (best == cur || p->shadow[i].score > p->shadow[best].score)
@@ -757,8 +761,12 @@ static void kc_epoch(struct kc_policy *p)
 	for (i = 0; i < KC_SHADOWS; i++)
 		for (j = 0; j < KC_SHADOWS; j++)
 			p->wins[i][j] -= p->wins[i][j] >> KC_DECAY_SHIFT;
-	for (i = 0; i < KC_SHADOWS; i++)
+	p->led = 0;
+	for (i = 0; i < KC_SHADOWS; i++) {
+		if (kcache_climb_leads(p->wins[i][p->cfg], p->wins[p->cfg][i]))
+			p->led |= BIT(i);
 		p->shadow[i].score -= p->shadow[i].score >> KC_DECAY_SHIFT;
+	}
 	p->switch_cost -= p->switch_cost >> KC_DECAY_SHIFT;
 	p->short_hits -= p->short_hits >> KC_DECAY_SHIFT;
 	p->samples = 0;

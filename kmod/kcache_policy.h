@@ -187,6 +187,7 @@ struct kc_shadow {
  * @switch_cost: @short_hits when the last configuration entered from the other family was
  *	left, decaying: a lead must exceed it to change the family
  * @crossed: the current configuration was entered from the other family
+ * @led: bit i: shadow i led the current configuration significantly at the last epoch end
  * @wins: @wins[i][j] counts (decaying) sampled requests that shadow i hit and shadow j missed
  * @shadow: one miniature cache per candidate configuration
  * @mem: the single allocation holding the sketch, the ghosts and the shadows
@@ -222,6 +223,7 @@ struct kc_policy {
 	u32 short_hits;
 	u32 switch_cost;
 	bool crossed;
+	u32 led;
 	u32 wins[KC_SHADOWS][KC_SHADOWS];
 	struct kc_shadow shadow[KC_SHADOWS];
 	void *mem;
