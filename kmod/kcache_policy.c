@@ -709,7 +709,8 @@ bool kcache_climb_leads(u32 wins, u32 losses)
 	d = wins - losses;
 	/* 8 ln((n + rho) / rho), with ln 2 ~ 355 / 512 */
 	ln8 = (kc_log2_8(n) - kc_log2_8(KC_CLIMB_RHO)) * 355 / 512;
-	return 8 * d * d > n * (ln8 + 8 * KC_CLIMB_LOG_ALPHA2);
+	/* d < 2^32 and n <= 2^33 + rho: neither side overflows */
+	return d * d > n * (ln8 + 8 * KC_CLIMB_LOG_ALPHA2) / 8;
 }
 KCACHE_EXPORT_FOR_TESTS(kcache_climb_leads);
 

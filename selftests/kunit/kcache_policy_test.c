@@ -362,22 +362,25 @@ static void kc_policy_climb_follows_recency_then_frequency(struct kunit *test)
 }
 
 /*
- * The climber's sign test: a lead must exceed 3 standard deviations of a fair coin over the
- * requests where the two configurations disagreed, so the dead band grows like the square
- * root of the evidence. (The rule it replaces asked for 1/8 of the hits: 12,500 here.)
+ * The climber's sequential sign test: over n requests where two configurations disagreed,
+ * the lead must exceed sqrt((n + 16) (ln((n + 16) / 16) + 10)), valid however often it is
+ * checked. Relative to n the dead band shrinks about like 1 / sqrt(n): 26% of 200
+ * disagreements, 1% of 200,000 (the rule it replaces asked for 1/8 of the hits, always).
  */
 static void kc_climb_leads_by_square_root_of_evidence(struct kunit *test)
 {
 	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(0, 0));
-	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(9, 0));
-	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(10, 0));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(19, 0));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(20, 0));
 	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(5, 10));
-	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(100, 70));
-	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(100, 60));
-	/* 200,000 disagreements: 3 sigma is 1,342. */
-	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(100600, 99400));
-	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(100700, 99300));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(124, 76));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(127, 73));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(10280, 9720));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(10300, 9700));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(100950, 99050));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(101000, 99000));
 	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(U32_MAX / 2, U32_MAX / 2));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(U32_MAX / 2 + 200000, U32_MAX / 2 - 200000));
 }
 
 /* One request of the hot-and-scan load: 200 hot keys every third request, else a scan. */
