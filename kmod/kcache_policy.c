@@ -1,25 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kcache eviction policies: W-TinyLFU with an adaptive window, and LRU.
+ * kcache eviction policies: an adaptive policy that runs, at any time, the best of a few
+ * configurations of two families on the same lists, and plain LRU.
  *
  * Locking: none. The cache's maintenance mutex serialises every call into this file, so the
- * lists, counters, sketch and shadows below are only ever touched by one thread at a time.
- * Nothing here sleeps or allocates except kcache_policy_init().
+ * lists, counters, sketch, ghost and shadows below are only ever touched by one thread at a
+ * time. Nothing here sleeps or allocates except kcache_policy_init().
  *
- * W-TinyLFU (Einziger, Friedman, Manes: "TinyLFU: A Highly Efficient Cache Admission
- * Policy"): new entries enter a small LRU window; the window's LRU entry (the candidate)
- * enters the main segmented LRU only if the frequency sketch says it is seen more often than
- * main's probation victim. Main is split probation/protected 20/80; a hit in probation
- * promotes to protected, protected overflow is demoted back to probation.
+ * What it does. No single policy wins everywhere: frequency-based admission (W-TinyLFU)
+ * wins loops and scans, recency (LRU) wins zigzags and recency-skewed traces, and quick
+ * demotion of one-hit wonders (S3-FIFO) wins web and application traces. So the entries sit
+ * on three lists (window, probation, protected) that both families can run:
  *
- * The window size adapts. A fixed 1% window loses up to 10 points to LRU on recency-skewed
- * traces, and climbing on the cache's own hit rate (Caffeine) is too noisy and too slow to
- * find the right side. Instead a few miniature caches ("shadows", after Waldspurger et al.,
- * "Cache Modeling and Optimization using Miniature Simulations", ATC'17) run W-TinyLFU with
- * fixed window sizes from 1% to 100% (100% is plain LRU) on a spatially sampled subset of
- * the keys, scaled down to the same sampled capacity. Every epoch the real window moves to
- * the size whose shadow has recently hit most. The shadows share the real sketch, so they
- * cost one table walk per shadow for each sampled request only; sampling caps their size.
+ * - W-TinyLFU (Einziger, Friedman, Manes: "TinyLFU: A Highly Efficient Cache Admission
+ *   Policy"): new entries enter an LRU window; the window's LRU entry enters the main
+ *   segmented LRU (probation/protected 20/80) only if the frequency sketch says it is seen
+ *   more often than main's victim. Window sizes 1%, 10%, 25%, 50%, 75% and 100% (LRU).
+ * - S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction", SOSP'23): the
+ *   window is a 10% FIFO small queue; an entry hit there (once, or twice: two
+ *   configurations) moves to main, one that was not leaves and is remembered by a ghost of
+ *   hashes as long as main; a miss the ghost remembers goes straight to main; main is a FIFO
+ *   whose oldest entry is reinserted while its 2-bit hit counter, decremented, allows.
+ *
+ * Which configuration runs is measured, not guessed: one miniature cache ("shadow", after
+ * Waldspurger et al., "Cache Modeling and Optimization using Miniature Simulations",
+ * ATC'17) per configuration replays a spatially sampled subset of the keys at the matching
+ * scaled-down capacity. For every pair of shadows the climber counts the sampled requests
+ * that one hit and the other missed, decaying, and switches when a configuration beats the
+ * current one by more than chance allows (a sequential sign test, kcache_climb_leads()).
+ * Window sizes change gradually, at little cost; a change of family replaces what main holds
+ * and can cost more than it gains, so it also needs a lead that held over an epoch and that
+ * exceeds what the last change of family was measured to cost (the real cache against its
+ * own shadow). It starts as W-TinyLFU with a 1% window: moving from frequency to recency is
+ * cheap (the window grows with the next misses), the other way is not (a main chosen by
+ * recency must first be won back by frequency).
+ *
+ * Per entry the policy keeps 24 bytes in the entry (struct kc_pnode: links, hash, weight,
+ * queue and S3-FIFO's counter), and per cache 8 bytes a counter word of sketch and 4 of
+ * ghost per entry of the bound, plus the shadows (at most KC_SHADOW_MAX entries each).
  *
  * The same file builds in userspace against selftests/policy/kcache_policy_user.h.
  */
@@ -65,7 +83,7 @@
 #define KC_SHADOW_MAX		512
 #define KC_EPOCH_MIN		256
 #define KC_DECAY_SHIFT		5
-#define KC_CLIMB_RHO		16
+#define KC_CLIMB_RHO		16	/* the test's prior scale: no lead of fewer samples counts */
 #define KC_CLIMB_LOG_ALPHA2	10	/* 2 ln(1 / alpha), alpha = 5% / 7 candidates */
 
 /*
@@ -82,7 +100,8 @@ static const struct {
 	{ KC_FAM_S3FIFO, 1, 100 }, { KC_FAM_S3FIFO, 2, 100 },
 };
 
-#define KC_CFG_INITIAL		0	/* W-TinyLFU, 1% window, as Caffeine starts */
+/* W-TinyLFU, 1% window: from there, moving toward recency is cheap (see the top comment) */
+#define KC_CFG_INITIAL		0
 
 /*
  * The S3-FIFO ghost: 4-way buckets of 16-bit slots, a 10-bit fingerprint and a 6-bit coarse
@@ -226,7 +245,7 @@ KCACHE_EXPORT_FOR_TESTS(kcache_sketch_frequency);
  * @victim: hash of main's coldest key
  *
  * An attacker who floods the cache with keys colliding with a hot victim would otherwise
- * keep every candidate out; admitting warm candidates at random (1 in 128, as Caffeine does)
+ * keep every candidate out; admitting warm candidates at random (1 in 1024; Caffeine: 128)
  * breaks that without hurting normal loads.
  *
  * Return: true to admit the candidate and evict the victim.

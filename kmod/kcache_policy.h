@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kcache eviction policies: W-TinyLFU with an adaptive window, and LRU.
+ * kcache eviction policies: an adaptive one (W-TinyLFU and S3-FIFO configurations chosen by
+ * shadow caches, see kcache_policy.c), and LRU.
  *
  * Plain C over plain structs with no locks of their own: the cache's maintenance mutex
  * serialises every call. The same file builds in the kernel and, for trace replay, in
