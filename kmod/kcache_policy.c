@@ -83,7 +83,7 @@
 #define KC_SHADOW_MAX		512
 #define KC_EPOCH_MIN		256
 #define KC_DECAY_SHIFT		5
-#define KC_CLIMB_RHO		16	/* the test's prior scale: no lead of fewer samples counts */
+#define KC_CLIMB_RHO		16	/* the test's prior scale: no shorter lead counts */
 #define KC_CLIMB_LOG_ALPHA2	10	/* 2 ln(1 / alpha), alpha = 5% / 7 candidates */
 
 /*
