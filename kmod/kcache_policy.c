@@ -794,7 +794,7 @@ static void kc_epoch(struct kc_policy *p)
 
 static void kc_sample(struct kc_policy *p, u32 hash, bool real_hit)
 {
-	u32 hit = 0, bucket, i, j;
+	u32 hit = 0, bucket, i, h, m;
 
 	if (p->frozen || kc_mix32(hash, p->sample_seed) >= p->sample_thresh)
 		return;
@@ -809,18 +809,16 @@ static void kc_sample(struct kc_policy *p, u32 hash, bool real_hit)
 		p->short_hits++;
 	else if (real_hit && !(hit & BIT(p->cfg)) && p->short_hits)
 		p->short_hits--;
-	if (hit && hit != BIT(KC_SHADOWS) - 1) {
-		for (i = 0; i < KC_SHADOWS; i++) {
-			if (!(hit & BIT(i)))
-				continue;
-			for (j = 0; j < KC_SHADOWS; j++)
-				if (!(hit & BIT(j)))
-					p->wins[i][j]++;
-		}
+	for (h = hit; h; h &= h - 1)
+		for (m = ~hit & (BIT(KC_SHADOWS) - 1); m; m &= m - 1)
+			p->wins[__ffs(h)][__ffs(m)]++;
+	/* A lead over the current configuration can only have grown if it missed. */
+	if (hit && !(hit & BIT(p->cfg)))
+		kc_climb(p);
+	if (++p->samples >= p->epoch_len) {
+		kc_epoch(p);
 		kc_climb(p);
 	}
-	if (++p->samples >= p->epoch_len)
-		kc_epoch(p);
 }
 
 /* --- API ------------------------------------------------------------------------------- */
