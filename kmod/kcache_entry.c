@@ -32,6 +32,8 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 {
 	struct kcache_entry *e;
 
+	/* design §2: metadata per entry within a cache line */
+	BUILD_BUG_ON(sizeof(struct kcache_entry) > 64);
 	e = kvmalloc(struct_size(e, data, (size_t)klen + vlen), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;

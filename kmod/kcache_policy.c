@@ -1,25 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kcache eviction policies: W-TinyLFU with an adaptive window, and LRU.
+ * kcache eviction policies: an adaptive policy that runs, at any time, the best of a few
+ * configurations of two families on the same lists, and plain LRU.
  *
  * Locking: none. The cache's maintenance mutex serialises every call into this file, so the
- * lists, counters, sketch and shadows below are only ever touched by one thread at a time.
- * Nothing here sleeps or allocates except kcache_policy_init().
+ * lists, counters, sketch, ghost and shadows below are only ever touched by one thread at a
+ * time. Nothing here sleeps or allocates except kcache_policy_init().
  *
- * W-TinyLFU (Einziger, Friedman, Manes: "TinyLFU: A Highly Efficient Cache Admission
- * Policy"): new entries enter a small LRU window; the window's LRU entry (the candidate)
- * enters the main segmented LRU only if the frequency sketch says it is seen more often than
- * main's probation victim. Main is split probation/protected 20/80; a hit in probation
- * promotes to protected, protected overflow is demoted back to probation.
+ * What it does. No single policy wins everywhere: frequency-based admission (W-TinyLFU)
+ * wins loops and scans, recency (LRU) wins zigzags and recency-skewed traces, and quick
+ * demotion of one-hit wonders (S3-FIFO) wins web and application traces. So the entries sit
+ * on three lists (window, probation, protected) that both families can run:
  *
- * The window size adapts. A fixed 1% window loses up to 10 points to LRU on recency-skewed
- * traces, and climbing on the cache's own hit rate (Caffeine) is too noisy and too slow to
- * find the right side. Instead a few miniature caches ("shadows", after Waldspurger et al.,
- * "Cache Modeling and Optimization using Miniature Simulations", ATC'17) run W-TinyLFU with
- * fixed window sizes from 1% to 100% (100% is plain LRU) on a spatially sampled subset of
- * the keys, scaled down to the same sampled capacity. Every epoch the real window moves to
- * the size whose shadow has recently hit most. The shadows share the real sketch, so they
- * cost one table walk per shadow for each sampled request only; sampling caps their size.
+ * - W-TinyLFU (Einziger, Friedman, Manes: "TinyLFU: A Highly Efficient Cache Admission
+ *   Policy"): new entries enter an LRU window; the window's LRU entry enters the main
+ *   segmented LRU (probation/protected 20/80) only if the frequency sketch says it is seen
+ *   more often than main's victim. Window sizes 1%, 10%, 25%, 50%, 75% and 100% (LRU).
+ * - S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction", SOSP'23): the
+ *   window is a 10% FIFO small queue; an entry hit there (once, or twice: two
+ *   configurations) moves to main, one that was not leaves and is remembered by a ghost of
+ *   hashes as long as main; a miss the ghost remembers goes straight to main; main is a FIFO
+ *   whose oldest entry is reinserted while its 2-bit hit counter, decremented, allows.
+ *
+ * Which configuration runs is measured, not guessed: one miniature cache ("shadow", after
+ * Waldspurger et al., "Cache Modeling and Optimization using Miniature Simulations",
+ * ATC'17) per configuration replays a spatially sampled subset of the keys at the matching
+ * scaled-down capacity. For every pair of shadows the climber counts the sampled requests
+ * that one hit and the other missed, decaying, and switches when a configuration beats the
+ * current one by more than chance allows (a sequential sign test, kcache_climb_leads()).
+ * Window sizes change gradually, at little cost; a change of family replaces what main holds
+ * and can cost more than it gains, so it also needs a lead that held over an epoch and that
+ * exceeds what the last change of family was measured to cost (the real cache against its
+ * own shadow). It starts as W-TinyLFU with a 1% window: moving from frequency to recency is
+ * cheap (the window grows with the next misses), the other way is not (a main chosen by
+ * recency must first be won back by frequency).
+ *
+ * Per entry the policy keeps 24 bytes in the entry (struct kc_pnode: links, hash, weight,
+ * queue and S3-FIFO's counter), and per cache 8 bytes a counter word of sketch and 4 of
+ * ghost per entry of the bound, plus the shadows (at most KC_SHADOW_MAX entries each).
  *
  * The same file builds in userspace against selftests/policy/kcache_policy_user.h.
  */
@@ -32,6 +50,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #endif
 
 #include "kcache_policy.h"
@@ -40,7 +59,6 @@
 #define KC_SKETCH_PERIOD_MULT	10		/* halve after 10 x capacity increments */
 #define KC_MIN_ENTRY_WEIGHT	64		/* an entry costs at least its metadata */
 #define KC_PROTECTED_PERMILLE	800		/* of main */
-#define KC_WIN_INITIAL		10		/* 1% */
 
 /*
  * Hash-flooding defence: a warm candidate that loses to the victim is still admitted now
@@ -52,22 +70,50 @@
 #define KC_ADMIT_FLOOD_MASK	1023
 
 /*
- * Window climber. Shadows hold up to KC_SHADOW_MAX sampled entries (512 models big caches
- * as well as 1024 on the shared traces). Scores are hits, decayed by 1/32 every epoch of
- * max(shadow capacity, 256) samples: memory must outlast a traversal of the working set,
- * or cyclic patterns (zigzag) make the leader change every half cycle. Moving the window
- * costs hits while the lists re-balance, so a shadow must lead the current window's by a
- * quarter of an epoch's samples and by 1/8 of min(hits, misses) (the noise grows with both).
+ * Climber. Shadows hold up to KC_SHADOW_MAX sampled entries (512 models big caches as well
+ * as 1024 on the shared traces). The evidence (wins) decays by 1/32 every epoch of
+ * max(shadow capacity, 256) samples: memory must outlast a traversal of the working set, or
+ * cyclic patterns (zigzag) make the leader change every half cycle.
+ *
+ * A configuration replaces the current one when, over the requests where exactly one of the
+ * two hit, it won significantly more often (kcache_climb_leads(): a sequential sign test).
+ * The dead band grows like the noise, about the square root of the samples, not linearly
+ * as a fixed fraction of the hits.
  */
 #define KC_SHADOW_MAX		512
 #define KC_EPOCH_MIN		256
 #define KC_DECAY_SHIFT		5
-#define KC_LEAD_SHIFT		2
-#define KC_REL_SHIFT		3
-#define KC_LEAD_MIN		8
+#define KC_CLIMB_RHO		16	/* the test's prior scale: no shorter lead counts */
+#define KC_CLIMB_LOG_ALPHA2	10	/* 2 ln(1 / alpha), alpha = 5% / 7 candidates */
 
-/* Candidate window sizes, per mille: tiny for frequency-skewed loads, 100% is LRU. */
-static const u16 kc_shadow_frac[KC_SHADOWS] = { 10, 100, 250, 500, 750, 1000 };
+/*
+ * Candidate configurations: W-TinyLFU with window sizes in per mille (1000 is LRU), and
+ * S3-FIFO with a 10% small queue promoting after one hit or after two (the paper's default).
+ */
+static const struct {
+	u8 family;
+	u8 promote;
+	u16 frac;
+} kc_configs[KC_SHADOWS] = {
+	{ KC_FAM_TINYLFU, 0, 10 }, { KC_FAM_TINYLFU, 0, 100 }, { KC_FAM_TINYLFU, 0, 250 },
+	{ KC_FAM_TINYLFU, 0, 500 }, { KC_FAM_TINYLFU, 0, 750 }, { KC_FAM_TINYLFU, 0, 1000 },
+	{ KC_FAM_S3FIFO, 1, 100 }, { KC_FAM_S3FIFO, 2, 100 },
+};
+
+/* W-TinyLFU, 1% window: from there, moving toward recency is cheap (see the top comment) */
+#define KC_CFG_INITIAL		0
+
+/*
+ * The S3-FIFO ghost: 4-way buckets of 16-bit slots, a 10-bit fingerprint and a 6-bit coarse
+ * insertion time. The table has twice as many slots as the ghost is long (fewer and buckets
+ * overflow: a third of a FIFO ghost's keys would be lost early), that is 32 time units of
+ * insertions; a remembered key lives at most 16 units, times wrap after 64 and a sweep
+ * clears one slot per insertion, so no stale slot survives a wrap to look young again.
+ */
+#define KC_GHOST_WAYS		4
+#define KC_GHOST_TBITS		6
+#define KC_GHOST_TMASK		((1U << KC_GHOST_TBITS) - 1)
+#define KC_GHOST_TABLE_UNITS	5	/* log2 of the table's size in time units */
 
 static const u64 kc_sketch_seeds[4] = {
 	0xc3a5c85c97cb3127ULL, 0xb492b66fbe98f273ULL,
@@ -118,7 +164,8 @@ static u64 kc_sketch_index(const struct kc_sketch *s, u32 item, int i)
 
 /*
  * Aging: halve every counter so that old popularity fades. The odd counters lose half a
- * count each; subtracting them keeps @additions an honest count of what is left.
+ * count each, an addition being four counters; subtracting them before halving keeps
+ * @additions an honest count of what is left.
  */
 static void kc_sketch_reset(struct kc_sketch *s)
 {
@@ -129,8 +176,13 @@ static void kc_sketch_reset(struct kc_sketch *s)
 		s->table[i] = (s->table[i] >> 1) & 0x7777777777777777ULL;
 	}
 	sub = odd >> 2;
-	s->additions >>= 1;
-	s->additions = s->additions > sub ? s->additions - sub : 0;
+	s->additions = (s->additions > sub ? s->additions - sub : 0) >> 1;
+}
+
+/* Halve after 10 x capacity increments (at most 10 per counter word). */
+static u64 kc_sketch_period(const struct kc_sketch *s, u64 entries)
+{
+	return KC_SKETCH_PERIOD_MULT * clamp_t(u64, entries, 1, s->mask + 1);
 }
 
 /**
@@ -193,7 +245,7 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_sketch_frequency);
  * @victim: hash of main's coldest key
  *
  * An attacker who floods the cache with keys colliding with a hot victim would otherwise
- * keep every candidate out; admitting warm candidates at random (1 in 128, as Caffeine does)
+ * keep every candidate out; admitting warm candidates at random (1 in 1024; Caffeine: 128)
  * breaks that without hurting normal loads.
  *
  * Return: true to admit the candidate and evict the victim.
@@ -210,6 +262,111 @@ bool kcache_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
 	return (kc_rand(p) & KC_ADMIT_FLOOD_MASK) == 0;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_admit);
+
+/* --- ghost -------------------------------------------------------------------------------- */
+
+static u16 *kc_ghost_bucket(const struct kc_ghost *g, u32 hash, u16 *fp)
+{
+	u64 h = kc_mix64(hash ^ g->seed);
+
+	/* Bit KC_GHOST_TBITS is always set, so that no live slot reads as empty (0). */
+	*fp = ((u16)(h >> 48) & ~KC_GHOST_TMASK) | BIT(KC_GHOST_TBITS);
+	return &g->slots[(h & g->mask) * KC_GHOST_WAYS];
+}
+
+/* Age of a slot in time units (2^@shift insertions); times wrap every 2^KC_GHOST_TBITS. */
+static u32 kc_ghost_age(const struct kc_ghost *g, u16 slot)
+{
+	return ((g->clock >> g->shift) - slot) & KC_GHOST_TMASK;
+}
+
+/* The span in time units, rounded to the nearest. */
+static u32 kc_ghost_limit(const struct kc_ghost *g)
+{
+	return (g->span + (BIT(g->shift) >> 1)) >> g->shift;
+}
+
+/* @nslots slots, a power of two and at least KC_GHOST_WAYS. */
+static void kc_ghost_init(struct kc_ghost *g, u16 *slots, u32 nslots, u64 seed)
+{
+	u32 log = ilog2(nslots);
+
+	g->slots = slots;
+	g->mask = nslots / KC_GHOST_WAYS - 1;
+	g->shift = log > KC_GHOST_TABLE_UNITS ? log - KC_GHOST_TABLE_UNITS : 0;
+	g->seed = seed;
+	g->clock = 0;
+	g->sweep = 0;
+	g->span = 0;
+}
+
+/* At most half the table: see KC_GHOST_TBITS. */
+static void kc_ghost_set_span(struct kc_ghost *g, u64 span)
+{
+	g->span = min_t(u64, span, (u64)(g->mask + 1) * KC_GHOST_WAYS / 2);
+}
+
+/**
+ * kcache_ghost_add() - remember that a key was evicted
+ * @g: the ghost
+ * @hash: the key's hash
+ *
+ * The key takes an empty slot of its bucket or the oldest one's.
+ */
+void kcache_ghost_add(struct kc_ghost *g, u32 hash)
+{
+	u32 i, old = 0, oldest = 0, limit = kc_ghost_limit(g);
+	u16 fp, *b = kc_ghost_bucket(g, hash, &fp);
+
+	for (i = 0; i < KC_GHOST_WAYS; i++) {
+		u32 age = b[i] ? kc_ghost_age(g, b[i]) : KC_GHOST_TMASK + 1;
+
+		if (age > oldest) {
+			oldest = age;
+			old = i;
+		}
+	}
+	b[old] = fp | ((g->clock >> g->shift) & KC_GHOST_TMASK);
+	g->clock++;
+	/* One slot per insertion: the whole table every 32 units, before any time wraps. */
+	if (g->slots[g->sweep] && kc_ghost_age(g, g->slots[g->sweep]) > limit)
+		g->slots[g->sweep] = 0;
+	g->sweep = (g->sweep + 1) & ((g->mask + 1) * KC_GHOST_WAYS - 1);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_ghost_add);
+
+/**
+ * kcache_ghost_take() - was a key evicted within the last @g->span evictions?
+ * @g: the ghost
+ * @hash: the key's hash
+ *
+ * A key found is forgotten (it is about to be resident again). Fingerprints are 9 bits (and
+ * the bucket), so a lookup finds a key that is not there about once in 128 while the
+ * ghost is full: harmless, it only lets one key skip the small queue.
+ *
+ * Return: true if the key was found.
+ */
+bool kcache_ghost_take(struct kc_ghost *g, u32 hash)
+{
+	u32 i, limit = kc_ghost_limit(g);
+	u16 fp, *b = kc_ghost_bucket(g, hash, &fp);
+
+	for (i = 0; i < KC_GHOST_WAYS; i++) {
+		if (b[i] && (b[i] & ~KC_GHOST_TMASK) == fp && kc_ghost_age(g, b[i]) <= limit) {
+			b[i] = 0;
+			return true;
+		}
+	}
+	return false;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_ghost_take);
+
+static void kc_ghost_clear(struct kc_ghost *g)
+{
+	memset(g->slots, 0, (size_t)(g->mask + 1) * KC_GHOST_WAYS * sizeof(u16));
+	g->clock = 0;
+	g->sweep = 0;
+}
 
 /* --- shadow caches ----------------------------------------------------------------------- */
 
@@ -267,39 +424,37 @@ static u32 kc_sh_bucket(const struct kc_policy *p, u32 hash)
 	return (kc_mix32(hash, p->sample_seed) * 0x9e3779b1U) >> (32 - p->bucket_bits);
 }
 
-/* One request for a sampled key: the same W-TinyLFU steps as the real cache. */
-static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u32 bucket)
+/* S3-FIFO's eviction, as kc_s3_victim() for the real lists. */
+static u32 kc_sh_s3_victim(struct kc_shadow *sh)
 {
 	struct kc_snode *nd = sh->nodes;
-	u32 i, cand = 0, victim;
+	u32 t;
 
-	for (i = sh->buckets[bucket]; i; i = nd[i].hnext)
-		if (nd[i].hash == hash)
-			break;
-	if (i) {
-		sh->score++;
-		if (nd[i].queue == KC_Q_PROBATION) {
-			kc_sh_move(sh, i, KC_Q_PROTECTED);
-			if (sh->nr[KC_Q_PROTECTED] > sh->prot_max)
-				kc_sh_move(sh, nd[KC_Q_PROTECTED].next, KC_Q_PROBATION);
-		} else {
-			kc_sh_move(sh, i, nd[i].queue);
+	for (;;) {
+		if (sh->nr[KC_Q_WINDOW] > sh->win_max ||
+		    !(sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED])) {
+			t = kc_sh_first(sh, KC_Q_WINDOW);
+			if (nd[t].freq < sh->promote) {
+				kcache_ghost_add(&sh->ghost, nd[t].hash);
+				return t;
+			}
+			nd[t].freq = 0;
+			kc_sh_move(sh, t, KC_Q_PROBATION);
+			continue;
 		}
-		return true;
+		t = kc_sh_first(sh, KC_Q_PROBATION);
+		if (!nd[t].freq)
+			return t;
+		nd[t].freq--;
+		kc_sh_move(sh, t, KC_Q_PROBATION);
 	}
+}
 
-	i = sh->free;
-	sh->free = nd[i].next;
-	nd[i].hash = hash;
-	nd[i].hnext = sh->buckets[bucket];
-	sh->buckets[bucket] = i;
-	kc_sh_append(nd, i, KC_Q_WINDOW);
-	sh->nr[KC_Q_WINDOW]++;
-	if (sh->nr[KC_Q_WINDOW] + sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED] <= sh->cap) {
-		if (sh->nr[KC_Q_WINDOW] > sh->win_max)
-			kc_sh_move(sh, nd[KC_Q_WINDOW].next, KC_Q_PROBATION);
-		return false;
-	}
+/* W-TinyLFU's eviction, as in kcache_policy_evict(). */
+static u32 kc_sh_tinylfu_victim(struct kc_policy *p, struct kc_shadow *sh)
+{
+	struct kc_snode *nd = sh->nodes;
+	u32 cand = 0, victim;
 
 	if (sh->nr[KC_Q_WINDOW] > sh->win_max)
 		cand = nd[KC_Q_WINDOW].next;
@@ -314,7 +469,51 @@ static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u
 	} else if (!victim) {
 		victim = nd[KC_Q_WINDOW].next;
 	}
-	kc_sh_evict(sh, victim, kc_sh_bucket(p, nd[victim].hash));
+	return victim;
+}
+
+/* One request for a sampled key: the same steps as the real cache in the shadow's family. */
+static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u32 bucket)
+{
+	struct kc_snode *nd = sh->nodes;
+	u32 i, q = KC_Q_WINDOW;
+
+	for (i = sh->buckets[bucket]; i; i = nd[i].hnext)
+		if (nd[i].hash == hash)
+			break;
+	if (i) {
+		if (sh->family == KC_FAM_S3FIFO) {
+			if (nd[i].freq < KC_FREQ_MAX)
+				nd[i].freq++;
+			return true;
+		}
+		if (nd[i].queue == KC_Q_PROBATION) {
+			kc_sh_move(sh, i, KC_Q_PROTECTED);
+			if (sh->nr[KC_Q_PROTECTED] > sh->prot_max)
+				kc_sh_move(sh, nd[KC_Q_PROTECTED].next, KC_Q_PROBATION);
+		} else {
+			kc_sh_move(sh, i, nd[i].queue);
+		}
+		return true;
+	}
+
+	i = sh->free;
+	sh->free = nd[i].next;
+	nd[i].hash = hash;
+	nd[i].freq = 0;
+	nd[i].hnext = sh->buckets[bucket];
+	sh->buckets[bucket] = i;
+	if (sh->family == KC_FAM_S3FIFO && kcache_ghost_take(&sh->ghost, hash))
+		q = KC_Q_PROBATION;
+	kc_sh_append(nd, i, q);
+	sh->nr[q]++;
+	if (sh->nr[KC_Q_WINDOW] + sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED] <= sh->cap) {
+		if (sh->nr[KC_Q_WINDOW] > sh->win_max)
+			kc_sh_move(sh, nd[KC_Q_WINDOW].next, KC_Q_PROBATION);
+		return false;
+	}
+	i = sh->family == KC_FAM_S3FIFO ? kc_sh_s3_victim(sh) : kc_sh_tinylfu_victim(p, sh);
+	kc_sh_evict(sh, i, kc_sh_bucket(p, nd[i].hash));
 	return false;
 }
 
@@ -337,14 +536,16 @@ static void kc_sh_reset(struct kc_policy *p, struct kc_shadow *sh, u32 cap)
 	for (i = 0; i < (1U << p->bucket_bits); i++)
 		sh->buckets[i] = 0;
 	sh->cap = cap;
+	sh->score = 0;
 	sh->win_max = max_t(u32, 1, kc_permille(cap, sh->frac));
 	sh->prot_max = kc_permille(cap - min(cap, sh->win_max), KC_PROTECTED_PERMILLE);
-	sh->score = 0;
+	kc_ghost_clear(&sh->ghost);
+	kc_ghost_set_span(&sh->ghost, cap - min(cap, sh->win_max));
 }
 
 /*
  * Model a cache of @entries entries: sample about KC_SHADOW_MAX of every @entries keys and
- * give each shadow the matching scaled-down capacity.
+ * give each shadow the matching scaled-down capacity. The evidence restarts with the shadows.
  */
 static void kc_shadows_config(struct kc_policy *p, u64 entries)
 {
@@ -354,9 +555,9 @@ static void kc_shadows_config(struct kc_policy *p, u64 entries)
 	p->eff_entries = entries;
 	p->sample_thresh = cap >= entries ? 1ULL << 32 : div64_u64((u64)cap << 32, entries);
 	p->samples = 0;
-	p->requests = 0;
 	p->epoch_len = max_t(u32, cap, KC_EPOCH_MIN);
-	p->lead = max_t(u32, KC_LEAD_MIN, p->epoch_len >> KC_LEAD_SHIFT);
+	memset(p->wins, 0, sizeof(p->wins));
+	p->led = 0;
 	for (i = 0; i < KC_SHADOWS; i++)
 		kc_sh_reset(p, &p->shadow[i], cap);
 }
@@ -406,9 +607,16 @@ static bool kc_protected_over(const struct kc_policy *p)
 	return p->nr[KC_Q_PROTECTED] > p->prot_max_e || p->wt[KC_Q_PROTECTED] > p->prot_max_w;
 }
 
+static bool kc_main_empty(const struct kc_policy *p)
+{
+	return !p->nr[KC_Q_PROBATION] && !p->nr[KC_Q_PROTECTED];
+}
+
 /* Derive the queue capacities from the bounds and the window fraction. */
 static void kc_retarget(struct kc_policy *p)
 {
+	u64 e = p->eff_entries ? p->eff_entries : p->max_entries;
+
 	if (p->win_frac >= KC_WIN_ONE) {
 		p->win_max_e = p->max_entries;
 		p->win_max_w = p->max_weight;
@@ -420,56 +628,197 @@ static void kc_retarget(struct kc_policy *p)
 				    KC_PROTECTED_PERMILLE);
 	p->prot_max_w = kc_permille(p->max_weight - min(p->max_weight, p->win_max_w),
 				    KC_PROTECTED_PERMILLE);
+	/* S3-FIFO's ghost is as long as main, in entries. */
+	if (p->ghost.slots)
+		kc_ghost_set_span(&p->ghost, e - min(e, kc_permille(e, p->win_frac)));
 }
 
 /*
- * After a shadow hit: move the window to the best-scoring size if that shadow leads the
- * current size's by more than the noise (see KC_REL_SHIFT). On a tie the current size stays.
+ * S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction", SOSP'23) on the
+ * real lists: the window is the small FIFO, probation the main FIFO (protected only drains).
+ * A small-queue entry hit while there moves to main, else it leaves and enters the ghost;
+ * main's oldest entry is reinserted while its 2-bit hit counter is non-zero, counting down.
+ * Every pass decrements a counter that a hit incremented, so the loop is O(1) amortised.
+ */
+static struct kc_pnode *kc_s3_victim(struct kc_policy *p)
+{
+	struct kc_pnode *t;
+
+	for (;;) {
+		if (kc_window_over(p) || kc_main_empty(p)) {
+			t = kc_head(p, KC_Q_WINDOW);
+			if (t->freq < p->promote) {
+				kcache_ghost_add(&p->ghost, t->hash);
+				return kc_unlink(p, t);
+			}
+			t->freq = 0;
+			kc_move(p, t, KC_Q_PROBATION);
+			continue;
+		}
+		/* Protected is left from W-TinyLFU mode: it goes round first, then is empty. */
+		t = kc_head(p, KC_Q_PROTECTED);
+		if (!t)
+			t = kc_head(p, KC_Q_PROBATION);
+		if (!t->freq)
+			return kc_unlink(p, t);
+		t->freq--;
+		kc_move(p, t, KC_Q_PROBATION);
+	}
+}
+
+/* Run configuration @cfg from now on; the lists re-balance lazily as entries come and go. */
+static void kc_use_config(struct kc_policy *p, u32 cfg)
+{
+	p->cfg = cfg;
+	p->family = kc_configs[cfg].family;
+	p->promote = kc_configs[cfg].promote;
+	p->win_frac = kc_configs[cfg].frac;
+	kc_retarget(p);
+}
+
+/**
+ * kcache_policy_pin_config() - run one candidate configuration and stop the climber
+ * @p: a %KCACHE_POLICY_TINYLFU policy
+ * @cfg: index of the configuration, below %KC_SHADOWS (0 is W-TinyLFU with a 1% window)
+ *
+ * For reference runs of kc_replay and for tests; the shadows are no longer fed.
+ *
+ * Return: 0, or -EINVAL for an LRU policy or a bad index.
+ */
+int kcache_policy_pin_config(struct kc_policy *p, u32 cfg)
+{
+	if (p->kind != KCACHE_POLICY_TINYLFU || cfg >= KC_SHADOWS)
+		return -EINVAL;
+	p->frozen = true;
+	kc_use_config(p, cfg);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_pin_config);
+
+/* 8 * log2(x) for x >= 1, the mantissa interpolated linearly (within 0.7 of the eighth). */
+static u64 kc_log2_8(u64 x)
+{
+	u32 l = ilog2(x);
+	u64 frac = l >= 3 ? (x >> (l - 3)) & 7 : (x << (3 - l)) & 7;
+
+	return 8ULL * l + frac;
+}
+
+/**
+ * kcache_climb_leads() - is a configuration significantly better than the current one?
+ * @wins: requests (decayed) that it hit and the current configuration missed
+ * @losses: requests (decayed) that the current configuration hit and it missed
+ *
+ * If both were equally good, wins - losses over the n = wins + losses requests where they
+ * disagree would be a fair coin's walk. The climber looks after every sample, so a fixed
+ * number of standard deviations would be crossed by chance sooner or later; the bound is
+ * that of a mixture sequential probability ratio test, valid however often it is checked:
+ * (wins - losses)^2 > (n + rho) * (ln((n + rho) / rho) + 2 ln(1 / alpha)), which grows like
+ * sqrt(n log n), slower than the linear dead band it replaces. alpha is 5% shared among the
+ * candidates, rho = %KC_CLIMB_RHO the disagreements below which no lead is believed.
+ *
+ * Return: true if the lead is significant.
+ */
+bool kcache_climb_leads(u32 wins, u32 losses)
+{
+	u64 n = (u64)wins + losses + KC_CLIMB_RHO, d, ln8;
+
+	if (wins <= losses)
+		return false;
+	d = wins - losses;
+	/* 8 ln((n + rho) / rho), with ln 2 ~ 355 / 512 */
+	ln8 = (kc_log2_8(n) - kc_log2_8(KC_CLIMB_RHO)) * 355 / 512;
+	/* d < 2^32 and n <= 2^33 + rho: neither side overflows */
+	return d * d > n * (ln8 + 8 * KC_CLIMB_LOG_ALPHA2) / 8;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_climb_leads);
+
+/*
+ * After a sampled request that some shadows hit and others missed: follow a clear leader.
+ *
+ * A switch between families costs hits until the lists hold what the new family would have
+ * chosen (W-TinyLFU's main is not what S3-FIFO's reinsertions keep, and the other way
+ * round); changing the window within W-TinyLFU is gradual and cheap. While a configuration
+ * entered from the other family runs, @short_hits measures that cost (the real cache
+ * against the shadow of its configuration); when it is left, the cost is known, and a lead
+ * must exceed it (decaying) before the family changes again: crossings that did not pay
+ * are not repeated on thin leads. And the lead must have held at the end of the previous
+ * epoch already: a lead of the other family that comes and goes within an epoch (while the
+ * caches fill, at the turn of a loop) is a phase that ends before a crossing pays back.
  */
 static void kc_climb(struct kc_policy *p)
 {
-	u32 best = 0, cur = 0, i, c;
+	u32 cur = p->cfg, best = cur, i;
 
 	for (i = 0; i < KC_SHADOWS; i++) {
-		if (p->shadow[i].frac == p->win_frac)
-			cur = i;
-		if (p->shadow[i].score > p->shadow[best].score)
+		u32 w = p->wins[i][cur], l = p->wins[cur][i];
+
+		if (i == cur || !kcache_climb_leads(w, l))
+			continue;
+		if (p->shadow[i].family != p->family &&
+		    (w - l <= p->switch_cost || !(p->led & BIT(i))))
+			continue;
+		/* Of several that beat the current one, the one that hits most overall. */
+		if (best == cur || p->shadow[i].score > p->shadow[best].score)
 			best = i;
 	}
-	c = p->shadow[cur].score;
-	if (p->shadow[best].score > c + max(p->lead, min(c, p->requests - c) >> KC_REL_SHIFT)) {
-		p->win_frac = p->shadow[best].frac;
-		kc_retarget(p);
-	}
+	if (best == cur)
+		return;
+	/* Leaving a configuration entered from the other family: its switch has been paid. */
+	if (p->crossed)
+		p->switch_cost = p->short_hits;
+	p->crossed = p->shadow[best].family != p->family;
+	p->short_hits = 0;
+	kc_use_config(p, best);
+	p->switches++;
 }
 
-/* Age the scores so that the climber follows phase changes. */
+/* Age the evidence so that the climber follows phase changes. */
 static void kc_epoch(struct kc_policy *p)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < KC_SHADOWS; i++)
+		for (j = 0; j < KC_SHADOWS; j++)
+			p->wins[i][j] -= p->wins[i][j] >> KC_DECAY_SHIFT;
+	p->led = 0;
+	for (i = 0; i < KC_SHADOWS; i++) {
+		if (kcache_climb_leads(p->wins[i][p->cfg], p->wins[p->cfg][i]))
+			p->led |= BIT(i);
 		p->shadow[i].score -= p->shadow[i].score >> KC_DECAY_SHIFT;
-	p->requests -= p->requests >> KC_DECAY_SHIFT;
+	}
+	p->switch_cost -= p->switch_cost >> KC_DECAY_SHIFT;
+	p->short_hits -= p->short_hits >> KC_DECAY_SHIFT;
 	p->samples = 0;
 }
 
-static void kc_sample(struct kc_policy *p, u32 hash)
+static void kc_sample(struct kc_policy *p, u32 hash, bool real_hit)
 {
-	bool hit = false;
-	u32 bucket;
-	int i;
+	u32 hit = 0, bucket, i, h, m;
 
-	if (kc_mix32(hash, p->sample_seed) >= p->sample_thresh)
+	if (p->frozen || kc_mix32(hash, p->sample_seed) >= p->sample_thresh)
 		return;
 	bucket = kc_sh_bucket(p, hash);
-	p->requests++;
 	for (i = 0; i < KC_SHADOWS; i++)
-		hit |= kc_sh_request(p, &p->shadow[i], hash, bucket);
-	if (hit)
+		if (kc_sh_request(p, &p->shadow[i], hash, bucket)) {
+			hit |= BIT(i);
+			p->shadow[i].score++;
+		}
+	/* What the real cache falls short of its configuration's model: the switch's cost. */
+	if (!real_hit && (hit & BIT(p->cfg)))
+		p->short_hits++;
+	else if (real_hit && !(hit & BIT(p->cfg)) && p->short_hits)
+		p->short_hits--;
+	for (h = hit; h; h &= h - 1)
+		for (m = ~hit & (BIT(KC_SHADOWS) - 1); m; m &= m - 1)
+			p->wins[__ffs(h)][__ffs(m)]++;
+	/* A lead over the current configuration can only have grown if it missed. */
+	if (hit && !(hit & BIT(p->cfg)))
 		kc_climb(p);
-	if (++p->samples >= p->epoch_len)
+	if (++p->samples >= p->epoch_len) {
 		kc_epoch(p);
+		kc_climb(p);
+	}
 }
 
 /* --- API ------------------------------------------------------------------------------- */
@@ -477,23 +826,26 @@ static void kc_sample(struct kc_policy *p, u32 hash)
 /**
  * kcache_policy_init() - set up a policy
  * @p: the policy (embedded in the cache)
- * @kind: %KCACHE_POLICY_TINYLFU or %KCACHE_POLICY_LRU
+ * @kind: %KCACHE_POLICY_TINYLFU (the adaptive policy) or %KCACHE_POLICY_LRU
  * @max_entries: bound on the number of entries
  * @max_weight: bound on the sum of weights
  * @seed: per-cache random secret; the sketch hash and every random choice derive from it
  *
- * The sketch is sized for the bounds given here; raising them later with
- * kcache_policy_set_limits() keeps the sketch (and so its accuracy) of the first size.
+ * The sketch and the ghost are sized for the bounds given here; raising them later with
+ * kcache_policy_set_limits() keeps the tables (and so their accuracy) of the first size.
  *
  * Return: 0, -EINVAL for an unknown @kind or a zero bound, -ENOMEM.
  */
 int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed)
 {
-	u64 est, words, bytes;
+	u64 est, words, gslots, sgslots, bytes;
 	u32 nodes, buckets;
 	u8 *mem;
 	int i;
 
+#ifdef __KERNEL__
+	BUILD_BUG_ON(sizeof(struct kc_pnode) != 24);
+#endif
 	if ((kind != KCACHE_POLICY_TINYLFU && kind != KCACHE_POLICY_LRU) || !max_entries ||
 	    !max_weight)
 		return -EINVAL;
@@ -503,40 +855,54 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 		INIT_LIST_HEAD(&p->q[i]);
 	p->max_entries = max_entries;
 	p->max_weight = max_weight;
-	p->win_frac = kind == KCACHE_POLICY_LRU ? KC_WIN_ONE : KC_WIN_INITIAL;
-	kc_retarget(p);
-	if (kind == KCACHE_POLICY_LRU)
+	if (kind == KCACHE_POLICY_LRU) {
+		p->win_frac = KC_WIN_ONE;
+		kc_retarget(p);
 		return 0;
+	}
 
 	est = clamp_t(u64, min(max_entries, max_weight / KC_MIN_ENTRY_WEIGHT), 1,
 		      KC_SKETCH_MAX_WORDS);
 	words = 1ULL << order_base_2(est);
+	gslots = max_t(u64, KC_GHOST_WAYS, 2 * words);
 	p->shadow_alloc = min_t(u64, est, KC_SHADOW_MAX);
 	p->bucket_bits = max_t(u32, 1, order_base_2(p->shadow_alloc));
 	nodes = KC_NR_QUEUES + p->shadow_alloc + 1;
 	buckets = 1U << p->bucket_bits;
-	bytes = words * sizeof(u64) +
-		KC_SHADOWS * (nodes * sizeof(struct kc_snode) + buckets * sizeof(u32));
+	sgslots = max_t(u32, KC_GHOST_WAYS, 2 * buckets);
+	bytes = words * sizeof(u64) + gslots * sizeof(u16) +
+		KC_SHADOWS * (nodes * sizeof(struct kc_snode) + buckets * sizeof(u32) +
+			      sgslots * sizeof(u16));
 
 	mem = kvcalloc(bytes, 1, GFP_KERNEL_ACCOUNT);
 	if (!mem)
 		return -ENOMEM;
 	p->mem = mem;
+	p->mem_bytes = bytes;
 	p->sketch.table = (u64 *)mem;
 	p->sketch.mask = words - 1;
-	p->sketch.period = KC_SKETCH_PERIOD_MULT * est;
+	p->sketch.period = kc_sketch_period(&p->sketch, est);
 	p->sketch.seed = kc_mix64(seed + 1);
 	p->sample_seed = kc_mix64(seed + 2);
 	p->rng = kc_mix64(seed + 3);
 	mem += words * sizeof(u64);
+	kc_ghost_init(&p->ghost, (u16 *)mem, gslots, kc_mix64(seed + 4));
+	mem += gslots * sizeof(u16);
 	for (i = 0; i < KC_SHADOWS; i++) {
-		p->shadow[i].frac = kc_shadow_frac[i];
-		p->shadow[i].nodes = (struct kc_snode *)mem;
+		struct kc_shadow *sh = &p->shadow[i];
+
+		sh->family = kc_configs[i].family;
+		sh->promote = kc_configs[i].promote;
+		sh->frac = kc_configs[i].frac;
+		sh->nodes = (struct kc_snode *)mem;
 		mem += nodes * sizeof(struct kc_snode);
-		p->shadow[i].buckets = (u32 *)mem;
+		sh->buckets = (u32 *)mem;
 		mem += buckets * sizeof(u32);
+		kc_ghost_init(&sh->ghost, (u16 *)mem, sgslots, kc_mix64(seed + 5 + i));
+		mem += sgslots * sizeof(u16);
 	}
 	kc_shadows_config(p, max_entries);
+	kc_use_config(p, KC_CFG_INITIAL);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_init);
@@ -551,6 +917,7 @@ void kcache_policy_destroy(struct kc_policy *p)
 {
 	kvfree(p->mem);
 	p->mem = NULL;
+	p->mem_bytes = 0;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_destroy);
 
@@ -559,13 +926,18 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_destroy);
  * @p: the policy
  * @n: its node, with @n->hash and @n->weight set
  *
- * The entry enters the window; the caller then calls kcache_policy_evict() until it returns
- * NULL. A store of a key that was not looked up first should be preceded by
- * kcache_policy_miss(), so that the sketch and the shadows see the request.
+ * The entry enters the window, or in S3-FIFO mode main if the ghost remembers it; the caller
+ * then calls kcache_policy_evict() until it returns NULL. A store of a key that was not
+ * looked up first should be preceded by kcache_policy_miss(), so that the sketch and the
+ * shadows see the request.
  */
 void kcache_policy_add(struct kc_policy *p, struct kc_pnode *n)
 {
-	kc_link(p, n, KC_Q_WINDOW);
+	n->freq = 0;
+	if (p->family == KC_FAM_S3FIFO && kcache_ghost_take(&p->ghost, n->hash))
+		kc_link(p, n, KC_Q_PROBATION);
+	else
+		kc_link(p, n, KC_Q_WINDOW);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_add);
 
@@ -581,8 +953,28 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 		return;
 	}
 	kcache_sketch_increment(&p->sketch, n->hash);
-	kc_sample(p, n->hash);
+	kc_sample(p, n->hash, true);
+	if (p->family == KC_FAM_S3FIFO) {
+		if (n->freq < KC_FREQ_MAX)
+			n->freq++;
+		return;
+	}
+	/*
+	 * W-TinyLFU does not count: after a switch to S3-FIFO, main's entries must earn their
+	 * reinsertions with hits seen from then on, or the ones W-TinyLFU kept (their counts
+	 * saturated long ago) would take up to KC_FREQ_MAX rounds of main to leave.
+	 */
+	n->freq = 0;
 
+	/*
+	 * A window below its share has just grown (a switch to a larger window): main's entries
+	 * join it when hit, so that the order becomes the recency the new share asks for.
+	 */
+	if (n->queue != KC_Q_WINDOW && p->nr[KC_Q_WINDOW] < p->win_max_e &&
+	    p->wt[KC_Q_WINDOW] + n->weight <= p->win_max_w) {
+		kc_move(p, n, KC_Q_WINDOW);
+		return;
+	}
 	switch (n->queue) {
 	case KC_Q_PROBATION:
 		kc_move(p, n, KC_Q_PROTECTED);
@@ -607,7 +999,7 @@ void kcache_policy_miss(struct kc_policy *p, u32 hash)
 	if (p->kind == KCACHE_POLICY_LRU)
 		return;
 	kcache_sketch_increment(&p->sketch, hash);
-	kc_sample(p, hash);
+	kc_sample(p, hash, false);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_miss);
 
@@ -627,39 +1019,72 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_remove);
  * kcache_policy_replace() - a new version of an entry takes the old one's place
  * @p: the policy
  * @old: the resident node; it leaves every queue (a node on none is ignored)
- * @new: the replacement (its weight may differ); it takes @old's position and queue
+ * @new: the replacement (its weight may differ); it takes @old's position, queue and count
  *
  * The caller calls kcache_policy_evict() afterwards if the weight grew.
  */
 void kcache_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_pnode *new)
 {
-	u8 q = old->queue;
+	u32 q = old->queue;
 
 	if (q == KC_Q_NONE)
 		return;
 	list_replace_init(&old->link, &new->link);
 	new->queue = q;
+	new->freq = old->freq;
 	old->queue = KC_Q_NONE;
 	p->wt[q] += new->weight;
 	p->wt[q] -= old->weight;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_replace);
 
+/* W-TinyLFU: the loser of window candidate against main's victim goes. */
+static struct kc_pnode *kc_tinylfu_victim(struct kc_policy *p)
+{
+	struct kc_pnode *cand = NULL, *victim;
+
+	if (kc_window_over(p))
+		cand = kc_head(p, KC_Q_WINDOW);
+	victim = kc_head(p, KC_Q_PROBATION);
+	if (!victim)
+		victim = kc_head(p, KC_Q_PROTECTED);
+	/*
+	 * An empty main under an oversized window (a switch to a smaller window): the candidate
+	 * founds main and the next one is compared with it.
+	 */
+	if (cand && !victim) {
+		kc_move(p, cand, KC_Q_PROBATION);
+		victim = cand;
+		cand = kc_window_over(p) ? kc_head(p, KC_Q_WINDOW) : NULL;
+	}
+	if (cand && victim) {
+		if (kcache_policy_admit(p, cand->hash, victim->hash)) {
+			kc_move(p, cand, KC_Q_PROBATION);
+		} else {
+			/* Remembered, should the cache switch to S3-FIFO. */
+			kcache_ghost_add(&p->ghost, cand->hash);
+			victim = cand;
+		}
+	} else if (!victim) {
+		victim = kc_head(p, KC_Q_WINDOW);
+	}
+	return kc_unlink(p, victim);
+}
+
 /**
  * kcache_policy_evict() - pick the next entry to evict while over a bound
  * @p: the policy
  *
- * W-TinyLFU: if the window is over its share, its LRU entry is the candidate and main's
+ * W-TinyLFU mode: if the window is over its share, its LRU entry is the candidate and main's
  * coldest entry the victim; the loser of the frequency comparison is evicted and a winning
- * candidate moves to probation. Otherwise main's (or, if main is empty, the window's)
- * coldest entry goes. Within bounds, window overflow just moves to probation.
+ * candidate moves to probation. Otherwise main's (or, if main is empty, the window's) coldest
+ * entry goes. S3-FIFO mode: see kc_s3_victim(). Within bounds, window overflow just moves to
+ * probation.
  *
  * Return: the unlinked victim, which the policy no longer references; NULL within bounds.
  */
 struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 {
-	struct kc_pnode *cand = NULL, *victim;
-
 	if (!kc_over_bounds(p)) {
 		while (p->kind == KCACHE_POLICY_TINYLFU && kc_window_over(p))
 			kc_move(p, kc_head(p, KC_Q_WINDOW), KC_Q_PROBATION);
@@ -675,24 +1100,14 @@ struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 	if (kcache_policy_entries(p) <= p->max_entries) {
 		u64 n = kcache_policy_entries(p), e = p->eff_entries;
 
-		if (n + (n >> 2) < e || n > e + (e >> 2))
+		if (n + (n >> 2) < e || n > e + (e >> 2)) {
 			kc_shadows_config(p, n);
+			kc_retarget(p);
+		}
 	}
-
-	if (kc_window_over(p))
-		cand = kc_head(p, KC_Q_WINDOW);
-	victim = kc_head(p, KC_Q_PROBATION);
-	if (!victim)
-		victim = kc_head(p, KC_Q_PROTECTED);
-	if (cand && victim) {
-		if (kcache_policy_admit(p, cand->hash, victim->hash))
-			kc_move(p, cand, KC_Q_PROBATION);
-		else
-			victim = cand;
-	} else if (!victim) {
-		victim = kc_head(p, KC_Q_WINDOW);
-	}
-	return kc_unlink(p, victim);
+	if (p->family == KC_FAM_S3FIFO)
+		return kc_s3_victim(p);
+	return kc_tinylfu_victim(p);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_evict);
 
@@ -700,8 +1115,8 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_evict);
  * kcache_policy_coldest() - unlink the coldest entry regardless of the bounds (shrinker)
  * @p: the policy
  *
- * Between the window's and probation's LRU entries the less frequent one goes (the window's
- * on a tie: it has not proven itself yet); protected entries go last.
+ * Between the window's and probation's oldest entries the less frequent one goes (the
+ * window's on a tie: it has not proven itself yet); protected entries go last.
  *
  * Return: the unlinked node, NULL if the policy holds none.
  */
@@ -733,15 +1148,18 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_coldest);
  */
 void kcache_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weight)
 {
+	u64 est;
+
 	p->max_entries = max_t(u64, max_entries, 1);
 	p->max_weight = max_t(u64, max_weight, 1);
-	kc_retarget(p);
-	if (p->kind == KCACHE_POLICY_LRU)
+	if (p->kind == KCACHE_POLICY_LRU) {
+		kc_retarget(p);
 		return;
-	p->sketch.period = KC_SKETCH_PERIOD_MULT *
-		clamp_t(u64, min(p->max_entries, p->max_weight / KC_MIN_ENTRY_WEIGHT), 1,
-			KC_SKETCH_MAX_WORDS);
+	}
+	est = min(p->max_entries, p->max_weight / KC_MIN_ENTRY_WEIGHT);
+	p->sketch.period = kc_sketch_period(&p->sketch, est);
 	kc_shadows_config(p, p->max_entries);
+	kc_retarget(p);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_set_limits);
 
@@ -768,3 +1186,19 @@ u64 kcache_policy_weight(const struct kc_policy *p)
 	return p->wt[KC_Q_WINDOW] + p->wt[KC_Q_PROBATION] + p->wt[KC_Q_PROTECTED];
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_weight);
+
+/**
+ * kcache_policy_footprint() - memory the policy allocated for this cache
+ * @p: the policy
+ *
+ * Sketch (8 bytes per entry of the initial bound, rounded up to a power of two), ghost (4
+ * bytes per entry, likewise) and shadows (bounded by %KC_SHADOW_MAX entries each). The
+ * per-entry part, struct kc_pnode, lives in the entries and is not counted here.
+ *
+ * Return: bytes, 0 for LRU.
+ */
+u64 kcache_policy_footprint(const struct kc_policy *p)
+{
+	return p->mem_bytes;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_footprint);

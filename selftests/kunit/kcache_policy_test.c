@@ -40,8 +40,8 @@ static struct kc_test_cache *kc_test_cache_new(struct kunit *test, int kind, u32
 	c->e = kunit_kcalloc(test, nr, sizeof(*c->e), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c->e);
 	c->nr = nr;
-	KUNIT_ASSERT_EQ(test, kcache_policy_init(&c->p, kind, max_entries, max_weight, KC_TEST_SEED),
-			0);
+	KUNIT_ASSERT_EQ(test,
+			kcache_policy_init(&c->p, kind, max_entries, max_weight, KC_TEST_SEED), 0);
 	return c;
 }
 
@@ -328,32 +328,207 @@ static void kc_test_loop(struct kc_test_cache *c, u32 n, u32 rounds)
 			kc_test_request(c, k, 1);
 }
 
-static void kc_policy_climb_grows_window_on_recency(struct kunit *test)
+/* Hits and requests of one phase, in percent. */
+static u64 kc_test_phase_ratio(struct kc_test_cache *c, u64 hits, u64 requests)
 {
-	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 600, 400, U64_MAX);
-
-	KUNIT_ASSERT_EQ(test, c->p.win_frac, 10U);
-	kc_test_zigzag(c, 600, 10);
-	KUNIT_EXPECT_GE(test, c->p.win_frac, 500U);
-	/* LRU's ratio here is 400 per 600 requests; allow the start-up cost. */
-	KUNIT_EXPECT_GT(test, c->hits * 100, c->requests * 55);
-	kc_test_cache_free(c);
+	return div64_u64((c->hits - hits) * 100, max_t(u64, c->requests - requests, 1));
 }
 
-static void kc_policy_climb_shrinks_window_on_frequency(struct kunit *test)
+/*
+ * A recency phase, then a frequency phase: the climber must follow both. Zigzag over 600
+ * keys with room for 400: LRU keeps the last 400 and hits 2 requests in 3 (the optimum); a
+ * frequency-biased policy keeps the first ones. Then a loop over 500 keys: LRU hits nothing,
+ * W-TinyLFU with a small window freezes most of the loop in main.
+ */
+static void kc_policy_climb_follows_recency_then_frequency(struct kunit *test)
 {
 	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 600, 400, U64_MAX);
 	u64 hits, requests;
 
+	KUNIT_ASSERT_EQ(test, c->p.win_frac, 10U);
 	kc_test_zigzag(c, 600, 10);
-	KUNIT_ASSERT_GE(test, c->p.win_frac, 500U);
+	KUNIT_EXPECT_EQ(test, c->p.family, KC_FAM_TINYLFU);
+	KUNIT_EXPECT_GE(test, c->p.win_frac, 500U);
+	/* 66% for LRU; allow the first sweeps, spent finding out. */
+	KUNIT_EXPECT_GT(test, kc_test_phase_ratio(c, 0, 0), 55ULL);
+
 	hits = c->hits;
 	requests = c->requests;
 	kc_test_loop(c, 500, 40);
+	KUNIT_EXPECT_EQ(test, c->p.family, KC_FAM_TINYLFU);
 	KUNIT_EXPECT_LE(test, c->p.win_frac, 100U);
-	/* LRU would hit nothing on this loop; a small window keeps most of main. */
-	KUNIT_EXPECT_GT(test, (c->hits - hits) * 100, (c->requests - requests) * 50);
+	KUNIT_EXPECT_GT(test, kc_test_phase_ratio(c, hits, requests), 50ULL);
 	kc_test_cache_free(c);
+}
+
+/*
+ * The climber's sequential sign test: over n requests where two configurations disagreed,
+ * the lead must exceed sqrt((n + 16) (ln((n + 16) / 16) + 10)), valid however often it is
+ * checked. Relative to n the dead band shrinks about like 1 / sqrt(n): 26% of 200
+ * disagreements, 1% of 200,000 (the rule it replaces asked for 1/8 of the hits, always).
+ */
+static void kc_climb_leads_by_square_root_of_evidence(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(0, 0));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(19, 0));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(20, 0));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(5, 10));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(124, 76));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(127, 73));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(10280, 9720));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(10300, 9700));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(100950, 99050));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(101000, 99000));
+	KUNIT_EXPECT_FALSE(test, kcache_climb_leads(U32_MAX / 2, U32_MAX / 2));
+	KUNIT_EXPECT_TRUE(test, kcache_climb_leads(U32_MAX / 2 + 200000, U32_MAX / 2 - 200000));
+}
+
+/* One request of the hot-and-scan load: 200 hot keys every third request, else a scan. */
+static void kc_test_hot_scan(struct kc_test_cache *c, u32 i)
+{
+	if (i % 3 == 0)
+		kc_test_request(c, (i / 3 * 7919) % 200, 1);
+	else
+		kc_test_request(c, 600 + (i - i / 3 - 1) % 2000, 1);
+}
+
+/*
+ * The climber must not stay where a warm-up phase (zigzag, LRU's ground) put it, nor flap
+ * between near-equal candidates once the load is stationary. After the warm-up, 200 hot keys
+ * take every third request and a scan over 2000 keys the rest: LRU (reuse distance 600 > 400)
+ * loses the hot keys to the scan, a small window keeps them in main.
+ */
+static void kc_policy_climb_leaves_warmup_choice(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 2600, 400,
+						    U64_MAX);
+	u64 switches, hits, requests;
+	u32 i;
+
+	kc_test_zigzag(c, 600, 3);
+	KUNIT_ASSERT_GE(test, c->p.win_frac, 500U);
+	for (i = 0; i < 20000; i++)
+		kc_test_hot_scan(c, i);
+	KUNIT_EXPECT_EQ(test, c->p.family, KC_FAM_TINYLFU);
+	KUNIT_EXPECT_LE(test, c->p.win_frac, 250U);
+	switches = c->p.switches;
+	hits = c->hits;
+	requests = c->requests;
+	for (; i < 60000; i++)
+		kc_test_hot_scan(c, i);
+	KUNIT_EXPECT_LE(test, c->p.switches - switches, 2ULL);
+	/* Every hot key resident: a third of the requests hit. */
+	KUNIT_EXPECT_GE(test, kc_test_phase_ratio(c, hits, requests), 32ULL);
+	kc_test_cache_free(c);
+}
+
+/* S3-FIFO mode on the real lists: quick demotion, the ghost, main's second chances. */
+static void kc_policy_s3fifo_demotes_remembers_reinserts(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 200, 100, U64_MAX);
+	struct kc_policy *p = &c->p;
+	u32 k, cfg;
+
+	for (cfg = 0; cfg < KC_SHADOWS; cfg++)
+		if (p->shadow[cfg].family == KC_FAM_S3FIFO && p->shadow[cfg].promote == 1)
+			break;
+	KUNIT_ASSERT_EQ(test, kcache_policy_pin_config(p, cfg), 0);
+	KUNIT_EXPECT_EQ(test, kcache_policy_pin_config(p, KC_SHADOWS), -EINVAL);
+	KUNIT_ASSERT_EQ(test, p->family, KC_FAM_S3FIFO);
+
+	/* Filling: the small queue (10%) holds the newest, its overflow goes to main. */
+	for (k = 0; k < 100; k++)
+		kc_test_request(c, k, 1);
+	KUNIT_EXPECT_EQ(test, p->nr[KC_Q_WINDOW], 10ULL);
+	KUNIT_EXPECT_EQ(test, c->e[0].pn.queue, KC_Q_PROBATION);
+	kc_test_request(c, 95, 1);
+	KUNIT_EXPECT_EQ(test, c->e[95].pn.queue, KC_Q_WINDOW);
+	KUNIT_EXPECT_EQ(test, c->e[95].pn.freq, 1U);
+
+	/*
+	 * Unhit small-queue entries leave first, oldest first; the hit one moves to main, and
+	 * with the small queue back within its share, main's oldest goes.
+	 */
+	for (k = 100; k < 106; k++)
+		kc_test_request(c, k, 1);
+	for (k = 90; k < 95; k++)
+		KUNIT_EXPECT_FALSE(test, c->e[k].resident);
+	KUNIT_EXPECT_EQ(test, c->e[95].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, c->e[95].pn.freq, 0U);
+	KUNIT_EXPECT_EQ(test, c->e[96].pn.queue, KC_Q_WINDOW);
+	KUNIT_EXPECT_FALSE(test, c->e[0].resident);
+
+	/* Back soon after its eviction: the ghost sends it straight to main, main's oldest goes. */
+	kc_test_request(c, 90, 1);
+	KUNIT_EXPECT_EQ(test, c->e[90].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_FALSE(test, c->e[1].resident);
+
+	/* A hit in main buys one more round: key 2 is passed over, key 3 goes. */
+	kc_test_request(c, 2, 1);
+	KUNIT_EXPECT_EQ(test, c->e[2].pn.freq, 1U);
+	kc_test_request(c, 91, 1);
+	KUNIT_EXPECT_EQ(test, c->e[91].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_TRUE(test, c->e[2].resident);
+	KUNIT_EXPECT_EQ(test, c->e[2].pn.freq, 0U);
+	KUNIT_EXPECT_FALSE(test, c->e[3].resident);
+	KUNIT_EXPECT_EQ(test, kcache_policy_entries(p), 100ULL);
+	kc_test_cache_free(c);
+}
+
+static void kc_ghost_remembers_for_its_span(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 1, 1024, U64_MAX);
+	struct kc_ghost *g = &c->p.ghost;
+	u32 k, found = 0, span = g->span;
+
+	/* As long as main: 1024 entries less the 1% window. */
+	KUNIT_EXPECT_EQ(test, span, 1014U);
+	for (k = 0; k < 500; k++)
+		kcache_ghost_add(g, kc_synth_hash(k));
+	KUNIT_EXPECT_TRUE(test, kcache_ghost_take(g, kc_synth_hash(100)));
+	KUNIT_EXPECT_FALSE(test, kcache_ghost_take(g, kc_synth_hash(100)));
+	for (k = 0; k < 500; k++)
+		found += k != 100 && kcache_ghost_take(g, kc_synth_hash(k));
+	/* Buckets of 4 at half load overflow now and then. */
+	KUNIT_EXPECT_GE(test, found, 480U);
+
+	/* Never added: only fingerprint collisions, about 1 in 128 when full. */
+	for (k = 0; k < span; k++)
+		kcache_ghost_add(g, kc_synth_hash(10000 + k));
+	found = 0;
+	for (k = 0; k < 1000; k++)
+		found += kcache_ghost_take(g, kc_synth_hash(100000 + k));
+	KUNIT_EXPECT_LT(test, found, 30U);
+
+	/* Forgotten once a span's worth of newer keys came. */
+	for (k = 0; k < 500; k++)
+		kcache_ghost_add(g, kc_synth_hash(k));
+	for (k = 0; k < span + span / 8; k++)
+		kcache_ghost_add(g, kc_synth_hash(20000 + k));
+	found = 0;
+	for (k = 0; k < 500; k++)
+		found += kcache_ghost_take(g, kc_synth_hash(k));
+	KUNIT_EXPECT_LT(test, found, 15U);
+	kc_test_cache_free(c);
+}
+
+static void kc_policy_footprint_counts_tables(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 1, 4096, U64_MAX);
+	struct kc_test_cache *l = kc_test_cache_new(test, KCACHE_POLICY_LRU, 1, 4096, U64_MAX);
+	u64 tables = 4096 * sizeof(u64) + 2 * 4096 * sizeof(u16);
+	u64 fp = kcache_policy_footprint(&c->p);
+
+	/* The node fits the entry header: 24 bytes with the counters in the weight's word. */
+	if (sizeof(void *) == 8)
+		KUNIT_EXPECT_EQ(test, sizeof(struct kc_pnode), 24UL);
+	/* Sketch (8 B) and ghost (4 B) per entry, plus shadows bounded by KC_SHADOW_MAX. */
+	KUNIT_EXPECT_GE(test, fp, tables);
+	KUNIT_EXPECT_LE(test, fp, tables + KC_SHADOWS * 20 * 1024);
+	KUNIT_EXPECT_EQ(test, kcache_policy_footprint(&l->p), 0ULL);
+	kc_test_cache_free(c);
+	KUNIT_EXPECT_EQ(test, kcache_policy_footprint(&c->p), 0ULL);
+	kc_test_cache_free(l);
 }
 
 static void kc_policy_evict_matches_userspace_build(struct kunit *test)
@@ -382,8 +557,12 @@ static struct kunit_case kcache_policy_cases[] = {
 	KUNIT_CASE(kc_policy_evict_bounded_by_weight),
 	KUNIT_CASE(kc_policy_replace_keeps_position_and_queue),
 	KUNIT_CASE(kc_policy_evict_lru_in_access_order),
-	KUNIT_CASE(kc_policy_climb_grows_window_on_recency),
-	KUNIT_CASE(kc_policy_climb_shrinks_window_on_frequency),
+	KUNIT_CASE(kc_policy_climb_follows_recency_then_frequency),
+	KUNIT_CASE(kc_climb_leads_by_square_root_of_evidence),
+	KUNIT_CASE(kc_policy_climb_leaves_warmup_choice),
+	KUNIT_CASE(kc_policy_s3fifo_demotes_remembers_reinserts),
+	KUNIT_CASE(kc_ghost_remembers_for_its_span),
+	KUNIT_CASE(kc_policy_footprint_counts_tables),
 	KUNIT_CASE(kc_policy_evict_matches_userspace_build),
 	{}
 };

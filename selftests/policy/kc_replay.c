@@ -2,18 +2,21 @@
 /*
  * kc_replay - replay cache traces through kmod/kcache_policy.c built in userspace.
  *
- *   kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-t] TRACE...
- *	prints "hitratio TRACE CAPACITY POLICY PERCENT" per trace; -t adds a line with the
- *	policy's cost in ns per request (wall clock over the replay loop, trace in memory)
- *   Environment: KC_SEED=N sets the policy seed (default 0x5eed), KC_REPLAY_DEBUG=N prints
- *	the cumulative hits and the window size every N requests to stderr
+ *   kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-s SEED[,SEED...]] [-t] TRACE...
+ *	prints "hitratio TRACE CAPACITY POLICY PERCENT" per trace (with -s, one line per seed
+ *	followed by "seed N"); -t adds a line with the policy's cost in ns per request (wall
+ *	clock over the replay loop, trace in memory) and the policy's memory
+ *   Environment: KC_SEED=N sets the policy seed when -s is not given (default 0x5eed),
+ *	KC_REPLAY_DEBUG=N prints the cumulative hits and the configuration every N requests
+ *	to stderr; KC_REPLAY_CONFIG=I runs shadow I's configuration, fixed
  *   kc_replay -F
  *	prints the FNV-1a hashes of the eviction sequences of the synthetic workload
  *	(kc_synth.h) for both policies, as C defines for the KUnit cross-build check
  *
  * A trace is one decimal key per line; lines containing '*' are skipped; .gz is read
- * through gzip -dc. The cache holds CAPACITY unit-weight entries. "ref" is tinylfu with the
- * window climber switched off (fixed 1% window), for traces without a reference column.
+ * through gzip -dc. The cache holds CAPACITY unit-weight entries. "ref" is the W-TinyLFU
+ * family with the climber switched off (the shadows are not even fed): a true fixed 1% window,
+ * the reference for traces without a reference table.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +31,8 @@ struct entry {
 	u64 key;
 	u32 hnext;	/* index + 1 of the next entry in the bucket, 0 ends */
 };
+
+static void bad_usage(void);
 
 static u64 mix64(u64 x)
 {
@@ -96,18 +101,28 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static void replay(const char *path, u64 capacity, int kind, bool fixed, bool timing)
+static void trace_name(const char *path, char *name, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	char *dot;
+
+	snprintf(name, len, "%s", slash ? slash + 1 : path);
+	dot = strstr(name, ".trace");
+	if (dot)
+		*dot = 0;
+}
+
+static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, int kind,
+		   bool fixed, bool timing, u64 seed, bool show_seed)
 {
 	u32 bits = 1, *buckets, free_head, i, *link;
 	struct entry *ents;
 	struct kc_policy p;
 	struct kc_pnode *v;
 	u64 hits = 0, calls = 0;
-	size_t n, j;
-	u64 *keys = load(path, &n);
-	char name[256], *dot;
+	size_t j, sw_at = 0;
+	u32 sw_cfg = 0;
 	double t0, t1;
-	u64 seed;
 	int dbg;
 	const char *pname = kind == KCACHE_POLICY_LRU ? "lru" : fixed ? "ref" : "tinylfu";
 
@@ -115,19 +130,23 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 		bits++;
 	buckets = calloc(1ULL << bits, sizeof(*buckets));
 	ents = calloc(capacity + 1, sizeof(*ents));
-	seed = getenv("KC_SEED") ? strtoull(getenv("KC_SEED"), NULL, 0) : 0x5eed;
 	if (!buckets || !ents || kcache_policy_init(&p, kind, capacity, U64_MAX, seed)) {
 		fprintf(stderr, "kc_replay: out of memory\n");
 		exit(2);
 	}
-	if (fixed)
-		p.epoch_len = U32_MAX;	/* the climber never ends an epoch */
+	/* "ref": W-TinyLFU with a fixed 1% window; KC_REPLAY_CONFIG=I: configuration I, fixed */
+	if ((fixed && kcache_policy_pin_config(&p, 0)) ||
+	    (getenv("KC_REPLAY_CONFIG") &&
+	     kcache_policy_pin_config(&p, atoi(getenv("KC_REPLAY_CONFIG")))))
+		bad_usage();
 	/* free list threaded through hnext */
 	free_head = 1;
 	for (i = 0; i < capacity + 1; i++)
 		ents[i].hnext = i + 2 <= capacity + 1 ? i + 2 : 0;
 
 	dbg = getenv("KC_REPLAY_DEBUG") ? atoi(getenv("KC_REPLAY_DEBUG")) : 0;
+	if (getenv("KC_REPLAY_SWITCH"))	/* debugging: "N:I" pins configuration I at request N */
+		sscanf(getenv("KC_REPLAY_SWITCH"), "%zu:%u", &sw_at, &sw_cfg);
 	t0 = now_ns();
 	for (j = 0; j < n; j++) {
 		u64 k = keys[j], h = mix64(k);
@@ -137,9 +156,14 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 			if (ents[e - 1].key == k)
 				break;
 		calls++;
+		if (sw_at && j == sw_at)
+			kcache_policy_pin_config(&p, sw_cfg);
 		if (dbg && j % dbg == 0 && j)
-			fprintf(stderr, "%zu %llu win %u\n", j, (unsigned long long)hits,
-				p.win_frac);
+			fprintf(stderr, "%zu %llu cfg %u fam %u win %u q %llu %llu %llu\n", j,
+				(unsigned long long)hits, p.cfg, p.family, p.win_frac,
+				(unsigned long long)p.nr[KC_Q_WINDOW],
+				(unsigned long long)p.nr[KC_Q_PROBATION],
+				(unsigned long long)p.nr[KC_Q_PROTECTED]);
 		if (e) {
 			hits++;
 			kcache_policy_access(&p, &ents[e - 1].pn);
@@ -170,30 +194,31 @@ static void replay(const char *path, u64 capacity, int kind, bool fixed, bool ti
 	}
 	t1 = now_ns();
 
-	dot = strrchr(path, '/');
-	snprintf(name, sizeof(name), "%s", dot ? dot + 1 : path);
-	dot = strstr(name, ".trace");
-	if (dot)
-		*dot = 0;
-	printf("hitratio %s %llu %s %.2f\n", name, (unsigned long long)capacity,
+	printf("hitratio %s %llu %s %.2f", name, (unsigned long long)capacity,
 	       pname, n ? 100.0 * hits / n : 0.0);
+	if (show_seed)
+		printf(" seed %llu", (unsigned long long)seed);
+	printf("\n");
 	if (timing)
-		printf("timing %s %llu %s %.1f ns/request %.1f ns/call (%zu req, %llu calls)\n",
-		       name, (unsigned long long)capacity,
-		       pname, (t1 - t0) / n,
-		       (t1 - t0) / calls, n, (unsigned long long)calls);
+		printf("timing %s %llu %s %.1f ns/request %.1f ns/call (%zu req, %llu calls) "
+		       "policy memory %llu bytes, %.1f per entry; node %zu bytes\n",
+		       name, (unsigned long long)capacity, pname, (t1 - t0) / n,
+		       (t1 - t0) / calls, n, (unsigned long long)calls,
+		       (unsigned long long)kcache_policy_footprint(&p),
+		       (double)kcache_policy_footprint(&p) / capacity, sizeof(struct kc_pnode));
 	if (getenv("KC_REPLAY_DEBUG"))
-		fprintf(stderr, "%s %llu final window %u/1000\n", name,
-			(unsigned long long)capacity, p.win_frac);
+		fprintf(stderr, "%s %llu final cfg %u (family %u, window %u/1000), %llu switches\n",
+			name, (unsigned long long)capacity, p.cfg, p.family, p.win_frac,
+			(unsigned long long)p.switches);
 	kcache_policy_destroy(&p);
 	free(buckets);
 	free(ents);
-	free(keys);
 }
 
 static void bad_usage(void)
 {
-	fprintf(stderr, "usage: kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-t] TRACE...\n"
+	fprintf(stderr, "usage: kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-s SEED[,SEED...]] "
+			"[-t] TRACE...\n"
 			"       kc_replay -F\n");
 	exit(2);
 }
@@ -203,8 +228,10 @@ int main(int argc, char **argv)
 	int kind = KCACHE_POLICY_TINYLFU, opt;
 	u64 capacity = 1000;
 	bool timing = false, fixed = false;
+	const char *seeds = NULL;
+	char name[256];
 
-	while ((opt = getopt(argc, argv, "p:c:tF")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:s:tF")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (!strcmp(optarg, "lru"))
@@ -220,6 +247,9 @@ int main(int argc, char **argv)
 			capacity = strtoull(optarg, NULL, 10);
 			if (!capacity || capacity > (1U << 30))
 				bad_usage();
+			break;
+		case 's':
+			seeds = optarg;
 			break;
 		case 't':
 			timing = true;
@@ -246,7 +276,28 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		bad_usage();
-	for (; optind < argc; optind++)
-		replay(argv[optind], capacity, kind, fixed, timing);
+	for (; optind < argc; optind++) {
+		size_t n;
+		u64 *keys = load(argv[optind], &n);
+		const char *s = seeds;
+
+		trace_name(argv[optind], name, sizeof(name));
+		if (!s) {
+			const char *env = getenv("KC_SEED");
+			u64 seed = env ? strtoull(env, NULL, 0) : 0x5eed;
+
+			replay(keys, n, name, capacity, kind, fixed, timing, seed, false);
+		}
+		while (s && *s) {
+			char *end;
+			u64 seed = strtoull(s, &end, 0);
+
+			if (end == s || (*end && *end != ','))
+				bad_usage();
+			replay(keys, n, name, capacity, kind, fixed, timing, seed, true);
+			s = *end ? end + 1 : end;
+		}
+		free(keys);
+	}
 	return 0;
 }

@@ -108,6 +108,8 @@ static inline u64 kc_synth_fnv(struct kc_policy *p, struct kc_synth_entry *e, in
 	kc_synth_fold(&fnv, (u32)kcache_policy_entries(p));
 	kc_synth_fold(&fnv, (u32)kcache_policy_weight(p));
 	kc_synth_fold(&fnv, p->win_frac);
+	kc_synth_fold(&fnv, p->cfg);
+	kc_synth_fold(&fnv, (u32)p->switches);
 	kcache_policy_destroy(p);
 	return fnv;
 }

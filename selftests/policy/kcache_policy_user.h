@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -33,6 +34,7 @@ enum kcache_policy_kind {
 #define kvcalloc(n, size, gfp)	calloc((n), (size))
 #define kvfree(ptr)		free(ptr)
 
+#define __ffs(x)		((unsigned long)__builtin_ctzl(x))
 #define hweight64(x)		((unsigned int)__builtin_popcountll(x))
 #define ilog2(x)		(63 - __builtin_clzll((u64)(x)))
 #define order_base_2(x)		((x) <= 1 ? 0 : ilog2((u64)(x) - 1) + 1)
