@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include <linux/kcache.h>
@@ -1386,7 +1387,7 @@ TEST_F(kc, dump_checks_ordering)
 struct grower {
 	int fd;
 	int n;
-	volatile int stop;
+	atomic_int stop;
 	int stored;
 };
 
@@ -1396,7 +1397,7 @@ static void *grow(void *arg)
 	struct grower *g = arg;
 	char k[16];
 
-	for (g->stored = 0; g->stored < g->n && !g->stop; g->stored++) {
+	for (g->stored = 0; g->stored < g->n && !atomic_load(&g->stop); g->stored++) {
 		int kl = snprintf(k, sizeof(k), "g%d", g->stored);
 
 		if (set(g->fd, k, kl, "v", 1, 0))
@@ -1459,7 +1460,7 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 		d.cursor = d.next;
 		calls++;
 	} while (!d.done);
-	g.stop = 1;
+	atomic_store(&g.stop, 1);
 	pthread_join(t, NULL);
 	for (i = 0; i < base; i++)
 		ASSERT_EQ(1, seen[i]) TH_LOG("b%d missing", i);

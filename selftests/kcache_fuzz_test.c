@@ -447,8 +447,9 @@ FIXTURE_SETUP(fuzz)
 	struct shared *sh;
 	int i, j, fd;
 
-	sh = self->sh = calloc(1, sizeof(*sh));
+	sh = calloc(1, sizeof(*sh));
 	ASSERT_NE(NULL, sh);
+	self->sh = sh;
 	sh->ctl = open("/dev/kcache", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, sh->ctl);
 	snprintf(sh->name, sizeof(sh->name), "fz%d", getpid() % 10000);
