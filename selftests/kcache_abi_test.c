@@ -173,7 +173,14 @@ FIXTURE_VARIANT(sz) {
 	uint32_t size0;
 	int (*fill)(void *buf, FIXTURE_DATA(kc) *self, int n);
 	int expect;
+	uint32_t ksize;		/* the struct as this header knows it, if larger than size0 */
 };
+
+/* The size of the struct this header knows: a tail starts after it. */
+static uint32_t known(const FIXTURE_VARIANT(sz) *v)
+{
+	return v->ksize ?: v->size0;
+}
 
 static char scratch[4096];
 
@@ -289,39 +296,39 @@ static int fill_dump(void *b, FIXTURE_DATA(kc) *self, int n)
 }
 
 FIXTURE_VARIANT_ADD(sz, version) {
-	KCACHE_IOC_VERSION, KCACHE_VERSION_SIZE_VER0, fill_version, 0 };
+	KCACHE_IOC_VERSION, KCACHE_VERSION_SIZE_VER0, fill_version, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, create) {
-	KCACHE_IOC_CREATE, KCACHE_CREATE_ARGS_SIZE_VER0, fill_create, 0 };
+	KCACHE_IOC_CREATE, KCACHE_CREATE_ARGS_SIZE_VER0, fill_create, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, open) {
-	KCACHE_IOC_OPEN, KCACHE_OPEN_ARGS_SIZE_VER0, fill_open, 0 };
+	KCACHE_IOC_OPEN, KCACHE_OPEN_ARGS_SIZE_VER0, fill_open, 0, KCACHE_OPEN_ARGS_SIZE_VER1 };
 FIXTURE_VARIANT_ADD(sz, destroy) {
-	KCACHE_IOC_DESTROY, KCACHE_DESTROY_ARGS_SIZE_VER0, fill_destroy, ENOENT };
+	KCACHE_IOC_DESTROY, KCACHE_DESTROY_ARGS_SIZE_VER0, fill_destroy, ENOENT, 0 };
 FIXTURE_VARIANT_ADD(sz, list) {
-	KCACHE_IOC_LIST, KCACHE_LIST_ARGS_SIZE_VER0, fill_list, EMSGSIZE };
+	KCACHE_IOC_LIST, KCACHE_LIST_ARGS_SIZE_VER0, fill_list, EMSGSIZE, 0 };
 FIXTURE_VARIANT_ADD(sz, get) {
-	KCACHE_IOC_GET, KCACHE_GET_ARGS_SIZE_VER0, fill_get, 0 };
+	KCACHE_IOC_GET, KCACHE_GET_ARGS_SIZE_VER0, fill_get, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, set) {
-	KCACHE_IOC_SET, KCACHE_SET_ARGS_SIZE_VER0, fill_set, 0 };
+	KCACHE_IOC_SET, KCACHE_SET_ARGS_SIZE_VER0, fill_set, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, del) {
-	KCACHE_IOC_DEL, KCACHE_DEL_ARGS_SIZE_VER0, fill_del, ENOENT };
+	KCACHE_IOC_DEL, KCACHE_DEL_ARGS_SIZE_VER0, fill_del, ENOENT, 0 };
 FIXTURE_VARIANT_ADD(sz, cas) {
-	KCACHE_IOC_CAS, KCACHE_CAS_ARGS_SIZE_VER0, fill_cas, ESTALE };
+	KCACHE_IOC_CAS, KCACHE_CAS_ARGS_SIZE_VER0, fill_cas, ESTALE, 0 };
 FIXTURE_VARIANT_ADD(sz, add) {
-	KCACHE_IOC_ADD, KCACHE_ADD_ARGS_SIZE_VER0, fill_add, 0 };
+	KCACHE_IOC_ADD, KCACHE_ADD_ARGS_SIZE_VER0, fill_add, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, mget) {
-	KCACHE_IOC_MGET, KCACHE_MGET_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_MGET, KCACHE_MGET_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, mset) {
-	KCACHE_IOC_MSET, KCACHE_MSET_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_MSET, KCACHE_MSET_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, invalidate) {
-	KCACHE_IOC_INVALIDATE, KCACHE_INVALIDATE_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_INVALIDATE, KCACHE_INVALIDATE_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, stats) {
-	KCACHE_IOC_STATS, KCACHE_STATS_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_STATS, KCACHE_STATS_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, info) {
-	KCACHE_IOC_INFO, KCACHE_INFO_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_INFO, KCACHE_INFO_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, dump) {
-	KCACHE_IOC_DUMP, KCACHE_DUMP_ARGS_SIZE_VER0, fill_dump, 0 };
+	KCACHE_IOC_DUMP, KCACHE_DUMP_ARGS_SIZE_VER0, fill_dump, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, nop) {
-	KCACHE_IOC_NOP, KCACHE_NOP_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_NOP, KCACHE_NOP_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 
 /* Call the variant's command with a buffer of @len bytes whose size field says @size. */
 static int call(FIXTURE_DATA(kc) *self, const FIXTURE_VARIANT(sz) *v, uint32_t size,
@@ -332,7 +339,7 @@ static int call(FIXTURE_DATA(kc) *self, const FIXTURE_VARIANT(sz) *v, uint32_t s
 
 	which = v->fill(buf, self, n);
 	((uint32_t *)buf)[0] = size;
-	if (tail && len > v->size0)
+	if (tail && len > known(v))
 		buf[len - 1] = tail;
 	ret = ioctl(which ? self->fd : self->ctl, v->cmd, buf);
 	err = errno;
@@ -363,14 +370,16 @@ TEST_F(sz, size_exact)
 
 TEST_F(sz, size_zero_tail_accepted)
 {
-	expect_valid(_metadata,
-		     call(KC(self), variant, variant->size0 + 64, variant->size0 + 64, 0, 1, NULL),
-		     variant->expect);
+	uint32_t size = known(variant) + 64;
+
+	expect_valid(_metadata, call(KC(self), variant, size, size, 0, 1, NULL), variant->expect);
 }
 
 TEST_F(sz, size_nonzero_tail_e2big)
 {
-	ASSERT_EQ(-1, call(KC(self), variant, variant->size0 + 8, variant->size0 + 8, 1, 2, NULL));
+	uint32_t size = known(variant) + 8;
+
+	ASSERT_EQ(-1, call(KC(self), variant, size, size, 1, 2, NULL));
 	ASSERT_EQ(E2BIG, errno);
 }
 
@@ -387,19 +396,20 @@ static unsigned long grown_cmd(unsigned long cmd, uint32_t size)
 TEST_F(sz, command_for_larger_struct_zero_tail_accepted)
 {
 	FIXTURE_VARIANT(sz) v = *variant;
+	uint32_t size = known(variant) + 64;
 
 	ASSERT_EQ(0, _IOC_SIZE(variant->cmd));
-	v.cmd = grown_cmd(variant->cmd, variant->size0 + 64);
-	expect_valid(_metadata, call(KC(self), &v, variant->size0 + 64, variant->size0 + 64,
-				     0, 8, NULL), variant->expect);
+	v.cmd = grown_cmd(variant->cmd, size);
+	expect_valid(_metadata, call(KC(self), &v, size, size, 0, 8, NULL), variant->expect);
 }
 
 TEST_F(sz, command_for_larger_struct_nonzero_tail_e2big)
 {
 	FIXTURE_VARIANT(sz) v = *variant;
+	uint32_t size = known(variant) + 64;
 
-	v.cmd = grown_cmd(variant->cmd, variant->size0 + 64);
-	ASSERT_EQ(-1, call(KC(self), &v, variant->size0 + 64, variant->size0 + 64, 1, 9, NULL));
+	v.cmd = grown_cmd(variant->cmd, size);
+	ASSERT_EQ(-1, call(KC(self), &v, size, size, 1, 9, NULL));
 	ASSERT_EQ(E2BIG, errno);
 }
 
@@ -1387,7 +1397,7 @@ TEST_F(kc, dump_checks_ordering)
 struct grower {
 	int fd;
 	int n;
-	atomic_int stop;
+	atomic_int finished;
 	int stored;
 };
 
@@ -1397,12 +1407,13 @@ static void *grow(void *arg)
 	struct grower *g = arg;
 	char k[16];
 
-	for (g->stored = 0; g->stored < g->n && !atomic_load(&g->stop); g->stored++) {
+	for (g->stored = 0; g->stored < g->n; g->stored++) {
 		int kl = snprintf(k, sizeof(k), "g%d", g->stored);
 
 		if (set(g->fd, k, kl, "v", 1, 0))
 			break;
 	}
+	atomic_store(&g->finished, 1);
 	return NULL;
 }
 
@@ -1420,7 +1431,7 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 	struct kcache_stats_args st = { .size = sizeof(st) };
 	struct grower g = { .n = 40000 };
 	const struct kcache_dump_record *r;
-	uint8_t *seen = calloc(base, 1);
+	uint8_t *seen = calloc(base, 1), *seen_g = calloc(40000, 1);
 	size_t buflen = 64 * 1024;
 	char *buf = malloc(buflen), k[80];
 	uint64_t last = 0;
@@ -1428,6 +1439,7 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 	int i, calls = 0, grown = 0;
 
 	ASSERT_NE(NULL, seen);
+	ASSERT_NE(NULL, seen_g);
 	ASSERT_NE(NULL, buf);
 	snprintf(k, sizeof(k), "%s-x1", self->name);
 	set_name(c.name, k);
@@ -1454,16 +1466,22 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 				ASSERT_EQ(0, seen[n]);
 				seen[n] = 1;
 			} else {
+				int n = atoi(key + 1);
+
+				ASSERT_EQ(0, seen_g[n]);
+				seen_g[n] = 1;
 				grown++;
 			}
 		}
 		d.cursor = d.next;
 		calls++;
-	} while (!d.done);
-	atomic_store(&g.stop, 1);
+		/* go on through the whole growth: several resizes, 8k to 64k buckets */
+	} while (!d.done || !atomic_load(&g.finished));
 	pthread_join(t, NULL);
 	for (i = 0; i < base; i++)
 		ASSERT_EQ(1, seen[i]) TH_LOG("b%d missing", i);
+	/* the grower's keys were stored once each, all before the last call: all seen */
+	ASSERT_EQ(g.stored, grown);
 	/* nothing was evicted, so nothing could be missing for that reason */
 	ASSERT_EQ(0, ioctl(g.fd, KCACHE_IOC_STATS, &st));
 	ASSERT_EQ(0, st.counters.evictions_size);
@@ -1483,6 +1501,7 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 	close(g.fd);
 	free(buf);
 	free(seen);
+	free(seen_g);
 }
 
 TEST_F(kc, mset_checks_ordering)

@@ -275,6 +275,7 @@ static void fill(uint8_t *buf, unsigned int i, struct shared *sh)
 
 struct worker {
 	struct shared *sh;
+	int id;
 	struct tally *t;
 	int fds[4];
 	uint32_t access[4];
@@ -300,6 +301,8 @@ static void *worker_fn(void *arg)
 	int fd, on_ctl, ret, err;
 	uint32_t size;
 
+	/* every thread its own sequence (the state is per thread, and 0 would stay 0) */
+	rng_state = sh->seed ^ (0x9e3779b97f4a7c15ULL * (wk->id + 1)) ?: 1;
 	while (atomic_fetch_add(&sh->issued, 1) < sh->target) {
 		i = rnd_below(NCMDS);
 		cmd = cmds[i].cmd;
@@ -403,7 +406,7 @@ static void *remapper_fn(void *arg)
 	struct shared *sh = arg;
 	unsigned int i;
 
-	rng_state = sh->seed ^ 0x5bd1e995;
+	rng_state = sh->seed ^ 0x5bd1e995 ?: 1;
 	while (!atomic_load(&sh->stop)) {
 		if (rnd_below(2)) {
 			if (mmap(sh->pool, POOL_LEN, PROT_NONE,
@@ -464,6 +467,7 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_NE(MAP_FAILED, sh->unmapped);
 	for (i = 0; i < WORKERS; i++) {
 		self->wk[i].sh = sh;
+		self->wk[i].id = i;
 		self->wk[i].t = &sh->tally[i];
 		for (j = 0; j < 4; j++) {
 			struct kcache_open_args o = { .size = sizeof(o), .flags = acc[j] };
@@ -544,7 +548,7 @@ TEST_F_TIMEOUT(fuzz, threaded_documented_errnos_and_bounded_time, 580)
 	sh->seed = e ? strtoull(e, NULL, 0) : 0x9e3779b97f4a7c15ULL ^ getpid();
 	TH_LOG("seed 0x%llx, %ld calls, %d workers, bound %d ms per call",
 	       (unsigned long long)sh->seed, sh->target, WORKERS, CALL_BOUND_MS);
-	rng_state = sh->seed;
+	rng_state = sh->seed ?: 1;
 	for (i = 0; i < POOL_LEN; i++)
 		sh->pool[i] = rnd();
 	t0 = now_ns();
