@@ -578,6 +578,14 @@ static int kc_info(struct kcache_file *kf, void __user *uarg)
  * again and copies each selected version found, once. An entry replaced or removed
  * between the passes is simply missing (its new version is above the cursor and comes in
  * a later call).
+ *
+ * A walk is no snapshot: an entry stored while pass 1 runs may be missed by it although
+ * pass 1 saw a larger version elsewhere in the table; a cursor moved past it would skip it
+ * for good. Pass 2 therefore also looks for versions in the selected range that pass 1 did
+ * not select: anything from the smallest such version up is not returned, and the cursor
+ * stops below it. Pass 2 cannot miss it in turn: it was in the table before pass 2 began,
+ * provided that an entry is visible once a larger version is (the core's publication
+ * order, design §7).
  */
 struct kc_dump_cand {
 	u64 seq;
@@ -591,6 +599,8 @@ struct kc_dump_ctx {
 	u32 nr;			/* candidates */
 	u32 nr_max;		/* records one call may return */
 	u64 cursor;
+	u64 upto;		/* pass 2: the largest version selected */
+	u64 missed;		/* pass 2: smallest version in range not selected; U64_MAX: none */
 	u64 limit;		/* pass 1: nothing at or above it is taken; U64_MAX: none dropped */
 	u32 limit_len;		/* record length of the entry at @limit */
 	size_t bytes;		/* pass 1: sum of the candidates' lengths */
@@ -671,8 +681,14 @@ static int kc_dump_copy(void *ctx, const void *key, u32 klen, const void *val, u
 	struct kc_dump_cand *c;
 	u8 *p;
 
+	if (version <= d->cursor || version > d->upto)
+		return 0;
 	c = bsearch(&version, d->c, d->nr, sizeof(*c), kc_seq_cmp);
-	if (!c || c->copied)
+	if (!c) {
+		d->missed = min(d->missed, version);
+		return 0;
+	}
+	if (c->copied)
 		return 0;
 	p = d->buf + c->off;
 	memcpy(p, &rec, sizeof(rec));
@@ -685,7 +701,7 @@ static int kc_dump_copy(void *ctx, const void *key, u32 klen, const void *val, u
 
 static int kc_dump(struct kcache_file *kf, void __user *uarg)
 {
-	struct kc_dump_ctx d = { .limit = U64_MAX };
+	struct kc_dump_ctx d = { .limit = U64_MAX, .missed = U64_MAX };
 	struct kcache_dump_args a;
 	size_t used = 0, off = 0;
 	u32 i, n;
@@ -717,6 +733,7 @@ static int kc_dump(struct kcache_file *kf, void __user *uarg)
 		n++;
 	}
 	d.nr = n;
+	d.upto = n ? d.c[n - 1].seq : 0;
 	if (off) {
 		d.buf = kvmalloc(off, GFP_KERNEL_ACCOUNT);
 		ret = -ENOMEM;
@@ -726,9 +743,14 @@ static int kc_dump(struct kcache_file *kf, void __user *uarg)
 		if (ret < 0)
 			goto out;
 	}
-	/* close the gaps of entries that went away between the passes */
+	/*
+	 * Keep what lies below a version pass 1 missed, and close the gaps of entries that
+	 * went away between the passes.
+	 */
 	a.nr = 0;
-	for (i = 0; i < d.nr; i++) {
+	a.next = a.cursor;
+	for (i = 0; i < d.nr && d.c[i].seq < d.missed; i++) {
+		a.next = d.c[i].seq;
 		if (!d.c[i].copied)
 			continue;
 		if (used != d.c[i].off)
@@ -736,8 +758,7 @@ static int kc_dump(struct kcache_file *kf, void __user *uarg)
 		used += d.c[i].len;
 		a.nr++;
 	}
-	a.next = d.nr ? d.c[d.nr - 1].seq : a.cursor;
-	a.done = d.limit == U64_MAX;
+	a.done = d.limit == U64_MAX && d.missed == U64_MAX;
 	a.needed = !d.nr && !a.done ? d.limit_len : 0;
 	ret = -EFAULT;
 	if (used && copy_to_user(u64_to_user_ptr(a.buf), d.buf, used))

@@ -1436,7 +1436,7 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 	char *buf = malloc(buflen), k[80];
 	uint64_t last = 0;
 	pthread_t t;
-	int i, calls = 0, grown = 0;
+	int i, calls = 0, grown = 0, fin;
 
 	ASSERT_NE(NULL, seen);
 	ASSERT_NE(NULL, seen_g);
@@ -1454,6 +1454,8 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 	d.buf = p2u(buf);
 	d.buf_len = buflen;
 	do {
+		/* read before the call: the last call starts after the last store */
+		fin = atomic_load(&g.finished);
 		ASSERT_EQ(0, ioctl(g.fd, KCACHE_IOC_DUMP, &d));
 		/* strictly increasing versions above the cursor: no duplicate anywhere */
 		ASSERT_TRUE(dump_records_ok(buf, d.nr, d.cursor, &last));
@@ -1476,7 +1478,7 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 		d.cursor = d.next;
 		calls++;
 		/* go on through the whole growth: several resizes, 8k to 64k buckets */
-	} while (!d.done || !atomic_load(&g.finished));
+	} while (!d.done || !fin);
 	pthread_join(t, NULL);
 	for (i = 0; i < base; i++)
 		ASSERT_EQ(1, seen[i]) TH_LOG("b%d missing", i);

@@ -40,6 +40,7 @@
 
 #define WORKERS		4
 #define POOL_LEN	65536
+#define GUARD_LEN	65536	/* inaccessible on both sides of the pool */
 #define CALL_BOUND_MS	2000	/* no ioctl may take longer (TCG, debug kernel included) */
 #define NERR		160	/* errno values counted one by one */
 
@@ -460,9 +461,15 @@ FIXTURE_SETUP(fuzz)
 	fd = ioctl(sh->ctl, KCACHE_IOC_CREATE, &c);
 	ASSERT_LE(0, fd);
 	close(fd);
-	sh->pool = mmap(NULL, POOL_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	/*
+	 * Guards around the pool: the kernel writes through pointers "running off the end"
+	 * of it, which must fault, not land in this process's other memory.
+	 */
+	sh->pool = mmap(NULL, POOL_LEN + 2 * GUARD_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			-1, 0);
 	ASSERT_NE(MAP_FAILED, sh->pool);
+	sh->pool += GUARD_LEN;
+	ASSERT_EQ(0, mprotect(sh->pool, POOL_LEN, PROT_READ | PROT_WRITE));
 	sh->unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh->unmapped);
 	for (i = 0; i < WORKERS; i++) {
