@@ -730,6 +730,8 @@ struct kcache_dump_args {
  * neither stored nor removed during the dump is returned exactly once; an entry stored
  * during it may also be returned with its new version (versions are unique: keep the
  * record with the highest version per key); a removed or expired entry may be missing.
+ * A call may return no record with @done 0 (what it chose went away, or an entry was
+ * stored while it walked the table): call again with @next.
  * Errors:
  *  -EMSGSIZE  not even one record fits: @needed holds its size (also copied out)
  */
