@@ -274,14 +274,87 @@ static void fill(uint8_t *buf, unsigned int i, struct shared *sh)
 	}
 }
 
+#define NKEYS	64
+#define KEYLEN	8
+
 struct worker {
 	struct shared *sh;
 	int id;
 	struct tally *t;
 	int fds[4];
 	uint32_t access[4];
+	char keys[NKEYS * KEYLEN];	/* "k0000000".."k0000063", back to back */
+	struct kcache_batch_item items[8];
 	uint8_t buf[8192] __attribute__((aligned(8)));
 };
+
+/*
+ * A valid argument for a cache-fd command, so that the core's paths run too (hits,
+ * stores, replacements, dumps) while the cache is destroyed and the pool remapped
+ * under them: keys from a small set, values in the pool. 0 if @i is not such a command.
+ */
+static int fill_valid(uint8_t *buf, unsigned int i, struct worker *wk)
+{
+	struct shared *sh = wk->sh;
+	uint64_t key = (uintptr_t)(wk->keys + KEYLEN * rnd_below(NKEYS - 8));
+	uint64_t val = (uintptr_t)sh->pool + rnd_below(POOL_LEN / 2);
+	uint32_t vlen = rnd_below(4) ? rnd_below(256) : rnd_below(8192);
+	uint32_t n = 1 + rnd_below(8), k, sum = 0;
+
+	switch (cmds[i].cmd) {
+	case KCACHE_IOC_GET:
+		*(struct kcache_get_args *)buf = (struct kcache_get_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN, .val = val,
+			.val_len = vlen };
+		return 1;
+	case KCACHE_IOC_SET:
+		*(struct kcache_set_args *)buf = (struct kcache_set_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN, .val = val,
+			.val_len = vlen, .flags = rnd_below(4) ? 0 : 1U << rnd_below(3) };
+		return 1;
+	case KCACHE_IOC_DEL:
+		*(struct kcache_del_args *)buf = (struct kcache_del_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN };
+		return 1;
+	case KCACHE_IOC_CAS:
+		*(struct kcache_cas_args *)buf = (struct kcache_cas_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN, .val = val,
+			.val_len = vlen, .expected = rnd_below(1 << 16) };
+		return 1;
+	case KCACHE_IOC_ADD:
+		*(struct kcache_add_args *)buf = (struct kcache_add_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN,
+			.delta = (int64_t)rnd() };
+		return 1;
+	case KCACHE_IOC_MGET:
+	case KCACHE_IOC_MSET:
+		for (k = 0; k < n; k++) {
+			wk->items[k] = (struct kcache_batch_item){ .key_len = KEYLEN,
+								   .val_len = rnd_below(64) };
+			sum += wk->items[k].val_len;
+		}
+		*(struct kcache_mset_args *)buf = (struct kcache_mset_args){
+			.size = cmds[i].size, .items = (uintptr_t)wk->items, .keys = key,
+			.vals = val, .nr = n,
+			.vals_len = cmds[i].cmd == KCACHE_IOC_MSET ? sum : rnd_below(4096) };
+		return 1;
+	case KCACHE_IOC_INVALIDATE:
+		if (rnd_below(8))
+			return 0;
+		*(struct kcache_invalidate_args *)buf = (struct kcache_invalidate_args){
+			.size = cmds[i].size, .flags = KCACHE_INVALIDATE_PREFIX, .prefix = key,
+			.prefix_len = 1 + rnd_below(KEYLEN) };
+		return 1;
+	case KCACHE_IOC_DUMP:
+		*(struct kcache_dump_args *)buf = (struct kcache_dump_args){
+			.size = cmds[i].size, .buf = (uintptr_t)sh->pool,
+			.buf_len = rnd_below(POOL_LEN),
+			.cursor = rnd_below(2) ? 0 : rnd_below(1024) };
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 static int open_name(struct shared *sh, struct tally *t, uint32_t access)
 {
@@ -299,7 +372,7 @@ static void *worker_fn(void *arg)
 	uint8_t *buf = wk->buf;
 	unsigned long cmd;
 	unsigned int i, slot;
-	int fd, on_ctl, ret, err;
+	int fd, on_ctl, ret, err, valid;
 	uint32_t size;
 
 	/* every thread its own sequence (the state is per thread, and 0 would stay 0) */
@@ -308,9 +381,12 @@ static void *worker_fn(void *arg)
 		i = rnd_below(NCMDS);
 		cmd = cmds[i].cmd;
 		memset(buf, 0, 4096 + 64);
-		fill(buf, i, sh);
+		/* half the cache-fd calls valid (mutated rarely), half random */
+		valid = rnd_below(2) && fill_valid(buf, i, wk);
+		if (!valid)
+			fill(buf, i, sh);
 		/* mutate: a random byte, the size, the tail, or the command number */
-		switch (rnd_below(10)) {
+		switch (rnd_below(valid ? 40 : 10)) {
 		case 0:
 			buf[rnd_below(cmds[i].size)] = rnd();
 			break;
@@ -334,11 +410,11 @@ static void *worker_fn(void *arg)
 			break;
 		}
 		on_ctl = cmds[i].on_ctl;
-		if (!rnd_below(16))
+		if (!rnd_below(valid ? 64 : 16))
 			on_ctl = !on_ctl;
 		slot = rnd_below(4);
 		fd = on_ctl ? sh->ctl : wk->fds[slot];
-		switch (rnd_below(32)) {
+		switch (rnd_below(valid ? 64 : 32)) {
 		case 0:
 			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, NULL, &err);
 			break;
@@ -475,6 +551,13 @@ FIXTURE_SETUP(fuzz)
 	for (i = 0; i < WORKERS; i++) {
 		self->wk[i].sh = sh;
 		self->wk[i].id = i;
+		for (j = 0; j < NKEYS; j++) {
+			char *k = self->wk[i].keys + KEYLEN * j;
+
+			memcpy(k, "k0000000", KEYLEN);
+			k[6] = '0' + j / 10;
+			k[7] = '0' + j % 10;
+		}
 		self->wk[i].t = &sh->tally[i];
 		for (j = 0; j < 4; j++) {
 			struct kcache_open_args o = { .size = sizeof(o), .flags = acc[j] };
