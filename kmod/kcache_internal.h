@@ -13,8 +13,6 @@
 #include "kcache_registry.h"
 #include "kcache_shrinker.h"
 
-long kcache_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-
 #ifdef KCACHE_SELFTEST_BUG
 void kcache_selftest_bug(void);
 #else

@@ -9,27 +9,11 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fs.h>
-#include <linux/miscdevice.h>
 #include <linux/module.h>
 
+#include "kcache_ctl.h"
 #include "kcache_internal.h"
 #include "kcache_maint.h"
-
-static const struct file_operations kcache_ctl_fops = {
-	.owner		= THIS_MODULE,
-	.open		= nonseekable_open,
-	.unlocked_ioctl	= kcache_ctl_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= noop_llseek,
-};
-
-static struct miscdevice kcache_miscdev = {
-	.minor	= MISC_DYNAMIC_MINOR,
-	.name	= KCACHE_DEVICE_NAME,
-	.fops	= &kcache_ctl_fops,
-	.mode	= 0666,
-};
 
 static int __init kcache_init(void)
 {
@@ -44,7 +28,7 @@ static int __init kcache_init(void)
 	ret = kcache_shrinker_init();
 	if (ret)
 		goto err_registry;
-	ret = misc_register(&kcache_miscdev);
+	ret = kcache_ctl_init();
 	if (ret)
 		goto err_shrinker;
 	kcache_selftest_bug();
@@ -62,7 +46,7 @@ err_wq:
 
 static void __exit kcache_exit(void)
 {
-	misc_deregister(&kcache_miscdev);
+	kcache_ctl_uninit();
 	kcache_shrinker_uninit();
 	/* destroys the caches left over */
 	kcache_registry_uninit();

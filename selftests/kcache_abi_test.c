@@ -13,11 +13,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include <linux/kcache.h>
 
 #include "kselftest_harness.h"
+#include "kcache.h"
 
 #define KPTR	((void *)0xffffffff81000000UL)
 #define MB	(1U << 20)
@@ -169,7 +173,14 @@ FIXTURE_VARIANT(sz) {
 	uint32_t size0;
 	int (*fill)(void *buf, FIXTURE_DATA(kc) *self, int n);
 	int expect;
+	uint32_t ksize;		/* the struct as this header knows it, if larger than size0 */
 };
+
+/* The size of the struct this header knows: a tail starts after it. */
+static uint32_t known(const FIXTURE_VARIANT(sz) *v)
+{
+	return v->ksize ?: v->size0;
+}
 
 static char scratch[4096];
 
@@ -285,39 +296,39 @@ static int fill_dump(void *b, FIXTURE_DATA(kc) *self, int n)
 }
 
 FIXTURE_VARIANT_ADD(sz, version) {
-	KCACHE_IOC_VERSION, KCACHE_VERSION_SIZE_VER0, fill_version, 0 };
+	KCACHE_IOC_VERSION, KCACHE_VERSION_SIZE_VER0, fill_version, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, create) {
-	KCACHE_IOC_CREATE, KCACHE_CREATE_ARGS_SIZE_VER0, fill_create, 0 };
+	KCACHE_IOC_CREATE, KCACHE_CREATE_ARGS_SIZE_VER0, fill_create, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, open) {
-	KCACHE_IOC_OPEN, KCACHE_OPEN_ARGS_SIZE_VER0, fill_open, 0 };
+	KCACHE_IOC_OPEN, KCACHE_OPEN_ARGS_SIZE_VER0, fill_open, 0, KCACHE_OPEN_ARGS_SIZE_VER1 };
 FIXTURE_VARIANT_ADD(sz, destroy) {
-	KCACHE_IOC_DESTROY, KCACHE_DESTROY_ARGS_SIZE_VER0, fill_destroy, ENOENT };
+	KCACHE_IOC_DESTROY, KCACHE_DESTROY_ARGS_SIZE_VER0, fill_destroy, ENOENT, 0 };
 FIXTURE_VARIANT_ADD(sz, list) {
-	KCACHE_IOC_LIST, KCACHE_LIST_ARGS_SIZE_VER0, fill_list, EMSGSIZE };
+	KCACHE_IOC_LIST, KCACHE_LIST_ARGS_SIZE_VER0, fill_list, EMSGSIZE, 0 };
 FIXTURE_VARIANT_ADD(sz, get) {
-	KCACHE_IOC_GET, KCACHE_GET_ARGS_SIZE_VER0, fill_get, 0 };
+	KCACHE_IOC_GET, KCACHE_GET_ARGS_SIZE_VER0, fill_get, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, set) {
-	KCACHE_IOC_SET, KCACHE_SET_ARGS_SIZE_VER0, fill_set, 0 };
+	KCACHE_IOC_SET, KCACHE_SET_ARGS_SIZE_VER0, fill_set, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, del) {
-	KCACHE_IOC_DEL, KCACHE_DEL_ARGS_SIZE_VER0, fill_del, ENOENT };
+	KCACHE_IOC_DEL, KCACHE_DEL_ARGS_SIZE_VER0, fill_del, ENOENT, 0 };
 FIXTURE_VARIANT_ADD(sz, cas) {
-	KCACHE_IOC_CAS, KCACHE_CAS_ARGS_SIZE_VER0, fill_cas, ESTALE };
+	KCACHE_IOC_CAS, KCACHE_CAS_ARGS_SIZE_VER0, fill_cas, ESTALE, 0 };
 FIXTURE_VARIANT_ADD(sz, add) {
-	KCACHE_IOC_ADD, KCACHE_ADD_ARGS_SIZE_VER0, fill_add, 0 };
+	KCACHE_IOC_ADD, KCACHE_ADD_ARGS_SIZE_VER0, fill_add, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, mget) {
-	KCACHE_IOC_MGET, KCACHE_MGET_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_MGET, KCACHE_MGET_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, mset) {
-	KCACHE_IOC_MSET, KCACHE_MSET_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_MSET, KCACHE_MSET_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, invalidate) {
-	KCACHE_IOC_INVALIDATE, KCACHE_INVALIDATE_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_INVALIDATE, KCACHE_INVALIDATE_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, stats) {
-	KCACHE_IOC_STATS, KCACHE_STATS_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_STATS, KCACHE_STATS_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, info) {
-	KCACHE_IOC_INFO, KCACHE_INFO_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_INFO, KCACHE_INFO_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, dump) {
-	KCACHE_IOC_DUMP, KCACHE_DUMP_ARGS_SIZE_VER0, fill_dump, 0 };
+	KCACHE_IOC_DUMP, KCACHE_DUMP_ARGS_SIZE_VER0, fill_dump, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, nop) {
-	KCACHE_IOC_NOP, KCACHE_NOP_ARGS_SIZE_VER0, fill_zero, 0 };
+	KCACHE_IOC_NOP, KCACHE_NOP_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 
 /* Call the variant's command with a buffer of @len bytes whose size field says @size. */
 static int call(FIXTURE_DATA(kc) *self, const FIXTURE_VARIANT(sz) *v, uint32_t size,
@@ -328,7 +339,7 @@ static int call(FIXTURE_DATA(kc) *self, const FIXTURE_VARIANT(sz) *v, uint32_t s
 
 	which = v->fill(buf, self, n);
 	((uint32_t *)buf)[0] = size;
-	if (tail && len > v->size0)
+	if (tail && len > known(v))
 		buf[len - 1] = tail;
 	ret = ioctl(which ? self->fd : self->ctl, v->cmd, buf);
 	err = errno;
@@ -359,15 +370,63 @@ TEST_F(sz, size_exact)
 
 TEST_F(sz, size_zero_tail_accepted)
 {
-	expect_valid(_metadata,
-		     call(KC(self), variant, variant->size0 + 64, variant->size0 + 64, 0, 1, NULL),
-		     variant->expect);
+	uint32_t size = known(variant) + 64;
+
+	expect_valid(_metadata, call(KC(self), variant, size, size, 0, 1, NULL), variant->expect);
 }
 
 TEST_F(sz, size_nonzero_tail_e2big)
 {
-	ASSERT_EQ(-1, call(KC(self), variant, variant->size0 + 8, variant->size0 + 8, 1, 2, NULL));
+	uint32_t size = known(variant) + 8;
+
+	ASSERT_EQ(-1, call(KC(self), variant, size, size, 1, 2, NULL));
 	ASSERT_EQ(E2BIG, errno);
+}
+
+/*
+ * A program built against a newer header whose struct grew by 64 bytes: with _IO() its
+ * command number is the same, and one that encoded the size (_IOWR()) must be served
+ * too, since the kernel dispatches on type and number.
+ */
+static unsigned long grown_cmd(unsigned long cmd, uint32_t size)
+{
+	return _IOC(_IOC_READ | _IOC_WRITE, _IOC_TYPE(cmd), _IOC_NR(cmd), size);
+}
+
+TEST_F(sz, command_for_larger_struct_zero_tail_accepted)
+{
+	FIXTURE_VARIANT(sz) v = *variant;
+	uint32_t size = known(variant) + 64;
+
+	ASSERT_EQ(0, _IOC_SIZE(variant->cmd));
+	v.cmd = grown_cmd(variant->cmd, size);
+	expect_valid(_metadata, call(KC(self), &v, size, size, 0, 8, NULL), variant->expect);
+}
+
+TEST_F(sz, command_for_larger_struct_nonzero_tail_e2big)
+{
+	FIXTURE_VARIANT(sz) v = *variant;
+	uint32_t size = known(variant) + 64;
+
+	v.cmd = grown_cmd(variant->cmd, size);
+	ASSERT_EQ(-1, call(KC(self), &v, size, size, 1, 9, NULL));
+	ASSERT_EQ(E2BIG, errno);
+}
+
+/* size 0 in a read-only page: the size check (-EINVAL) comes before anything else */
+TEST_F(sz, size_zero_read_only_page_einval)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = variant->fill(scratch + 2048, KC(self), 10) ? self->fd : self->ctl;
+
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(-1, ioctl(fd, variant->cmd, ro));
+	ASSERT_EQ(EINVAL, errno);
+	/* also at the end of the page, where a read of the struct would fault */
+	ASSERT_EQ(-1, ioctl(fd, variant->cmd, ro + page - 8));
+	ASSERT_EQ(EINVAL, errno);
+	munmap(ro, page);
 }
 
 TEST_F(sz, size_page_plus_one_e2big)
@@ -726,9 +785,14 @@ TEST_F(kc, unknown_command_enotty)
 
 	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(KCACHE_IOC_MAGIC, 0x7e, struct kcache_nop_args), &a));
 	ASSERT_EQ(ENOTTY, errno);
-	/* same number, different size: a different command */
-	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(KCACHE_IOC_MAGIC, 0x1f, uint32_t), &a));
+	ASSERT_EQ(-1, ioctl(self->ctl, _IO(KCACHE_IOC_MAGIC, 0x7e), &a));
 	ASSERT_EQ(ENOTTY, errno);
+	/* another type with NOP's number */
+	ASSERT_EQ(-1, ioctl(self->fd, _IO(KCACHE_IOC_MAGIC + 1, 0x1f), &a));
+	ASSERT_EQ(ENOTTY, errno);
+	/* same number, any size or direction bits: the same command */
+	ASSERT_EQ(0, ioctl(self->fd, _IOWR(KCACHE_IOC_MAGIC, 0x1f, uint32_t), &a));
+	ASSERT_EQ(0, ioctl(self->fd, _IOR(KCACHE_IOC_MAGIC, 0x1f, struct kcache_nop_args), &a));
 }
 
 /* ---- access rights of a cache fd ---- */
@@ -1209,12 +1273,12 @@ TEST_F(kc, dump_all_entries_with_cursor)
 		if (d.done)
 			break;
 		ASSERT_LT(0, d.nr);
-		d.skip = d.next;
+		d.cursor = d.next;
 		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
 	}
 	ASSERT_EQ(21, seen);
 	/* too small for one record */
-	d.skip = 0;
+	d.cursor = 0;
 	d.buf_len = 8;
 	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
 	ASSERT_EQ(EMSGSIZE, errno);
@@ -1223,6 +1287,370 @@ TEST_F(kc, dump_all_entries_with_cursor)
 	d.buf = p2u(KPTR);
 	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
 	ASSERT_EQ(EFAULT, errno);
+}
+
+/* Walk the records of one DUMP answer: versions strictly increasing, above @after. */
+static int dump_records_ok(const void *buf, uint32_t nr, uint64_t after, uint64_t *last)
+{
+	const struct kcache_dump_record *r = buf;
+	uint32_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (r->version <= after)
+			return 0;
+		after = r->version;
+		r = (const void *)((const char *)r +
+				   KCACHE_DUMP_RECORD_LEN(r->key_len, r->val_len));
+	}
+	*last = after;
+	return 1;
+}
+
+TEST_F(kc, dump_versions_ascending_and_cursor_resumes_exactly)
+{
+	struct kcache_dump_args d = { .size = sizeof(d), .buf = p2u(scratch) };
+	uint64_t last = 0, v[3];
+	uint32_t vl = sizeof(scratch);
+	int calls = 0;
+
+	ASSERT_EQ(0, set(self->fd, "a", 1, "1", 1, 0));
+	ASSERT_EQ(0, set(self->fd, "b", 1, "2", 1, 0));
+	ASSERT_EQ(0, set(self->fd, "c", 1, "3", 1, 0));
+	ASSERT_EQ(0, get(self->fd, "a", 1, scratch + 2048, &vl, &v[0]));
+	vl = 16;
+	ASSERT_EQ(0, get(self->fd, "c", 1, scratch + 2048, &vl, &v[2]));
+	/* one record per call: k, a, b, c in the order they were stored */
+	d.buf_len = 24;
+	do {
+		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+		ASSERT_TRUE(dump_records_ok(scratch, d.nr, d.cursor, &last));
+		if (d.nr)
+			ASSERT_EQ(last, d.next);
+		if (calls == 1)
+			ASSERT_EQ(v[0], d.next);
+		/* an entry stored behind the cursor is not returned again... */
+		if (calls == 2)
+			ASSERT_EQ(0, set(self->fd, "k", 1, "w", 1, 0));
+		d.cursor = d.next;
+		calls++;
+	} while (!d.done);
+	/* ...except in its new version, after c */
+	ASSERT_LT(v[2], last);
+	ASSERT_EQ(5, calls);
+	/* a cursor past the end: nothing, done */
+	d.cursor = last;
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(0, d.nr);
+	ASSERT_EQ(1, d.done);
+	ASSERT_EQ(last, d.next);
+}
+
+TEST_F(kc, dump_one_large_record_fits_whatever_the_statistics)
+{
+	size_t big = 512 * 1024, len = KCACHE_DUMP_RECORD_LEN(3, big);
+	struct kcache_dump_args d = { .size = sizeof(d), .buf_len = len };
+	char *val = malloc(big), *buf = malloc(len);
+
+	ASSERT_NE(NULL, val);
+	ASSERT_NE(NULL, buf);
+	memset(val, 'L', big);
+	ASSERT_EQ(0, destroy(self->ctl, self->name));
+	close(self->fd);
+	self->fd = create(self->ctl, self->name, 8 * MB, 0600);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, set(self->fd, "big", 3, val, big, 0));
+	d.buf = p2u(buf);
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(1, d.nr);
+	ASSERT_EQ(1, d.done);
+	ASSERT_EQ(big, ((struct kcache_dump_record *)buf)->val_len);
+	ASSERT_EQ(0, memcmp(buf + 16 + 3, val, big));
+	d.buf_len = len - 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(EMSGSIZE, errno);
+	ASSERT_EQ(len, d.needed);
+	free(val);
+	free(buf);
+}
+
+TEST_F(kc, dump_checks_ordering)
+{
+	struct kcache_dump_args d = { .size = sizeof(d), .flags = 1, .buf = p2u(KPTR),
+				      .buf_len = 8 };
+
+	ASSERT_EQ(-1, ioctl(self->wfd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(EBADF, errno);		/* rights */
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(EINVAL, errno);		/* flags */
+	d.flags = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(EMSGSIZE, errno);		/* nothing fits: the buffer is not touched */
+	ASSERT_EQ(24, d.needed);
+	d.buf_len = 4096;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(EFAULT, errno);		/* copying out */
+	ASSERT_EQ(0, destroy(self->ctl, self->name));
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(ESHUTDOWN, errno);		/* the operation, before copying out */
+}
+
+struct grower {
+	int fd;
+	int n;
+	atomic_int finished;
+	int stored;
+};
+
+/* Store new keys g0, g1, ... so that the table keeps growing (and resizing). */
+static void *grow(void *arg)
+{
+	struct grower *g = arg;
+	char k[16];
+
+	for (g->stored = 0; g->stored < g->n; g->stored++) {
+		int kl = snprintf(k, sizeof(k), "g%d", g->stored);
+
+		if (set(g->fd, k, kl, "v", 1, 0))
+			break;
+	}
+	atomic_store(&g->finished, 1);
+	return NULL;
+}
+
+/*
+ * Entries stored before the dump and never modified come exactly once across the calls
+ * of a dump, and no version comes twice, in one call or across calls, while another
+ * thread grows the table through several resizes.
+ */
+TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
+{
+	const int base = 5000;
+	struct kcache_create_args c = { .size = sizeof(c), .max_bytes = 64 * MB,
+					.max_entries = 200000, .mode = 0600 };
+	struct kcache_dump_args d = { .size = sizeof(d) };
+	struct kcache_stats_args st = { .size = sizeof(st) };
+	struct grower g = { .n = 40000 };
+	const struct kcache_dump_record *r;
+	uint8_t *seen = calloc(base, 1), *seen_g = calloc(40000, 1);
+	size_t buflen = 64 * 1024;
+	char *buf = malloc(buflen), k[80];
+	uint64_t last = 0;
+	pthread_t t;
+	int i, calls = 0, grown = 0, fin;
+
+	ASSERT_NE(NULL, seen);
+	ASSERT_NE(NULL, seen_g);
+	ASSERT_NE(NULL, buf);
+	snprintf(k, sizeof(k), "%s-x1", self->name);
+	set_name(c.name, k);
+	g.fd = ioctl(self->ctl, KCACHE_IOC_CREATE, &c);
+	ASSERT_LE(0, g.fd);
+	for (i = 0; i < base; i++) {
+		int kl = snprintf(k, sizeof(k), "b%d", i);
+
+		ASSERT_EQ(0, set(g.fd, k, kl, "v", 1, 0));
+	}
+	ASSERT_EQ(0, pthread_create(&t, NULL, grow, &g));
+	d.buf = p2u(buf);
+	d.buf_len = buflen;
+	do {
+		/* read before the call: the last call starts after the last store */
+		fin = atomic_load(&g.finished);
+		ASSERT_EQ(0, ioctl(g.fd, KCACHE_IOC_DUMP, &d));
+		/* strictly increasing versions above the cursor: no duplicate anywhere */
+		ASSERT_TRUE(dump_records_ok(buf, d.nr, d.cursor, &last));
+		for (i = 0, r = (const void *)buf; i < (int)d.nr; i++, r = kcache_dump_next(r)) {
+			const char *key = kcache_dump_key(r);
+
+			if (key[0] == 'b') {
+				int n = atoi(key + 1);
+
+				ASSERT_EQ(0, seen[n]);
+				seen[n] = 1;
+			} else {
+				int n = atoi(key + 1);
+
+				ASSERT_EQ(0, seen_g[n]);
+				seen_g[n] = 1;
+				grown++;
+			}
+		}
+		d.cursor = d.next;
+		calls++;
+		/* go on through the whole growth: several resizes, 8k to 64k buckets */
+	} while (!d.done || !fin);
+	pthread_join(t, NULL);
+	for (i = 0; i < base; i++)
+		ASSERT_EQ(1, seen[i]) TH_LOG("b%d missing", i);
+	/* the grower's keys were stored once each, all before the last call: all seen */
+	ASSERT_EQ(g.stored, grown);
+	/* nothing was evicted, so nothing could be missing for that reason */
+	ASSERT_EQ(0, ioctl(g.fd, KCACHE_IOC_STATS, &st));
+	ASSERT_EQ(0, st.counters.evictions_size);
+	TH_LOG("%d calls, %d of %d grown keys seen", calls, grown, g.stored);
+	/* one call with room for everything: every entry once */
+	buflen = 8 * MB;
+	buf = realloc(buf, buflen);
+	ASSERT_NE(NULL, buf);
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.buf = p2u(buf);
+	d.buf_len = buflen;
+	ASSERT_EQ(0, ioctl(g.fd, KCACHE_IOC_DUMP, &d));
+	ASSERT_EQ(1, d.done);
+	ASSERT_EQ(base + g.stored, d.nr);
+	ASSERT_TRUE(dump_records_ok(buf, d.nr, 0, &last));
+	close(g.fd);
+	free(buf);
+	free(seen);
+	free(seen_g);
+}
+
+TEST_F(kc, mset_checks_ordering)
+{
+	struct kcache_batch_item it[2] = { { .key_len = 1, .val_len = 1 },
+					   { .key_len = 1, .val_len = KCACHE_VAL_LEN_MAX + 1 } };
+	struct kcache_mset_args a = { .size = sizeof(a), .items = 0, .keys = 0, .vals = 0,
+				      .nr = 2, .vals_len = 2 };
+
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &a));
+	ASSERT_EQ(EFAULT, errno);	/* the item array is read first */
+	a.items = p2u(it);
+	/* an item's value length beats the NULL key and value blocks */
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &a));
+	ASSERT_EQ(E2BIG, errno);
+	/* a zero key length comes first (the key before the value in the item) */
+	it[1].key_len = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &a));
+	ASSERT_EQ(EINVAL, errno);
+	it[1].key_len = 1;
+	it[1].val_len = 1;
+	a.vals_len = 3;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &a));
+	ASSERT_EQ(EINVAL, errno);	/* values must sum to vals_len, before copying */
+	a.vals_len = 2;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &a));
+	ASSERT_EQ(EFAULT, errno);	/* keys */
+	a.keys = p2u("xy");
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &a));
+	ASSERT_EQ(EFAULT, errno);	/* values */
+	a.vals = p2u("12");
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_MSET, &a));
+	ASSERT_EQ(2, a.done);
+}
+
+TEST_F(kc, mget_checks_ordering)
+{
+	struct kcache_batch_item it[2] = { { .key_len = 1 }, { .key_len = 0 } };
+	struct kcache_mget_args a = { .size = sizeof(a), .nr = KCACHE_BATCH_MAX + 1 };
+	char v[8];
+
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &a));
+	ASSERT_EQ(E2BIG, errno);	/* nr before the NULL item array */
+	a.nr = 2;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &a));
+	ASSERT_EQ(EFAULT, errno);
+	a.items = p2u(it);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &a));
+	ASSERT_EQ(EINVAL, errno);	/* item key length before the NULL key block */
+	it[1].key_len = KCACHE_KEY_LEN_MAX + 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &a));
+	ASSERT_EQ(E2BIG, errno);
+	it[1].key_len = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &a));
+	ASSERT_EQ(EFAULT, errno);
+	a.keys = p2u("kk");
+	a.vals = p2u(v);
+	a.vals_len = sizeof(v);
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_MGET, &a));
+	ASSERT_EQ(2, a.done);
+}
+
+TEST_F(kc, create_checks_ordering)
+{
+	static const unsigned char latin1[] = { 0xc0, 0xc9, 0xe9, 0xf8, 0xff, 0xaa, 0xb5 };
+	struct kcache_create_args a = { .size = sizeof(a), .max_bytes = MB, .mode = 0600 };
+	struct rlimit rl, one;
+	char n[80];
+	unsigned int i;
+	int fd;
+
+	/* every byte outside [A-Za-z0-9._-] is refused, Latin-1 letters too */
+	for (i = 0; i < sizeof(latin1); i++) {
+		snprintf(n, sizeof(n), "%s-x2", self->name);
+		n[strlen(n) - 1] = latin1[i];
+		set_name(a.name, n);
+		ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
+		ASSERT_EQ(EINVAL, errno) TH_LOG("byte 0x%x", latin1[i]);
+	}
+	for (i = 1; i < 256; i++) {
+		if ((i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z') || (i >= '0' && i <= '9') ||
+		    i == '.' || i == '_' || i == '-')
+			continue;
+		snprintf(n, sizeof(n), "x%c", i);
+		ASSERT_EQ(-1, open_cache(self->ctl, n, KCACHE_OPEN_READ));
+		ASSERT_EQ(EINVAL, errno) TH_LOG("byte 0x%x", i);
+	}
+	/*
+	 * The fd is made before the name is looked up or published: with no free fd an
+	 * existing name gives -EMFILE, and a new name is never created (nobody could have
+	 * opened it between a publish and an undo).
+	 */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	one = rl;
+	one.rlim_cur = 0;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &one));
+	set_name(a.name, self->name);
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
+	ASSERT_EQ(EMFILE, errno);
+	snprintf(n, sizeof(n), "%s-x3", self->name);
+	set_name(a.name, n);
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
+	ASSERT_EQ(EMFILE, errno);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(-1, open_cache(self->ctl, n, KCACHE_OPEN_READ));
+	ASSERT_EQ(ENOENT, errno);
+	fd = ioctl(self->ctl, KCACHE_IOC_CREATE, &a);
+	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+TEST_F(kc, open_owner_checks_ordering)
+{
+	struct kcache_open_args a = { .size = sizeof(a), .flags = KCACHE_OPEN_READ,
+				      .owner = 1 };
+	int fd;
+
+	set_name(a.name, self->name);
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_OPEN, &a));
+	ASSERT_EQ(EINVAL, errno);	/* owner without KCACHE_OPEN_OWNER */
+	a.owner = 0;
+	a.__pad = 1;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_OPEN, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.__pad = 0;
+	a.flags = KCACHE_OPEN_OWNER;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_OPEN, &a));
+	ASSERT_EQ(EINVAL, errno);	/* still needs a right */
+	a.flags = KCACHE_OPEN_READ | KCACHE_OPEN_OWNER;
+	a.owner = geteuid() + 1;
+	set_name(a.name, "absent-cache");
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_OPEN, &a));
+	ASSERT_EQ(ENOENT, errno);
+	set_name(a.name, self->name);
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_OPEN, &a));
+	ASSERT_EQ(EPERM, errno);	/* not the expected owner, even with CAP_DAC_OVERRIDE */
+	a.owner = geteuid();
+	fd = ioctl(self->ctl, KCACHE_IOC_OPEN, &a);
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* the first published size (no owner field) still works */
+	a.size = KCACHE_OPEN_ARGS_SIZE_VER0;
+	a.flags = KCACHE_OPEN_READ;
+	a.owner = 0;
+	fd = ioctl(self->ctl, KCACHE_IOC_OPEN, &a);
+	ASSERT_LE(0, fd);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -1,28 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Random ioctls on /dev/kcache and on cache fds of every access mode: random commands
- * (real ones, real ones with a wrong size in the command number, unknown numbers),
- * random struct sizes, valid structs with random fields mutated, and pointers that are
- * valid, NULL, unmapped, kernel-space or misaligned. Only documented errnos may come
- * back; the kernel must not splat (the VM runner greps the log after every suite).
+ * Random ioctls on /dev/kcache and on cache fds of every access mode, from several
+ * threads at once, while one thread destroys and re-creates the cache they use and
+ * another unmaps and remaps (or write-protects) the memory their pointers point into.
  *
- * KCACHE_FUZZ_ITERS (default 100000) and KCACHE_FUZZ_SEED override the defaults.
+ * Calls: real commands, real commands with random direction and size bits in the command
+ * number (the kernel dispatches on type and number), unknown numbers; random struct sizes,
+ * valid structs with random fields mutated; pointers that are valid, NULL, unmapped,
+ * kernel-space, misaligned or running off a mapping.
+ *
+ * Fails on:
+ *  - an errno that uapi/linux/kcache.h does not document for the command (and the fd
+ *    kind) the call reached; ENOTTY only for numbers that are no command of that fd;
+ *  - a call that stays in the kernel longer than CALL_BOUND_MS (wall time, measured in
+ *    the caller around the ioctl; Documentation/userspace-api.rst documents the bound);
+ *  - fewer calls than asked for.
+ * The kernel must not splat either (the VM runner greps the log after every suite).
+ * It prints the calls per command and per errno, and the slowest call per command.
+ *
+ * Calls: KCACHE_FUZZ_CALLS, else 10^6, or 10^5 on a debug kernel (one with lockdep,
+ * /proc/lockdep, where every call costs ten times more). KCACHE_FUZZ_SEED sets the seed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/kcache.h>
 
 #include "kselftest_harness.h"
 
-static uint64_t rng_state;
+#define WORKERS		4
+#define POOL_LEN	65536
+#define GUARD_LEN	65536	/* inaccessible on both sides of the pool */
+#define CALL_BOUND_MS	2000	/* no ioctl may take longer (TCG, debug kernel included) */
+#define NERR		160	/* errno values counted one by one */
+
+static __thread uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
@@ -38,66 +60,156 @@ static uint32_t rnd_below(uint32_t n)
 	return rnd() % n;
 }
 
-static const struct {
+static const struct cmd {
+	const char *name;
 	unsigned long cmd;
 	uint32_t size;
 	int on_ctl;
+	int right;		/* needs an access right: EBADF possible */
+	const int *errs;	/* documented besides the common ones, 0-terminated */
 } cmds[] = {
-	{ KCACHE_IOC_VERSION, sizeof(struct kcache_version), 1 },
-	{ KCACHE_IOC_CREATE, sizeof(struct kcache_create_args), 1 },
-	{ KCACHE_IOC_OPEN, sizeof(struct kcache_open_args), 1 },
-	{ KCACHE_IOC_DESTROY, sizeof(struct kcache_destroy_args), 1 },
-	{ KCACHE_IOC_LIST, sizeof(struct kcache_list_args), 1 },
-	{ KCACHE_IOC_GET, sizeof(struct kcache_get_args), 0 },
-	{ KCACHE_IOC_SET, sizeof(struct kcache_set_args), 0 },
-	{ KCACHE_IOC_DEL, sizeof(struct kcache_del_args), 0 },
-	{ KCACHE_IOC_CAS, sizeof(struct kcache_cas_args), 0 },
-	{ KCACHE_IOC_ADD, sizeof(struct kcache_add_args), 0 },
-	{ KCACHE_IOC_MGET, sizeof(struct kcache_mget_args), 0 },
-	{ KCACHE_IOC_MSET, sizeof(struct kcache_mset_args), 0 },
-	{ KCACHE_IOC_INVALIDATE, sizeof(struct kcache_invalidate_args), 0 },
-	{ KCACHE_IOC_STATS, sizeof(struct kcache_stats_args), 0 },
-	{ KCACHE_IOC_INFO, sizeof(struct kcache_info_args), 0 },
-	{ KCACHE_IOC_DUMP, sizeof(struct kcache_dump_args), 0 },
-	{ KCACHE_IOC_NOP, sizeof(struct kcache_nop_args), 0 },
+#define E(...) ((const int[]){ __VA_ARGS__, 0 })
+	{ "VERSION", KCACHE_IOC_VERSION, sizeof(struct kcache_version), 1, 0, E(0) },
+	{ "CREATE", KCACHE_IOC_CREATE, sizeof(struct kcache_create_args), 1, 0,
+	  E(EDQUOT, EMFILE, EEXIST, ENOSPC) },
+	{ "OPEN", KCACHE_IOC_OPEN, sizeof(struct kcache_open_args), 1, 0,
+	  E(ENOENT, EPERM, EACCES, EMFILE) },
+	{ "DESTROY", KCACHE_IOC_DESTROY, sizeof(struct kcache_destroy_args), 1, 0,
+	  E(ENOENT, EPERM) },
+	{ "LIST", KCACHE_IOC_LIST, sizeof(struct kcache_list_args), 1, 0, E(EMSGSIZE) },
+	{ "GET", KCACHE_IOC_GET, sizeof(struct kcache_get_args), 0, 1, E(ENOENT, EMSGSIZE) },
+	{ "SET", KCACHE_IOC_SET, sizeof(struct kcache_set_args), 0, 1, E(EEXIST, ENOENT) },
+	{ "DEL", KCACHE_IOC_DEL, sizeof(struct kcache_del_args), 0, 1, E(ENOENT) },
+	{ "CAS", KCACHE_IOC_CAS, sizeof(struct kcache_cas_args), 0, 1,
+	  E(EEXIST, ENOENT, ESTALE) },
+	{ "ADD", KCACHE_IOC_ADD, sizeof(struct kcache_add_args), 0, 1, E(0) },
+	{ "MGET", KCACHE_IOC_MGET, sizeof(struct kcache_mget_args), 0, 1, E(0) },
+	{ "MSET", KCACHE_IOC_MSET, sizeof(struct kcache_mset_args), 0, 1, E(0) },
+	{ "INVALIDATE", KCACHE_IOC_INVALIDATE, sizeof(struct kcache_invalidate_args), 0, 1,
+	  E(0) },
+	{ "STATS", KCACHE_IOC_STATS, sizeof(struct kcache_stats_args), 0, 1, E(0) },
+	{ "INFO", KCACHE_IOC_INFO, sizeof(struct kcache_info_args), 0, 1, E(0) },
+	{ "DUMP", KCACHE_IOC_DUMP, sizeof(struct kcache_dump_args), 0, 1, E(EMSGSIZE) },
+	{ "NOP", KCACHE_IOC_NOP, sizeof(struct kcache_nop_args), 0, 0, E(0) },
+#undef E
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+#define UNKNOWN	NCMDS		/* row of the numbers that are no command of the fd */
 
-/* Every errno uapi/linux/kcache.h documents for some command. */
-static int documented(int err)
+/* The command a call reaches: by type and number, on that kind of fd. */
+static int reached(unsigned long cmd, int on_ctl)
 {
-	switch (err) {
-	case EFAULT: case EINVAL: case E2BIG: case ENOTTY: case EBADF: case ESHUTDOWN:
-	case ENOENT: case EEXIST: case EMSGSIZE: case ESTALE: case ENOSPC: case ENOMEM:
-	case EACCES: case EPERM: case EMFILE:
-		return 1;
-	default:
-		return 0;
-	}
+	unsigned int i;
+
+	if (_IOC_TYPE(cmd) != KCACHE_IOC_MAGIC)
+		return UNKNOWN;
+	for (i = 0; i < NCMDS; i++)
+		if (_IOC_NR(cmds[i].cmd) == _IOC_NR(cmd) && cmds[i].on_ctl == on_ctl)
+			return i;
+	return UNKNOWN;
 }
 
-struct pool {
-	uint8_t *data;		/* 64 KiB of mapped memory with random keys and values */
-	void *unmapped;
-	char name[KCACHE_NAME_BUF];
+static int documented(int row, int err)
+{
+	const int *e;
+
+	if (row == UNKNOWN)
+		return err == ENOTTY;
+	switch (err) {
+	case EFAULT: case EINVAL: case E2BIG: case ENOMEM:
+		return 1;
+	case EBADF:
+		return cmds[row].right;
+	case ESHUTDOWN:
+		/* every cache-fd command but NOP, which works after DESTROY */
+		return !cmds[row].on_ctl && row != NCMDS - 1;
+	}
+	for (e = cmds[row].errs; *e; e++)
+		if (*e == err)
+			return 1;
+	return 0;
+}
+
+struct tally {
+	unsigned long calls[NCMDS + 1];
+	unsigned long ok[NCMDS + 1];
+	unsigned long err[NCMDS + 1][NERR];
+	unsigned long undocumented;
+	unsigned long too_slow;
+	uint64_t max_ns[NCMDS + 1];
 };
 
-static uint64_t rnd_ptr(struct pool *p)
+struct shared {
+	int ctl;
+	char name[KCACHE_NAME_BUF];
+	uint8_t *pool;		/* POOL_LEN bytes the remapper keeps replacing */
+	void *unmapped;
+	long target;
+	atomic_long issued;
+	atomic_int stop;
+	struct tally tally[WORKERS + 2];
+	uint64_t seed;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* One timed ioctl, tallied: 0 if its errno was documented and it was fast enough. */
+static long timed_ioctl(struct shared *sh, struct tally *t, int fd, int on_ctl,
+			unsigned long cmd, void *arg, int *errp)
+{
+	int row = reached(cmd, on_ctl), err = 0;
+	uint64_t t0 = now_ns(), dt;
+	long ret = ioctl(fd, cmd, arg);
+
+	if (ret < 0)
+		err = errno;
+	dt = now_ns() - t0;
+	t->calls[row]++;
+	if (dt > t->max_ns[row])
+		t->max_ns[row] = dt;
+	if (dt > CALL_BOUND_MS * 1000000ULL) {
+		t->too_slow++;
+		fprintf(stderr, "# %s (cmd 0x%lx) took %llu ms\n",
+			row == UNKNOWN ? "unknown" : cmds[row].name, cmd,
+			(unsigned long long)(dt / 1000000));
+	}
+	if (ret >= 0) {
+		t->ok[row]++;
+	} else {
+		t->err[row][err < NERR ? err : 0]++;
+		if (!documented(row, err)) {
+			t->undocumented++;
+			fprintf(stderr, "# %s (cmd 0x%lx, fd %d): undocumented errno %d (%s)\n",
+				row == UNKNOWN ? "unknown" : cmds[row].name, cmd, fd, err,
+				strerror(err));
+		}
+	}
+	*errp = err;
+	return ret;
+}
+
+static uint64_t rnd_ptr(struct shared *sh)
 {
 	switch (rnd_below(8)) {
 	case 0:
 		return 0;
 	case 1:
-		return (uintptr_t)p->unmapped;
+		return (uintptr_t)sh->unmapped;
 	case 2:
 		return 0xffffffff81000000ULL;
 	case 3:
 		return rnd();
 	case 4:
-		return (uintptr_t)p->data + 65536 - rnd_below(64);	/* runs off the end */
+		return (uintptr_t)sh->pool + POOL_LEN - rnd_below(64);	/* runs off the end */
 	default:
-		return (uintptr_t)p->data + rnd_below(32768);
+		return (uintptr_t)sh->pool + rnd_below(POOL_LEN / 2);
 	}
 }
 
@@ -117,8 +229,8 @@ static uint32_t rnd_len(void)
 	}
 }
 
-/* A plausible argument for @cmd: right size, pointers into the pool, small lengths. */
-static void fill(uint8_t *buf, unsigned int i, struct pool *p)
+/* A plausible argument for cmds[@i]: right size, pointers into the pool, small lengths. */
+static void fill(uint8_t *buf, unsigned int i, struct shared *sh)
 {
 	uint32_t *w = (uint32_t *)buf;
 	uint64_t *q = (uint64_t *)buf;
@@ -130,11 +242,14 @@ static void fill(uint8_t *buf, unsigned int i, struct pool *p)
 	case KCACHE_IOC_CREATE:
 	case KCACHE_IOC_OPEN:
 	case KCACHE_IOC_DESTROY:
-		memcpy(buf + 8, p->name, KCACHE_NAME_BUF);
+		memcpy(buf + 8, sh->name, KCACHE_NAME_BUF);
 		if (rnd_below(2))
-			buf[8 + strlen(p->name) - 1] = '0' + rnd_below(4);
-		if (cmds[i].cmd == KCACHE_IOC_OPEN)
-			w[1] = rnd_below(5);
+			buf[8 + strlen(sh->name) - 1] = '0' + rnd_below(4);
+		if (cmds[i].cmd == KCACHE_IOC_OPEN) {
+			w[1] = rnd_below(8);
+			if (w[1] & KCACHE_OPEN_OWNER)
+				w[20] = rnd_below(2) ? 0 : rnd_below(2000);	/* owner */
+		}
 		if (cmds[i].cmd == KCACHE_IOC_CREATE) {
 			q[10] = rnd_below(1000);		/* max_entries */
 			q[11] = rnd_below(2) ? 1 << 16 : rnd();	/* max_bytes */
@@ -146,7 +261,7 @@ static void fill(uint8_t *buf, unsigned int i, struct pool *p)
 		/* generic: every 8-byte slot after the header gets a pointer or a length */
 		for (k = 1; k < cmds[i].size / 8; k++) {
 			if (rnd_below(2))
-				q[k] = rnd_ptr(p);
+				q[k] = rnd_ptr(sh);
 			else
 				q[k] = (uint64_t)rnd_len() << 32 | rnd_len();
 		}
@@ -159,76 +274,119 @@ static void fill(uint8_t *buf, unsigned int i, struct pool *p)
 	}
 }
 
-FIXTURE(fuzz) {
-	int ctl;
+#define NKEYS	64
+#define KEYLEN	8
+
+struct worker {
+	struct shared *sh;
+	int id;
+	struct tally *t;
 	int fds[4];
-	struct pool p;
+	uint32_t access[4];
+	char keys[NKEYS * KEYLEN];	/* "k0000000".."k0000063", back to back */
+	struct kcache_batch_item items[8];
+	uint8_t buf[8192] __attribute__((aligned(8)));
 };
 
-FIXTURE_SETUP(fuzz)
+/*
+ * A valid argument for a cache-fd command, so that the core's paths run too (hits,
+ * stores, replacements, dumps) while the cache is destroyed and the pool remapped
+ * under them: keys from a small set, values in the pool. 0 if @i is not such a command.
+ */
+static int fill_valid(uint8_t *buf, unsigned int i, struct worker *wk)
 {
-	struct kcache_create_args c = { .size = sizeof(c), .max_bytes = 4 << 20, .mode = 0600 };
-	struct kcache_open_args o = { .size = sizeof(o) };
-	int i;
+	struct shared *sh = wk->sh;
+	uint64_t key = (uintptr_t)(wk->keys + KEYLEN * rnd_below(NKEYS - 8));
+	uint64_t val = (uintptr_t)sh->pool + rnd_below(POOL_LEN / 2);
+	uint32_t vlen = rnd_below(4) ? rnd_below(256) : rnd_below(8192);
+	uint32_t n = 1 + rnd_below(8), k, sum = 0;
 
-	self->ctl = open("/dev/kcache", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->ctl);
-	snprintf(self->p.name, sizeof(self->p.name), "fz%d", getpid() % 10000);
-	memcpy(c.name, self->p.name, sizeof(c.name));
-	memcpy(o.name, self->p.name, sizeof(o.name));
-	self->fds[0] = ioctl(self->ctl, KCACHE_IOC_CREATE, &c);
-	ASSERT_LE(0, self->fds[0]);
-	for (i = 1; i < 4; i++) {
-		o.flags = i;
-		self->fds[i] = ioctl(self->ctl, KCACHE_IOC_OPEN, &o);
-		ASSERT_LE(0, self->fds[i]);
+	switch (cmds[i].cmd) {
+	case KCACHE_IOC_GET:
+		*(struct kcache_get_args *)buf = (struct kcache_get_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN, .val = val,
+			.val_len = vlen };
+		return 1;
+	case KCACHE_IOC_SET:
+		*(struct kcache_set_args *)buf = (struct kcache_set_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN, .val = val,
+			.val_len = vlen, .flags = rnd_below(4) ? 0 : 1U << rnd_below(3) };
+		return 1;
+	case KCACHE_IOC_DEL:
+		*(struct kcache_del_args *)buf = (struct kcache_del_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN };
+		return 1;
+	case KCACHE_IOC_CAS:
+		*(struct kcache_cas_args *)buf = (struct kcache_cas_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN, .val = val,
+			.val_len = vlen, .expected = rnd_below(1 << 16) };
+		return 1;
+	case KCACHE_IOC_ADD:
+		*(struct kcache_add_args *)buf = (struct kcache_add_args){
+			.size = cmds[i].size, .key = key, .key_len = KEYLEN,
+			.delta = (int64_t)rnd() };
+		return 1;
+	case KCACHE_IOC_MGET:
+	case KCACHE_IOC_MSET:
+		for (k = 0; k < n; k++) {
+			wk->items[k] = (struct kcache_batch_item){ .key_len = KEYLEN,
+								   .val_len = rnd_below(64) };
+			sum += wk->items[k].val_len;
+		}
+		*(struct kcache_mset_args *)buf = (struct kcache_mset_args){
+			.size = cmds[i].size, .items = (uintptr_t)wk->items, .keys = key,
+			.vals = val, .nr = n,
+			.vals_len = cmds[i].cmd == KCACHE_IOC_MSET ? sum : rnd_below(4096) };
+		return 1;
+	case KCACHE_IOC_INVALIDATE:
+		if (rnd_below(8))
+			return 0;
+		*(struct kcache_invalidate_args *)buf = (struct kcache_invalidate_args){
+			.size = cmds[i].size, .flags = KCACHE_INVALIDATE_PREFIX, .prefix = key,
+			.prefix_len = 1 + rnd_below(KEYLEN) };
+		return 1;
+	case KCACHE_IOC_DUMP:
+		*(struct kcache_dump_args *)buf = (struct kcache_dump_args){
+			.size = cmds[i].size, .buf = (uintptr_t)sh->pool,
+			.buf_len = rnd_below(POOL_LEN),
+			.cursor = rnd_below(2) ? 0 : rnd_below(1024) };
+		return 1;
+	default:
+		return 0;
 	}
-	self->p.data = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
-	ASSERT_NE(MAP_FAILED, self->p.data);
-	self->p.unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->p.unmapped);
 }
 
-FIXTURE_TEARDOWN(fuzz)
+static int open_name(struct shared *sh, struct tally *t, uint32_t access)
 {
-	struct kcache_destroy_args d = { .size = sizeof(d) };
-	int i, j;
+	struct kcache_open_args o = { .size = sizeof(o), .flags = access };
+	int err;
 
-	/* the fuzzer may have created name0..name3 and recreated name */
-	for (j = -1; j < 4; j++) {
-		memcpy(d.name, self->p.name, sizeof(d.name));
-		if (j >= 0)
-			d.name[strlen(self->p.name) - 1] = '0' + j;
-		ioctl(self->ctl, KCACHE_IOC_DESTROY, &d);
-	}
-	for (i = 0; i < 4; i++)
-		close(self->fds[i]);
-	close(self->ctl);
+	memcpy(o.name, sh->name, sizeof(o.name));
+	return timed_ioctl(sh, t, sh->ctl, 1, KCACHE_IOC_OPEN, &o, &err);
 }
 
-TEST_F_TIMEOUT(fuzz, random_ioctls_documented_errnos_only, 600)
+static void *worker_fn(void *arg)
 {
-	static uint8_t buf[8192] __attribute__((aligned(8)));
-	const char *e = getenv("KCACHE_FUZZ_ITERS");
-	long iters = e ? atol(e) : 100000, n, bad = 0, ok = 0;
+	struct worker *wk = arg;
+	struct shared *sh = wk->sh;
+	uint8_t *buf = wk->buf;
 	unsigned long cmd;
-	unsigned int i;
-	int fd, ret, err;
+	unsigned int i, slot;
+	int fd, on_ctl, ret, err, valid;
 	uint32_t size;
 
-	e = getenv("KCACHE_FUZZ_SEED");
-	rng_state = e ? strtoull(e, NULL, 0) : 0x9e3779b97f4a7c15ULL ^ getpid();
-	TH_LOG("seed 0x%llx, %ld calls", (unsigned long long)rng_state, iters);
-	for (i = 0; i < 65536; i++)
-		self->p.data[i] = rnd();
-	for (n = 0; n < iters; n++) {
+	/* every thread its own sequence (the state is per thread, and 0 would stay 0) */
+	rng_state = sh->seed ^ (0x9e3779b97f4a7c15ULL * (wk->id + 1)) ?: 1;
+	while (atomic_fetch_add(&sh->issued, 1) < sh->target) {
 		i = rnd_below(NCMDS);
 		cmd = cmds[i].cmd;
-		memset(buf, 0, sizeof(buf));
-		fill(buf, i, &self->p);
-		/* mutate: a random byte, the size, or the command number's size field */
-		switch (rnd_below(8)) {
+		memset(buf, 0, 4096 + 64);
+		/* half the cache-fd calls valid (mutated rarely), half random */
+		valid = rnd_below(2) && fill_valid(buf, i, wk);
+		if (!valid)
+			fill(buf, i, sh);
+		/* mutate: a random byte, the size, the tail, or the command number */
+		switch (rnd_below(valid ? 40 : 10)) {
 		case 0:
 			buf[rnd_below(cmds[i].size)] = rnd();
 			break;
@@ -241,47 +399,281 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_documented_errnos_only, 600)
 			((uint32_t *)buf)[0] = cmds[i].size + 64;
 			break;
 		case 3:
-			cmd = _IOC(_IOC_READ | _IOC_WRITE, KCACHE_IOC_MAGIC, rnd_below(64),
-				   rnd_below(512));
+			cmd = _IOC(rnd_below(4), KCACHE_IOC_MAGIC, rnd_below(64), rnd_below(512));
+			break;
+		case 4:
+			/* a newer userspace's command: size bits of a grown struct */
+			cmd = _IOC(_IOC_READ | _IOC_WRITE, KCACHE_IOC_MAGIC, _IOC_NR(cmd),
+				   cmds[i].size + 8 * rnd_below(8));
 			break;
 		default:
 			break;
 		}
-		fd = cmds[i].on_ctl ? self->ctl : self->fds[rnd_below(4)];
-		if (!rnd_below(16))
-			fd = cmds[i].on_ctl ? self->fds[rnd_below(4)] : self->ctl;
-		switch (rnd_below(32)) {
+		on_ctl = cmds[i].on_ctl;
+		if (!rnd_below(valid ? 64 : 16))
+			on_ctl = !on_ctl;
+		slot = rnd_below(4);
+		fd = on_ctl ? sh->ctl : wk->fds[slot];
+		switch (rnd_below(valid ? 64 : 32)) {
 		case 0:
-			ret = ioctl(fd, cmd, NULL);
+			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, NULL, &err);
 			break;
 		case 1:
-			ret = ioctl(fd, cmd, self->p.unmapped);
+			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, sh->unmapped, &err);
 			break;
 		case 2:
-			ret = ioctl(fd, cmd, (void *)0xffffffff81000000UL);
+			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, (void *)0xffffffff81000000UL,
+					  &err);
 			break;
 		case 3:
-			ret = ioctl(fd, cmd, buf + 1 + rnd_below(7));
+			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, buf + 1 + rnd_below(7), &err);
+			break;
+		case 4:
+			/* the argument itself in the memory being remapped */
+			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd,
+					  sh->pool + POOL_LEN - 8 * rnd_below(64), &err);
 			break;
 		default:
-			ret = ioctl(fd, cmd, buf);
+			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, buf, &err);
 			break;
 		}
-		err = errno;
-		if (ret >= 0) {
-			ok++;
-			if (ret > 0 && (cmd == KCACHE_IOC_CREATE || cmd == KCACHE_IOC_OPEN))
-				close(ret);
-			continue;
-		}
-		if (!documented(err)) {
-			bad++;
-			TH_LOG("call %ld: cmd 0x%lx size %u: undocumented errno %d (%s)", n, cmd,
-			       ((uint32_t *)buf)[0], err, strerror(err));
+		if (ret > 0 && on_ctl && (_IOC_NR(cmd) == _IOC_NR(KCACHE_IOC_CREATE) ||
+					  _IOC_NR(cmd) == _IOC_NR(KCACHE_IOC_OPEN)))
+			close(ret);
+		/* the destroyer killed our cache: take the new one */
+		if (ret < 0 && err == ESHUTDOWN && !on_ctl) {
+			int nfd = open_name(sh, wk->t, wk->access[slot]);
+
+			if (nfd >= 0) {
+				close(wk->fds[slot]);
+				wk->fds[slot] = nfd;
+			}
 		}
 	}
-	TH_LOG("%ld calls, %ld succeeded, %ld undocumented errnos", iters, ok, bad);
-	ASSERT_EQ(0, bad);
+	return NULL;
+}
+
+/* Destroy and re-create the cache the workers use, over and over. */
+static void *destroyer_fn(void *arg)
+{
+	struct shared *sh = arg;
+	struct tally *t = &sh->tally[WORKERS];
+	struct kcache_create_args c = { .size = sizeof(c), .max_bytes = 4 << 20, .mode = 0600 };
+	struct kcache_destroy_args d = { .size = sizeof(d) };
+	int fd, err;
+
+	memcpy(c.name, sh->name, sizeof(c.name));
+	memcpy(d.name, sh->name, sizeof(d.name));
+	while (!atomic_load(&sh->stop)) {
+		usleep(2000);
+		timed_ioctl(sh, t, sh->ctl, 1, KCACHE_IOC_DESTROY, &d, &err);
+		fd = timed_ioctl(sh, t, sh->ctl, 1, KCACHE_IOC_CREATE, &c, &err);
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * Replace the pool's pages, never leaving the range free (another thread's mmap could
+ * take it): an inaccessible mapping over it, then a fresh one; or read-only for a while.
+ */
+static void *remapper_fn(void *arg)
+{
+	struct shared *sh = arg;
+	unsigned int i;
+
+	rng_state = sh->seed ^ 0x5bd1e995 ?: 1;
+	while (!atomic_load(&sh->stop)) {
+		if (rnd_below(2)) {
+			if (mmap(sh->pool, POOL_LEN, PROT_NONE,
+				 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+				abort();
+			usleep(300);
+			if (mmap(sh->pool, POOL_LEN, PROT_READ | PROT_WRITE,
+				 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+				abort();
+			for (i = 0; i < POOL_LEN; i += 8)
+				*(uint64_t *)(sh->pool + i) = rnd();
+		} else {
+			mprotect(sh->pool, POOL_LEN, PROT_READ);
+			usleep(300);
+			mprotect(sh->pool, POOL_LEN, PROT_READ | PROT_WRITE);
+		}
+		usleep(700);
+	}
+	return NULL;
+}
+
+static long default_calls(void)
+{
+	const char *e = getenv("KCACHE_FUZZ_CALLS");
+
+	if (e)
+		return atol(e);
+	return access("/proc/lockdep", F_OK) ? 1000000 : 100000;
+}
+
+FIXTURE(fuzz) {
+	struct shared *sh;
+	struct worker wk[WORKERS];
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	struct kcache_create_args c = { .size = sizeof(c), .max_bytes = 4 << 20, .mode = 0600 };
+	static const uint32_t acc[4] = { KCACHE_OPEN_RDWR, KCACHE_OPEN_READ, KCACHE_OPEN_WRITE,
+					 KCACHE_OPEN_RDWR };
+	struct shared *sh;
+	int i, j, fd;
+
+	sh = calloc(1, sizeof(*sh));
+	ASSERT_NE(NULL, sh);
+	self->sh = sh;
+	sh->ctl = open("/dev/kcache", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, sh->ctl);
+	snprintf(sh->name, sizeof(sh->name), "fz%d", getpid() % 10000);
+	memcpy(c.name, sh->name, sizeof(c.name));
+	fd = ioctl(sh->ctl, KCACHE_IOC_CREATE, &c);
+	ASSERT_LE(0, fd);
+	close(fd);
+	/*
+	 * Guards around the pool: the kernel writes through pointers "running off the end"
+	 * of it, which must fault, not land in this process's other memory.
+	 */
+	sh->pool = mmap(NULL, POOL_LEN + 2 * GUARD_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	ASSERT_NE(MAP_FAILED, sh->pool);
+	sh->pool += GUARD_LEN;
+	ASSERT_EQ(0, mprotect(sh->pool, POOL_LEN, PROT_READ | PROT_WRITE));
+	sh->unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh->unmapped);
+	for (i = 0; i < WORKERS; i++) {
+		self->wk[i].sh = sh;
+		self->wk[i].id = i;
+		for (j = 0; j < NKEYS; j++) {
+			char *k = self->wk[i].keys + KEYLEN * j;
+
+			memcpy(k, "k0000000", KEYLEN);
+			k[6] = '0' + j / 10;
+			k[7] = '0' + j % 10;
+		}
+		self->wk[i].t = &sh->tally[i];
+		for (j = 0; j < 4; j++) {
+			struct kcache_open_args o = { .size = sizeof(o), .flags = acc[j] };
+
+			memcpy(o.name, sh->name, sizeof(o.name));
+			self->wk[i].access[j] = acc[j];
+			self->wk[i].fds[j] = ioctl(sh->ctl, KCACHE_IOC_OPEN, &o);
+			ASSERT_LE(0, self->wk[i].fds[j]);
+		}
+	}
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	struct kcache_destroy_args d = { .size = sizeof(d) };
+	struct shared *sh = self->sh;
+	int i, j;
+
+	/* the fuzzer may have created name0..name3 and recreated name */
+	for (j = -1; j < 4; j++) {
+		memcpy(d.name, sh->name, sizeof(d.name));
+		if (j >= 0)
+			d.name[strlen(sh->name) - 1] = '0' + j;
+		ioctl(sh->ctl, KCACHE_IOC_DESTROY, &d);
+	}
+	for (i = 0; i < WORKERS; i++)
+		for (j = 0; j < 4; j++)
+			close(self->wk[i].fds[j]);
+	close(sh->ctl);
+	free(sh);
+}
+
+static void report(struct __test_metadata *_metadata, struct shared *sh, struct tally *sum,
+		   double secs)
+{
+	unsigned long per_errno[NERR] = { 0 }, ok = 0, total = 0;
+	unsigned int i, e;
+	char line[1024];
+	int n;
+
+	for (i = 0; i <= NCMDS; i++) {
+		if (!sum->calls[i])
+			continue;
+		n = snprintf(line, sizeof(line), "%-10s %8lu calls, max %6.1f ms: ok %lu",
+			     i == UNKNOWN ? "(unknown)" : cmds[i].name, sum->calls[i],
+			     sum->max_ns[i] / 1e6, sum->ok[i]);
+		for (e = 0; e < NERR; e++) {
+			if (!sum->err[i][e])
+				continue;
+			per_errno[e] += sum->err[i][e];
+			n += snprintf(line + n, sizeof(line) - n, ", %s %lu",
+				      e ? strerrorname_np(e) : "other", sum->err[i][e]);
+		}
+		TH_LOG("%s", line);
+		ok += sum->ok[i];
+		total += sum->calls[i];
+	}
+	n = snprintf(line, sizeof(line), "all: %lu calls in %.1f s (%.0f/s): ok %lu", total,
+		     secs, total / secs, ok);
+	for (e = 0; e < NERR; e++)
+		if (per_errno[e])
+			n += snprintf(line + n, sizeof(line) - n, ", %s %lu",
+				      e ? strerrorname_np(e) : "other", per_errno[e]);
+	TH_LOG("%s", line);
+}
+
+TEST_F_TIMEOUT(fuzz, threaded_documented_errnos_and_bounded_time, 580)
+{
+	struct shared *sh = self->sh;
+	pthread_t w[WORKERS], destroyer, remapper;
+	struct tally *sum = calloc(1, sizeof(*sum));
+	const char *e = getenv("KCACHE_FUZZ_SEED");
+	uint64_t t0;
+	unsigned int i, j, k;
+
+	ASSERT_NE(NULL, sum);
+	sh->target = default_calls();
+	sh->seed = e ? strtoull(e, NULL, 0) : 0x9e3779b97f4a7c15ULL ^ getpid();
+	TH_LOG("seed 0x%llx, %ld calls, %d workers, bound %d ms per call",
+	       (unsigned long long)sh->seed, sh->target, WORKERS, CALL_BOUND_MS);
+	rng_state = sh->seed ?: 1;
+	for (i = 0; i < POOL_LEN; i++)
+		sh->pool[i] = rnd();
+	t0 = now_ns();
+	ASSERT_EQ(0, pthread_create(&destroyer, NULL, destroyer_fn, sh));
+	ASSERT_EQ(0, pthread_create(&remapper, NULL, remapper_fn, sh));
+	for (i = 0; i < WORKERS; i++)
+		ASSERT_EQ(0, pthread_create(&w[i], NULL, worker_fn, &self->wk[i]));
+	for (i = 0; i < WORKERS; i++)
+		pthread_join(w[i], NULL);
+	atomic_store(&sh->stop, 1);
+	pthread_join(destroyer, NULL);
+	pthread_join(remapper, NULL);
+	for (i = 0; i < WORKERS + 2; i++) {
+		struct tally *t = &sh->tally[i];
+
+		for (j = 0; j <= NCMDS; j++) {
+			sum->calls[j] += t->calls[j];
+			sum->ok[j] += t->ok[j];
+			if (t->max_ns[j] > sum->max_ns[j])
+				sum->max_ns[j] = t->max_ns[j];
+			for (k = 0; k < NERR; k++)
+				sum->err[j][k] += t->err[j][k];
+		}
+		sum->undocumented += t->undocumented;
+		sum->too_slow += t->too_slow;
+	}
+	report(_metadata, sh, sum, (now_ns() - t0) / 1e9);
+	/* the workers' calls alone reach the target */
+	for (i = 0, k = 0; i < WORKERS; i++)
+		for (j = 0; j <= NCMDS; j++)
+			k += sh->tally[i].calls[j];
+	ASSERT_LE(sh->target, (long)k);
+	ASSERT_EQ(0, sum->undocumented);
+	ASSERT_EQ(0, sum->too_slow);
+	free(sum);
 }
 
 TEST_HARNESS_MAIN

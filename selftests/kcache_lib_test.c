@@ -55,6 +55,30 @@ TEST_F(lib, errors_are_returned_not_in_errno)
 	ASSERT_EQ(ERRNO_CANARY, errno);
 }
 
+TEST_F(lib, create_or_open_returns_own_cache)
+{
+	uint64_t ver;
+	char v[4];
+	uint32_t vl = sizeof(v);
+	int fd;
+
+	ASSERT_EQ(0, kcache_set(self->fd, "k", 1, "v", 1, 0, 0, &ver));
+	/* the name exists and is ours: opened, same cache */
+	fd = kcache_create_or_open(self->ctl, self->name, 0, 1 << 20, 0, 0, 0600,
+				   KCACHE_OPEN_READ);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kcache_get(fd, "k", 1, v, &vl, NULL));
+	ASSERT_EQ(-EBADF, kcache_set(fd, "k", 1, "w", 1, 0, 0, NULL));
+	close(fd);
+	fd = kcache_open_owned(self->ctl, self->name, KCACHE_OPEN_READ, geteuid());
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(-EPERM, kcache_open_owned(self->ctl, self->name, KCACHE_OPEN_READ,
+					    geteuid() + 1));
+	ASSERT_EQ(-ENOENT, kcache_open_owned(self->ctl, "lib-absent", KCACHE_OPEN_READ, 0));
+	ASSERT_EQ(ERRNO_CANARY, errno);
+}
+
 TEST_F(lib, long_name_einval_without_syscall)
 {
 	char n[200];

@@ -2,7 +2,9 @@
 /*
  * Cache permissions across users: root creates caches with various modes, a forked child
  * switches to an unprivileged uid/gid (setresgid/setresuid, which also drops every
- * capability) and checks what OPEN, DESTROY, LIST and inherited fds allow.
+ * capability) and checks what OPEN, DESTROY, LIST and inherited fds allow; the per-uid
+ * quota of CREATE (module parameters max_caches_per_uid, max_bytes_per_uid), the name
+ * squatting defence (KCACHE_OPEN_OWNER) and the mode of /dev/kcache.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/kcache.h>
 
 #include "kselftest_harness.h"
+#include "kcache.h"
 
 #define USER1	1000
 #define USER2	1001
@@ -29,12 +33,49 @@ static void set_name(char *dst, const char *name)
 	memcpy(dst, name, strlen(name));
 }
 
-static int create(int ctl, const char *name, uint32_t mode)
+static int create_bytes(int ctl, const char *name, uint32_t mode, uint64_t max_bytes)
 {
-	struct kcache_create_args a = { .size = sizeof(a), .max_bytes = 1 << 20, .mode = mode };
+	struct kcache_create_args a = { .size = sizeof(a), .max_bytes = max_bytes,
+					.mode = mode };
 
 	set_name(a.name, name);
 	return ioctl(ctl, KCACHE_IOC_CREATE, &a);
+}
+
+static int create(int ctl, const char *name, uint32_t mode)
+{
+	return create_bytes(ctl, name, mode, 1 << 20);
+}
+
+#define PARAM_DIR	"/sys/module/kcache/parameters/"
+
+static long param_get(const char *name)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? atol(buf) : -1;
+}
+
+static int param_set(const char *name, long val)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%ld\n", val) > 0 ? 0 : -1;
+	return fclose(f) ? -1 : ret;
 }
 
 static int open_cache(int ctl, const char *name, uint32_t access)
@@ -117,6 +158,8 @@ FIXTURE(perm) {
 	int ctl;
 	char name[64];
 	char n2[64];
+	long max_caches_per_uid;
+	long max_bytes_per_uid;
 };
 
 FIXTURE_SETUP(perm)
@@ -127,13 +170,48 @@ FIXTURE_SETUP(perm)
 	ASSERT_LE(0, self->ctl);
 	snprintf(self->name, sizeof(self->name), "perm-%d", getpid());
 	snprintf(self->n2, sizeof(self->n2), "perm-%d-u", getpid());
+	self->max_caches_per_uid = param_get("max_caches_per_uid");
+	self->max_bytes_per_uid = param_get("max_bytes_per_uid");
+	ASSERT_LT(0, self->max_caches_per_uid);
+	ASSERT_LT(0, self->max_bytes_per_uid);
 }
 
 FIXTURE_TEARDOWN(perm)
 {
+	char n[80];
+	int i;
+
 	destroy(self->ctl, self->name);
 	destroy(self->ctl, self->n2);
+	for (i = 0; i < 8; i++) {
+		snprintf(n, sizeof(n), "%s-q%d", self->name, i);
+		destroy(self->ctl, n);
+	}
+	param_set("max_caches_per_uid", self->max_caches_per_uid);
+	param_set("max_bytes_per_uid", self->max_bytes_per_uid);
 	close(self->ctl);
+}
+
+/* Create "<name>-q<i>" with @max_bytes; 0 or the errno. */
+static int create_q(FIXTURE_DATA(perm) *self, int i, uint64_t max_bytes)
+{
+	char n[80];
+	int fd;
+
+	snprintf(n, sizeof(n), "%s-q%d", self->name, i);
+	fd = create_bytes(self->ctl, n, 0600, max_bytes);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int destroy_q(FIXTURE_DATA(perm) *self, int i)
+{
+	char n[80];
+
+	snprintf(n, sizeof(n), "%s-q%d", self->name, i);
+	return destroy(self->ctl, n) ? errno : 0;
 }
 
 TEST_F(perm, private_cache_refused_to_others)
@@ -273,7 +351,7 @@ TEST_F(perm, inherited_fd_keeps_its_rights)
 	close(ro);
 }
 
-TEST_F(perm, unprivileged_user_bounded_by_module_limits)
+TEST_F(perm, unprivileged_user_bounded_by_quota_before_module_limits)
 {
 	AS_USER(USER1, GROUP1, 0, NULL, {
 		struct kcache_create_args a = { .size = sizeof(a), .max_bytes = 1ULL << 62,
@@ -281,8 +359,174 @@ TEST_F(perm, unprivileged_user_bounded_by_module_limits)
 
 		set_name(a.name, self->n2);
 		ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
-		ASSERT_EQ(ENOMEM, errno);
+		ASSERT_EQ(EDQUOT, errno);
 	});
+	/* root is not bound by the quota, only by the module's max_total_bytes */
+	{
+		struct kcache_create_args a = { .size = sizeof(a), .max_bytes = 1ULL << 62,
+						.mode = 0600 };
+
+		set_name(a.name, self->n2);
+		ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_CREATE, &a));
+		ASSERT_EQ(ENOMEM, errno);
+	}
+}
+
+TEST_F(perm, cache_quota_exhausted_other_user_still_creates)
+{
+	ASSERT_EQ(0, param_set("max_caches_per_uid", 2));
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		ASSERT_EQ(0, create_q(self, 0, 1 << 20));
+		ASSERT_EQ(0, create_q(self, 1, 1 << 20));
+		ASSERT_EQ(EDQUOT, create_q(self, 2, 1 << 20));
+		/* the quota comes before the name: an existing name also gets EDQUOT */
+		ASSERT_EQ(EDQUOT, create_q(self, 0, 1 << 20));
+	});
+	AS_USER(USER2, USER2, 0, NULL, {
+		ASSERT_EQ(0, create_q(self, 3, 1 << 20));
+		/* and cannot free user 1000's slots */
+		ASSERT_EQ(EPERM, destroy_q(self, 0));
+	});
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		/* destroying gives the slot back at once */
+		ASSERT_EQ(0, destroy_q(self, 0));
+		ASSERT_EQ(0, create_q(self, 2, 1 << 20));
+		ASSERT_EQ(EDQUOT, create_q(self, 4, 1 << 20));
+	});
+	/* a cache destroyed by root (CAP_SYS_ADMIN) gives its owner's slot back too */
+	ASSERT_EQ(0, destroy_q(self, 1));
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		ASSERT_EQ(0, create_q(self, 4, 1 << 20));
+	});
+	/* root: CAP_SYS_RESOURCE goes past the quota */
+	ASSERT_EQ(0, create_q(self, 5, 1 << 20));
+	ASSERT_EQ(0, create_q(self, 6, 1 << 20));
+	ASSERT_EQ(0, create_q(self, 7, 1 << 20));
+}
+
+TEST_F(perm, byte_quota_exhausted_other_user_still_creates)
+{
+	ASSERT_EQ(0, param_set("max_bytes_per_uid", 3 << 20));
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		ASSERT_EQ(0, create_q(self, 0, 2 << 20));
+		ASSERT_EQ(EDQUOT, create_q(self, 1, (1 << 20) + 1));
+		ASSERT_EQ(0, create_q(self, 1, 1 << 20));
+		ASSERT_EQ(EDQUOT, create_q(self, 2, 1));
+		/* max_bytes 0 takes the module's default, which is more than is left */
+		ASSERT_EQ(EDQUOT, create_q(self, 2, 0));
+	});
+	AS_USER(USER2, USER2, 0, NULL, {
+		ASSERT_EQ(0, create_q(self, 3, 3 << 20));
+	});
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		ASSERT_EQ(0, destroy_q(self, 0));
+		ASSERT_EQ(0, create_q(self, 2, 2 << 20));
+	});
+}
+
+/*
+ * The issue's scenario: uid 1000 creates "sessions" world-readable before the service
+ * does; the service's CREATE gets EEXIST. A plain OPEN would hand it the squatter's cache;
+ * OPEN with KCACHE_OPEN_OWNER (kcache_create_or_open()) refuses it, and INFO shows the
+ * owner to whoever opened it anyway.
+ */
+TEST_F(perm, name_squatting_refused_with_owner_check)
+{
+	struct kcache_info_args in = { .size = sizeof(in) };
+	int fd;
+
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		int s = create(self->ctl, self->n2, 0666);
+
+		ASSERT_LE(0, s);
+	});
+	/* the root service's documented fallback */
+	ASSERT_EQ(-1, create(self->ctl, self->n2, 0600));
+	ASSERT_EQ(EEXIST, errno);
+	ASSERT_EQ(-EPERM, kcache_open_owned(self->ctl, self->n2, KCACHE_OPEN_RDWR, 0));
+	ASSERT_EQ(-EPERM, kcache_create_or_open(self->ctl, self->n2, 0, 1 << 20, 0, 0, 0600,
+						KCACHE_OPEN_RDWR));
+	/* detectable even without the flag */
+	fd = kcache_open(self->ctl, self->n2, KCACHE_OPEN_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kcache_info(fd, &in));
+	ASSERT_EQ(USER1, in.uid);
+	close(fd);
+	/* the squatter's cache gone, the service gets its own, twice */
+	ASSERT_EQ(0, destroy(self->ctl, self->n2));
+	fd = kcache_create_or_open(self->ctl, self->n2, 0, 1 << 20, 0, 0, 0600,
+				   KCACHE_OPEN_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set1(fd));
+	close(fd);
+	fd = kcache_create_or_open(self->ctl, self->n2, 0, 1 << 20, 0, 0, 0600,
+				   KCACHE_OPEN_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, get1(fd));
+	close(fd);
+	/* and user 1000, trying the same on the service's name, is refused too */
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		ASSERT_EQ(-EPERM, kcache_open_owned(self->ctl, self->n2, KCACHE_OPEN_READ,
+						    USER1));
+		ASSERT_EQ(-EACCES, kcache_open(self->ctl, self->n2, KCACHE_OPEN_READ));
+	});
+}
+
+/* LIST as an unprivileged user shows exactly the caches it owns or may read. */
+TEST_F(perm, list_shows_nothing_the_caller_may_not_read)
+{
+	static const uint32_t modes[] = { 0600, 0640, 0604, 0602, 0660, 0606 };
+	char n[80];
+	int fds[6];
+	unsigned int i;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(n, sizeof(n), "%s-q%d", self->name, i);
+		fds[i] = create(self->ctl, n, modes[i]);
+		ASSERT_LE(0, fds[i]);
+	}
+	AS_USER(USER2, USER2, 0, NULL, {
+		static struct kcache_list_record r[KCACHE_LIST_MAX];
+		uint32_t nr = KCACHE_LIST_MAX, j;
+
+		ASSERT_EQ(0, kcache_list(self->ctl, r, &nr));
+		for (j = 0; j < nr; j++) {
+			/* owned, or readable by the group 1001 is in, or by others */
+			ASSERT_TRUE(r[j].uid == USER2 || (r[j].gid == USER2 && r[j].mode & 0040) ||
+				    r[j].mode & 0004) TH_LOG("%s listed", r[j].name);
+		}
+		for (i = 0; i < 6; i++) {
+			snprintf(n, sizeof(n), "%s-q%d", self->name, i);
+			ASSERT_EQ(!!(modes[i] & 0004), listed(self->ctl, n)) TH_LOG("%s", n);
+		}
+	});
+	for (i = 0; i < 6; i++)
+		close(fds[i]);
+}
+
+/* Without the udev rule the device is root's alone: 0660 root:root. */
+TEST_F(perm, device_mode_0660_others_cannot_open)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat("/dev/kcache", &st));
+	ASSERT_TRUE(S_ISCHR(st.st_mode));
+	ASSERT_EQ(0660, st.st_mode & 07777);
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		ASSERT_EQ(-1, open("/dev/kcache", O_RDWR));
+		ASSERT_EQ(EACCES, errno);
+	});
+	/* a member of the device's group (here: its gid, as the udev rule would set) */
+	{
+		gid_t g = st.st_gid;
+
+		AS_USER(USER1, GROUP1, 1, &g, {
+			int c = open("/dev/kcache", O_RDWR);
+
+			ASSERT_LE(0, c);
+			close(c);
+		});
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -96,6 +96,25 @@ TEST_F(ctl, version_larger_zero_tail_accepted)
 	EXPECT_EQ(0, big.tail[0]);
 }
 
+/* a program built against a header whose struct grew, with the size in its command */
+TEST_F(ctl, version_command_built_for_larger_struct)
+{
+	struct {
+		struct kcache_version v;
+		uint64_t tail[4];
+	} big;
+
+	memset(&big, 0, sizeof(big));
+	big.v.size = sizeof(big);
+	ASSERT_EQ(0, ioctl(self->fd, _IOWR(KCACHE_IOC_MAGIC, _IOC_NR(KCACHE_IOC_VERSION),
+					   big), &big));
+	EXPECT_EQ(KCACHE_ABI_VERSION, big.v.abi_version);
+	big.tail[3] = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(KCACHE_IOC_MAGIC, _IOC_NR(KCACHE_IOC_VERSION),
+					    big), &big));
+	ASSERT_EQ(E2BIG, errno);
+}
+
 TEST_F(ctl, version_nonzero_tail_e2big)
 {
 	struct {

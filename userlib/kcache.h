@@ -25,6 +25,10 @@ int kcache_version(int ctl_fd, struct kcache_version *v);
 int kcache_create(int ctl_fd, const char *name, uint64_t max_entries, uint64_t max_bytes,
 		  uint64_t default_ttl_ns, uint32_t policy, uint32_t mode);
 int kcache_open(int ctl_fd, const char *name, uint32_t access);
+int kcache_open_owned(int ctl_fd, const char *name, uint32_t access, uint32_t owner);
+int kcache_create_or_open(int ctl_fd, const char *name, uint64_t max_entries,
+			  uint64_t max_bytes, uint64_t default_ttl_ns, uint32_t policy,
+			  uint32_t mode, uint32_t access);
 int kcache_destroy(int ctl_fd, const char *name);
 int kcache_list(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr);
 

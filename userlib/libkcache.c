@@ -83,6 +83,30 @@ int kcache_open(int ctl_fd, const char *name, uint32_t access)
 	return kc_name(a.name, name) ?: kc_ioctl(ctl_fd, KCACHE_IOC_OPEN, &a);
 }
 
+int kcache_open_owned(int ctl_fd, const char *name, uint32_t access, uint32_t owner)
+{
+	struct kcache_open_args a = {
+		.size = sizeof(a),
+		.flags = access | KCACHE_OPEN_OWNER,
+		.owner = owner,
+	};
+
+	return kc_name(a.name, name) ?: kc_ioctl(ctl_fd, KCACHE_IOC_OPEN, &a);
+}
+
+int kcache_create_or_open(int ctl_fd, const char *name, uint64_t max_entries,
+			  uint64_t max_bytes, uint64_t default_ttl_ns, uint32_t policy,
+			  uint32_t mode, uint32_t access)
+{
+	int ret = kcache_create(ctl_fd, name, max_entries, max_bytes, default_ttl_ns, policy,
+				mode);
+
+	/* the owner is the fsuid, which is the euid unless setfsuid() changed it */
+	if (ret == -EEXIST)
+		ret = kcache_open_owned(ctl_fd, name, access, geteuid());
+	return ret;
+}
+
 int kcache_destroy(int ctl_fd, const char *name)
 {
 	struct kcache_destroy_args a = { .size = sizeof(a) };
@@ -278,7 +302,7 @@ int kcache_dump(int fd, void *buf, uint32_t buf_len, uint64_t *cursor, int *done
 		.size = sizeof(a),
 		.buf = kc_ptr(buf),
 		.buf_len = buf_len,
-		.skip = *cursor,
+		.cursor = *cursor,
 	};
 	int ret = kc_ioctl(fd, KCACHE_IOC_DUMP, &a);
 

@@ -9,6 +9,10 @@
  *    write), and carries every data operation (GET, SET, DEL, CAS, ADD, MGET, MSET,
  *    INVALIDATE, STATS, INFO, DUMP, NOP).
  *
+ * Command numbers are _IO(KCACHE_IOC_MAGIC, nr): they carry no size, and the kernel
+ * dispatches on the type and the number alone (the direction and size bits are ignored),
+ * so a command keeps its number when its struct grows. The size lives in the struct.
+ *
  * Every ioctl argument starts with "__u32 size; __u32 flags;". The kernel reads the
  * struct with copy_struct_from_user(): a larger struct from a newer userspace is accepted
  * if its tail is zero (else -E2BIG), a smaller one is accepted if it is at least the first
@@ -21,20 +25,33 @@
  *  -EINVAL  size below the first published size, unknown flags, non-zero padding
  *  -E2BIG   size above PAGE_SIZE, or non-zero bytes beyond the struct the kernel knows
  *  -ENOTTY  unknown command (or a cache command on the control device and vice versa)
+ *  -ENOMEM  out of memory
  *
  * Checks are made in this order, so that the first failing one decides the errno:
  *  1. (cache fd) the fd's access rights: -EBADF;
  *  2. reading the struct: -EFAULT, then the size (-EINVAL, -E2BIG);
  *  3. flags, then padding and reserved fields: -EINVAL;
  *  4. lengths, field by field in struct order: zero where not allowed -EINVAL, above the
- *     bound -E2BIG; all of them before anything is allocated or copied;
+ *     bound -E2BIG; all of them before anything is allocated or copied (MGET and MSET
+ *     read their item array here, -EFAULT, and check every item's lengths before any key
+ *     or value is copied);
  *  5. copying the buffers in (key, value, ...), in struct order: -EFAULT;
  *  6. the operation itself (command-specific errors, -ESHUTDOWN, -ENOMEM);
  *  7. copying the results out: -EFAULT.
  *
+ * No command waits for anything unbounded: each returns after work bounded by its
+ * arguments and by the size of one cache (DUMP, INVALIDATE and DESTROY walk one cache,
+ * LIST walks the caches); none waits for another task except for a bounded time.
+ *
  * A cache destroyed (KCACHE_IOC_DESTROY) while cache fds are still open stays alive for
  * those fds but is empty and unusable: every cache-fd command except NOP then fails with
  * -ESHUTDOWN. Closing the fd is always safe.
+ *
+ * Who may create caches: see Documentation/userspace-api.rst, "Permissions and quotas".
+ * In short: /dev/kcache is mode 0660, group "kcache" (udev rule 60-kcache.rules); each uid
+ * may own at most the module's max_caches_per_uid caches and max_bytes_per_uid reserved
+ * bytes (-EDQUOT beyond, unless CAP_SYS_RESOURCE); only the owner or CAP_SYS_ADMIN may
+ * destroy a cache; OPEN with %KCACHE_OPEN_OWNER refuses a cache another uid created.
  */
 #ifndef _UAPI_LINUX_KCACHE_H
 #define _UAPI_LINUX_KCACHE_H
@@ -55,13 +72,15 @@
 #define KCACHE_FEATURE_DUMP	_BITULL(3)	/* DUMP */
 
 /* Bounds of the ABI. */
-#define KCACHE_NAME_BUF		72	/* name field: 1..64 bytes of [A-Za-z0-9._-], NUL, zeros */
+/* name field: 1..64 bytes of ASCII [A-Za-z0-9._-] (no other byte), NUL, zeros */
+#define KCACHE_NAME_BUF		72
 #define KCACHE_KEY_LEN_MAX	4096	/* largest key */
 /* hard bound on a value; the module's value_max parameter (default 1 MiB) may be lower */
 #define KCACHE_VAL_LEN_MAX	(64U << 20)
 #define KCACHE_BATCH_MAX	256	/* items of one MGET/MSET */
 #define KCACHE_LIST_MAX		1024	/* records LIST fills in one call */
 #define KCACHE_DUMP_BUF_MAX	((64U << 20) + 8192)	/* DUMP uses at most this much buffer */
+#define KCACHE_DUMP_NR_MAX	65536	/* records DUMP returns in one call */
 
 /* Eviction policies (create's policy field). */
 #define KCACHE_POLICY_TINYLFU_ABI	0	/* W-TinyLFU, the default */
@@ -71,6 +90,8 @@
 #define KCACHE_OPEN_READ	_BITUL(0)	/* GET, MGET, STATS, INFO, DUMP */
 #define KCACHE_OPEN_WRITE	_BITUL(1)	/* SET, DEL, CAS, ADD, MSET, INVALIDATE */
 #define KCACHE_OPEN_RDWR	(KCACHE_OPEN_READ | KCACHE_OPEN_WRITE)
+/* OPEN's flags: refuse (-EPERM) a cache whose owner is not the open_args' owner */
+#define KCACHE_OPEN_OWNER	_BITUL(2)
 
 /* SET/MSET/CAS/ADD flags (CAS and ADD take only KCACHE_SETF_TTL). */
 #define KCACHE_SETF_IF_ABSENT	_BITUL(0)	/* fail with -EEXIST if the key is present */
@@ -106,7 +127,7 @@ struct kcache_version {
  * KCACHE_IOC_VERSION - query the ABI version and features (control device).
  * Errors: only the common ones.
  */
-#define KCACHE_IOC_VERSION	_IOWR(KCACHE_IOC_MAGIC, 0x00, struct kcache_version)
+#define KCACHE_IOC_VERSION	_IO(KCACHE_IOC_MAGIC, 0x00)
 
 /**
  * struct kcache_create_args - argument of %KCACHE_IOC_CREATE
@@ -119,6 +140,8 @@ struct kcache_version {
  * @default_ttl_ns: TTL of entries set without %KCACHE_SETF_TTL (0: no expiry)
  * @policy: %KCACHE_POLICY_TINYLFU_ABI or %KCACHE_POLICY_LRU_ABI
  * @mode: permission bits, a subset of 0666; the owner is the caller's fsuid/fsgid
+ *
+ * The cache's @max_bytes (the default filled in) is charged to the owner's quota.
  */
 struct kcache_create_args {
 	__u32 size;
@@ -135,30 +158,41 @@ struct kcache_create_args {
 
 /*
  * KCACHE_IOC_CREATE - create a cache and open it read-write.
- * Returns: a new cache fd (O_CLOEXEC) with %KCACHE_OPEN_RDWR rights.
- * Errors:
- *  -EINVAL  bad name (empty, too long, bad characters, garbage after the NUL), policy
- *           unknown, mode not a subset of 0666
- *  -EEXIST  a cache of that name exists
+ * The name is published only once the fd is ready to be installed: a failed CREATE
+ * leaves no cache behind, and a successful one never destroys what others opened.
+ * Errors, in this order after the common checks:
+ *  -EINVAL  bad name (empty, too long, a byte outside [A-Za-z0-9._-], garbage after the
+ *           NUL), policy unknown, mode not a subset of 0666
+ *  -EDQUOT  the caller's fsuid would own more than max_caches_per_uid caches or reserve
+ *           more than max_bytes_per_uid bytes (module parameters), and the caller lacks
+ *           CAP_SYS_RESOURCE
+ *  -EMFILE  the process has no free fd
+ *  -EEXIST  a cache of that name exists (whoever owns it: a service that then OPENs the
+ *           name should pass %KCACHE_OPEN_OWNER to be sure it is its own)
  *  -ENOSPC  the module's max_caches limit is reached
  *  -ENOMEM  max_bytes would exceed the module's max_total_bytes, or out of memory
- *  -EMFILE  the process has no free fd
  */
-#define KCACHE_IOC_CREATE	_IOWR(KCACHE_IOC_MAGIC, 0x01, struct kcache_create_args)
+#define KCACHE_IOC_CREATE	_IO(KCACHE_IOC_MAGIC, 0x01)
 
 /**
  * struct kcache_open_args - argument of %KCACHE_IOC_OPEN
  * @size: sizeof(struct kcache_open_args) as userspace knows it
- * @flags: %KCACHE_OPEN_READ and/or %KCACHE_OPEN_WRITE, at least one
+ * @flags: %KCACHE_OPEN_READ and/or %KCACHE_OPEN_WRITE, at least one; and
+ *	%KCACHE_OPEN_OWNER to require @owner
  * @name: the cache's name, as for &struct kcache_create_args
+ * @owner: with %KCACHE_OPEN_OWNER: the uid that must own the cache; else must be 0
+ * @__pad: must be 0
  */
 struct kcache_open_args {
 	__u32 size;
 	__u32 flags;
 	char name[KCACHE_NAME_BUF];
+	__u32 owner;
+	__u32 __pad;
 };
 
 #define KCACHE_OPEN_ARGS_SIZE_VER0	80
+#define KCACHE_OPEN_ARGS_SIZE_VER1	88	/* @owner */
 
 /*
  * KCACHE_IOC_OPEN - open an existing cache.
@@ -166,13 +200,20 @@ struct kcache_open_args {
  * owner, else the group bits if the caller is in the owner group, else the other bits.
  * CAP_DAC_OVERRIDE or CAP_SYS_ADMIN bypass the check.
  * Returns: a new cache fd (O_CLOEXEC) with the rights asked for in flags.
+ * With %KCACHE_OPEN_OWNER the cache must be owned by @owner (in the caller's user
+ * namespace): a service that creates a well-known name and falls back to OPEN on
+ * -EEXIST passes its own uid, so a cache another user created first under that name
+ * (name squatting) is refused instead of silently used.
  * Errors:
- *  -EINVAL  no access right or an unknown one in flags, bad name
+ *  -EINVAL  no access right or an unknown flag in flags, @owner or @__pad set without
+ *           %KCACHE_OPEN_OWNER, bad name
  *  -ENOENT  no cache of that name
+ *  -EPERM   %KCACHE_OPEN_OWNER and the cache's owner is not @owner (checked before the
+ *           mode)
  *  -EACCES  the mode does not grant the rights asked for
  *  -EMFILE  the process has no free fd
  */
-#define KCACHE_IOC_OPEN		_IOWR(KCACHE_IOC_MAGIC, 0x02, struct kcache_open_args)
+#define KCACHE_IOC_OPEN		_IO(KCACHE_IOC_MAGIC, 0x02)
 
 /**
  * struct kcache_destroy_args - argument of %KCACHE_IOC_DESTROY
@@ -196,7 +237,7 @@ struct kcache_destroy_args {
  *  -ENOENT  no cache of that name
  *  -EPERM   the caller's fsuid is not the owner and it lacks CAP_SYS_ADMIN
  */
-#define KCACHE_IOC_DESTROY	_IOWR(KCACHE_IOC_MAGIC, 0x03, struct kcache_destroy_args)
+#define KCACHE_IOC_DESTROY	_IO(KCACHE_IOC_MAGIC, 0x03)
 
 /**
  * struct kcache_counters - a snapshot of a cache's counters
@@ -270,7 +311,8 @@ struct kcache_list_args {
 
 /*
  * KCACHE_IOC_LIST - list the caches the caller may see, with their counters.
- * A cache is listed if the caller owns it or may open it for reading. At most
+ * A cache is listed if the caller owns it or may open it for reading (a caller with
+ * CAP_DAC_OVERRIDE or CAP_SYS_ADMIN sees every cache). At most
  * %KCACHE_LIST_MAX records are filled per call (a larger @nr is treated as that).
  * Errors:
  *  -EINVAL   record_size below %KCACHE_LIST_RECORD_SIZE_VER0
@@ -278,7 +320,7 @@ struct kcache_list_args {
  *  -EMSGSIZE the array is too small: nothing was written to it, @nr holds the number of
  *            records needed (it may change before the next call)
  */
-#define KCACHE_IOC_LIST		_IOWR(KCACHE_IOC_MAGIC, 0x04, struct kcache_list_args)
+#define KCACHE_IOC_LIST		_IO(KCACHE_IOC_MAGIC, 0x04)
 
 /* ---------------------------------------------------------------------------------- */
 /* Cache fd                                                                            */
@@ -324,7 +366,7 @@ struct kcache_get_args {
  *  -ENOENT    no live entry for the key (an expired entry is absent)
  *  -EMSGSIZE  the buffer is too small: nothing copied, @val_len and @version are set
  */
-#define KCACHE_IOC_GET		_IOWR(KCACHE_IOC_MAGIC, 0x10, struct kcache_get_args)
+#define KCACHE_IOC_GET		_IO(KCACHE_IOC_MAGIC, 0x10)
 
 /**
  * struct kcache_set_args - argument of %KCACHE_IOC_SET
@@ -361,7 +403,7 @@ struct kcache_set_args {
  *  -ENOENT  IF_PRESENT and the key is absent
  *  -ENOMEM  out of memory
  */
-#define KCACHE_IOC_SET		_IOWR(KCACHE_IOC_MAGIC, 0x11, struct kcache_set_args)
+#define KCACHE_IOC_SET		_IO(KCACHE_IOC_MAGIC, 0x11)
 
 /**
  * struct kcache_del_args - argument of %KCACHE_IOC_DEL
@@ -388,7 +430,7 @@ struct kcache_del_args {
  *  -E2BIG   key_len above %KCACHE_KEY_LEN_MAX
  *  -ENOENT  no live entry for the key
  */
-#define KCACHE_IOC_DEL		_IOWR(KCACHE_IOC_MAGIC, 0x12, struct kcache_del_args)
+#define KCACHE_IOC_DEL		_IO(KCACHE_IOC_MAGIC, 0x12)
 
 /**
  * struct kcache_cas_args - argument of %KCACHE_IOC_CAS
@@ -422,7 +464,7 @@ struct kcache_cas_args {
  *  -ENOENT  the key is absent
  *  -ESTALE  the entry's version is not @expected
  */
-#define KCACHE_IOC_CAS		_IOWR(KCACHE_IOC_MAGIC, 0x13, struct kcache_cas_args)
+#define KCACHE_IOC_CAS		_IO(KCACHE_IOC_MAGIC, 0x13)
 
 /**
  * struct kcache_add_args - argument of %KCACHE_IOC_ADD
@@ -457,7 +499,7 @@ struct kcache_add_args {
  *  -E2BIG   key_len above %KCACHE_KEY_LEN_MAX or the entry above max_bytes
  *  -ENOMEM  out of memory
  */
-#define KCACHE_IOC_ADD		_IOWR(KCACHE_IOC_MAGIC, 0x14, struct kcache_add_args)
+#define KCACHE_IOC_ADD		_IO(KCACHE_IOC_MAGIC, 0x14)
 
 /**
  * struct kcache_batch_item - one key of %KCACHE_IOC_MGET or %KCACHE_IOC_MSET
@@ -515,7 +557,7 @@ struct kcache_mget_args {
  *  -E2BIG   nr above %KCACHE_BATCH_MAX, or an item's key_len above %KCACHE_KEY_LEN_MAX
  *  -EINVAL  an item's key_len is 0
  */
-#define KCACHE_IOC_MGET		_IOWR(KCACHE_IOC_MAGIC, 0x15, struct kcache_mget_args)
+#define KCACHE_IOC_MGET		_IO(KCACHE_IOC_MAGIC, 0x15)
 
 /**
  * struct kcache_mset_args - argument of %KCACHE_IOC_MSET
@@ -552,7 +594,7 @@ struct kcache_mset_args {
  *  -E2BIG   nr above %KCACHE_BATCH_MAX, an item's val_len above value_max
  *  -EINVAL  vals_len is not the sum of the items' val_len
  */
-#define KCACHE_IOC_MSET		_IOWR(KCACHE_IOC_MAGIC, 0x16, struct kcache_mset_args)
+#define KCACHE_IOC_MSET		_IO(KCACHE_IOC_MAGIC, 0x16)
 
 /**
  * struct kcache_invalidate_args - argument of %KCACHE_IOC_INVALIDATE
@@ -581,7 +623,7 @@ struct kcache_invalidate_args {
  *  -EINVAL  prefix fields set without %KCACHE_INVALIDATE_PREFIX; prefix_len 0 with it
  *  -E2BIG   prefix_len above %KCACHE_KEY_LEN_MAX
  */
-#define KCACHE_IOC_INVALIDATE	_IOWR(KCACHE_IOC_MAGIC, 0x17, struct kcache_invalidate_args)
+#define KCACHE_IOC_INVALIDATE	_IO(KCACHE_IOC_MAGIC, 0x17)
 
 /**
  * struct kcache_stats_args - argument of %KCACHE_IOC_STATS
@@ -598,7 +640,7 @@ struct kcache_stats_args {
 #define KCACHE_STATS_ARGS_SIZE_VER0	96
 
 /* KCACHE_IOC_STATS - read the cache's counters. Errors: only the common ones. */
-#define KCACHE_IOC_STATS	_IOWR(KCACHE_IOC_MAGIC, 0x18, struct kcache_stats_args)
+#define KCACHE_IOC_STATS	_IO(KCACHE_IOC_MAGIC, 0x18)
 
 /**
  * struct kcache_info_args - argument of %KCACHE_IOC_INFO
@@ -633,7 +675,7 @@ struct kcache_info_args {
 #define KCACHE_INFO_ARGS_SIZE_VER0	128
 
 /* KCACHE_IOC_INFO - read the cache's configuration. Errors: only the common ones. */
-#define KCACHE_IOC_INFO		_IOWR(KCACHE_IOC_MAGIC, 0x19, struct kcache_info_args)
+#define KCACHE_IOC_INFO		_IO(KCACHE_IOC_MAGIC, 0x19)
 
 /**
  * struct kcache_dump_record - one entry in the buffer filled by %KCACHE_IOC_DUMP
@@ -658,18 +700,19 @@ struct kcache_dump_record {
  * @size: sizeof(struct kcache_dump_args) as userspace knows it
  * @flags: must be 0
  * @buf: pointer to the buffer records are written to
- * @skip: entries to skip first (the previous call's @next)
+ * @cursor: 0 to start a dump, else the previous call's @next: the call returns entries
+ *	whose version is above @cursor
  * @buf_len: size of the buffer; the kernel uses at most %KCACHE_DUMP_BUF_MAX of it
- * @nr: out: records written
- * @next: out: @skip for the next call (@skip + @nr)
+ * @nr: out: records written, at most %KCACHE_DUMP_NR_MAX
+ * @next: out: @cursor for the next call: the largest version returned (@cursor if none)
  * @needed: out: if @nr is 0 and @done is 0, the size of the record that did not fit
- * @done: out: 1 if the walk reached the last entry, else 0
+ * @done: out: 1 if no entry with a version above @next was left, else 0
  */
 struct kcache_dump_args {
 	__u32 size;
 	__u32 flags;
 	__u64 buf;
-	__u64 skip;
+	__u64 cursor;
 	__u32 buf_len;
 	__u32 nr;
 	__u64 next;
@@ -680,13 +723,19 @@ struct kcache_dump_args {
 #define KCACHE_DUMP_ARGS_SIZE_VER0	48
 
 /*
- * KCACHE_IOC_DUMP - copy out entries, as many as fit, in table order, skipping the first
- * @skip. Table order is stable only while the cache is not modified; a dump of a cache
- * being written to may miss or repeat entries.
+ * KCACHE_IOC_DUMP - copy out live entries in increasing version order: those whose
+ * version is above @cursor, as many as fit in the buffer (and %KCACHE_DUMP_NR_MAX).
+ * One call returns each entry at most once, whatever the table does meanwhile (resizes
+ * included). Across the calls of a dump (each passing the previous @next): an entry
+ * neither stored nor removed during the dump is returned exactly once; an entry stored
+ * during it may also be returned with its new version (versions are unique: keep the
+ * record with the highest version per key); a removed or expired entry may be missing.
+ * A call may return no record with @done 0 (what it chose went away, or an entry was
+ * stored while it walked the table): call again with @next.
  * Errors:
  *  -EMSGSIZE  not even one record fits: @needed holds its size (also copied out)
  */
-#define KCACHE_IOC_DUMP		_IOWR(KCACHE_IOC_MAGIC, 0x1a, struct kcache_dump_args)
+#define KCACHE_IOC_DUMP		_IO(KCACHE_IOC_MAGIC, 0x1a)
 
 /**
  * struct kcache_nop_args - argument of %KCACHE_IOC_NOP
@@ -705,6 +754,6 @@ struct kcache_nop_args {
  * the baseline of the benchmarks. Needs no access right; works after DESTROY.
  * Errors: only the common ones.
  */
-#define KCACHE_IOC_NOP		_IOWR(KCACHE_IOC_MAGIC, 0x1f, struct kcache_nop_args)
+#define KCACHE_IOC_NOP		_IO(KCACHE_IOC_MAGIC, 0x1f)
 
 #endif /* _UAPI_LINUX_KCACHE_H */

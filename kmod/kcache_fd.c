@@ -1,38 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kcache ioctl front door: validates and copies arguments, then calls the core API.
- * It holds no cache logic and no locks of its own.
- *
- * Two kinds of files: the /dev/kcache control device (kcache_ctl_ioctl(), wired up in
- * kcache_main.c) and cache fds, anonymous inodes made here whose private data is a
- * &struct kcache_file: a reference to one cache plus the access rights it was opened
- * with. The reference keeps the struct kcache alive after a DESTROY; the core then fails
- * every operation with -ESHUTDOWN.
+ * The cache fd: an anonymous inode whose private data is a &struct kcache_file, a
+ * reference to one cache plus the access rights it was opened with. The reference keeps
+ * the struct kcache alive after a DESTROY; the core then fails every operation with
+ * -ESHUTDOWN. Its ioctls validate and copy arguments and call the exported API of
+ * kcache.h; no cache logic lives here.
  *
  * Every handler checks in the order documented at the top of uapi/linux/kcache.h: access
  * right, struct, flags and padding, lengths, user buffers, the operation, results out.
  * Nothing is allocated before every length is bounded.
  *
- * Contexts: process context only; every handler may sleep. No lock is held while copying
- * to or from userspace except in LIST, whose callback runs under the core's registry
- * mutex and so fills a kernel buffer that is copied out afterwards.
+ * Commands are dispatched on their type and number only (_IOC_TYPE, _IOC_NR): the size
+ * bits of a command number never select or refuse a command, the struct's size field does.
+ *
+ * Locking: none of its own. Contexts: process context only; every handler may sleep. No
+ * lock is held while copying to or from userspace: DUMP's walk callbacks run under
+ * rcu_read_lock() and only fill kernel memory, copied out afterwards.
  */
 
 #include <linux/anon_inodes.h>
+#include <linux/bsearch.h>
 #include <linux/build_bug.h>
-#include <linux/capability.h>
-#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/limits.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "kcache_internal.h"
+#include "kcache.h"
+#include "kcache_fd.h"
 #include "kcache_uaccess.h"
 
 /* Keys and values up to this long are copied to the stack instead of the heap. */
@@ -42,9 +44,12 @@
 /* The largest MSET value block (sum of the values). */
 #define KC_MSET_VALS_MAX	KCACHE_VAL_LEN_MAX
 
+/* The smallest dump record: a 1-byte key and an empty value. */
+#define KC_DUMP_REC_MIN		KCACHE_DUMP_RECORD_LEN(1, 0)
+
 /**
  * struct kcache_file - private data of a cache fd
- * @cache: the cache; this file holds one reference
+ * @cache: the cache; this file holds one reference (NULL only before install)
  * @access: %KCACHE_OPEN_READ / %KCACHE_OPEN_WRITE rights granted at open
  */
 struct kcache_file {
@@ -52,24 +57,8 @@ struct kcache_file {
 	u32 access;
 };
 
-static void __maybe_unused kcache_build_check_abi(void)
+static void __maybe_unused kcache_fd_build_check_abi(void)
 {
-	BUILD_BUG_ON(sizeof(struct kcache_version) != KCACHE_VERSION_SIZE_VER0);
-	BUILD_BUG_ON(offsetof(struct kcache_version, features) != 16);
-
-	BUILD_BUG_ON(sizeof(struct kcache_create_args) != KCACHE_CREATE_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(offsetof(struct kcache_create_args, name) != 8);
-	BUILD_BUG_ON(offsetof(struct kcache_create_args, max_entries) != 80);
-	BUILD_BUG_ON(offsetof(struct kcache_create_args, policy) != 104);
-	BUILD_BUG_ON(sizeof(struct kcache_open_args) != KCACHE_OPEN_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct kcache_destroy_args) != KCACHE_DESTROY_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct kcache_counters) != 88);
-	BUILD_BUG_ON(sizeof(struct kcache_list_record) != KCACHE_LIST_RECORD_SIZE_VER0);
-	BUILD_BUG_ON(offsetof(struct kcache_list_record, default_ttl_ns) != 88);
-	BUILD_BUG_ON(offsetof(struct kcache_list_record, counters) != 96);
-	BUILD_BUG_ON(sizeof(struct kcache_list_args) != KCACHE_LIST_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(offsetof(struct kcache_list_args, nr) != 16);
-
 	BUILD_BUG_ON(sizeof(struct kcache_get_args) != KCACHE_GET_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_get_args, key_len) != 24);
 	BUILD_BUG_ON(offsetof(struct kcache_get_args, version) != 32);
@@ -93,48 +82,25 @@ static void __maybe_unused kcache_build_check_abi(void)
 	BUILD_BUG_ON(offsetof(struct kcache_info_args, access) != 120);
 	BUILD_BUG_ON(sizeof(struct kcache_dump_record) != 16);
 	BUILD_BUG_ON(sizeof(struct kcache_dump_args) != KCACHE_DUMP_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct kcache_dump_args, cursor) != 16);
 	BUILD_BUG_ON(offsetof(struct kcache_dump_args, next) != 32);
 	BUILD_BUG_ON(sizeof(struct kcache_nop_args) != KCACHE_NOP_ARGS_SIZE_VER0);
 
 	/* the ABI's constants are the core's */
-	BUILD_BUG_ON(KCACHE_NAME_MAX + 1 > KCACHE_NAME_BUF);
 	BUILD_BUG_ON(KCACHE_KEY_LEN_MAX != KCACHE_KEY_MAX);
 	BUILD_BUG_ON(KCACHE_VAL_LEN_MAX != KCACHE_VALUE_MAX_LIMIT);
-	BUILD_BUG_ON(KCACHE_POLICY_TINYLFU_ABI != KCACHE_POLICY_TINYLFU);
-	BUILD_BUG_ON(KCACHE_POLICY_LRU_ABI != KCACHE_POLICY_LRU);
 	BUILD_BUG_ON(KCACHE_SETF_IF_ABSENT != KCACHE_SET_IF_ABSENT);
 	BUILD_BUG_ON(KCACHE_SETF_IF_PRESENT != KCACHE_SET_IF_PRESENT);
 	BUILD_BUG_ON(KCACHE_SETF_KEEP_TTL != KCACHE_SET_KEEP_TTL);
 	BUILD_BUG_ON(KCACHE_SETF_TTL & KCACHE_SET_FLAGS);
 	BUILD_BUG_ON(KCACHE_DUMP_BUF_MAX < KCACHE_DUMP_RECORD_LEN(KCACHE_KEY_LEN_MAX,
 								  KCACHE_VAL_LEN_MAX));
+	/* record lengths fit a u32, with room for DUMP's bookkeeping */
+	BUILD_BUG_ON(KCACHE_DUMP_BUF_MAX > S32_MAX);
 }
 
 #define KC_SETF_ALL	(KCACHE_SETF_IF_ABSENT | KCACHE_SETF_IF_PRESENT | \
 			 KCACHE_SETF_KEEP_TTL | KCACHE_SETF_TTL)
-
-/* ---- helpers ---- */
-
-/* A name field must hold a valid name, NUL-terminated, with only zeros after the NUL. */
-static int kc_name_check(const char *name)
-{
-	size_t len = strnlen(name, KCACHE_NAME_BUF);
-
-	if (len == KCACHE_NAME_BUF || memchr_inv(name + len, 0, KCACHE_NAME_BUF - len) ||
-	    !kcache_name_valid(name))
-		return -EINVAL;
-	return 0;
-}
-
-/* Key, prefix and per-item key lengths: 1..KCACHE_KEY_LEN_MAX. */
-static int kc_key_len_check(u32 len)
-{
-	if (!len)
-		return -EINVAL;
-	if (len > KCACHE_KEY_LEN_MAX)
-		return -E2BIG;
-	return 0;
-}
 
 /*
  * TTL of a store: KCACHE_SETF_TTL selects ttl_ns, else the cache's default and ttl_ns
@@ -152,64 +118,13 @@ static int kc_ttl(u32 flags, u64 ttl_ns, u64 *ttl)
 	return 0;
 }
 
-/*
- * Copy @len bytes from @uptr into @stack if they fit in @stack_len, else into a new
- * kvmalloc() buffer. Free with kc_buf_free(). @len has been bounded by the caller.
- */
-static void *kc_buf_in(void *stack, size_t stack_len, u64 uptr, size_t len)
-{
-	void *p = stack;
-
-	if (len > stack_len) {
-		p = kvmalloc(len, GFP_KERNEL_ACCOUNT);
-		if (!p)
-			return ERR_PTR(-ENOMEM);
-	}
-	if (copy_from_user(p, u64_to_user_ptr(uptr), len)) {
-		if (p != stack)
-			kvfree(p);
-		return ERR_PTR(-EFAULT);
-	}
-	return p;
-}
-
 /* A key (or prefix) from userspace: its length is checked before anything is copied. */
 static void *kc_key_in(void *stack, size_t stack_len, u64 uptr, u32 len)
 {
-	int ret = kc_key_len_check(len);
+	int ret = kcache_key_len_check(len);
 
-	return ret ? ERR_PTR(ret) : kc_buf_in(stack, stack_len, uptr, len);
+	return ret ? ERR_PTR(ret) : kcache_buf_in(stack, stack_len, uptr, len);
 }
-
-static void kc_buf_free(void *p, void *stack)
-{
-	if (p != stack)
-		kvfree(p);
-}
-
-/*
- * May the caller use @cfg's cache with the rights in @want (KCACHE_OPEN_* bits, which
- * are MAY_READ >> 2 and MAY_WRITE)? Like a file: owner, then group, then other bits.
- */
-static bool kc_may(const struct kcache_config *cfg, u32 want, bool audit)
-{
-	umode_t mode = cfg->mode;
-	u32 need = ((want & KCACHE_OPEN_READ) ? MAY_READ : 0) |
-		   ((want & KCACHE_OPEN_WRITE) ? MAY_WRITE : 0);
-
-	if (uid_eq(current_fsuid(), cfg->uid))
-		mode >>= 6;
-	else if (in_group_p(cfg->gid))
-		mode >>= 3;
-	if (!(need & ~mode & (MAY_READ | MAY_WRITE)))
-		return true;
-	if (audit)
-		return capable(CAP_DAC_OVERRIDE) || capable(CAP_SYS_ADMIN);
-	return ns_capable_noaudit(&init_user_ns, CAP_DAC_OVERRIDE) ||
-	       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
-}
-
-/* ---- cache fd ---- */
 
 static int kc_get(struct kcache_file *kf, void __user *uarg)
 {
@@ -231,7 +146,7 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 		return PTR_ERR(key);
 	/* a handle pins the value, so it is copied out with no lock held and no copy */
 	h = kcache_get_handle(kf->cache, key, a.key_len);
-	kc_buf_free(key, kbuf);
+	kcache_buf_free(key, kbuf);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	val = kcache_handle_value(h, &vlen);
@@ -256,15 +171,15 @@ static int kc_store(struct kcache_file *kf, u64 ukey, u32 klen, u64 uval, u32 vl
 	void *key, *val;
 	int ret;
 
-	ret = kc_key_len_check(klen);
+	ret = kcache_key_len_check(klen);
 	if (ret)
 		return ret;
 	if (vlen > kcache_value_max())
 		return -E2BIG;
-	key = kc_buf_in(kbuf, sizeof(kbuf), ukey, klen);
+	key = kcache_buf_in(kbuf, sizeof(kbuf), ukey, klen);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
-	val = kc_buf_in(vbuf, sizeof(vbuf), uval, vlen);
+	val = kcache_buf_in(vbuf, sizeof(vbuf), uval, vlen);
 	if (IS_ERR(val)) {
 		ret = PTR_ERR(val);
 		goto out_key;
@@ -274,9 +189,9 @@ static int kc_store(struct kcache_file *kf, u64 ukey, u32 klen, u64 uval, u32 vl
 	else
 		ret = kcache_set(kf->cache, key, klen, val, vlen, ttl,
 				 flags & ~KCACHE_SETF_TTL, version);
-	kc_buf_free(val, vbuf);
+	kcache_buf_free(val, vbuf);
 out_key:
-	kc_buf_free(key, kbuf);
+	kcache_buf_free(key, kbuf);
 	return ret;
 }
 
@@ -339,7 +254,7 @@ static int kc_del(struct kcache_file *kf, void __user *uarg)
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	ret = kcache_delete(kf->cache, key, a.key_len);
-	kc_buf_free(key, kbuf);
+	kcache_buf_free(key, kbuf);
 	return ret;
 }
 
@@ -363,23 +278,24 @@ static int kc_add(struct kcache_file *kf, void __user *uarg)
 	if (IS_ERR(key))
 		return PTR_ERR(key);
 	ret = kcache_add(kf->cache, key, a.key_len, a.delta, ttl, &a.result);
-	kc_buf_free(key, kbuf);
+	kcache_buf_free(key, kbuf);
 	if (ret)
 		return ret;
 	return kcache_copy_struct_out(uarg, &a, sizeof(a));
 }
 
 /*
- * The items of a batch: copied in, key lengths checked, the key block copied in.
- * On success *@itemsp and *@keysp are kvmalloc()ed; *@klen_sum is the key block's size.
+ * Step 4 of a batch: read the item array and check every item's lengths: key_len always,
+ * val_len for MSET (@vals_len is then the value block's size, which the values must sum
+ * to). Nothing else is copied yet. On success *@itemsp is kvmalloc()ed and *@klen_sum is
+ * the key block's size.
  */
-static int kc_batch_in(u64 uitems, u64 ukeys, u32 nr, struct kcache_batch_item **itemsp,
-		       void **keysp)
+static int kc_batch_items_in(u64 uitems, u32 nr, bool mset, u32 vals_len,
+			     struct kcache_batch_item **itemsp, size_t *klen_sum)
 {
 	struct kcache_batch_item *items;
-	size_t klen_sum = 0;
-	void *keys;
-	u32 i;
+	u32 i, vmax = kcache_value_max();
+	u64 vsum = 0;
 	int ret;
 
 	items = kvmalloc_array(nr, sizeof(*items), GFP_KERNEL_ACCOUNT);
@@ -387,23 +303,27 @@ static int kc_batch_in(u64 uitems, u64 ukeys, u32 nr, struct kcache_batch_item *
 		return -ENOMEM;
 	ret = -EFAULT;
 	if (copy_from_user(items, u64_to_user_ptr(uitems), nr * sizeof(*items)))
-		goto err_items;
+		goto err;
+	*klen_sum = 0;
 	for (i = 0; i < nr; i++) {
-		ret = kc_key_len_check(items[i].key_len);
+		ret = kcache_key_len_check(items[i].key_len);
 		if (ret)
-			goto err_items;
-		klen_sum += items[i].key_len;
+			goto err;
+		*klen_sum += items[i].key_len;
+		if (!mset)
+			continue;
+		ret = -E2BIG;
+		if (items[i].val_len > vmax)
+			goto err;
+		vsum += items[i].val_len;
 	}
-	keys = kc_buf_in(NULL, 0, ukeys, klen_sum);
-	if (IS_ERR(keys)) {
-		ret = PTR_ERR(keys);
-		goto err_items;
-	}
+	ret = -EINVAL;
+	if (mset && vsum != vals_len)
+		goto err;
 	*itemsp = items;
-	*keysp = keys;
 	return 0;
 
-err_items:
+err:
 	kvfree(items);
 	return ret;
 }
@@ -414,7 +334,7 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	struct kcache_mget_args a;
 	struct kcache_entry *h;
 	u32 i, vlen, off = 0;
-	size_t koff = 0;
+	size_t koff = 0, klen_sum;
 	const void *val;
 	void *keys;
 	int ret;
@@ -429,9 +349,14 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	a.done = 0;
 	if (!a.nr)
 		return kcache_copy_struct_out(uarg, &a, sizeof(a));
-	ret = kc_batch_in(a.items, a.keys, a.nr, &items, &keys);
+	ret = kc_batch_items_in(a.items, a.nr, false, 0, &items, &klen_sum);
 	if (ret)
 		return ret;
+	keys = kcache_buf_in(NULL, 0, a.keys, klen_sum);
+	if (IS_ERR(keys)) {
+		ret = PTR_ERR(keys);
+		goto out_items;
+	}
 	for (i = 0; i < a.nr; i++) {
 		struct kcache_batch_item *it = &items[i];
 
@@ -471,6 +396,7 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 		ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
 out:
 	kvfree(keys);
+out_items:
 	kvfree(items);
 	return ret;
 }
@@ -479,9 +405,9 @@ static int kc_mset(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_batch_item *items;
 	struct kcache_mset_args a;
-	size_t koff = 0, voff = 0;
-	u64 vsum = 0, ttl;
+	size_t koff = 0, voff = 0, klen_sum;
 	void *keys, *vals;
+	u64 ttl;
 	u32 i;
 	int ret;
 
@@ -502,21 +428,16 @@ static int kc_mset(struct kcache_file *kf, void __user *uarg)
 			return -EINVAL;
 		return kcache_copy_struct_out(uarg, &a, sizeof(a));
 	}
-	ret = kc_batch_in(a.items, a.keys, a.nr, &items, &keys);
+	/* every item's lengths, values included, before any key is copied */
+	ret = kc_batch_items_in(a.items, a.nr, true, a.vals_len, &items, &klen_sum);
 	if (ret)
 		return ret;
-	for (i = 0; i < a.nr; i++) {
-		if (items[i].val_len > kcache_value_max()) {
-			ret = -E2BIG;
-			goto out_keys;
-		}
-		vsum += items[i].val_len;
+	keys = kcache_buf_in(NULL, 0, a.keys, klen_sum);
+	if (IS_ERR(keys)) {
+		ret = PTR_ERR(keys);
+		goto out_items;
 	}
-	if (vsum != a.vals_len) {
-		ret = -EINVAL;
-		goto out_keys;
-	}
-	vals = kc_buf_in(NULL, 0, a.vals, a.vals_len);
+	vals = kcache_buf_in(NULL, 0, a.vals, a.vals_len);
 	if (IS_ERR(vals)) {
 		ret = PTR_ERR(vals);
 		goto out_keys;
@@ -546,6 +467,7 @@ out_vals:
 	kvfree(vals);
 out_keys:
 	kvfree(keys);
+out_items:
 	kvfree(items);
 	return ret;
 }
@@ -571,7 +493,7 @@ static int kc_invalidate(struct kcache_file *kf, void __user *uarg)
 		if (IS_ERR(prefix))
 			return PTR_ERR(prefix);
 		ret = kcache_invalidate_prefix(kf->cache, prefix, a.prefix_len);
-		kc_buf_free(prefix, kbuf);
+		kcache_buf_free(prefix, kbuf);
 	}
 	if (ret < 0)
 		return ret;
@@ -579,7 +501,12 @@ static int kc_invalidate(struct kcache_file *kf, void __user *uarg)
 	return kcache_copy_struct_out(uarg, &a, sizeof(a));
 }
 
-static void kc_counters(struct kcache *c, struct kcache_counters *out)
+/**
+ * kcache_fd_counters() - a cache's counters in the ABI's layout
+ * @c: the cache
+ * @out: filled in
+ */
+void kcache_fd_counters(struct kcache *c, struct kcache_counters *out)
 {
 	struct kcache_stats st;
 
@@ -609,7 +536,7 @@ static int kc_stats(struct kcache_file *kf, void __user *uarg)
 		return -EINVAL;
 	if (kcache_is_dead(kf->cache))
 		return -ESHUTDOWN;
-	kc_counters(kf->cache, &a.counters);
+	kcache_fd_counters(kf->cache, &a.counters);
 	return kcache_copy_struct_out(uarg, &a, sizeof(a));
 }
 
@@ -639,51 +566,145 @@ static int kc_info(struct kcache_file *kf, void __user *uarg)
 	return kcache_copy_struct_out(uarg, &a, sizeof(a));
 }
 
-struct kc_dump_ctx {
-	u8 *buf;
-	size_t cap;
-	size_t used;
-	u64 skip;
-	u64 seen;
-	u32 nr;
-	u32 needed;
+/*
+ * DUMP returns the entries above the cursor in version order, as many as fit. Versions
+ * are unique (design §2, §7), so they give a position that survives anything the table
+ * does between calls, and a way to drop the duplicates a walk sees across a resize.
+ *
+ * Pass 1 walks the cache and selects the longest run of versions above the cursor whose
+ * records fit: a max-heap by version, bounded in bytes and in count; when it overflows,
+ * the largest version goes, and nothing at or above it is taken any more (@limit). The
+ * selection is then sorted and deduplicated, and the records' offsets fixed. Pass 2 walks
+ * again and copies each selected version found, once. An entry replaced or removed
+ * between the passes is simply missing (its new version is above the cursor and comes in
+ * a later call).
+ *
+ * A walk is no snapshot: an entry stored while pass 1 runs may be missed by it although
+ * pass 1 saw a larger version elsewhere in the table; a cursor moved past it would skip it
+ * for good. Pass 2 therefore also looks for versions in the selected range that pass 1 did
+ * not select: anything from the smallest such version up is not returned, and the cursor
+ * stops below it. Pass 2 cannot miss it in turn: it was in the table before pass 2 began,
+ * provided that an entry is visible once a larger version is (the core's publication
+ * order, design §7).
+ */
+struct kc_dump_cand {
+	u64 seq;
+	u32 len;
+	u32 off;
+	bool copied;
 };
 
-/* Under rcu_read_lock(): fills the kernel buffer only. */
-static int kc_dump_one(void *ctx, const void *key, u32 klen, const void *val, u32 vlen,
-		       u64 version)
+struct kc_dump_ctx {
+	struct kc_dump_cand *c;	/* pass 1: max-heap by seq; pass 2: sorted by seq */
+	u32 nr;			/* candidates */
+	u32 nr_max;		/* records one call may return */
+	u64 cursor;
+	u64 upto;		/* pass 2: the largest version selected */
+	u64 missed;		/* pass 2: smallest version in range not selected; U64_MAX: none */
+	u64 limit;		/* pass 1: nothing at or above it is taken; U64_MAX: none dropped */
+	u32 limit_len;		/* record length of the entry at @limit */
+	size_t bytes;		/* pass 1: sum of the candidates' lengths */
+	size_t cap;		/* usable buffer size */
+	u8 *buf;		/* pass 2: the records, at their offsets */
+};
+
+static void kc_heap_sift_down(struct kc_dump_cand *h, u32 nr, u32 i)
+{
+	for (;;) {
+		u32 l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < nr && h[l].seq > h[m].seq)
+			m = l;
+		if (r < nr && h[r].seq > h[m].seq)
+			m = r;
+		if (m == i)
+			return;
+		swap(h[i], h[m]);
+		i = m;
+	}
+}
+
+static void kc_heap_pop(struct kc_dump_ctx *d)
+{
+	d->limit = d->c[0].seq;
+	d->limit_len = d->c[0].len;
+	d->bytes -= d->c[0].len;
+	d->c[0] = d->c[--d->nr];
+	kc_heap_sift_down(d->c, d->nr, 0);
+}
+
+/* Pass 1, under rcu_read_lock(): select. */
+static int kc_dump_select(void *ctx, const void *key, u32 klen, const void *val, u32 vlen,
+			  u64 version)
+{
+	struct kc_dump_ctx *d = ctx;
+	u32 i;
+
+	if (version <= d->cursor || version >= d->limit)
+		return 0;
+	i = d->nr++;
+	d->c[i].seq = version;
+	d->c[i].len = KCACHE_DUMP_RECORD_LEN(klen, vlen);
+	d->bytes += d->c[i].len;
+	while (i && d->c[(i - 1) / 2].seq < d->c[i].seq) {
+		swap(d->c[i], d->c[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	/* a version seen twice (a resize) goes as a whole: pop while the top is at limit */
+	while (d->nr && (d->nr > d->nr_max || d->bytes > d->cap || d->c[0].seq >= d->limit))
+		kc_heap_pop(d);
+	return 0;
+}
+
+static int kc_cand_cmp(const void *a, const void *b)
+{
+	const struct kc_dump_cand *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int kc_seq_cmp(const void *key, const void *elt)
+{
+	u64 seq = *(const u64 *)key;
+	const struct kc_dump_cand *c = elt;
+
+	return seq < c->seq ? -1 : seq > c->seq;
+}
+
+/* Pass 2, under rcu_read_lock(): copy each selected version once, at its offset. */
+static int kc_dump_copy(void *ctx, const void *key, u32 klen, const void *val, u32 vlen,
+			u64 version)
 {
 	struct kc_dump_ctx *d = ctx;
 	struct kcache_dump_record rec = { .key_len = klen, .val_len = vlen,
 					  .version = version };
-	size_t len = KCACHE_DUMP_RECORD_LEN(klen, vlen);
+	struct kc_dump_cand *c;
 	u8 *p;
 
-	if (d->seen < d->skip) {
-		d->seen++;
+	if (version <= d->cursor || version > d->upto)
+		return 0;
+	c = bsearch(&version, d->c, d->nr, sizeof(*c), kc_seq_cmp);
+	if (!c) {
+		d->missed = min(d->missed, version);
 		return 0;
 	}
-	if (len > d->cap - d->used) {
-		if (!d->nr)
-			d->needed = len;
-		return 1;
-	}
-	p = d->buf + d->used;
+	if (c->copied)
+		return 0;
+	p = d->buf + c->off;
 	memcpy(p, &rec, sizeof(rec));
 	memcpy(p + sizeof(rec), key, klen);
 	memcpy(p + sizeof(rec) + klen, val, vlen);
-	memset(p + sizeof(rec) + klen + vlen, 0, len - sizeof(rec) - klen - vlen);
-	d->used += len;
-	d->seen++;
-	d->nr++;
+	memset(p + sizeof(rec) + klen + vlen, 0, c->len - sizeof(rec) - klen - vlen);
+	c->copied = true;
 	return 0;
 }
 
 static int kc_dump(struct kcache_file *kf, void __user *uarg)
 {
-	struct kc_dump_ctx d = { };
+	struct kc_dump_ctx d = { .limit = U64_MAX, .missed = U64_MAX };
 	struct kcache_dump_args a;
-	struct kcache_stats st;
+	size_t used = 0, off = 0;
+	u32 i, n;
 	int ret;
 
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_DUMP_ARGS_SIZE_VER0, uarg);
@@ -691,31 +712,63 @@ static int kc_dump(struct kcache_file *kf, void __user *uarg)
 		return ret;
 	if (a.flags)
 		return -EINVAL;
-	/* every record is smaller than its entry's charge: bytes bounds what one call needs */
-	kcache_stats(kf->cache, &st);
-	d.cap = min_t(u64, min_t(u64, a.buf_len, KCACHE_DUMP_BUF_MAX), st.bytes + PAGE_SIZE);
-	d.skip = a.skip;
-	if (d.cap) {
-		d.buf = kvmalloc(d.cap, GFP_KERNEL_ACCOUNT);
-		if (!d.buf)
-			return -ENOMEM;
-	}
-	ret = kcache_walk(kf->cache, kc_dump_one, &d);
+	d.cursor = a.cursor;
+	d.cap = min_t(u32, a.buf_len, KCACHE_DUMP_BUF_MAX);
+	d.nr_max = min_t(size_t, KCACHE_DUMP_NR_MAX, d.cap / KC_DUMP_REC_MIN);
+	/* one slot more than nr_max: a candidate is pushed before the overflow pops */
+	d.c = kvmalloc_array(d.nr_max + 1, sizeof(*d.c), GFP_KERNEL_ACCOUNT);
+	if (!d.c)
+		return -ENOMEM;
+	ret = kcache_walk(kf->cache, kc_dump_select, &d);
 	if (ret < 0)
 		goto out;
-	a.done = !ret;
-	a.nr = d.nr;
-	a.next = a.skip + d.nr;
-	a.needed = a.done ? 0 : d.needed;
-	if (d.used && copy_to_user(u64_to_user_ptr(a.buf), d.buf, d.used)) {
-		ret = -EFAULT;
-		goto out;
+	sort(d.c, d.nr, sizeof(*d.c), kc_cand_cmp, NULL);
+	for (i = 0, n = 0; i < d.nr; i++) {
+		if (n && d.c[n - 1].seq == d.c[i].seq)
+			continue;
+		d.c[n] = d.c[i];
+		d.c[n].off = off;
+		d.c[n].copied = false;
+		off += d.c[n].len;
+		n++;
 	}
+	d.nr = n;
+	d.upto = n ? d.c[n - 1].seq : 0;
+	if (off) {
+		d.buf = kvmalloc(off, GFP_KERNEL_ACCOUNT);
+		ret = -ENOMEM;
+		if (!d.buf)
+			goto out;
+		ret = kcache_walk(kf->cache, kc_dump_copy, &d);
+		if (ret < 0)
+			goto out;
+	}
+	/*
+	 * Keep what lies below a version pass 1 missed, and close the gaps of entries that
+	 * went away between the passes.
+	 */
+	a.nr = 0;
+	a.next = a.cursor;
+	for (i = 0; i < d.nr && d.c[i].seq < d.missed; i++) {
+		a.next = d.c[i].seq;
+		if (!d.c[i].copied)
+			continue;
+		if (used != d.c[i].off)
+			memmove(d.buf + used, d.buf + d.c[i].off, d.c[i].len);
+		used += d.c[i].len;
+		a.nr++;
+	}
+	a.done = d.limit == U64_MAX && d.missed == U64_MAX;
+	a.needed = !d.nr && !a.done ? d.limit_len : 0;
+	ret = -EFAULT;
+	if (used && copy_to_user(u64_to_user_ptr(a.buf), d.buf, used))
+		goto out;
 	ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
-	if (!ret && !a.nr && !a.done)
+	if (!ret && a.needed)
 		ret = -EMSGSIZE;
 out:
 	kvfree(d.buf);
+	kvfree(d.c);
 	return ret;
 }
 
@@ -730,22 +783,22 @@ static int kc_nop(void __user *uarg)
 	return a.flags ? -EINVAL : 0;
 }
 
-/* The right each cache-fd command needs; 0 for none. */
-static u32 kc_cmd_right(unsigned int cmd)
+/* The right each cache-fd command (by number) needs; 0 for none. */
+static u32 kc_cmd_right(unsigned int nr)
 {
-	switch (cmd) {
-	case KCACHE_IOC_GET:
-	case KCACHE_IOC_MGET:
-	case KCACHE_IOC_STATS:
-	case KCACHE_IOC_INFO:
-	case KCACHE_IOC_DUMP:
+	switch (nr) {
+	case _IOC_NR(KCACHE_IOC_GET):
+	case _IOC_NR(KCACHE_IOC_MGET):
+	case _IOC_NR(KCACHE_IOC_STATS):
+	case _IOC_NR(KCACHE_IOC_INFO):
+	case _IOC_NR(KCACHE_IOC_DUMP):
 		return KCACHE_OPEN_READ;
-	case KCACHE_IOC_SET:
-	case KCACHE_IOC_DEL:
-	case KCACHE_IOC_CAS:
-	case KCACHE_IOC_ADD:
-	case KCACHE_IOC_MSET:
-	case KCACHE_IOC_INVALIDATE:
+	case _IOC_NR(KCACHE_IOC_SET):
+	case _IOC_NR(KCACHE_IOC_DEL):
+	case _IOC_NR(KCACHE_IOC_CAS):
+	case _IOC_NR(KCACHE_IOC_ADD):
+	case _IOC_NR(KCACHE_IOC_MSET):
+	case _IOC_NR(KCACHE_IOC_INVALIDATE):
 		return KCACHE_OPEN_WRITE;
 	default:
 		return 0;
@@ -756,34 +809,38 @@ static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long
 {
 	struct kcache_file *kf = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	u32 right = kc_cmd_right(cmd);
+	unsigned int nr = _IOC_NR(cmd);
+	u32 right;
 
+	if (_IOC_TYPE(cmd) != KCACHE_IOC_MAGIC)
+		return -ENOTTY;
+	right = kc_cmd_right(nr);
 	if (right && !(kf->access & right))
 		return -EBADF;
-	switch (cmd) {
-	case KCACHE_IOC_GET:
+	switch (nr) {
+	case _IOC_NR(KCACHE_IOC_GET):
 		return kc_get(kf, uarg);
-	case KCACHE_IOC_SET:
+	case _IOC_NR(KCACHE_IOC_SET):
 		return kc_set(kf, uarg);
-	case KCACHE_IOC_DEL:
+	case _IOC_NR(KCACHE_IOC_DEL):
 		return kc_del(kf, uarg);
-	case KCACHE_IOC_CAS:
+	case _IOC_NR(KCACHE_IOC_CAS):
 		return kc_cas(kf, uarg);
-	case KCACHE_IOC_ADD:
+	case _IOC_NR(KCACHE_IOC_ADD):
 		return kc_add(kf, uarg);
-	case KCACHE_IOC_MGET:
+	case _IOC_NR(KCACHE_IOC_MGET):
 		return kc_mget(kf, uarg);
-	case KCACHE_IOC_MSET:
+	case _IOC_NR(KCACHE_IOC_MSET):
 		return kc_mset(kf, uarg);
-	case KCACHE_IOC_INVALIDATE:
+	case _IOC_NR(KCACHE_IOC_INVALIDATE):
 		return kc_invalidate(kf, uarg);
-	case KCACHE_IOC_STATS:
+	case _IOC_NR(KCACHE_IOC_STATS):
 		return kc_stats(kf, uarg);
-	case KCACHE_IOC_INFO:
+	case _IOC_NR(KCACHE_IOC_INFO):
 		return kc_info(kf, uarg);
-	case KCACHE_IOC_DUMP:
+	case _IOC_NR(KCACHE_IOC_DUMP):
 		return kc_dump(kf, uarg);
-	case KCACHE_IOC_NOP:
+	case _IOC_NR(KCACHE_IOC_NOP):
 		return kc_nop(uarg);
 	default:
 		return -ENOTTY;
@@ -794,7 +851,8 @@ static int kcache_file_release(struct inode *inode, struct file *file)
 {
 	struct kcache_file *kf = file->private_data;
 
-	kcache_put_ref(kf->cache);
+	if (kf->cache)
+		kcache_put_ref(kf->cache);
 	kfree(kf);
 	return 0;
 }
@@ -807,243 +865,69 @@ static const struct file_operations kcache_file_fops = {
 	.llseek		= noop_llseek,
 };
 
-/*
- * Install a cache fd for @c with @access rights. On success the fd owns the caller's
- * reference on @c; on failure the caller keeps it.
+/**
+ * kcache_fd_prepare() - reserve an fd and make its file, with no cache yet
+ * @slot: filled in
+ * @access: %KCACHE_OPEN_READ / %KCACHE_OPEN_WRITE rights of the fd
+ *
+ * Everything that can fail in making a cache fd happens here, so that CREATE can publish
+ * a cache only once nothing can fail any more. Follow with kcache_fd_install() or
+ * kcache_fd_abort().
+ *
+ * Return: 0, -EMFILE or -ENOMEM.
  */
-static int kc_install_fd(struct kcache *c, u32 access)
+int kcache_fd_prepare(struct kcache_fd_slot *slot, u32 access)
 {
 	struct kcache_file *kf;
-	int fd;
+	int ret;
 
 	kf = kzalloc(sizeof(*kf), GFP_KERNEL_ACCOUNT);
 	if (!kf)
 		return -ENOMEM;
-	kf->cache = c;
 	kf->access = access;
-	fd = anon_inode_getfd("[kcache]", &kcache_file_fops, kf, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		kfree(kf);
-	return fd;
-}
-
-/* ---- control device ---- */
-
-static long kcache_ioc_version(void __user *uarg)
-{
-	struct kcache_version v;
-	int ret;
-
-	ret = kcache_copy_struct_in(&v, sizeof(v), KCACHE_VERSION_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (v.flags || v.__pad)
-		return -EINVAL;
-	v.abi_version = KCACHE_ABI_VERSION;
-	v.features = KCACHE_FEATURE_VERSION | KCACHE_FEATURE_CACHES | KCACHE_FEATURE_BATCH |
-		     KCACHE_FEATURE_DUMP;
-	return kcache_copy_struct_out(uarg, &v, sizeof(v));
-}
-
-static long kcache_ioc_create(void __user *uarg)
-{
-	struct kcache_create_args a;
-	struct kcache_config cfg = { };
-	struct kcache *c;
-	int ret, fd;
-
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_CREATE_ARGS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (a.flags)
-		return -EINVAL;
-	ret = kc_name_check(a.name);
-	if (ret)
-		return ret;
-	if (a.policy >= KCACHE_POLICY_NR || a.mode & ~0666)
-		return -EINVAL;
-	cfg.max_entries = a.max_entries;
-	cfg.max_bytes = a.max_bytes;
-	cfg.default_ttl_ns = a.default_ttl_ns;
-	cfg.policy = a.policy;
-	cfg.uid = current_fsuid();
-	cfg.gid = current_fsgid();
-	cfg.mode = a.mode;
-	c = kcache_create(a.name, &cfg);
-	if (IS_ERR(c))
-		return PTR_ERR(c);
-	fd = kc_install_fd(c, KCACHE_OPEN_RDWR);
-	if (fd < 0) {
-		/* nobody could have used it: undo the create */
-		kcache_destroy(c);
-		kcache_put_ref(c);
-	}
-	return fd;
-}
-
-static long kcache_ioc_open(void __user *uarg)
-{
-	struct kcache_open_args a;
-	struct kcache_config cfg;
-	struct kcache *c;
-	int ret;
-
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_OPEN_ARGS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (!a.flags || a.flags & ~KCACHE_OPEN_RDWR)
-		return -EINVAL;
-	ret = kc_name_check(a.name);
-	if (ret)
-		return ret;
-	c = kcache_lookup(a.name);
-	if (IS_ERR(c))
-		return PTR_ERR(c);
-	kcache_get_config(c, &cfg);
-	if (!kc_may(&cfg, a.flags, true)) {
-		ret = -EACCES;
-		goto err_put;
-	}
-	ret = kc_install_fd(c, a.flags);
+	ret = get_unused_fd_flags(O_CLOEXEC);
 	if (ret < 0)
-		goto err_put;
-	return ret;
-
-err_put:
-	kcache_put_ref(c);
-	return ret;
-}
-
-static long kcache_ioc_destroy(void __user *uarg)
-{
-	struct kcache_destroy_args a;
-	struct kcache_config cfg;
-	struct kcache *c;
-	int ret;
-
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_DESTROY_ARGS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (a.flags)
-		return -EINVAL;
-	ret = kc_name_check(a.name);
-	if (ret)
-		return ret;
-	c = kcache_lookup(a.name);
-	if (IS_ERR(c))
-		return PTR_ERR(c);
-	kcache_get_config(c, &cfg);
-	if (uid_eq(current_fsuid(), cfg.uid) || capable(CAP_SYS_ADMIN))
-		kcache_destroy(c);
-	else
-		ret = -EPERM;
-	kcache_put_ref(c);
-	return ret;
-}
-
-struct kc_list_ctx {
-	struct kcache_list_record *recs;
-	u32 cap;
-	u32 count;
-};
-
-/* Under the core's registry mutex: fills the kernel buffer only. */
-static int kc_list_one(struct kcache *c, void *ctx)
-{
-	struct kc_list_ctx *l = ctx;
-	struct kcache_list_record *r;
-	struct kcache_config cfg;
-
-	kcache_get_config(c, &cfg);
-	if (!uid_eq(current_fsuid(), cfg.uid) && !kc_may(&cfg, KCACHE_OPEN_READ, false))
-		return 0;
-	if (l->count >= KCACHE_LIST_MAX)
-		return 1;
-	if (l->count < l->cap) {
-		r = &l->recs[l->count];
-		strscpy_pad(r->name, kcache_name(c), sizeof(r->name));
-		r->uid = from_kuid_munged(current_user_ns(), cfg.uid);
-		r->gid = from_kgid_munged(current_user_ns(), cfg.gid);
-		r->mode = cfg.mode;
-		r->policy = cfg.policy;
-		r->default_ttl_ns = cfg.default_ttl_ns;
-		kc_counters(c, &r->counters);
+		goto err_kf;
+	slot->fd = ret;
+	slot->file = anon_inode_getfile("[kcache]", &kcache_file_fops, kf, O_RDWR);
+	if (IS_ERR(slot->file)) {
+		ret = PTR_ERR(slot->file);
+		goto err_fd;
 	}
-	l->count++;
 	return 0;
-}
 
-static long kcache_ioc_list(void __user *uarg)
-{
-	struct kc_list_ctx l = { };
-	struct kcache_list_args a;
-	size_t rs, ks = sizeof(struct kcache_list_record);
-	u8 __user *dst;
-	u32 i;
-	int ret;
-
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LIST_ARGS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (a.flags)
-		return -EINVAL;
-	if (a.record_size < KCACHE_LIST_RECORD_SIZE_VER0)
-		return -EINVAL;
-	if (a.record_size > PAGE_SIZE)
-		return -E2BIG;
-	rs = a.record_size;
-	l.cap = min_t(u32, a.nr, KCACHE_LIST_MAX);
-	if (l.cap) {
-		l.recs = kvcalloc(l.cap, ks, GFP_KERNEL_ACCOUNT);
-		if (!l.recs)
-			return -ENOMEM;
-	}
-	kcache_for_each(kc_list_one, &l);
-	if (l.count > a.nr) {
-		a.nr = l.count;
-		ret = kcache_copy_struct_out(uarg, &a, sizeof(a)) ?: -EMSGSIZE;
-		goto out;
-	}
-	dst = u64_to_user_ptr(a.records);
-	for (i = 0; i < l.count; i++, dst += rs) {
-		if (copy_to_user(dst, &l.recs[i], min(rs, ks)) ||
-		    (rs > ks && clear_user(dst + ks, rs - ks))) {
-			ret = -EFAULT;
-			goto out;
-		}
-	}
-	a.nr = l.count;
-	ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
-out:
-	kvfree(l.recs);
+err_fd:
+	put_unused_fd(slot->fd);
+err_kf:
+	kfree(kf);
 	return ret;
 }
 
 /**
- * kcache_ctl_ioctl() - ioctls of the /dev/kcache control device
- * @file: the control device file
- * @cmd: a KCACHE_IOC_* command
- * @arg: user pointer to the command's struct
+ * kcache_fd_install() - give a prepared fd its cache and make it visible
+ * @slot: from kcache_fd_prepare()
+ * @c: the cache; the fd takes over the caller's reference
  *
- * Return: 0, a new fd (CREATE, OPEN) or a negative errno (see uapi/linux/kcache.h);
- * -ENOTTY for unknown commands.
+ * Cannot fail.
+ *
+ * Return: the fd number.
  */
-long kcache_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+int kcache_fd_install(struct kcache_fd_slot *slot, struct kcache *c)
 {
-	void __user *uarg = (void __user *)arg;
+	struct kcache_file *kf = slot->file->private_data;
 
-	switch (cmd) {
-	case KCACHE_IOC_VERSION:
-		return kcache_ioc_version(uarg);
-	case KCACHE_IOC_CREATE:
-		return kcache_ioc_create(uarg);
-	case KCACHE_IOC_OPEN:
-		return kcache_ioc_open(uarg);
-	case KCACHE_IOC_DESTROY:
-		return kcache_ioc_destroy(uarg);
-	case KCACHE_IOC_LIST:
-		return kcache_ioc_list(uarg);
-	default:
-		return -ENOTTY;
-	}
+	kf->cache = c;
+	fd_install(slot->fd, slot->file);
+	return slot->fd;
+}
+
+/**
+ * kcache_fd_abort() - undo kcache_fd_prepare()
+ * @slot: from kcache_fd_prepare(), not installed
+ */
+void kcache_fd_abort(struct kcache_fd_slot *slot)
+{
+	/* the release frees the kcache_file; it has no cache to put */
+	fput(slot->file);
+	put_unused_fd(slot->fd);
 }

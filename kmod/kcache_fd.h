@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The cache fd: an anonymous inode holding one cache reference and access rights. */
+#ifndef _KCACHE_FD_H
+#define _KCACHE_FD_H
+
+#include <linux/types.h>
+
+struct file;
+struct kcache;
+struct kcache_counters;
+
+/**
+ * struct kcache_fd_slot - a cache fd made ready before its cache is known
+ * @fd: the reserved fd number
+ * @file: the file, not yet visible to userspace
+ */
+struct kcache_fd_slot {
+	int fd;
+	struct file *file;
+};
+
+int kcache_fd_prepare(struct kcache_fd_slot *slot, u32 access);
+int kcache_fd_install(struct kcache_fd_slot *slot, struct kcache *c);
+void kcache_fd_abort(struct kcache_fd_slot *slot);
+void kcache_fd_counters(struct kcache *c, struct kcache_counters *out);
+
+#endif /* _KCACHE_FD_H */
