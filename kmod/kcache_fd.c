@@ -34,6 +34,7 @@
 #include <linux/uaccess.h>
 
 #include "kcache.h"
+#include "kcache_api.h"
 #include "kcache_fd.h"
 #include "kcache_uaccess.h"
 
@@ -130,8 +131,6 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_get_args a;
 	u8 kbuf[KC_STACK_KEY];
-	struct kcache_entry *h;
-	const void *val;
 	void *key;
 	u32 vlen;
 	int ret;
@@ -144,20 +143,12 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 	key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
-	/* a handle pins the value, so it is copied out with no lock held and no copy */
-	h = kcache_get_handle(kf->cache, key, a.key_len);
+	/* copied out under RCU: a hit writes nothing shared (no pin unless the copy faults) */
+	vlen = a.val_len;
+	ret = kcache_get_user(kf->cache, key, a.key_len, u64_to_user_ptr(a.val), &vlen,
+			      &a.version);
 	kcache_buf_free(key, kbuf);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	val = kcache_handle_value(h, &vlen);
-	a.version = kcache_handle_version(h);
-	ret = 0;
-	if (vlen > a.val_len)
-		ret = -EMSGSIZE;
-	else if (copy_to_user(u64_to_user_ptr(a.val), val, vlen))
-		ret = -EFAULT;
-	kcache_handle_put(h);
-	if (ret == -EFAULT)
+	if (ret && ret != -EMSGSIZE)
 		return ret;
 	a.val_len = vlen;
 	return kcache_copy_struct_out(uarg, &a, sizeof(a)) ?: ret;
@@ -332,12 +323,11 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_batch_item *items;
 	struct kcache_mget_args a;
-	struct kcache_entry *h;
 	u32 i, vlen, off = 0;
 	size_t koff = 0, klen_sum;
-	const void *val;
 	void *keys;
-	int ret;
+	int ret, err;
+	u64 ver;
 
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_MGET_ARGS_SIZE_VER0, uarg);
 	if (ret)
@@ -360,35 +350,29 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	for (i = 0; i < a.nr; i++) {
 		struct kcache_batch_item *it = &items[i];
 
-		h = kcache_get_handle(kf->cache, keys + koff, it->key_len);
+		vlen = a.vals_len - off;
+		err = kcache_get_user(kf->cache, keys + koff, it->key_len,
+				      u64_to_user_ptr(a.vals + off), &vlen, &ver);
 		koff += it->key_len;
 		it->val_off = 0;
 		it->val_len = 0;
 		it->version = 0;
-		if (IS_ERR(h)) {
-			it->status = PTR_ERR(h);
-			if (it->status == -ESHUTDOWN) {
-				ret = -ESHUTDOWN;
-				goto out;
-			}
-			continue;
-		}
-		val = kcache_handle_value(h, &vlen);
-		it->val_len = vlen;
-		it->version = kcache_handle_version(h);
-		if (vlen > a.vals_len - off) {
-			it->status = -EMSGSIZE;
-		} else if (copy_to_user(u64_to_user_ptr(a.vals + off), val, vlen)) {
-			kcache_handle_put(h);
-			ret = -EFAULT;
+		it->status = err;
+		if (err == -ESHUTDOWN || err == -EFAULT) {
+			ret = err;
 			goto out;
-		} else {
-			it->status = 0;
-			it->val_off = off;
-			off += vlen;
-			a.done++;
 		}
-		kcache_handle_put(h);
+		if (err == -EMSGSIZE) {
+			it->val_len = vlen;
+			it->version = ver;
+		}
+		if (err)
+			continue;
+		it->val_len = vlen;
+		it->version = ver;
+		it->val_off = off;
+		off += vlen;
+		a.done++;
 	}
 	if (copy_to_user(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)))
 		ret = -EFAULT;
