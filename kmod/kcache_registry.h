@@ -8,7 +8,6 @@
 int kcache_registry_init(void);
 void kcache_registry_uninit(void);
 bool kcache_name_valid(const char *name);
-unsigned long kcache_registry_count_entries(void);
 unsigned long kcache_registry_shrink(unsigned long nr);
 unsigned int kcache_test_write_buffer_size(unsigned int n);
 
