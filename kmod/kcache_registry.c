@@ -471,6 +471,46 @@ unsigned int kcache_test_write_buffer_size(unsigned int n)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_write_buffer_size);
 
+#ifdef KCACHE_TESTS
+/**
+ * kcache_test_max_total_bytes() - set the max_total_bytes parameter
+ * @n: new value
+ *
+ * For stress tests whose caches together need more than the default.
+ *
+ * Return: the previous value.
+ */
+unsigned long kcache_test_max_total_bytes(unsigned long n)
+{
+	return xchg(&max_total_bytes, n);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_max_total_bytes);
+
+/**
+ * kcache_test_charged() - the byte bound's count of a cache (see kc_store())
+ * @c: the cache
+ *
+ * Return: the charges of its live entries plus the room writers reserved.
+ */
+u64 kcache_test_charged(struct kcache *c)
+{
+	return atomic64_read(&c->charged);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_charged);
+
+/**
+ * kcache_test_footprint() - what a cache allocated besides its entries
+ * @c: the cache
+ *
+ * Return: bytes, as reserved against max_total_bytes.
+ */
+u64 kcache_test_footprint(struct kcache *c)
+{
+	return c->footprint;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_footprint);
+#endif
+
 int kcache_registry_init(void)
 {
 	if (value_max > KCACHE_VALUE_MAX_LIMIT)
