@@ -132,7 +132,8 @@ static u64 kc_policy_footprint(const struct kc_policy *p)
 	if (!p->mem)
 		return 0;
 	bytes = (p->sketch.mask + 1) * sizeof(u64) +
-		KC_SHADOWS * (nodes * sizeof(struct kc_snode) + (1ULL << p->bucket_bits) * sizeof(u32));
+		KC_SHADOWS * (nodes * sizeof(struct kc_snode) +
+			      (1ULL << p->bucket_bits) * sizeof(u32));
 	return kc_kv_size(p->mem, bytes);
 }
 

@@ -70,6 +70,7 @@ static unsigned long kc_shrink_count(struct shrinker *s, struct shrink_control *
 	bool listed = false;
 	int nid;
 
+	/* pairs with the release in kcache_shrinker_init(): kc_lru is initialised */
 	if (!smp_load_acquire(&kc_lru_ready))
 		return SHRINK_EMPTY;
 	for_each_node(nid) {
@@ -116,6 +117,7 @@ static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *s
 	unsigned int i;
 	int nid;
 
+	/* pairs with the release in kcache_shrinker_init(): kc_lru is initialised */
 	if (!smp_load_acquire(&kc_lru_ready))
 		return SHRINK_STOP;
 	scan.n = 0;
@@ -221,6 +223,7 @@ int kcache_shrinker_init(void)
 	ret = list_lru_init_memcg(&kc_lru, &kcache_shrinker);
 	if (ret)
 		goto err_shrinker;
+	/* publishes kc_lru to a shrinker call that may already run */
 	smp_store_release(&kc_lru_ready, true);
 	return 0;
 

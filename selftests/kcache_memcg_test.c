@@ -247,4 +247,67 @@ TEST_F_TIMEOUT(memcg, writer_at_memory_max_is_reclaimed_not_killed, 600)
 	}
 }
 
+/* kB of a /proc/meminfo line, -1 if absent */
+static long long meminfo_kb(const char *key)
+{
+	char buf[8192], *p;
+
+	if (read_file("/proc/meminfo", buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, key);
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/* unreclaimable slab, vmalloc and per-CPU memory: where a cache's memory lives */
+static long long kernel_kb(void)
+{
+	return meminfo_kb("SUnreclaim:") + meminfo_kb("VmallocUsed:") + meminfo_kb("Percpu:");
+}
+
+#define SMALL_N		40000
+
+/*
+ * STATS bytes charge an entry what the kernel spends on it: N entries of a 16-byte key and
+ * a 64-byte value grow the kernel's unreclaimable memory by about what STATS bytes says
+ * (slab objects, table buckets). Before entries were charged their allocation, STATS said
+ * 152 bytes per entry while the kernel spent 214-236. Fails if STATS under-counts by more
+ * than 15% or over-counts by more than 30%.
+ */
+TEST(bytes_charged_match_kernel_memory)
+{
+	static char val[64];
+	long long before, after, used;
+	struct kcache_counters st;
+	int ctl, fd, i;
+	char key[17];
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	ctl = kcache_ctl_open();
+	ASSERT_LE(0, ctl);
+	kcache_destroy(ctl, "memcg-bytes");
+	fd = kcache_create(ctl, "memcg-bytes", SMALL_N * 2, 64ULL << 20, 0, 0, 0600);
+	ASSERT_LE(0, fd);
+	memset(val, 'b', sizeof(val));
+	sync();
+	before = kernel_kb();
+	for (i = 0; i < SMALL_N; i++) {
+		snprintf(key, sizeof(key), "bytes-%010d", i);
+		ASSERT_EQ(0, kcache_set(fd, key, 16, val, sizeof(val), 0, 0, NULL));
+	}
+	after = kernel_kb();
+	ASSERT_EQ(0, kcache_stats(fd, &st));
+	used = (after - before) * 1024;
+	TH_LOG("%d entries of 16+64 bytes: STATS %llu bytes (%llu per entry), kernel memory +%lld bytes (%lld per entry)",
+	       SMALL_N, (unsigned long long)st.bytes,
+	       (unsigned long long)(st.bytes / SMALL_N), used, used / SMALL_N);
+	ASSERT_EQ(SMALL_N, st.entries);
+	ASSERT_LT(0, used);
+	EXPECT_GE(st.bytes * 100, used * 85);
+	EXPECT_LE(st.bytes * 100, used * 130);
+	kcache_destroy(ctl, "memcg-bytes");
+	close(fd);
+	close(ctl);
+}
+
 TEST_HARNESS_MAIN
