@@ -353,16 +353,16 @@ out_unlock:
 /*
  * The byte bound holds at every instant, not only after maintenance. c->charged counts the
  * charges of the live entries plus the room writers have reserved: a writer reserves its
- * entry's charge before publishing it (an atomic on c->seq's cache line, which it writes
- * anyway; nothing on the read path), and whatever leaves the table gives its charge back
- * in kcache_rec_emit(). A writer goes ahead if the cache, its entry included, then holds
- * at most max_bytes + slack, or held at most max_bytes before (an entry larger than the
- * slack must fit somewhere). Otherwise it gives the room back and runs a maintenance pass,
- * which applies every record and evicts down to max_bytes, and tries again. So at every
- * instant, with slack = max_bytes / 16 (a pass at most once per 1/16 of the cache
- * written):
+ * entry's charge before publishing it (a compare-and-exchange on c->seq's cache line,
+ * which it writes anyway; nothing on the read path), and whatever leaves the table gives
+ * its charge back in kcache_rec_emit(). A writer reserves only if the cache, its entry
+ * included, then holds at most max_bytes + slack, or held at most max_bytes before (an
+ * entry larger than the slack must fit somewhere); otherwise it runs a maintenance pass,
+ * which applies every record and evicts down to max_bytes, and tries again. A refused
+ * writer adds nothing, so at every instant, with slack = max_bytes / 16 (a pass at most
+ * once per 1/16 of the cache written):
  *
- *	bytes <= max_bytes + max(max_bytes / 16, the largest entry's charge)
+ *	bytes <= c->charged <= max_bytes + max(max_bytes / 16, the largest entry's charge)
  *
  * Entries out of the table but not yet freed (limbo, pins) are not counted: they are
  * freed a grace period after they leave the table, or when their handle is released.
@@ -376,16 +376,18 @@ static int kc_reserve_bytes(struct kcache *c, u32 charge)
 {
 	u64 slack = kc_bytes_slack(c);
 	s64 room = c->cfg.max_bytes + (charge < slack ? slack - charge : 0);
-	s64 before;
+	s64 cur = atomic64_read(&c->charged);
 
 	for (;;) {
-		before = atomic64_add_return(charge, &c->charged) - charge;
-		if (before <= room)
-			return 0;
-		atomic64_sub(charge, &c->charged);
+		if (cur <= room) {
+			if (atomic64_try_cmpxchg(&c->charged, &cur, cur + charge))
+				return 0;
+			continue;	/* @cur is the new value */
+		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		kcache_maint_help(c);
+		cur = atomic64_read(&c->charged);
 	}
 }
 

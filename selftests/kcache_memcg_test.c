@@ -94,10 +94,13 @@ static const char *cgroup2_ready(void)
 	return NULL;
 }
 
+#define PARAM_TOTAL	"/sys/module/kcache/parameters/max_total_bytes"
+
 FIXTURE(memcg) {
 	int ctl;
 	int root_fd;
 	int cg_made;
+	long long old_total;
 };
 
 FIXTURE_SETUP(memcg)
@@ -107,6 +110,7 @@ FIXTURE_SETUP(memcg)
 	self->ctl = -1;
 	self->root_fd = -1;
 	self->cg_made = 0;
+	self->old_total = -1;
 	if (geteuid())
 		SKIP(return, "needs root");
 	why = cgroup2_ready();
@@ -117,6 +121,10 @@ FIXTURE_SETUP(memcg)
 	self->cg_made = 1;
 	ASSERT_EQ(0, write_file(CG "/memory.max", "32M"));
 	write_file(CG "/memory.swap.max", "0");	/* absent without swap accounting */
+	/* room for a 128 MiB cache beside the others left loaded (sample, stress) */
+	self->old_total = read_u64(PARAM_TOTAL);
+	ASSERT_LT(0, self->old_total);
+	ASSERT_EQ(0, write_file(PARAM_TOTAL, "1073741824"));
 	self->ctl = kcache_ctl_open();
 	ASSERT_LE(0, self->ctl);
 	kcache_destroy(self->ctl, "memcg-root");
@@ -136,6 +144,12 @@ FIXTURE_TEARDOWN(memcg)
 		close(self->root_fd);
 	if (self->cg_made)
 		rmdir(CG);
+	if (self->old_total > 0) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%lld", self->old_total);
+		write_file(PARAM_TOTAL, buf);
+	}
 }
 
 /* The child: joins the group, creates the cache there and fills it. Exit status: SETs failed. */
@@ -201,17 +215,17 @@ TEST_F_TIMEOUT(memcg, writer_at_memory_max_is_reclaimed_not_killed, 600)
 	max_events = read_key(CG "/memory.events", "max");
 	current = read_u64(CG "/memory.current");
 	peak = read_u64(CG "/memory.peak");	/* -1 before Linux 5.19 */
+	TH_LOG("child: %s %d; group: memory.max %llu, memory.current %lld, memory.peak %lld",
+	       WIFEXITED(status) ? "exit" : "signal",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), LIMIT, current,
+	       peak);
+	TH_LOG("memory.events: max %lld oom %lld oom_kill %lld", max_events, oom, oom_kill);
 	fd = kcache_open(self->ctl, "memcg-fill", KCACHE_OPEN_READ);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, kcache_stats(fd, &fill));
 	close(fd);
 	ASSERT_EQ(0, kcache_stats(self->root_fd, &root));
 
-	TH_LOG("child: %s %d; group: memory.max %llu, memory.current %lld, memory.peak %lld",
-	       WIFEXITED(status) ? "exit" : "signal",
-	       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), LIMIT, current,
-	       peak);
-	TH_LOG("memory.events: max %lld oom %lld oom_kill %lld", max_events, oom, oom_kill);
 	TH_LOG("cache in the group: sets %llu, entries %llu, bytes charged %llu (%llu per entry), evictions shrink %llu size %llu",
 	       (unsigned long long)fill.sets, (unsigned long long)fill.entries,
 	       (unsigned long long)fill.bytes,
