@@ -22,6 +22,7 @@
 #include <linux/ktime.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
 #include "kcache_api.h"
@@ -349,6 +350,73 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * The byte bound holds at every instant, not only after maintenance. c->charged counts the
+ * charges of the live entries plus the room writers have reserved: a writer reserves its
+ * entry's charge before publishing it (a compare-and-exchange on c->seq's cache line,
+ * which it writes anyway; nothing on the read path), and whatever leaves the table gives
+ * its charge back in kcache_rec_emit(). A writer reserves only if the cache, its entry
+ * included, then holds at most max_bytes + slack, or held at most max_bytes before (an
+ * entry larger than the slack must fit somewhere); otherwise it runs a maintenance pass,
+ * which applies every record and evicts down to max_bytes, and tries again. A refused
+ * writer adds nothing, so at every instant, with slack = max_bytes / 16 (a pass at most
+ * once per 1/16 of the cache written):
+ *
+ *	bytes <= c->charged <= max_bytes + max(max_bytes / 16, the largest entry's charge)
+ *
+ * Entries out of the table but not yet freed (limbo, pins) are not counted: they are
+ * freed a grace period after they leave the table, or when their handle is released.
+ */
+static inline u64 kc_bytes_slack(const struct kcache *c)
+{
+	return c->cfg.max_bytes / 16;
+}
+
+static int kc_reserve_bytes(struct kcache *c, u32 charge)
+{
+	u64 slack = kc_bytes_slack(c);
+	s64 room = c->cfg.max_bytes + (charge < slack ? slack - charge : 0);
+	s64 cur = atomic64_read(&c->charged);
+
+	for (;;) {
+		if (cur <= room) {
+			if (atomic64_try_cmpxchg(&c->charged, &cur, cur + charge))
+				return 0;
+			continue;	/* @cur is the new value */
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		kcache_maint_help(c);
+		cur = atomic64_read(&c->charged);
+	}
+}
+
+/* allocation retries after giving back the cache's own memory, and how much each frees */
+#define KC_RECLAIM_TRIES	4
+#define KC_RECLAIM_MIN		32
+
+/*
+ * Build an entry. An allocation refused (the cache's memcg at memory.max, memory short)
+ * does not wake the OOM killer: the writer evicts from its own cache's cold end, waits
+ * until that memory is freed and uncharged, and tries again.
+ */
+static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen,
+				     const void *val, u32 vlen, u64 ttl_ns)
+{
+	struct kcache_entry *e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns);
+	unsigned long nr;
+	int i;
+
+	for (i = 0; !e && i < KC_RECLAIM_TRIES; i++) {
+		nr = max_t(unsigned long, KC_RECLAIM_MIN,
+			   kcache_policy_entries(&c->policy) / 64);
+		if (!kcache_maint_reclaim(c, nr))
+			break;
+		e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns);
+	}
+	return e;
+}
+
 /* Build an entry and publish it as @pub asks; @pub also returns the results. */
 static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
 		    u64 ttl_ns, struct kc_pub *pub)
@@ -370,10 +438,15 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val
 	if (!kcache_enter(c))
 		return -ESHUTDOWN;
 	ret = -ENOMEM;
-	e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns);
+	e = kc_build(c, key, klen, val, vlen, ttl_ns);
 	if (!e)
 		goto out;
-	ret = kc_publish(c, e, pub);
+	ret = kc_reserve_bytes(c, e->pn.weight);
+	if (!ret) {
+		ret = kc_publish(c, e, pub);
+		if (ret)
+			atomic64_sub(e->pn.weight, &c->charged);
+	}
 	if (ret)
 		kcache_entry_free_unpublished(e);
 out:

@@ -23,6 +23,8 @@
 struct kc_rbuf;
 struct kc_wring;
 struct kc_wrec;
+struct kc_memcg_token;
+struct mem_cgroup;
 
 /**
  * struct kc_stripe - serialises the mutations of the keys that hash to it
@@ -47,6 +49,11 @@ struct kc_pcpu_stats {
  * @stripe_mask: number of stripes - 1
  * @table_gone: destroy freed the table (kcache_table_clear())
  * @seq: last sequence number handed out; every mutation takes the next (kcache_record.c)
+ * @charged: the charges of the live entries plus the room writers reserved and have not
+ *	published yet (kc_store() adds before publishing, kcache_rec_emit() subtracts what
+ *	leaves the table): the byte bound (kcache_api.c). It shares @seq's cache line, which
+ *	every writer writes anyway, so the bound adds no shared line to the write path and
+ *	nothing to reads
  * @mut_sem: read side held by every mutation from taking its number to emitting its record;
  *	a subscriber takes the write side for the instant it registers (design §7)
  * @rbuf: per-CPU lossy read rings (kcache_rbuf.c)
@@ -74,9 +81,15 @@ struct kc_pcpu_stats {
  * @users: live operations; killed on destroy (kcache_registry.c)
  * @users_done: completed when @users drops to zero after the kill
  * @kref: lifetime of this struct
- * @list: registry link (RCU for the shrinker's count)
+ * @list: registry link, under the registry mutex
  * @dead: destroy has started (under the registry mutex)
  * @policy_seed: seed of key hashes for the policy's sketch
+ * @memcg: the memory cgroup every allocation of this cache is charged to, the creator's
+ *	(a reference, dropped when the struct is freed; NULL without memcg)
+ * @memcg_token: this cache's item on the shrinker's per-memcg list (kcache_shrinker.c)
+ * @footprint: bytes the cache allocated at creation besides its entries (struct, per-CPU
+ *	counters and rings, stripes, the policy's sketch and shadows, the table's first
+ *	buckets), reserved against max_total_bytes with @cfg.max_bytes (kcache_registry.c)
  * @cfg: configuration
  * @name: the cache's name
  */
@@ -87,6 +100,7 @@ struct kcache {
 	bool table_gone;
 
 	atomic64_t seq ____cacheline_aligned_in_smp;
+	atomic64_t charged;
 
 	struct percpu_rw_semaphore mut_sem;
 	struct kc_rbuf __percpu *rbuf;
@@ -121,6 +135,9 @@ struct kcache {
 	struct list_head list;
 	bool dead;
 	u32 policy_seed;
+	struct mem_cgroup *memcg;
+	struct kc_memcg_token *memcg_token;
+	u64 footprint;
 	struct kcache_config cfg;
 	char name[KCACHE_NAME_MAX + 1];
 };

@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kcache entries: allocation and references. No locks of its own.
+ *
+ * Memory: an entry is charged to its cache's memory cgroup, the creator's, whoever
+ * writes it (set_active_memcg()): one cache, one group, so that reclaim in that group can
+ * give the cache's memory back through the memcg-aware shrinker (kcache_shrinker.c),
+ * and a writer in another group neither pays for the cache nor can pin memory in a
+ * group that cannot reclaim it. Its weight (what the byte bound counts) is what the
+ * allocator really gave it, plus its share of the table's buckets.
  */
 
 #include <linux/jhash.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
@@ -13,6 +21,53 @@
 
 #include "kcache_cache.h"
 #include "kcache_entry.h"
+
+/*
+ * The table's share of an entry: the rhashtable doubles at 75% load and halves below 30%,
+ * so it holds 4/3 to 10/3 bucket pointers per entry, 8/3 right after it grows; two
+ * pointers is the middle of its usual range (kcache_registry.c counts the first buckets
+ * in the footprint).
+ */
+#define KC_TABLE_SHARE	(2 * sizeof(void *))
+
+/*
+ * Entries are allocated without waking the OOM killer: when the cache's group is at its
+ * limit, kc_store() gives back the cache's own memory and retries instead.
+ */
+#define KC_ENTRY_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/**
+ * kcache_entry_charge() - the bytes a stored entry costs
+ * @klen: key length
+ * @vlen: value length
+ *
+ * What the allocator gives an entry of this size (a slab object rounded up by
+ * kmalloc_size_roundup(); whole pages above the largest kmalloc cache), plus the table's
+ * share. kcache_entry_alloc() sets the exact figure once it knows whether the memory
+ * came from vmalloc.
+ *
+ * Return: bytes charged.
+ */
+size_t kcache_entry_charge(u32 klen, u32 vlen)
+{
+	size_t size = kcache_entry_weight(klen, vlen);
+
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		size = kmalloc_size_roundup(size);
+	else
+		size = PAGE_SIZE << get_order(size);
+	return size + KC_TABLE_SHARE;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_charge);
+
+/* kvmalloc() of a large entry may fall back to vmalloc: pages plus its page array */
+static u32 kc_entry_charge_of(const struct kcache_entry *e, size_t size)
+{
+	if (is_vmalloc_addr(e))
+		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
+		       KC_TABLE_SHARE;
+	return kcache_entry_charge(e->klen, e->vlen);
+}
 
 /**
  * kcache_entry_alloc() - build an unpublished entry
@@ -23,18 +78,29 @@
  * @vlen: value length
  * @ttl_ns: time to live, 0 none, %KCACHE_TTL_DEFAULT for the cache's default
  *
- * One allocation, charged to the caller's memory cgroup. May sleep.
+ * One allocation, charged to the cache's memory cgroup, of the size the allocator would
+ * round it to anyway (so the slack is the entry's, not an unaccounted tail). Fails rather
+ * than invoking the OOM killer. May sleep.
  *
  * Return: the entry, holding the cache's reference, or NULL.
  */
 struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
 					const void *val, u32 vlen, u64 ttl_ns)
 {
+	size_t size = kcache_entry_weight(klen, vlen);
 	struct kcache_entry *e;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *old_memcg = set_active_memcg(c->memcg);
+#endif
 
 	/* design §2: metadata per entry within a cache line */
 	BUILD_BUG_ON(sizeof(struct kcache_entry) > 64);
-	e = kvmalloc(struct_size(e, data, (size_t)klen + vlen), GFP_KERNEL_ACCOUNT);
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		size = kmalloc_size_roundup(size);
+	e = kvmalloc(size, KC_ENTRY_GFP);
+#ifdef CONFIG_MEMCG
+	set_active_memcg(old_memcg);
+#endif
 	if (!e)
 		return NULL;
 	memset(e, 0, sizeof(*e));
@@ -45,7 +111,7 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 	if (val)
 		memcpy(e->data + klen, val, vlen);
 	e->pn.hash = jhash(key, klen, c->policy_seed);
-	e->pn.weight = kcache_entry_weight(klen, vlen);
+	e->pn.weight = kc_entry_charge_of(e, size);
 	if (ttl_ns == KCACHE_TTL_DEFAULT)
 		ttl_ns = c->cfg.default_ttl_ns;
 	if (ttl_ns) {
@@ -69,9 +135,23 @@ bool kcache_entry_tryget(struct kcache_entry *e)
 	return refcount_inc_not_zero(&e->ref);
 }
 
-/* Drop a reference; the last one frees the entry after a grace period. Any context. */
+/*
+ * Drop a reference; the last one frees the entry. Any context but NMI.
+ *
+ * No reader can still find an entry whose last reference goes: the cache's reference is
+ * dropped only from limbo (kcache_maint.c), after a grace period that began once the entry
+ * had left the table and after a read-ring drain, or at destroy after synchronize_rcu();
+ * every other reference is a pin taken while the cache's was held. So a slab entry is
+ * freed at once, which uncharges its memcg now rather than after kvfree_rcu()'s batching
+ * (seconds on 6.1, and its shrinker is not memcg-aware). vfree() may sleep, so a
+ * vmalloc'd entry still goes through kvfree_rcu().
+ */
 void kcache_entry_put(struct kcache_entry *e)
 {
-	if (refcount_dec_and_test(&e->ref))
+	if (!refcount_dec_and_test(&e->ref))
+		return;
+	if (is_vmalloc_addr(e))
 		kvfree_rcu(e, rcu);
+	else
+		kfree(e);
 }

@@ -74,11 +74,13 @@ static inline bool kcache_entry_expired(const struct kcache_entry *e, u64 now)
 	return e->expires && now >= e->expires;
 }
 
+/* Bytes an entry needs (header, key, value); what it is charged: kcache_entry_charge(). */
 static inline u32 kcache_entry_weight(u32 klen, u32 vlen)
 {
 	return sizeof(struct kcache_entry) + klen + vlen;
 }
 
+size_t kcache_entry_charge(u32 klen, u32 vlen);
 struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
 					const void *val, u32 vlen, u64 ttl_ns);
 void kcache_entry_free_unpublished(struct kcache_entry *e);

@@ -22,23 +22,24 @@ static int __init kcache_init(void)
 	ret = kcache_wq_init();
 	if (ret)
 		return ret;
-	ret = kcache_registry_init();
-	if (ret)
-		goto err_wq;
+	/* the shrinker outlives every cache: destroy takes a cache off its list */
 	ret = kcache_shrinker_init();
 	if (ret)
-		goto err_registry;
-	ret = kcache_ctl_init();
+		goto err_wq;
+	ret = kcache_registry_init();
 	if (ret)
 		goto err_shrinker;
+	ret = kcache_ctl_init();
+	if (ret)
+		goto err_registry;
 	kcache_selftest_bug();
 	pr_info("loaded, ABI version %d\n", KCACHE_ABI_VERSION);
 	return 0;
 
-err_shrinker:
-	kcache_shrinker_uninit();
 err_registry:
 	kcache_registry_uninit();
+err_shrinker:
+	kcache_shrinker_uninit();
 err_wq:
 	kcache_wq_uninit();
 	return ret;
@@ -47,9 +48,9 @@ err_wq:
 static void __exit kcache_exit(void)
 {
 	kcache_ctl_uninit();
-	kcache_shrinker_uninit();
 	/* destroys the caches left over */
 	kcache_registry_uninit();
+	kcache_shrinker_uninit();
 	kcache_wq_uninit();
 }
 

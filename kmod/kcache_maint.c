@@ -348,6 +348,41 @@ unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
 	return freed;
 }
 
+/**
+ * kcache_maint_reclaim() - a writer whose allocation failed gives back its cache's memory
+ * @c: the cache
+ * @nr: entries to evict at most, from the cold end (counted as shrinker evictions)
+ *
+ * Waits for the maintenance mutex, then until the evicted entries are freed (a grace
+ * period and the limbo work), so that the memory is uncharged when it returns.
+ * memcg branch: called by kc_build() (kcache_api.c).
+ *
+ * Return: entries evicted.
+ */
+unsigned long kcache_maint_reclaim(struct kcache *c, unsigned long nr)
+{
+	unsigned long freed = 0;
+	struct kc_pnode *pn;
+
+	might_sleep();
+	mutex_lock(&c->maint_mutex);
+	kc_drain_writes(c);
+	percpu_down_read(&c->mut_sem);
+	while (freed < nr && (pn = kcache_policy_coldest(&c->policy))) {
+		if (kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
+				     KCACHE_CAUSE_SHRINK))
+			freed++;
+		cond_resched();
+	}
+	percpu_up_read(&c->mut_sem);
+	kc_limbo_queue(c);
+	mutex_unlock(&c->maint_mutex);
+	/* a batch already queued requeues the rest when it is done: the second flush waits */
+	flush_rcu_work(&c->limbo_rwork);
+	flush_rcu_work(&c->limbo_rwork);
+	return freed;
+}
+
 /*
  * Destroy, after new operations stopped and ran out: no work item runs or re-arms after
  * this returns.

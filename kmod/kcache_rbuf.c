@@ -41,6 +41,12 @@ void kcache_rbuf_uninit(struct kcache *c)
 	free_percpu(c->rbuf);
 }
 
+/* Bytes the rings take, one per possible CPU (memcg branch: counted in the footprint). */
+size_t kcache_rbuf_footprint(const struct kcache *c)
+{
+	return num_possible_cpus() * sizeof(struct kc_rbuf);
+}
+
 static void kc_rbuf_record(struct kcache *c, unsigned long rec)
 {
 	struct kc_rbuf *rb = get_cpu_ptr(c->rbuf);

@@ -43,6 +43,8 @@ void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wri
 	if (gone) {
 		this_cpu_dec(st->entries);
 		this_cpu_sub(st->bytes, gone->pn.weight);
+		/* memcg branch: the byte bound's count, see kc_store() */
+		atomic64_sub(gone->pn.weight, &c->charged);
 	}
 	if (w) {
 		if (kcache_rec_removes(r))

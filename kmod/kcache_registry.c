@@ -3,8 +3,15 @@
  * kcache's registry: named caches, their creation, references and destruction, and the
  * module parameters that bound them.
  *
+ * Memory: a cache and everything it allocates is charged to one memory cgroup, its
+ * creator's (c->memcg, a reference held for the cache's life); entries are allocated
+ * under set_active_memcg(c->memcg) (kcache_entry.c). One cache, one group: reclaim in that
+ * group evicts from it (kcache_shrinker.c). What a cache allocates besides its entries
+ * (c->footprint: the policy's sketch and shadows, the table's first buckets, the rings,
+ * the stripes and counters) is reserved against max_total_bytes with its max_bytes.
+ *
  * Locks: kcache_registry_mutex protects the list of caches, their count, the reserved
- * bytes and each cache's ->dead. The list is also RCU (the shrinker counts under RCU).
+ * bytes and each cache's ->dead.
  * Outermost of kcache's locks: registry mutex -> c->maint_mutex (the shrinker, with
  * trylocks). Process context only.
  *
@@ -16,10 +23,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
-#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -27,6 +36,7 @@
 #include "kcache_maint.h"
 #include "kcache_rbuf.h"
 #include "kcache_registry.h"
+#include "kcache_shrinker.h"
 #include "kcache_table.h"
 #include "kcache_wring.h"
 
@@ -36,7 +46,8 @@ MODULE_PARM_DESC(max_caches, "Maximum number of caches (-ENOSPC beyond)");
 
 static unsigned long max_total_bytes = 256UL << 20;
 module_param(max_total_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_total_bytes, "Sum of all caches' byte limits (-ENOMEM beyond)");
+MODULE_PARM_DESC(max_total_bytes,
+		 "Sum of all caches' byte limits and footprints (-ENOMEM beyond)");
 
 static unsigned int value_max = 1U << 20;
 module_param(value_max, uint, 0644);
@@ -97,6 +108,49 @@ static void kc_users_release(struct percpu_ref *ref)
 	complete(&c->users_done);
 }
 
+/* What kvmalloc() gave for @size bytes at @p: a slab object, whole pages or vmalloc. */
+static u64 kc_kv_size(const void *p, size_t size)
+{
+	if (!p)
+		return 0;
+	if (is_vmalloc_addr(p))
+		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *);
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_size_roundup(size);
+	return PAGE_SIZE << get_order(size);
+}
+
+/*
+ * The policy's sketch and shadows, sized as kcache_policy_init() sizes them.
+ * TODO: kcache_policy_footprint() once the policy exports it.
+ */
+static u64 kc_policy_footprint(const struct kc_policy *p)
+{
+	u64 nodes = KC_NR_QUEUES + p->shadow_alloc + 1;
+	u64 bytes;
+
+	if (!p->mem)
+		return 0;
+	bytes = (p->sketch.mask + 1) * sizeof(u64) +
+		KC_SHADOWS * (nodes * sizeof(struct kc_snode) +
+			      (1ULL << p->bucket_bits) * sizeof(u32));
+	return kc_kv_size(p->mem, bytes);
+}
+
+/* Bytes a new cache holds besides its entries (per-CPU areas: one copy per possible CPU). */
+static u64 kc_footprint(struct kcache *c)
+{
+	const struct bucket_table *tbl = rcu_dereference_protected(c->ht.tbl, 1);
+	u64 n = kmalloc_size_roundup(sizeof(*c));
+
+	n += (u64)num_possible_cpus() * sizeof(struct kc_pcpu_stats);
+	n += kcache_rbuf_footprint(c) + kcache_wring_footprint(c);
+	n += kc_kv_size(c->stripes, (c->stripe_mask + 1) * sizeof(*c->stripes));
+	n += kc_kv_size(tbl, struct_size(tbl, buckets, tbl->size));
+	n += kc_policy_footprint(&c->policy);
+	return n;
+}
+
 /* Undo kc_alloc(): every unit's uninit, in the reverse order of their init. */
 static void kc_free(struct kcache *c)
 {
@@ -108,6 +162,7 @@ static void kc_free(struct kcache *c)
 	kcache_wring_uninit(c);
 	kcache_rbuf_uninit(c);
 	free_percpu(c->stats);
+	mem_cgroup_put(c->memcg);
 	kfree(c);
 }
 
@@ -133,6 +188,10 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	kref_init(&c->kref);
 	c->policy_seed = get_random_u32();
 	kcache_maint_init(c);
+#ifdef CONFIG_MEMCG
+	/* a kernel thread (no mm) charges the active memcg or the root */
+	c->memcg = get_mem_cgroup_from_mm(current->mm);
+#endif
 
 	ret = -ENOMEM;
 	c->stats = alloc_percpu_gfp(struct kc_pcpu_stats, GFP_KERNEL_ACCOUNT);
@@ -157,6 +216,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	ret = kcache_table_init(c);
 	if (ret)
 		goto err_policy;
+	c->footprint = kc_footprint(c);
 	return c;
 
 err_policy:
@@ -172,6 +232,7 @@ err_rbuf:
 err_stats:
 	free_percpu(c->stats);
 err_free:
+	mem_cgroup_put(c->memcg);
 	kfree(c);
 	return ERR_PTR(ret);
 }
@@ -184,41 +245,54 @@ err_free:
  * The registry holds one reference until kcache_destroy(); the caller gets another one,
  * to drop with kcache_put_ref(). May sleep.
  *
+ * The cache's memory, entries included, is charged to the caller's memory cgroup
+ * (see the top of this file).
+ *
  * Return: the cache, or ERR_PTR(-EINVAL) for a bad name, policy or flags,
  * ERR_PTR(-EEXIST) if the name is taken, ERR_PTR(-ENOSPC) beyond max_caches,
- * ERR_PTR(-ENOMEM) beyond max_total_bytes or when out of memory.
+ * ERR_PTR(-ENOMEM) beyond max_total_bytes (max_bytes plus the cache's footprint) or when
+ * out of memory.
  */
 struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 {
+	u64 resv, limit = READ_ONCE(max_total_bytes);
 	struct kcache *c;
-	u64 max_bytes;
 	int ret = 0;
 
 	might_sleep();
 	if (!kcache_name_valid(name) || cfg->policy >= KCACHE_POLICY_NR || cfg->flags)
 		return ERR_PTR(-EINVAL);
+	/* a bound no reservation can hold fails before the sketch sized for it is allocated */
+	if (cfg->max_bytes > limit)
+		return ERR_PTR(-ENOMEM);
 	c = kc_alloc(name, cfg);
 	if (IS_ERR(c))
 		return c;
-	max_bytes = c->cfg.max_bytes;
+	if (check_add_overflow(c->cfg.max_bytes, c->footprint, &resv))
+		resv = U64_MAX;
+	ret = kcache_shrinker_track(c);
+	if (ret) {
+		kc_free(c);
+		return ERR_PTR(ret);
+	}
 
 	mutex_lock(&kcache_registry_mutex);
 	if (kc_find_locked(name))
 		ret = -EEXIST;
 	else if (kcache_count >= max_caches)
 		ret = -ENOSPC;
-	else if (max_bytes > max_total_bytes ||
-		 kcache_reserved_bytes > max_total_bytes - max_bytes)
+	else if (resv > limit || kcache_reserved_bytes > limit - resv)
 		ret = -ENOMEM;
 	if (ret) {
 		mutex_unlock(&kcache_registry_mutex);
+		kcache_shrinker_untrack(c);
 		kc_free(c);
 		return ERR_PTR(ret);
 	}
 	kcache_count++;
-	kcache_reserved_bytes += max_bytes;
+	kcache_reserved_bytes += resv;
 	kref_get(&c->kref);
-	list_add_tail_rcu(&c->list, &kcache_registry);
+	list_add_tail(&c->list, &kcache_registry);
 	mutex_unlock(&kcache_registry_mutex);
 	return c;
 }
@@ -352,12 +426,12 @@ void kcache_destroy(struct kcache *c)
 		return;
 	}
 	WRITE_ONCE(c->dead, true);
-	list_del_rcu(&c->list);
+	list_del(&c->list);
 	kcache_count--;
-	kcache_reserved_bytes -= c->cfg.max_bytes;
+	kcache_reserved_bytes -= c->cfg.max_bytes + c->footprint;
 	mutex_unlock(&kcache_registry_mutex);
-	/* the shrinker's count walks the registry under RCU */
-	synchronize_rcu();
+	/* the shrinker finds no more; one that found the cache holds ->users, waited for below */
+	kcache_shrinker_untrack(c);
 
 	percpu_ref_kill(&c->users);
 	wait_for_completion(&c->users_done);
@@ -367,20 +441,7 @@ void kcache_destroy(struct kcache *c)
 }
 EXPORT_SYMBOL_GPL(kcache_destroy);
 
-/* The shrinker's count: entries of every cache, summed without locks. */
-unsigned long kcache_registry_count_entries(void)
-{
-	unsigned long n = 0;
-	struct kcache *c;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(c, &kcache_registry, list)
-		n += kcache_policy_entries(&c->policy);
-	rcu_read_unlock();
-	return n;
-}
-
-/* The shrinker's scan: never blocks on a busy mutex. */
+/* Every cache's cold end, for kcache_shrink(): never blocks on a busy mutex. */
 unsigned long kcache_registry_shrink(unsigned long nr)
 {
 	unsigned long freed = 0;
@@ -410,6 +471,46 @@ unsigned int kcache_test_write_buffer_size(unsigned int n)
 	return xchg(&write_buffer_size, max(n, 2U));
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_write_buffer_size);
+
+#ifdef KCACHE_TESTS
+/**
+ * kcache_test_max_total_bytes() - set the max_total_bytes parameter
+ * @n: new value
+ *
+ * For stress tests whose caches together need more than the default.
+ *
+ * Return: the previous value.
+ */
+unsigned long kcache_test_max_total_bytes(unsigned long n)
+{
+	return xchg(&max_total_bytes, n);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_max_total_bytes);
+
+/**
+ * kcache_test_charged() - the byte bound's count of a cache (see kc_store())
+ * @c: the cache
+ *
+ * Return: the charges of its live entries plus the room writers reserved.
+ */
+u64 kcache_test_charged(struct kcache *c)
+{
+	return atomic64_read(&c->charged);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_charged);
+
+/**
+ * kcache_test_footprint() - what a cache allocated besides its entries
+ * @c: the cache
+ *
+ * Return: bytes, as reserved against max_total_bytes.
+ */
+u64 kcache_test_footprint(struct kcache *c)
+{
+	return c->footprint;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_footprint);
+#endif
 
 int kcache_registry_init(void)
 {

@@ -8,8 +8,10 @@
 int kcache_registry_init(void);
 void kcache_registry_uninit(void);
 bool kcache_name_valid(const char *name);
-unsigned long kcache_registry_count_entries(void);
 unsigned long kcache_registry_shrink(unsigned long nr);
 unsigned int kcache_test_write_buffer_size(unsigned int n);
+u64 kcache_test_charged(struct kcache *c);
+unsigned long kcache_test_max_total_bytes(unsigned long n);
+u64 kcache_test_footprint(struct kcache *c);
 
 #endif /* _KCACHE_REGISTRY_H */

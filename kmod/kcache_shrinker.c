@@ -1,36 +1,193 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kcache's shrinker. count_objects sums the caches' entry counts under RCU without a lock;
- * scan_objects evicts from each cache's cold end and never blocks: a busy registry or
- * maintenance mutex, or a subscriber registering, makes it skip (kcache_registry.c,
- * kcache_maint.c). No locks of its own.
+ * kcache's shrinker, memcg-aware: reclaim in a memory cgroup evicts from the caches
+ * charged to that group, and from no other.
+ *
+ * A cache's memory is charged to one group, its creator's (kcache_registry.c). The core
+ * calls a memcg-aware shrinker only for the groups whose shrinker bit is set, and only a
+ * list_lru sets that bit for a module: so each cache has one small token, allocated in its
+ * group (SLAB_ACCOUNT, under set_active_memcg()) and kept on kc_lru, a memcg-aware
+ * list_lru, from creation to destroy. count_objects sums the entries of the caches whose
+ * tokens are on sc->memcg's list; scan_objects collects up to KC_SCAN_CACHES of them,
+ * each with a live-operation reference (c->users), rotates them to the tail so the next
+ * scan starts elsewhere, and evicts from their cold ends after the walk: nothing that
+ * sleeps or takes a mutex runs under the list_lru lock, and the eviction
+ * (kcache_maint_shrink()) only trylocks. When a group goes away its tokens move to the
+ * parent's list, as its charges do.
+ *
+ * Not NUMA-aware: a scan walks the group's lists on every node (a cache's entries are on
+ * any node; its token on one).
+ *
+ * Locks: the list_lru's own per-node spinlocks, innermost; the walk callbacks take no
+ * other lock. Destroy removes the token (list_lru_del(), same lock) before it waits for
+ * c->users, so a scan never sees a cache being freed. Process context only.
  */
 
+#include <linux/list_lru.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/sched/mm.h>
 #include <linux/shrinker.h>
+#include <linux/slab.h>
 
 #include "kcache_internal.h"
+#include "kcache_maint.h"
 #include "kcache_registry.h"
 #include "kcache_shrinker.h"
 
+/* caches one scan evicts from; the rest wait for the next scan (they rotate) */
+#define KC_SCAN_CACHES	16
+
+/**
+ * struct kc_memcg_token - a cache's item on the shrinker's per-memcg list
+ * @lru: kc_lru linkage
+ * @c: the cache; alive while the token is listed
+ */
+struct kc_memcg_token {
+	struct list_head lru;
+	struct kcache *c;
+};
+
+static struct kmem_cache *kc_token_cache;
+static struct list_lru kc_lru;
+/* set once kc_lru exists: the shrinker is registered first and may run before */
+static bool kc_lru_ready;
+
+static enum lru_status kc_count_one(struct list_head *item, struct list_lru_one *l,
+				    spinlock_t *lock, void *arg)
+{
+	struct kc_memcg_token *t = container_of(item, struct kc_memcg_token, lru);
+
+	/* a racy read, as shrinkers count: the policy's counters, no lock */
+	*(unsigned long *)arg += kcache_policy_entries(&t->c->policy);
+	return LRU_SKIP;
+}
+
 static unsigned long kc_shrink_count(struct shrinker *s, struct shrink_control *sc)
 {
-	return kcache_registry_count_entries() ?: SHRINK_EMPTY;
+	unsigned long n = 0, walk;
+	bool listed = false;
+	int nid;
+
+	/* pairs with the release in kcache_shrinker_init(): kc_lru is initialised */
+	if (!smp_load_acquire(&kc_lru_ready))
+		return SHRINK_EMPTY;
+	for_each_node(nid) {
+		if (!list_lru_count_one(&kc_lru, nid, sc->memcg))
+			continue;
+		listed = true;
+		walk = ULONG_MAX;
+		list_lru_walk_one(&kc_lru, nid, sc->memcg, kc_count_one, &n, &walk);
+	}
+	/*
+	 * SHRINK_EMPTY clears the group's shrinker bit, which only an addition to an empty
+	 * list sets again: say it only when the group has no cache, not when its caches are
+	 * momentarily empty.
+	 */
+	return listed ? n : SHRINK_EMPTY;
+}
+
+struct kc_scan {
+	struct kcache *c[KC_SCAN_CACHES];
+	unsigned int n;
+};
+
+static enum lru_status kc_collect_one(struct list_head *item, struct list_lru_one *l,
+				      spinlock_t *lock, void *arg)
+{
+	struct kc_memcg_token *t = container_of(item, struct kc_memcg_token, lru);
+	struct kc_scan *scan = arg;
+	unsigned int i;
+
+	/* a rotated token comes round again when the list is shorter than the walk */
+	for (i = 0; i < scan->n; i++)
+		if (scan->c[i] == t->c)
+			return LRU_SKIP;
+	if (!kcache_enter(t->c))
+		return LRU_SKIP;	/* being destroyed: its entries go anyway */
+	scan->c[scan->n++] = t->c;
+	return LRU_ROTATE;
 }
 
 static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *sc)
 {
-	return kcache_registry_shrink(sc->nr_to_scan) ?: SHRINK_STOP;
+	unsigned long walk, freed = 0;
+	struct kc_scan scan;
+	unsigned int i;
+	int nid;
+
+	/* pairs with the release in kcache_shrinker_init(): kc_lru is initialised */
+	if (!smp_load_acquire(&kc_lru_ready))
+		return SHRINK_STOP;
+	scan.n = 0;
+	for_each_node(nid) {
+		walk = KC_SCAN_CACHES - scan.n;
+		if (walk)
+			list_lru_walk_one(&kc_lru, nid, sc->memcg, kc_collect_one, &scan, &walk);
+	}
+	for (i = 0; i < scan.n; i++) {
+		if (freed < sc->nr_to_scan)
+			freed += kcache_maint_shrink(scan.c[i], sc->nr_to_scan - freed);
+		kcache_leave(scan.c[i]);
+	}
+	return freed ?: SHRINK_STOP;
 }
 
 static struct shrinker kcache_shrinker = {
 	.count_objects = kc_shrink_count,
 	.scan_objects = kc_shrink_scan,
 	.seeks = DEFAULT_SEEKS,
+	.flags = SHRINKER_MEMCG_AWARE,
 };
 
 /**
- * kcache_shrink() - what the shrinker does, for tests
+ * kcache_shrinker_track() - list a new cache for reclaim in its memory cgroup
+ * @c: the cache, with ->memcg set
+ *
+ * The token is charged to c->memcg: that is where list_lru files it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kcache_shrinker_track(struct kcache *c)
+{
+	struct kc_memcg_token *t;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *old = set_active_memcg(c->memcg);
+#endif
+
+	t = kmem_cache_alloc_lru(kc_token_cache, &kc_lru, GFP_KERNEL);
+#ifdef CONFIG_MEMCG
+	set_active_memcg(old);
+#endif
+	if (!t)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&t->lru);
+	t->c = c;
+	c->memcg_token = t;
+	list_lru_add(&kc_lru, &t->lru);
+	return 0;
+}
+
+/**
+ * kcache_shrinker_untrack() - unlist a cache; the shrinker no longer finds it
+ * @c: the cache
+ *
+ * A scan that found it before holds c->users until it is done.
+ */
+void kcache_shrinker_untrack(struct kcache *c)
+{
+	struct kc_memcg_token *t = c->memcg_token;
+
+	if (!t)
+		return;
+	list_lru_del(&kc_lru, &t->lru);
+	kmem_cache_free(kc_token_cache, t);
+	c->memcg_token = NULL;
+}
+
+/**
+ * kcache_shrink() - evict from every cache's cold end, as global reclaim would, for tests
  * @nr: entries to evict at most
  *
  * Return: entries evicted.
@@ -41,12 +198,46 @@ unsigned long kcache_shrink(unsigned long nr)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_shrink);
 
-int kcache_shrinker_init(void)
+/* One function, so that the 6.7+ API (shrinker_alloc/shrinker_register) is one change. */
+static int kc_shrinker_register(void)
 {
 	return register_shrinker(&kcache_shrinker, "kcache");
 }
 
-void kcache_shrinker_uninit(void)
+static void kc_shrinker_unregister(void)
 {
 	unregister_shrinker(&kcache_shrinker);
+}
+
+/* The list_lru needs the shrinker's id, so the shrinker is registered first. */
+int kcache_shrinker_init(void)
+{
+	int ret;
+
+	kc_token_cache = KMEM_CACHE(kc_memcg_token, SLAB_ACCOUNT);
+	if (!kc_token_cache)
+		return -ENOMEM;
+	ret = kc_shrinker_register();
+	if (ret)
+		goto err_cache;
+	ret = list_lru_init_memcg(&kc_lru, &kcache_shrinker);
+	if (ret)
+		goto err_shrinker;
+	/* publishes kc_lru to a shrinker call that may already run */
+	smp_store_release(&kc_lru_ready, true);
+	return 0;
+
+err_shrinker:
+	kc_shrinker_unregister();
+err_cache:
+	kmem_cache_destroy(kc_token_cache);
+	return ret;
+}
+
+/* After every cache is destroyed: no token is left. */
+void kcache_shrinker_uninit(void)
+{
+	kc_shrinker_unregister();
+	list_lru_destroy(&kc_lru);
+	kmem_cache_destroy(kc_token_cache);
 }

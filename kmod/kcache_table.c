@@ -105,6 +105,7 @@ void kcache_table_clear(struct kcache *c, void (*fn)(void *ptr, void *arg), void
  * one twice (also across a resize), which callers tolerate or dedupe by ->seq.
  */
 void kcache_table_walk_start(struct rhashtable_iter *iter)
+	__acquires(RCU)
 {
 	rhashtable_walk_start(iter);
 	if (!iter->p)

@@ -43,7 +43,7 @@ static inline struct kcache_entry *kcache_table_lookup(struct kcache *c, const v
 	return rhashtable_lookup(&c->ht, &k, kcache_ht_params);
 }
 
-void kcache_table_walk_start(struct rhashtable_iter *iter);
+void kcache_table_walk_start(struct rhashtable_iter *iter) __acquires(RCU);
 
 int kcache_table_insert(struct kcache *c, struct kcache_entry *e);
 int kcache_table_replace(struct kcache *c, struct kcache_entry *old, struct kcache_entry *e);

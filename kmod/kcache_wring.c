@@ -17,6 +17,7 @@
  * mostly its CPU's. Innermost: stripe->lock -> w->lock. Process context only.
  */
 
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -55,6 +56,15 @@ int kcache_wring_init(struct kcache *c, unsigned int size)
 	for_each_possible_cpu(cpu)
 		spin_lock_init(&per_cpu_ptr(c->wring, cpu)->lock);
 	return 0;
+}
+
+/* Bytes the rings and the scratch array take (memcg branch: counted in the footprint). */
+size_t kcache_wring_footprint(const struct kcache *c)
+{
+	size_t scratch = c->wring_size * sizeof(*c->scratch);
+
+	return num_possible_cpus() * struct_size_t(struct kc_wring, rec, c->wring_size) +
+	       (is_vmalloc_addr(c->scratch) ? PAGE_ALIGN(scratch) : kmalloc_size_roundup(scratch));
 }
 
 void kcache_wring_uninit(struct kcache *c)

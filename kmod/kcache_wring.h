@@ -18,6 +18,7 @@ struct kc_wrec {
 
 int kcache_wring_init(struct kcache *c, unsigned int size);
 void kcache_wring_uninit(struct kcache *c);
+size_t kcache_wring_footprint(const struct kcache *c);
 struct kc_wring *kcache_wring_reserve(struct kcache *c);
 void kcache_wring_unreserve(struct kc_wring *w);
 void kcache_wring_commit(struct kcache *c, struct kc_wring *w, struct kcache_entry *e,

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "kcache_entry.h"
 #include "kcache_internal.h"
 #include "kcache_test.h"
 
@@ -244,7 +245,7 @@ static int kc_sum_fn(void *ctx, const void *key, u32 klen, const void *val, u32 
 {
 	struct kc_sum *s = ctx;
 
-	s->bytes += kcache_entry_overhead() + klen + vlen;
+	s->bytes += kcache_entry_charge(klen, vlen);
 	s->n++;
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "kcache_entry.h"
 #include "kcache_internal.h"
 
 static unsigned int stress_secs = 10;
@@ -199,6 +200,137 @@ static void kc_test_full_write_buffer(void)
 	kcache_put_ref(c);
 	kfree(w);
 	kc_result(ok, "write_buffer_full_writers_progress");
+}
+
+/* ---- the byte bound holds at every instant under concurrent writers of large values ---- */
+
+#define KC_BB_MAX_BYTES	(64U << 10)
+#define KC_BB_VAL_MIN	1024U
+#define KC_BB_VAL_MAX	4000U
+#define KC_BB_KEYS	64U
+
+struct kc_bb_writer {
+	struct task_struct *task;
+	struct kcache *c;
+	u64 ops;
+	u64 errors;
+	u64 peak;
+	u32 seed;
+};
+
+static void kc_bb_note(struct kc_bb_writer *w)
+{
+	w->peak = max(w->peak, kcache_test_charged(w->c));
+}
+
+static int kc_bb_writer_fn(void *data)
+{
+	struct kc_bb_writer *w = data;
+	struct rnd_state rnd;
+	char key[16], *val;
+	u32 len;
+
+	val = kmalloc(KC_BB_VAL_MAX, GFP_KERNEL);
+	if (!val)
+		return -ENOMEM;
+	memset(val, 'b', KC_BB_VAL_MAX);
+	prandom_seed_state(&rnd, w->seed);
+	while (!kthread_should_stop()) {
+		len = KC_BB_VAL_MIN + prandom_u32_state(&rnd) % (KC_BB_VAL_MAX - KC_BB_VAL_MIN + 1);
+		snprintf(key, sizeof(key), "bb%02u", prandom_u32_state(&rnd) % KC_BB_KEYS);
+		if (kcache_set(w->c, key, strlen(key), val, len, 0, 0, NULL))
+			w->errors++;
+		kc_bb_note(w);
+		w->ops++;
+		cond_resched();
+	}
+	kfree(val);
+	return 0;
+}
+
+/* Reads the count as often as it can, so that a transient overshoot is seen. */
+static int kc_bb_sampler_fn(void *data)
+{
+	struct kc_bb_writer *w = data;
+
+	while (!kthread_should_stop()) {
+		kc_bb_note(w);
+		w->ops++;
+		if (!(w->ops & 63))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * 4 writers per CPU store 1-4 KB values into a 64 KiB cache, 3x to 4x its size in live
+ * keys; before the bound was enforced while writing, such a storm held 2.5x max_bytes.
+ * The bound (kcache_api.c): bytes <= max_bytes + max(max_bytes / 16, largest charge).
+ * Each writer reads the cache's count after each set and a sampler reads it continually;
+ * afterwards the count must equal the statistics' bytes (it is the same sum, kept apart).
+ */
+static void kc_test_byte_bound_storm(void)
+{
+	struct kcache_config cfg = { .max_entries = 10000, .max_bytes = KC_BB_MAX_BYTES };
+	unsigned int nw = 4 * num_online_cpus(), i;
+	u64 bound, peak = 0, ops = 0, errors = 0;
+	struct kc_bb_writer *w;
+	struct kcache_stats st;
+	struct kcache *c;
+	bool ok = true;
+
+	bound = KC_BB_MAX_BYTES + max_t(u64, KC_BB_MAX_BYTES / 16,
+					kcache_entry_charge(4, KC_BB_VAL_MAX));
+	w = kcalloc(nw + 1, sizeof(*w), GFP_KERNEL);
+	c = kcache_create("stress-bytes", &cfg);
+	if (!w || IS_ERR(c)) {
+		if (!IS_ERR(c)) {
+			kcache_destroy(c);
+			kcache_put_ref(c);
+		}
+		kfree(w);
+		kc_result(false, "byte_bound_holds_under_concurrent_large_writers");
+		return;
+	}
+	for (i = 0; i <= nw; i++) {
+		w[i].c = c;
+		w[i].seed = 1000 + i;
+		w[i].task = kthread_run(i < nw ? kc_bb_writer_fn : kc_bb_sampler_fn, &w[i],
+					"kc-bytes/%u", i);
+		if (IS_ERR(w[i].task)) {
+			w[i].task = NULL;
+			ok = false;
+		}
+	}
+	msleep_interruptible(min(stress_secs, 5U) * 1000);
+	for (i = 0; i <= nw; i++) {
+		if (!w[i].task)
+			continue;
+		get_task_struct(w[i].task);
+		kthread_stop(w[i].task);
+		put_task_struct(w[i].task);
+		peak = max(peak, w[i].peak);
+		if (i < nw) {
+			ops += w[i].ops;
+			errors += w[i].errors;
+		}
+	}
+	kcache_stats(c, &st);
+	kc_out("# writers=%u sets=%llu errors=%llu samples=%llu evictions=%llu\n",
+	       nw, ops, errors, w[nw].ops, st.evictions_size);
+	kc_out("# peak_bytes=%llu bound=%llu max_bytes=%u (x100: %llu)\n",
+	       peak, bound, KC_BB_MAX_BYTES, peak * 100 / KC_BB_MAX_BYTES);
+	kc_out("# after: bytes=%llu counted=%llu entries=%llu\n",
+	       st.bytes, kcache_test_charged(c), st.entries);
+	pr_info("byte bound: peak %llu bound %llu sets %llu evictions %llu\n",
+		peak, bound, ops, st.evictions_size);
+	if (!ops || errors || peak > bound || !st.evictions_size ||
+	    st.bytes != kcache_test_charged(c) || st.bytes > bound)
+		ok = false;
+	kcache_destroy(c);
+	kcache_put_ref(c);
+	kfree(w);
+	kc_result(ok, "byte_bound_holds_under_concurrent_large_writers");
 }
 
 /* ---- get/set/delete/cas/add/handles while the cache is destroyed and re-created ---- */
@@ -398,15 +530,18 @@ static void kc_test_huge_table(void)
 {
 	struct kcache_config cfg = {
 		.max_entries = big_entries + 1024,
-		.max_bytes = (u64)big_entries * (kcache_entry_overhead() + 16 + 64) + (1 << 20),
+		.max_bytes = (u64)big_entries * kcache_entry_charge(16, 64) + (1 << 20),
 	};
+	unsigned long t0, t_inv, t_destroy, old_total;
 	struct kcache_stats st;
-	unsigned long t0, t_inv, t_destroy;
 	struct kcache *c;
 	int err, n = -1;
 	bool ok;
 
+	/* entries are charged what the allocator gives them: room beside the other caches */
+	old_total = kcache_test_max_total_bytes(ULONG_MAX);
 	c = kcache_create("stress-huge", &cfg);
+	kcache_test_max_total_bytes(old_total);
 	if (IS_ERR(c)) {
 		kc_out("# create: %ld\n", PTR_ERR(c));
 		kc_result(false, "huge_table_invalidate_and_destroy");
@@ -475,6 +610,7 @@ static int __init kcache_stress_init(void)
 	if (!kc_ktap)
 		return -ENOMEM;
 	kc_test_full_write_buffer();
+	kc_test_byte_bound_storm();
 	kc_test_churn_with_destroy();
 	kc_test_huge_table();
 	kc_test_leave_cache_for_unload();
