@@ -386,7 +386,9 @@ static int kc_reserve_bytes(struct kcache *c, u32 charge)
 		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		kcache_maint_help(c);
+		/* a pass that made no room means bytes in flight: let them land, do not spin */
+		if (!kcache_maint_help(c) && atomic64_read(&c->charged) >= cur)
+			schedule_timeout_killable(1);
 		cur = atomic64_read(&c->charged);
 	}
 }

@@ -75,6 +75,7 @@ struct kc_pcpu_stats {
  * @maint_work: maintenance pass, queued by the rings
  * @expire_work: maintenance pass at the next deadline
  * @maint_jiffies: when the last pass ran; throttles wake-ups from readers
+ * @maint_passes: passes run, under @maint_mutex (writers read it to skip redundant ones)
  * @maint_running: a pass is running (read by writers, kcache_expiry.c)
  * @dying: destroy started; work items no longer re-arm one another
  * @test_stall_work: KUnit: the work items do nothing, as if the workqueue never ran
@@ -123,6 +124,7 @@ struct kcache {
 	struct work_struct maint_work;
 	struct delayed_work expire_work;
 	unsigned long maint_jiffies;
+	unsigned long maint_passes;
 	bool maint_running;
 	bool dying;
 #ifdef KCACHE_TESTS

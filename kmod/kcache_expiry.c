@@ -173,6 +173,9 @@ void kcache_expiry_arm(struct kcache *c, u64 now)
 	u64 next = kcache_expiry_next(c);
 
 	lockdep_assert_held(&c->maint_mutex);
+	/* re-arming the timer for the same deadline is work a busy pass should not repeat */
+	if (next == c->next_deadline && delayed_work_pending(&c->expire_work))
+		return;
 	WRITE_ONCE(c->next_deadline, next);
 	if (next && !READ_ONCE(c->dying))
 		mod_delayed_work(kcache_wq, &c->expire_work,

@@ -211,6 +211,7 @@ static unsigned int kc_pass(struct kcache *c)
 	u64 now;
 
 	lockdep_assert_held(&c->maint_mutex);
+	WRITE_ONCE(c->maint_passes, c->maint_passes + 1);
 	WRITE_ONCE(c->maint_running, true);
 	smp_mb(); /* running set before draining; pairs with kcache_expiry_note() */
 	WRITE_ONCE(c->maint_jiffies, jiffies);
@@ -226,18 +227,26 @@ static unsigned int kc_pass(struct kcache *c)
 }
 
 /**
- * kcache_maint_help() - a writer whose ring is full runs a pass itself
+ * kcache_maint_help() - a writer that needs room runs a pass itself
  * @c: the cache
  *
- * Sleeps on the maintenance mutex if a pass runs.
+ * Sleeps on the maintenance mutex if a pass runs. Writers that queue on the mutex behind
+ * one pass do not each run another: a pass that started after the caller looked (read
+ * kcache_maint_passes() before) already drained what it saw.
  *
- * Return: true if the pass applied any write record.
+ * Return: true if a pass made room (another one since the caller looked, or this one
+ * applied a write record).
  */
 bool kcache_maint_help(struct kcache *c)
 {
+	unsigned long seen = READ_ONCE(c->maint_passes);
 	unsigned int n;
 
 	mutex_lock(&c->maint_mutex);
+	if (READ_ONCE(c->maint_passes) != seen) {
+		mutex_unlock(&c->maint_mutex);
+		return true;
+	}
 	n = kc_pass(c);
 	mutex_unlock(&c->maint_mutex);
 	return n;
