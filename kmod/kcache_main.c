@@ -74,3 +74,4 @@ module_exit(kcache_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("In-kernel key-value cache");
 MODULE_AUTHOR("kcache developers");
+MODULE_VERSION(KCACHE_PKG_VERSION);	/* from Kbuild: scripts/version.sh or VERSION */

@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/shrinker.h>
 
+#include "kcache_compat.h"
 #include "kcache_internal.h"
 #include "kcache_registry.h"
 #include "kcache_shrinker.h"
@@ -23,11 +24,8 @@ static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *s
 	return kcache_registry_shrink(sc->nr_to_scan) ?: SHRINK_STOP;
 }
 
-static struct shrinker kcache_shrinker = {
-	.count_objects = kc_shrink_count,
-	.scan_objects = kc_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
+/* allocated through kcache_compat.h: 6.7 changed the shrinker API */
+static struct shrinker *kcache_shrinker;
 
 /**
  * kcache_shrink() - what the shrinker does, for tests
@@ -43,10 +41,11 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_shrink);
 
 int kcache_shrinker_init(void)
 {
-	return register_shrinker(&kcache_shrinker, "kcache");
+	kcache_shrinker = kcache_shrinker_create(kc_shrink_count, kc_shrink_scan, "kcache");
+	return PTR_ERR_OR_ZERO(kcache_shrinker);
 }
 
 void kcache_shrinker_uninit(void)
 {
-	unregister_shrinker(&kcache_shrinker);
+	kcache_shrinker_destroy(kcache_shrinker);
 }
