@@ -15,6 +15,7 @@
 
 #include "kcache_internal.h"
 #include "kcache_maint.h"
+#include "kcache_sysfs.h"	/* kcache-pkg: statistics files */
 
 static const struct file_operations kcache_ctl_fops = {
 	.owner		= THIS_MODULE,
@@ -44,13 +45,18 @@ static int __init kcache_init(void)
 	ret = kcache_shrinker_init();
 	if (ret)
 		goto err_registry;
-	ret = misc_register(&kcache_miscdev);
+	ret = kcache_sysfs_init();	/* kcache-pkg */
 	if (ret)
 		goto err_shrinker;
+	ret = misc_register(&kcache_miscdev);
+	if (ret)
+		goto err_sysfs;
 	kcache_selftest_bug();
 	pr_info("loaded, ABI version %d\n", KCACHE_ABI_VERSION);
 	return 0;
 
+err_sysfs:
+	kcache_sysfs_uninit();	/* kcache-pkg */
 err_shrinker:
 	kcache_shrinker_uninit();
 err_registry:
@@ -63,6 +69,7 @@ err_wq:
 static void __exit kcache_exit(void)
 {
 	misc_deregister(&kcache_miscdev);
+	kcache_sysfs_uninit();	/* kcache-pkg: later destroys find no file to remove */
 	kcache_shrinker_uninit();
 	/* destroys the caches left over */
 	kcache_registry_uninit();

@@ -27,6 +27,7 @@
 #include "kcache_maint.h"
 #include "kcache_rbuf.h"
 #include "kcache_registry.h"
+#include "kcache_sysfs.h"	/* kcache-pkg: statistics file hooks */
 #include "kcache_table.h"
 #include "kcache_wring.h"
 
@@ -220,6 +221,7 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 	kref_get(&c->kref);
 	list_add_tail_rcu(&c->list, &kcache_registry);
 	mutex_unlock(&kcache_registry_mutex);
+	kcache_sysfs_cache_added(c);	/* kcache-pkg */
 	return c;
 }
 EXPORT_SYMBOL_GPL(kcache_create);
@@ -356,6 +358,7 @@ void kcache_destroy(struct kcache *c)
 	kcache_count--;
 	kcache_reserved_bytes -= c->cfg.max_bytes;
 	mutex_unlock(&kcache_registry_mutex);
+	kcache_sysfs_cache_removed(c->name);	/* kcache-pkg */
 	/* the shrinker's count walks the registry under RCU */
 	synchronize_rcu();
 

@@ -64,10 +64,14 @@ build_modules() {
 	mkdir -p "$d"
 	"$top/selftests/policy/gen-expect.sh" >/dev/null || die "policy cross-build header"
 	mkdir -p "$d/selftests"
-	rsync -a --delete "$top/Kbuild" "$top/VERSION" "$top/kmod" "$top/uapi" "$top/samples" "$d/" ||
-		die "rsync"
-	rsync -a --delete "$top/selftests/policy" "$top/selftests/kunit" "$top/selftests/torture" \
-		"$top/selftests/kbench" "$top/selftests/bug" "$d/selftests/" || die "rsync"
+	# sources only: objects of an in-tree build (make, make install) are another kernel's
+	local src_only=(--exclude='*.o' --exclude='.*.cmd' --exclude='*.ko' --exclude='*.mod'
+			--exclude='*.mod.c' --exclude='.*.d' --exclude='*.o.d')
+	rsync -a --delete "${src_only[@]}" "$top/Kbuild" "$top/VERSION" "$top/kmod" "$top/uapi" \
+		"$top/samples" "$d/" || die "rsync"
+	rsync -a --delete "${src_only[@]}" "$top/selftests/policy" "$top/selftests/kunit" \
+		"$top/selftests/torture" "$top/selftests/kbench" "$top/selftests/bug" \
+		"$d/selftests/" || die "rsync"
 	if ! make -C "$kdir" M="$d" W=1 KCFLAGS=-Werror KCACHE_TESTS=y KCACHE_VERSION="$version" \
 		"$@" modules \
 		> "$d/build.log" 2>&1; then
@@ -96,6 +100,10 @@ mkinitramfs() {
 	kunit_suites > "$r/etc/kunit-suites"
 	for t in "$top"/selftests/kcache_*_test; do
 		[ -x "$t" ] && cp "$t" "$r/tests/"
+	done
+	# in-guest shell tests (TAP), e.g. the trace events
+	for t in "$vm"/kcache_*_test.sh; do
+		[ -x "$t" ] && cp "$t" "$r/tests/$(basename "$t" .sh)"
 	done
 	cp "$top/userlib/kcachectl" "$r/bin/"
 	for b in "$top"/selftests/bench/kcache_bench*; do
@@ -149,6 +157,7 @@ judge() {
 	local kind=$1 log=$2 vmok=$3 ok=0 s line plan ran failed rc
 	local expected=
 	[ "${4:-check}" = check ] && expected=$(for t in "$top"/selftests/kcache_*_test; do [ -x "$t" ] && basename "$t"; done
+		for t in "$vm"/kcache_*_test.sh; do [ -x "$t" ] && basename "$t" .sh; done
 		for ko in "$B/$kind"/kcache_stress*.ko; do [ -f "$ko" ] && basename "$ko" .ko; done
 		[ "$kind" = debug ] && kunit_suites)
 	tr -d '\r' < "$log" | grep -a '^KCRESULT ' | sed "s/^KCRESULT /$kind /" >> "$results"
