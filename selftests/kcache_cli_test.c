@@ -217,6 +217,7 @@ TEST_F(cli, json_any_bytes)
 		{ "\xff", "base64", "/w==" },
 	};
 	char out[1024], want[256], esc[64];
+	const char *exp;
 	unsigned int i, k;
 
 	if (!have_jq())
@@ -229,8 +230,10 @@ TEST_F(cli, json_any_bytes)
 		ASSERT_EQ(0, run(NULL, 0, "%s -e set %s '%s' v%u", self->kc, self->name, esc, i));
 		ASSERT_EQ(0, run(out, sizeof(out), "%s -j -e get %s '%s' | /usr/bin/jq -j "
 				 "'.key_encoding, \" \", .key'", self->kc, self->name, esc));
-		snprintf(want, sizeof(want), "%s %s", cases[i].encoding,
-			 cases[i].base64 ?: cases[i].key);
+		exp = cases[i].base64;
+		if (!exp)
+			exp = cases[i].key;
+		snprintf(want, sizeof(want), "%s %s", cases[i].encoding, exp);
 		EXPECT_STREQ(want, out) TH_LOG("case %u (%s)", i, esc);
 	}
 	/* a whole dump parses, and has every key */
@@ -324,7 +327,7 @@ TEST_F(cli, bad_input_table)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		snprintf(cmd, sizeof(cmd), rows[i].cmd, self->kc, self->name);
 		/* stdout is dropped: the message must be on stderr */
-		st = run(out, sizeof(out), "%s 2>&1 >/dev/null </dev/null", cmd);
+		st = run(out, sizeof(out), "(%s) 2>&1 >/dev/null </dev/null", cmd);
 		EXPECT_EQ(rows[i].exit, st) TH_LOG("row %u: %s: %s", i, cmd, out);
 		EXPECT_NE(NULL, strstr(out, rows[i].msg)) TH_LOG("row %u: %s: '%s'", i, cmd, out);
 	}
@@ -344,7 +347,8 @@ TEST_F(cli, help_per_command)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		snprintf(want, sizeof(want), "usage: kcachectl %s", cmds[i]);
 		ASSERT_EQ(0, run(out, sizeof(out), "%s %s --help 2>/dev/null", self->kc, cmds[i]));
-		EXPECT_TRUE(!strncmp(out, want, strlen(want))) TH_LOG("%s --help: %s", cmds[i], out);
+		EXPECT_TRUE(!strncmp(out, want, strlen(want)))
+			TH_LOG("%s --help: %s", cmds[i], out);
 		ASSERT_EQ(0, run(out, sizeof(out), "%s help %s 2>/dev/null", self->kc, cmds[i]));
 		EXPECT_TRUE(!strncmp(out, want, strlen(want))) TH_LOG("help %s: %s", cmds[i], out);
 	}

@@ -131,7 +131,7 @@ static int fail(const char *name, const char *what, int err)
 		msg = "too large (key, value or entry over its limit)";
 		break;
 	case -EINVAL:
-		msg = "invalid argument (names are 1-64 bytes of [A-Za-z0-9._-]; keys 1 byte or more)";
+		msg = "invalid argument (names: 1-64 of [A-Za-z0-9._-]; keys: 1 byte or more)";
 		break;
 	case -ESHUTDOWN:
 		msg = "the cache was destroyed";
