@@ -10,6 +10,7 @@
 #   make check-stock / check-bpo / check-rt / check-kernels / check-debug / check-harness
 #   make check-dkms / check-install   the host-side parts of make check
 #   make style / sparse  checkpatch --strict / sparse on our sources
+#   make htmldocs        Documentation/ with Sphinx and kernel-doc, into build/htmldocs
 #   make demo / bench / bench-hitratio
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -27,7 +28,7 @@ DKMS_SRC = $(DESTDIR)/usr/src/kcache-$(VERSION)
 
 .PHONY: all module userlib selftests clean style sparse deps check check-stock check-debug \
 	check-harness check-bpo check-rt check-kernels check-dkms check-install demo bench \
-	bench-hitratio install install-module install-userlib dkms-install dkms-uninstall version
+	bench-hitratio htmldocs install install-module install-userlib dkms-install dkms-uninstall version
 
 all: module userlib
 
@@ -112,6 +113,10 @@ demo: deps
 bench: deps
 	@KCACHE_DEPS_BENCH=1 $(TOP)/scripts/deps.sh
 	@$(TOP)/selftests/vm/check.sh bench
+
+htmldocs:
+	@KCACHE_DEPS_DOCS=1 $(TOP)/scripts/deps.sh
+	@$(TOP)/scripts/htmldocs.sh
 
 bench-hitratio:
 	@TRACES=$(TRACES) CAPACITIES=$(CAPACITIES) $(TOP)/scripts/bench-hitratio.sh

@@ -15,6 +15,7 @@ pkgs=(
 	dkms pkg-config
 )
 [ "${KCACHE_DEPS_BENCH:-0}" = 1 ] && pkgs+=(bpftool memcached gnuplot-nox)
+[ "${KCACHE_DEPS_DOCS:-0}" = 1 ] && pkgs+=(python3-sphinx)
 
 missing=()
 for p in "${pkgs[@]}"; do
