@@ -44,8 +44,9 @@ version:
 selftests: userlib
 	$(MAKE) -C $(TOP)/selftests
 
-# Nothing of the tests is installed. depmod runs on the live system only: in a DESTDIR,
-# the package's postinst runs it (a DESTDIR modules.dep would list kcache alone). The
+# Nothing of the tests is installed. depmod (and the kcache group of the udev rule) are
+# for the live system only: in a DESTDIR, the package's postinst does them (a DESTDIR
+# modules.dep would list kcache alone). The
 # module is not signed (Debian's headers hold no signing key; DKMS signs with its own).
 install: install-module install-userlib
 
@@ -58,6 +59,8 @@ install-userlib: userlib
 	$(MAKE) -C $(TOP)/userlib KCACHE_VERSION=$(VERSION) PREFIX=$(PREFIX) install
 	$(if $(wildcard $(TOP)/udev/60-kcache.rules),install -D -m 644 \
 		$(TOP)/udev/60-kcache.rules $(DESTDIR)$(UDEVRULESDIR)/60-kcache.rules)
+	$(if $(DESTDIR),,$(if $(wildcard $(TOP)/udev/60-kcache.rules),getent group kcache \
+		>/dev/null || groupadd --system kcache; udevadm control --reload 2>/dev/null || true))
 
 # The module's sources only (Kbuild, kmod/, uapi/), with the version written in.
 dkms-install:
