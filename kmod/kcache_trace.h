@@ -64,7 +64,8 @@ TRACE_EVENT(kcache_get,
 
 /*
  * kcache_set: a store (set, cas, add) once it is published (@ret 0, @seq its version) or
- * refused (@ret the error, @seq 0).
+ * refused (@ret the error, @seq 0). @ttl_ns as the caller gave it (%KCACHE_TTL_DEFAULT,
+ * all ones: the cache's default).
  */
 TRACE_EVENT(kcache_set,
 	TP_PROTO(const struct kcache *c, const void *key, u32 klen, u32 vlen, u64 ttl_ns,
