@@ -32,6 +32,7 @@
 #include "kcache_rbuf.h"
 #include "kcache_record.h"
 #include "kcache_table.h"
+#include "kcache_trace.h"
 #include "kcache_wring.h"
 
 /* values up to this size are copied to userspace under RCU, larger ones from a pin */
@@ -61,10 +62,12 @@ static struct kcache_entry *kc_read(struct kcache *c, const void *key, u32 klen)
 	if (!e || kc_expired_now(e)) {
 		this_cpu_inc(c->stats->misses);
 		kcache_rbuf_miss(c, kcache_key_hash(c, key, klen));
+		trace_kcache_get(c, key, klen, false, 0);
 		return NULL;
 	}
 	this_cpu_inc(c->stats->hits);
 	kcache_rbuf_hit(c, e);
+	trace_kcache_get(c, key, klen, true, e->vlen);
 	return e;
 }
 
@@ -452,6 +455,7 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val
 	if (ret)
 		kcache_entry_free_unpublished(e);
 out:
+	trace_kcache_set(c, key, klen, vlen, ttl_ns, ret ? 0 : pub->seq, ret);
 	kcache_leave(c);
 	return ret;
 }

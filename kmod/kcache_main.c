@@ -14,6 +14,7 @@
 #include "kcache_ctl.h"
 #include "kcache_internal.h"
 #include "kcache_maint.h"
+#include "kcache_sysfs.h"
 
 static int __init kcache_init(void)
 {
@@ -26,9 +27,13 @@ static int __init kcache_init(void)
 	ret = kcache_shrinker_init();
 	if (ret)
 		goto err_wq;
-	ret = kcache_registry_init();
+	/* the statistics directory outlives every cache: destroy removes its file */
+	ret = kcache_sysfs_init();
 	if (ret)
 		goto err_shrinker;
+	ret = kcache_registry_init();
+	if (ret)
+		goto err_sysfs;
 	ret = kcache_ctl_init();
 	if (ret)
 		goto err_registry;
@@ -38,6 +43,8 @@ static int __init kcache_init(void)
 
 err_registry:
 	kcache_registry_uninit();
+err_sysfs:
+	kcache_sysfs_uninit();
 err_shrinker:
 	kcache_shrinker_uninit();
 err_wq:
@@ -50,6 +57,7 @@ static void __exit kcache_exit(void)
 	kcache_ctl_uninit();
 	/* destroys the caches left over */
 	kcache_registry_uninit();
+	kcache_sysfs_uninit();
 	kcache_shrinker_uninit();
 	kcache_wq_uninit();
 }
@@ -59,3 +67,4 @@ module_exit(kcache_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("In-kernel key-value cache");
 MODULE_AUTHOR("kcache developers");
+MODULE_VERSION(KCACHE_PKG_VERSION);	/* from Kbuild: scripts/version.sh or VERSION */

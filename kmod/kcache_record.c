@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 
 #include "kcache_record.h"
+#include "kcache_trace.h"
 #include "kcache_wring.h"
 
 void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wring *w)
@@ -27,17 +28,24 @@ void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wri
 		this_cpu_add(st->bytes, r->e->pn.weight);
 		break;
 	case KCACHE_CAUSE_DELETE:
+		this_cpu_inc(st->deletes);
+		trace_kcache_delete(c, r->e->data, r->e->klen, r->seq);
+		break;
 	case KCACHE_CAUSE_INVALIDATE:
 		this_cpu_inc(st->deletes);
+		trace_kcache_evict(c, r->e->data, r->e->klen, r->seq, KCACHE_EVICT_INVALIDATE);
 		break;
 	case KCACHE_CAUSE_EVICT:
 		this_cpu_inc(st->ev_size);
+		trace_kcache_evict(c, r->e->data, r->e->klen, r->seq, KCACHE_EVICT_SIZE);
 		break;
 	case KCACHE_CAUSE_SHRINK:
 		this_cpu_inc(st->ev_shrink);
+		trace_kcache_evict(c, r->e->data, r->e->klen, r->seq, KCACHE_EVICT_SHRINK);
 		break;
 	case KCACHE_CAUSE_EXPIRE:
 		this_cpu_inc(st->expired);
+		trace_kcache_expire(c, r->e->data, r->e->klen, r->seq);
 		break;
 	}
 	if (gone) {

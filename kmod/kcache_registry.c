@@ -37,6 +37,7 @@
 #include "kcache_rbuf.h"
 #include "kcache_registry.h"
 #include "kcache_shrinker.h"
+#include "kcache_sysfs.h"
 #include "kcache_table.h"
 #include "kcache_wring.h"
 
@@ -294,6 +295,7 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 	kref_get(&c->kref);
 	list_add_tail(&c->list, &kcache_registry);
 	mutex_unlock(&kcache_registry_mutex);
+	kcache_sysfs_cache_added(c);
 	return c;
 }
 EXPORT_SYMBOL_GPL(kcache_create);
@@ -430,6 +432,7 @@ void kcache_destroy(struct kcache *c)
 	kcache_count--;
 	kcache_reserved_bytes -= c->cfg.max_bytes + c->footprint;
 	mutex_unlock(&kcache_registry_mutex);
+	kcache_sysfs_cache_removed(c->name);
 	/* the shrinker finds no more; one that found the cache holds ->users, waited for below */
 	kcache_shrinker_untrack(c);
 

@@ -31,6 +31,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 
+#include "kcache_compat.h"
 #include "kcache_internal.h"
 #include "kcache_maint.h"
 #include "kcache_registry.h"
@@ -134,12 +135,8 @@ static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *s
 	return freed ?: SHRINK_STOP;
 }
 
-static struct shrinker kcache_shrinker = {
-	.count_objects = kc_shrink_count,
-	.scan_objects = kc_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-	.flags = SHRINKER_MEMCG_AWARE,
-};
+/* allocated through kcache_compat.h: 6.7 changed the shrinker API */
+static struct shrinker *kcache_shrinker;
 
 /**
  * kcache_shrinker_track() - list a new cache for reclaim in its memory cgroup
@@ -201,12 +198,14 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_shrink);
 /* One function, so that the 6.7+ API (shrinker_alloc/shrinker_register) is one change. */
 static int kc_shrinker_register(void)
 {
-	return register_shrinker(&kcache_shrinker, "kcache");
+	kcache_shrinker = kcache_shrinker_create(SHRINKER_MEMCG_AWARE, kc_shrink_count,
+						 kc_shrink_scan, "kcache");
+	return PTR_ERR_OR_ZERO(kcache_shrinker);
 }
 
 static void kc_shrinker_unregister(void)
 {
-	unregister_shrinker(&kcache_shrinker);
+	kcache_shrinker_destroy(kcache_shrinker);
 }
 
 /* The list_lru needs the shrinker's id, so the shrinker is registered first. */
@@ -220,7 +219,7 @@ int kcache_shrinker_init(void)
 	ret = kc_shrinker_register();
 	if (ret)
 		goto err_cache;
-	ret = list_lru_init_memcg(&kc_lru, &kcache_shrinker);
+	ret = list_lru_init_memcg(&kc_lru, kcache_shrinker);
 	if (ret)
 		goto err_shrinker;
 	/* publishes kc_lru to a shrinker call that may already run */

@@ -3,7 +3,8 @@
  * kcachectl end to end: create, set (argument, file, stdin; binary), get, info, stats,
  * list, dump, load into another cache, flush, destroy, exit codes and messages; JSON
  * output is checked with jq (a real JSON parser, copied into the VM by
- * selftests/vm/guest-bins).
+ * selftests/vm/guest-bins); a table of bad arguments, each of which must end in its exit
+ * code and message, never in a crash; --help of every command; stats -w.
  */
 #include <errno.h>
 #include <grp.h>
@@ -158,13 +159,16 @@ TEST_F(cli, json_output_parses)
 
 	if (!have_jq())
 		SKIP(return, "jq not available");
-	ASSERT_EQ(0, run(NULL, 0, "%s create -p lru -n 100 %s", self->kc, self->name));
+	ASSERT_EQ(0, run(NULL, 0, "%s create -p lru -c 100 %s", self->kc, self->name));
 	ASSERT_EQ(0, run(NULL, 0, "%s -e set %s 'q\"\\x01\\xfe' 'v\\\\\\x00'", self->kc,
 			 self->name));
 	ASSERT_EQ(0, run(NULL, 0, "%s set %s plain text", self->kc, self->name));
 	ASSERT_EQ(0, run(out, sizeof(out), "%s -j version | /usr/bin/jq -r .abi_version",
 			 self->kc));
 	ASSERT_STREQ("1\n", out);
+	ASSERT_EQ(0, run(out, sizeof(out), "%s -j version | /usr/bin/jq -r .kcachectl", self->kc));
+	ASSERT_EQ(0, run(out + 2048, 2048, "%s --version | sed 's/^kcachectl //'", self->kc));
+	ASSERT_STREQ(out + 2048, out);
 	ASSERT_EQ(0, run(out, sizeof(out), "%s -j info %s | /usr/bin/jq -r '.policy, .max_entries'",
 			 self->kc, self->name));
 	ASSERT_STREQ("lru\n100\n", out);
@@ -174,9 +178,11 @@ TEST_F(cli, json_output_parses)
 	ASSERT_EQ(0, run(out, sizeof(out), "%s -j list | /usr/bin/jq -r '.[] | select(.name == \"%s\")"
 			 " | .counters.entries'", self->kc, self->name));
 	ASSERT_STREQ("2\n", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "%s -j dump %s | /usr/bin/jq -r 'sort_by(.key_hex) | "
-			 ".[] | .key_hex + \" \" + .value_hex'", self->kc, self->name));
-	ASSERT_STREQ("706c61696e 74657874\n712201fe 765c00\n", out);
+	/* not UTF-8 (0xfe): base64 with its encoding; UTF-8: passed through */
+	ASSERT_EQ(0, run(out, sizeof(out), "%s -j dump %s | /usr/bin/jq -r 'sort_by(.key) | "
+			 ".[] | .key + \" \" + .key_encoding + \" \" + .value_encoding'",
+			 self->kc, self->name));
+	ASSERT_STREQ("cSIB/g== base64 utf-8\nplain utf-8 utf-8\n", out);
 	ASSERT_EQ(0, run(out, sizeof(out), "%s -j get %s plain | /usr/bin/jq -r '.value, .version > 0'",
 			 self->kc, self->name));
 	ASSERT_STREQ("text\ntrue\n", out);
@@ -184,6 +190,202 @@ TEST_F(cli, json_output_parses)
 	ASSERT_EQ(0, run(out, sizeof(out), "%s -j dump %s | /usr/bin/jq -r 'map(.value) | sort | .[1] | "
 			 "explode | map(tostring) | join(\",\")'", self->kc, self->name));
 	ASSERT_STREQ("118,92,0\n", out);
+}
+
+/*
+ * JSON for keys and values of every kind: valid UTF-8 (multi-byte, controls) passes
+ * through; overlongs, surrogates, stray continuation bytes, truncated sequences and bytes
+ * past U+10FFFF go out as base64. jq must parse every output and give the bytes back.
+ */
+TEST_F(cli, json_any_bytes)
+{
+	static const struct {
+		const char *key;	/* raw bytes */
+		const char *encoding;
+		const char *base64;	/* .key when base64; else .key is the key itself */
+	} cases[] = {
+		{ "plain", "utf-8", NULL },
+		{ "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87", "utf-8", NULL },	/* Cyrillic */
+		{ "\xf0\x9f\x94\x91", "utf-8", NULL },			/* U+1F511 */
+		{ "tab\there\x01", "utf-8", NULL },				/* controls */
+		{ "q\"\\", "utf-8", NULL },
+		{ "\xc0\x80", "base64", "wIA=" },			/* overlong NUL */
+		{ "\xed\xa0\x80", "base64", "7aCA" },			/* surrogate */
+		{ "a\x80", "base64", "YYA=" },				/* stray continuation */
+		{ "\xe2\x82", "base64", "4oI=" },			/* truncated */
+		{ "\xf4\x90\x80\x80", "base64", "9JCAgA==" },		/* U+110000 */
+		{ "\xff", "base64", "/w==" },
+	};
+	char out[1024], want[256], esc[64];
+	const char *exp;
+	unsigned int i, k;
+
+	if (!have_jq())
+		SKIP(return, "jq not available");
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* every byte as \xHH, so that the shell passes it untouched */
+		for (k = 0; cases[i].key[k]; k++)
+			sprintf(esc + 4 * k, "\\x%02x", (unsigned char)cases[i].key[k]);
+		ASSERT_EQ(0, run(NULL, 0, "%s -e set %s '%s' v%u", self->kc, self->name, esc, i));
+		ASSERT_EQ(0, run(out, sizeof(out), "%s -j -e get %s '%s' | /usr/bin/jq -j "
+				 "'.key_encoding, \" \", .key'", self->kc, self->name, esc));
+		exp = cases[i].base64;
+		if (!exp)
+			exp = cases[i].key;
+		snprintf(want, sizeof(want), "%s %s", cases[i].encoding, exp);
+		EXPECT_STREQ(want, out) TH_LOG("case %u (%s)", i, esc);
+	}
+	/* a whole dump parses, and has every key */
+	ASSERT_EQ(0, run(out, sizeof(out), "%s -j dump %s | /usr/bin/jq length", self->kc,
+			 self->name));
+	EXPECT_EQ((int)(sizeof(cases) / sizeof(cases[0])), atoi(out));
+}
+
+/*
+ * Bad input: each row must exit with its code and print its message (to stderr), before
+ * or after reaching the module; an exit by signal or any other code fails the row.
+ * %1$s is kcachectl, %2$s a cache the fixture created.
+ */
+TEST_F(cli, bad_input_table)
+{
+	static const struct {
+		const char *cmd;
+		int exit;
+		const char *msg;
+	} rows[] = {
+		{ "%1$s", 2, "missing command" },
+		{ "%1$s frobnicate", 2, "unknown command 'frobnicate'" },
+		{ "%1$s --bogus version", 2, "unrecognized option" },
+		{ "%1$s -j", 2, "missing command" },
+		{ "%1$s create", 2, "missing operand" },
+		{ "%1$s create %2$s extra", 2, "unexpected operand" },
+		{ "%1$s create -t 30 x", 2, "a number needs a unit" },
+		{ "%1$s create -t 30x x", 2, "unknown unit" },
+		{ "%1$s create -t 5mss x", 2, "unknown unit" },
+		{ "%1$s create -t -5s x", 2, "not a duration" },
+		{ "%1$s create -t 1h1 x", 2, "a number needs a unit" },
+		{ "%1$s create -t 300000000000000h x", 2, "too long" },
+		{ "%1$s create -t '' x", 2, "not a duration" },
+		{ "%1$s create -t", 2, "requires an argument" },
+		{ "%1$s create -b 1Q x", 2, "unknown unit" },
+		{ "%1$s create -b 64KB x", 2, "unknown unit" },
+		{ "%1$s create -b -1 x", 2, "not a size" },
+		{ "%1$s create -b 17179869184G x", 2, "too large" },
+		{ "%1$s create -b 99999999999999999999 x", 2, "not a size" },
+		{ "%1$s create -c abc x", 2, "not a count" },
+		{ "%1$s create -c 10k x", 2, "not a count" },
+		{ "%1$s create -m 999 x", 2, "octal mode" },
+		{ "%1$s create -m 01777 x", 2, "octal mode" },
+		{ "%1$s create -m '' x", 2, "octal mode" },
+		{ "%1$s create -p fifo x", 2, "tinylfu or lru" },
+		{ "%1$s create -n 10 x", 2, "invalid option" },	/* -n is set's if-absent */
+		{ "%1$s create %2$s", 5, "already exists" },
+		{ "%1$s create 'bad/name'", 1, "invalid argument" },
+		{ "%1$s create "
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1,
+		  "invalid argument" },
+		{ "%1$s destroy", 2, "missing operand" },
+		{ "%1$s destroy nosuchcache", 3, "not found" },
+		{ "%1$s info %2$s x", 2, "unexpected operand" },
+		{ "%1$s list extra", 2, "unexpected operand" },
+		{ "%1$s get %2$s", 2, "missing operand" },
+		{ "%1$s get nosuchcache k", 3, "cache 'nosuchcache' not found" },
+		{ "%1$s get %2$s nokey", 3, "key not found" },
+		{ "%1$s get %2$s ''", 1, "invalid argument" },
+		{ "%1$s get %2$s $(head -c 5000 /dev/zero | tr '\\0' k)", 1, "too large" },
+		{ "%1$s -e get %2$s 'k\\x4'", 2, "bad escape" },
+		{ "%1$s -e get %2$s 'k\\q'", 2, "bad escape" },
+		{ "%1$s -e set %2$s k 'v\\'", 2, "bad escape" },
+		{ "%1$s set %2$s", 2, "missing operand" },
+		{ "%1$s set %2$s k v extra", 2, "unexpected operand" },
+		{ "%1$s set -n -x %2$s k v", 2, "exclusive" },
+		{ "%1$s set -f /proc/version %2$s k v", 2, "exclusive" },
+		{ "%1$s set -f /nonexistent %2$s k", 1, "No such file" },
+		{ "%1$s set -t 5 %2$s k v", 2, "a number needs a unit" },
+		{ "%1$s set -n %2$s present v", 5, "key already exists" },
+		{ "%1$s set -x %2$s absent v", 3, "key not found" },
+		{ "%1$s del %2$s", 2, "missing operand" },
+		{ "%1$s del %2$s absent", 3, "key not found" },
+		{ "%1$s flush %2$s a b", 2, "unexpected operand" },
+		{ "%1$s stats -w 0 %2$s", 2, "at least 1ms" },
+		{ "%1$s stats -w abc %2$s", 2, "not a duration" },
+		{ "%1$s stats -w 100000 %2$s", 2, "at most a day" },
+		{ "%1$s stats --iterations 3 %2$s", 2, "needs --watch" },
+		{ "%1$s stats -w 1 --iterations 0 %2$s", 2, "at least 1" },
+		{ "%1$s help nosuch", 2, "unknown command 'nosuch'" },
+		{ "%1$s load %2$s /nonexistent", 1, "No such file" },
+		{ "printf 'no tab here\n' | %1$s load %2$s", 1, "not KEY<TAB>VALUE" },
+		{ "printf 'k\t\\\\xZZ\n' | %1$s load %2$s", 1, "not KEY<TAB>VALUE" },
+	};
+	char cmd[8192], out[8192];
+	unsigned int i;
+	int st;
+
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	ASSERT_EQ(0, run(NULL, 0, "%s set %s present v", self->kc, self->name));
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(cmd, sizeof(cmd), rows[i].cmd, self->kc, self->name);
+		/* stdout is dropped: the message must be on stderr */
+		st = run(out, sizeof(out), "(%s) 2>&1 >/dev/null </dev/null", cmd);
+		EXPECT_EQ(rows[i].exit, st) TH_LOG("row %u: %s: %s", i, cmd, out);
+		EXPECT_NE(NULL, strstr(out, rows[i].msg)) TH_LOG("row %u: %s: '%s'", i, cmd, out);
+	}
+	/* none of them created a cache "x" */
+	ASSERT_EQ(3, run(NULL, 0, "%s info x 2>/dev/null", self->kc));
+}
+
+/* --help and "help COMMAND" for every command: exit 0, usage on stdout */
+TEST_F(cli, help_per_command)
+{
+	static const char *const cmds[] = { "version", "create", "destroy", "list", "info",
+					    "stats", "get", "set", "del", "flush", "dump",
+					    "load", "help" };
+	char out[4096], want[64];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(want, sizeof(want), "usage: kcachectl %s", cmds[i]);
+		ASSERT_EQ(0, run(out, sizeof(out), "%s %s --help 2>/dev/null", self->kc, cmds[i]));
+		EXPECT_TRUE(!strncmp(out, want, strlen(want)))
+			TH_LOG("%s --help: %s", cmds[i], out);
+		ASSERT_EQ(0, run(out, sizeof(out), "%s help %s 2>/dev/null", self->kc, cmds[i]));
+		EXPECT_TRUE(!strncmp(out, want, strlen(want))) TH_LOG("help %s: %s", cmds[i], out);
+	}
+	ASSERT_EQ(0, run(out, sizeof(out), "%s --help", self->kc));
+	EXPECT_NE(NULL, strstr(out, "durations: 250ms"));
+}
+
+/* units reach the kernel as what they mean */
+TEST_F(cli, units_and_stats_watch)
+{
+	char out[8192];
+
+	if (!have_jq())
+		SKIP(return, "jq not available");
+	ASSERT_EQ(0, run(NULL, 0, "%s create -c 1000 -b 64K -t 1h30m -m 0640 %s", self->kc,
+			 self->name));
+	ASSERT_EQ(0, run(out, sizeof(out), "%s -j info %s | /usr/bin/jq -j "
+			 "'.max_entries, \" \", .max_bytes, \" \", .default_ttl_ns, \" \", .mode'",
+			 self->kc, self->name));
+	ASSERT_STREQ("1000 65536 5400000000000 416", out);
+	/* a 250 ms TTL: present at once, gone 1 s later */
+	ASSERT_EQ(0, run(NULL, 0, "%s set -t 250ms %s short v", self->kc, self->name));
+	ASSERT_EQ(0, run(NULL, 0, "%s get %s short", self->kc, self->name));
+	sleep(1);
+	ASSERT_EQ(3, run(NULL, 0, "%s get %s short 2>/dev/null", self->kc, self->name));
+	/* stats -w: two rows; the 5 hits made during them add up across the rows */
+	ASSERT_EQ(0, run(NULL, 0, "%s set %s k v", self->kc, self->name));
+	ASSERT_EQ(0, run(out, sizeof(out), "(%s -j stats %s -w 1 --iterations 2 > %s/w &"
+			 " sleep 0.3; for i in 1 2 3 4 5; do %s get %s k >/dev/null; done; wait);"
+			 " /usr/bin/jq -s 'length, (map(.hits_per_s * .interval_s | round) | add)'"
+			 " %s/w", self->kc, self->name, self->dir, self->kc, self->name,
+			 self->dir));
+	ASSERT_STREQ("2\n5\n", out);
+	/* the human form: a header and two rows */
+	ASSERT_EQ(0, run(out, sizeof(out), "%s stats %s -w 100ms --iterations 2 | wc -l",
+			 self->kc, self->name));
+	ASSERT_EQ(3, atoi(out));
 }
 
 TEST_F(cli, permission_message_and_exit_code)

@@ -5,20 +5,34 @@
  * Exit codes: 0 success, 1 operation failed, 2 usage error, 3 cache or key not found,
  * 4 permission denied, 5 already exists (create, set -n). See kcachectl(8).
  *
+ * Every argument is checked before /dev/kcache is opened, so bad input gets a message and
+ * exit code 2 whether or not the module is loaded. Each option letter has one meaning in
+ * every subcommand that takes it (the table in kcachectl(8)).
+ *
  * Dump format (dump, load): one entry a line, the escaped key, a TAB, the escaped value.
  * Escaping keeps the bytes 0x20..0x7e as they are except '\', written "\\"; every other
- * byte is written "\xHH". With -e, KEY and VALUE arguments use the same escapes.
+ * byte is written "\xHH". With -e, KEY, VALUE and PREFIX arguments use the same escapes.
+ *
+ * JSON (-j): a key or value is a JSON string plus a "<field>_encoding" member: "utf-8"
+ * when the bytes are valid UTF-8 (passed through, control characters escaped), else
+ * "base64" (RFC 4648, padded) of the bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kcache.h"
+
+#ifndef KCACHE_PKG_VERSION
+#define KCACHE_PKG_VERSION "unknown"
+#endif
 
 enum {
 	EXIT_OK = 0,
@@ -32,28 +46,42 @@ enum {
 static int json;
 static int escaped_args;
 static const char *prog = "kcachectl";
+static const struct command *cur;	/* the subcommand being run, for messages */
 
-static int usage(void)
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis;
+	const char *help;
+};
+
+static void global_usage(FILE *f);
+
+/* ---- usage and help ---- */
+
+static void cmd_help(const struct command *c, FILE *f)
 {
-	fprintf(stderr,
-		"usage: %s [-j] [-e] COMMAND [ARGS]\n"
-		"  version\n"
-		"  create NAME [-n max_entries] [-b max_bytes] [-t ttl_ns] [-p tinylfu|lru] [-m mode]\n"
-		"  destroy NAME\n"
-		"  list\n"
-		"  info NAME\n"
-		"  stats NAME\n"
-		"  get NAME KEY\n"
-		"  set NAME KEY [VALUE | -f FILE] [-t ttl_ns] [-n | -x]   (no VALUE, no -f: stdin)\n"
-		"  del NAME KEY\n"
-		"  flush NAME [PREFIX]\n"
-		"  dump NAME\n"
-		"  load NAME [FILE]\n"
-		"  -j: JSON output   -e: KEY, VALUE and PREFIX use \\xHH escapes\n", prog);
+	fprintf(f, "usage: %s %s %s\n%s", prog, c->name, c->synopsis, c->help);
+}
+
+/* A usage error of the current subcommand: the problem, then how to get help. */
+static int __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s%s", prog, cur ? cur->name : "", cur ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cur)
+		fprintf(stderr, "\nusage: %s %s %s\nTry '%s help %s'.\n", prog, cur->name,
+			cur->synopsis, prog, cur->name);
+	else
+		fprintf(stderr, "\nTry '%s --help'.\n", prog);
 	return EXIT_USAGE;
 }
 
-/* ---- errors ---- */
+/* ---- errors of operations ---- */
 
 static int exit_code(int err)
 {
@@ -103,7 +131,7 @@ static int fail(const char *name, const char *what, int err)
 		msg = "too large (key, value or entry over its limit)";
 		break;
 	case -EINVAL:
-		msg = "invalid argument (names are 1-64 bytes of [A-Za-z0-9._-])";
+		msg = "invalid argument (names: 1-64 of [A-Za-z0-9._-]; keys: 1 byte or more)";
 		break;
 	case -ESHUTDOWN:
 		msg = "the cache was destroyed";
@@ -119,6 +147,128 @@ static int fail(const char *name, const char *what, int err)
 	else
 		fprintf(stderr, "%s: %s: %s\n", prog, what, msg);
 	return exit_code(err);
+}
+
+/* ---- the control device, opened once every argument has been checked ---- */
+
+static int ctl_fd = -1;
+
+static int ctl(void)
+{
+	if (ctl_fd >= 0)
+		return 0;
+	ctl_fd = kcache_ctl_open();
+	if (ctl_fd >= 0)
+		return 0;
+	fprintf(stderr, "%s: cannot open /dev/%s: %s%s\n", prog, KCACHE_DEVICE_NAME,
+		strerror(-ctl_fd), ctl_fd == -ENOENT ? " (is kcache.ko loaded?)" : "");
+	return ctl_fd == -EACCES || ctl_fd == -EPERM ? EXIT_PERM : EXIT_FAIL;
+}
+
+/* ---- numbers with units ---- */
+
+/* Decimal digits at *@s into @v; 0, or -1 if none or on overflow. */
+static int digits(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+
+	*v = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (__builtin_mul_overflow(*v, 10, v) || __builtin_add_overflow(*v, *p - '0', v))
+			return -1;
+	*s = p;
+	return 0;
+}
+
+/*
+ * A duration: one or more NUMBER UNIT pairs (units ns, us, ms, s, m, h, d), e.g. 250ms or
+ * 1h30m; a bare "0" means none. A bare non-zero number is rejected: is 30 seconds or ns?
+ */
+static int parse_duration(const char *opt, const char *arg, uint64_t *ns)
+{
+	static const struct { const char *u; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000ULL },
+		{ "m", 60000000000ULL }, { "h", 3600000000000ULL }, { "d", 86400000000000ULL },
+	};
+	const char *s = arg;
+	uint64_t v, total = 0;
+	size_t i, len;
+
+	if (!strcmp(arg, "0")) {
+		*ns = 0;
+		return 0;
+	}
+	do {
+		if (digits(&s, &v))
+			return bad("%s '%s': not a duration (e.g. 250ms, 30s, 5m, 1h)", opt, arg);
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			len = strlen(units[i].u);
+			/* "m" must not take the "m" of "ms" */
+			if (!strncmp(s, units[i].u, len) && (s[len] < 'a' || s[len] > 'z'))
+				break;
+		}
+		if (i == sizeof(units) / sizeof(units[0]))
+			return bad("%s '%s': %s (units: ns us ms s m h d)", opt, arg,
+				   *s ? "unknown unit" : "a number needs a unit");
+		if (__builtin_mul_overflow(v, units[i].ns, &v) ||
+		    __builtin_add_overflow(total, v, &total))
+			return bad("%s '%s': too long", opt, arg);
+		s += strlen(units[i].u);
+	} while (*s);
+	*ns = total;
+	return 0;
+}
+
+/* A size in bytes: a number, optionally K, M, G or T (powers of 1024; "KiB" also). */
+static int parse_size(const char *opt, const char *arg, uint64_t *bytes)
+{
+	const char *s = arg, *sfx = "KMGT";
+	const char *p;
+	uint64_t v;
+	int shift = 0;
+
+	if (digits(&s, &v))
+		return bad("%s '%s': not a size (e.g. 4096, 64K, 16M, 1G)", opt, arg);
+	if (*s) {
+		p = strchr(sfx, *s == 'k' ? 'K' : *s);
+		if (!p || (s[1] && strcmp(s + 1, "iB")))
+			return bad("%s '%s': unknown unit (K, M, G, T; or KiB, MiB...)", opt, arg);
+		shift = 10 * (int)(p - sfx + 1);
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return bad("%s '%s': too large", opt, arg);
+	*bytes = v << shift;
+	return 0;
+}
+
+static int parse_count(const char *opt, const char *arg, uint64_t *n)
+{
+	const char *s = arg;
+
+	if (digits(&s, n) || *s)
+		return bad("%s '%s': not a count (decimal digits)", opt, arg);
+	return 0;
+}
+
+/* Permission bits in octal, at most 0777. */
+static int parse_mode(const char *opt, const char *arg, uint32_t *mode)
+{
+	const char *s = arg;
+	uint32_t m = 0;
+
+	if (!*s)
+		return bad("%s '': not an octal mode", opt);
+	for (; *s; s++) {
+		if (*s < '0' || *s > '7' || m > 0777)
+			return bad("%s '%s': not an octal mode of at most 0777", opt, arg);
+		m = m << 3 | (*s - '0');
+	}
+	if (m > 0777)
+		return bad("%s '%s': not an octal mode of at most 0777", opt, arg);
+	*mode = m;
+	return 0;
 }
 
 /* ---- escaping ---- */
@@ -183,60 +333,169 @@ static long unescape(const char *s, size_t n, unsigned char *out)
 	return o;
 }
 
-/* An argument as bytes: literal, or decoded with -e. Returns the length or -1. */
-static long arg_bytes(const char *arg, unsigned char **out)
+/* An argument as bytes: literal, or decoded with -e. The length, or -1 after a message. */
+static long arg_bytes(const char *what, const char *arg, unsigned char **out)
 {
 	size_t n = strlen(arg);
 	long len;
 
 	*out = malloc(n + 1);
-	if (!*out)
+	if (!*out) {
+		fail(NULL, what, -ENOMEM);
 		return -1;
+	}
 	if (!escaped_args) {
 		memcpy(*out, arg, n);
 		return n;
 	}
 	len = unescape(arg, n, *out);
 	if (len < 0) {
-		fprintf(stderr, "%s: bad escape in '%s'\n", prog, arg);
+		bad("%s '%s': bad escape (\\\\, \\n, \\t or \\xHH)", what, arg);
 		free(*out);
 		*out = NULL;
 	}
 	return len;
 }
 
-/* JSON string: printable ASCII as is, the rest as \u00XX (bytes read as Latin-1). */
-static void json_str(const unsigned char *p, size_t n)
+/* ---- JSON ---- */
+
+/* Length of the valid UTF-8 sequence at @p (at most @n bytes), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;	/* continuation byte, overlong lead (c0, c1) or beyond U+10FFFF */
+	if (n < len)
+		return 0;
+	/* no overlongs, no surrogates (U+D800..DFFF), nothing past U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+static int is_utf8(const unsigned char *p, size_t n)
+{
+	size_t i = 0, l;
+
+	while (i < n) {
+		l = utf8_seq(p + i, n - i);
+		if (!l)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+/* A JSON string of valid UTF-8: passed through, with '"', '\' and controls escaped. */
+static void json_text(const unsigned char *p, size_t n)
 {
 	size_t i;
 
 	putchar('"');
 	for (i = 0; i < n; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			printf("\\%c", p[i]);
-		else if (p[i] >= 0x20 && p[i] < 0x7f)
-			putchar(p[i]);
-		else
-			printf("\\u%04x", p[i]);
+		switch (p[i]) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		default:
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				printf("\\u%04x", p[i]);
+			else
+				putchar(p[i]);
+		}
 	}
 	putchar('"');
 }
 
-static void json_hex(const unsigned char *p, size_t n)
+static void json_base64(const unsigned char *p, size_t n)
 {
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i;
+	uint32_t v;
 
 	putchar('"');
-	for (i = 0; i < n; i++)
-		printf("%02x", p[i]);
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)p[i] << 16 | p[i + 1] << 8 | p[i + 2];
+		printf("%c%c%c%c", b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63],
+		       b64[v & 63]);
+	}
+	if (n - i == 1) {
+		v = (uint32_t)p[i] << 16;
+		printf("%c%c==", b64[v >> 18], b64[(v >> 12) & 63]);
+	} else if (n - i == 2) {
+		v = (uint32_t)p[i] << 16 | p[i + 1] << 8;
+		printf("%c%c%c=", b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63]);
+	}
 	putchar('"');
+}
+
+/* "field":"...","field_encoding":"utf-8|base64" for bytes of any kind */
+static void json_bytes(const char *field, const unsigned char *p, size_t n)
+{
+	int text = is_utf8(p, n);
+
+	printf("\"%s\":", field);
+	if (text)
+		json_text(p, n);
+	else
+		json_base64(p, n);
+	printf(",\"%s_encoding\":\"%s\"", field, text ? "utf-8" : "base64");
+}
+
+/* a cache name: the kernel allows [A-Za-z0-9._-] only, but print whatever came back */
+static void json_name(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (is_utf8(p, strlen(name)))
+		json_text(p, strlen(name));
+	else
+		json_base64(p, strlen(name));
 }
 
 /* ---- helpers ---- */
 
-static int open_cache(int ctl, const char *name, uint32_t access, int *fd)
+static int open_cache(const char *name, uint32_t access, int *fd)
 {
-	*fd = kcache_open(ctl, name, access);
+	int ret = ctl();
+
+	if (ret)
+		return ret;
+	*fd = kcache_open(ctl_fd, name, access);
 	if (*fd < 0)
 		return fail(name, "open", *fd);
 	return EXIT_OK;
@@ -304,43 +563,92 @@ static void print_counters(const struct kcache_counters *c)
 	       (uint64_t)c->max_bytes);
 }
 
+/*
+ * Each subcommand parses its options with getopt_long (GNU order: options may follow the
+ * operands, "set NAME KEY -t 5s"); every one takes -h/--help.
+ */
+#define HELP_OPT { "help", no_argument, NULL, 'h' }
+
+/* After getopt: 'h' prints help (exit 0), '?' and ':' are usage errors. */
+static int common_opt(int opt)
+{
+	if (opt == 'h') {
+		cmd_help(cur, stdout);
+		return EXIT_OK;
+	}
+	/* getopt already said what was wrong */
+	fprintf(stderr, "usage: %s %s %s\nTry '%s help %s'.\n", prog, cur->name,
+		cur->synopsis, prog, cur->name);
+	return EXIT_USAGE;
+}
+
+/* The operands after the options: between @min and @max of them. */
+static int operands(int argc, int min, int max)
+{
+	int n = argc - optind;
+
+	if (n < min)
+		return bad("missing operand");
+	if (n > max)
+		return bad("unexpected operand");
+	return 0;
+}
+
 /* ---- commands ---- */
 
-static int cmd_version(int ctl, int argc, char **argv)
+static int cmd_version(int argc, char **argv)
 {
+	static const struct option lo[] = { HELP_OPT, {} };
 	struct kcache_version v;
-	int ret;
+	int opt, ret;
 
-	if (argc != 1 || !argv[0])
-		return usage();
-	ret = kcache_version(ctl, &v);
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1)
+		return common_opt(opt);
+	if (operands(argc, 0, 0))
+		return EXIT_USAGE;
+	ret = ctl();
+	if (ret)
+		return ret;
+	ret = kcache_version(ctl_fd, &v);
 	if (ret)
 		return fail(NULL, "version", ret);
 	if (json)
-		printf("{\"abi_version\":%u,\"features\":%llu}\n", v.abi_version,
-		       (unsigned long long)v.features);
+		printf("{\"kcachectl\":\"%s\",\"abi_version\":%u,\"features\":%llu}\n",
+		       KCACHE_PKG_VERSION, v.abi_version, (unsigned long long)v.features);
 	else
-		printf("kcache ABI version %u, features 0x%llx\n", v.abi_version,
-		       (unsigned long long)v.features);
+		printf("kcachectl %s, kcache ABI version %u, features 0x%llx\n",
+		       KCACHE_PKG_VERSION, v.abi_version, (unsigned long long)v.features);
 	return EXIT_OK;
 }
 
-static int cmd_create(int ctl, int argc, char **argv)
+static int cmd_create(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{ "max-entries", required_argument, NULL, 'c' },
+		{ "max-bytes", required_argument, NULL, 'b' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		HELP_OPT, {}
+	};
 	uint64_t max_entries = 0, max_bytes = 0, ttl = 0;
 	uint32_t policy = KCACHE_POLICY_TINYLFU_ABI, mode = 0600;
-	int opt, fd;
+	int opt, fd, ret;
+	const char *name;
 
-	while ((opt = getopt(argc, argv, "n:b:t:p:m:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:b:t:p:m:h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'n':
-			max_entries = strtoull(optarg, NULL, 0);
+		case 'c':
+			if (parse_count("--max-entries", optarg, &max_entries))
+				return EXIT_USAGE;
 			break;
 		case 'b':
-			max_bytes = strtoull(optarg, NULL, 0);
+			if (parse_size("--max-bytes", optarg, &max_bytes))
+				return EXIT_USAGE;
 			break;
 		case 't':
-			ttl = strtoull(optarg, NULL, 0);
+			if (parse_duration("--ttl", optarg, &ttl))
+				return EXIT_USAGE;
 			break;
 		case 'p':
 			if (!strcmp(optarg, "lru"))
@@ -348,46 +656,77 @@ static int cmd_create(int ctl, int argc, char **argv)
 			else if (!strcmp(optarg, "tinylfu"))
 				policy = KCACHE_POLICY_TINYLFU_ABI;
 			else
-				return usage();
+				return bad("--policy '%s': tinylfu or lru", optarg);
 			break;
 		case 'm':
-			mode = strtoul(optarg, NULL, 8);
+			if (parse_mode("--mode", optarg, &mode))
+				return EXIT_USAGE;
 			break;
 		default:
-			return usage();
+			return common_opt(opt);
 		}
 	}
-	if (argc - optind != 1)
-		return usage();
-	fd = kcache_create(ctl, argv[optind], max_entries, max_bytes, ttl, policy, mode);
-	if (fd < 0)
-		return fail(argv[optind], "create", fd);
-	close(fd);
-	if (json)
-		printf("{\"created\":\"%s\"}\n", argv[optind]);
-	return EXIT_OK;
-}
-
-static int cmd_destroy(int ctl, int argc, char **argv)
-{
-	int ret;
-
-	if (argc != 2)
-		return usage();
-	ret = kcache_destroy(ctl, argv[1]);
+	if (operands(argc, 1, 1))
+		return EXIT_USAGE;
+	name = argv[optind];
+	ret = ctl();
 	if (ret)
-		return fail(argv[1], "destroy", ret);
+		return ret;
+	fd = kcache_create(ctl_fd, name, max_entries, max_bytes, ttl, policy, mode);
+	if (fd < 0)
+		return fail(name, "create", fd);
+	close(fd);
+	if (json) {
+		printf("{\"created\":");
+		json_name(name);
+		printf("}\n");
+	}
 	return EXIT_OK;
 }
 
-static int cmd_list(int ctl, int argc, char **argv)
+/* Subcommands whose only option is --help: NAME and up to @max - 1 more operands. */
+static int plain_args(int argc, char **argv, int min, int max)
 {
+	static const struct option lo[] = { HELP_OPT, {} };
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1)
+		return common_opt(opt) ?: -1;
+	return operands(argc, min, max) ? EXIT_USAGE : 0;
+}
+
+static int cmd_destroy(int argc, char **argv)
+{
+	int ret = plain_args(argc, argv, 1, 1);
+
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	ret = ctl();
+	if (ret)
+		return ret;
+	ret = kcache_destroy(ctl_fd, argv[optind]);
+	if (ret)
+		return fail(argv[optind], "destroy", ret);
+	return EXIT_OK;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option lo[] = { { "quiet", no_argument, NULL, 'q' }, HELP_OPT, {} };
 	struct kcache_list_record *recs = NULL, *p;
 	uint32_t nr = 16, i;
-	int ret;
+	int opt, ret, quiet = 0;
 
-	if (argc != 1 || !argv[0])
-		return usage();
+	while ((opt = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+		if (opt != 'q')
+			return common_opt(opt);
+		quiet = 1;
+	}
+	if (operands(argc, 0, 0))
+		return EXIT_USAGE;
+	ret = ctl();
+	if (ret)
+		return ret;
 	for (;;) {
 		p = realloc(recs, nr * sizeof(*recs));
 		if (!p) {
@@ -395,7 +734,7 @@ static int cmd_list(int ctl, int argc, char **argv)
 			return fail(NULL, "list", -ENOMEM);
 		}
 		recs = p;
-		ret = kcache_list(ctl, recs, &nr);
+		ret = kcache_list(ctl_fd, recs, &nr);
 		if (ret != -EMSGSIZE)
 			break;
 	}
@@ -405,7 +744,7 @@ static int cmd_list(int ctl, int argc, char **argv)
 	}
 	if (json)
 		putchar('[');
-	else
+	else if (!quiet)
 		printf("%-24s %-8s %10s %12s %12s %10s %10s %5s %s\n", "NAME", "POLICY",
 		       "ENTRIES", "BYTES", "MAX_BYTES", "HITS", "MISSES", "MODE", "OWNER");
 	for (i = 0; i < nr; i++) {
@@ -413,13 +752,15 @@ static int cmd_list(int ctl, int argc, char **argv)
 
 		if (json) {
 			printf("%s{\"name\":", i ? "," : "");
-			json_str((const unsigned char *)r->name, strlen(r->name));
+			json_name(r->name);
 			printf(",\"uid\":%u,\"gid\":%u,\"mode\":%u,\"policy\":\"%s\","
 			       "\"default_ttl_ns\":%" PRIu64 ",\"counters\":",
 			       r->uid, r->gid, r->mode, policy_name(r->policy),
 			       (uint64_t)r->default_ttl_ns);
 			print_counters(&r->counters);
 			putchar('}');
+		} else if (quiet) {
+			printf("%s\n", r->name);
 		} else {
 			printf("%-24s %-8s %10" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
 			       " %10" PRIu64 " %05o %u:%u\n", r->name, policy_name(r->policy),
@@ -434,23 +775,24 @@ static int cmd_list(int ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_info(int ctl, int argc, char **argv)
+static int cmd_info(int argc, char **argv)
 {
 	struct kcache_info_args in;
-	int fd, ret;
+	int fd, ret = plain_args(argc, argv, 1, 1);
+	const char *name = argv[optind];
 
-	if (argc != 2)
-		return usage();
-	ret = open_cache(ctl, argv[1], KCACHE_OPEN_READ, &fd);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	ret = open_cache(name, KCACHE_OPEN_READ, &fd);
 	if (ret)
 		return ret;
 	ret = kcache_info(fd, &in);
 	close(fd);
 	if (ret)
-		return fail(argv[1], "info", ret);
+		return fail(name, "info", ret);
 	if (json) {
 		printf("{\"name\":");
-		json_str((const unsigned char *)in.name, strlen(in.name));
+		json_name(in.name);
 		printf(",\"policy\":\"%s\",\"max_entries\":%" PRIu64 ",\"max_bytes\":%" PRIu64
 		       ",\"default_ttl_ns\":%" PRIu64 ",\"uid\":%u,\"gid\":%u,\"mode\":%u}\n",
 		       policy_name(in.policy), (uint64_t)in.max_entries,
@@ -469,46 +811,162 @@ static int cmd_info(int ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_stats(int ctl, int argc, char **argv)
+static double now_s(void)
 {
-	struct kcache_counters c;
-	int fd, ret;
+	struct timespec ts;
 
-	if (argc != 2)
-		return usage();
-	ret = open_cache(ctl, argv[1], KCACHE_OPEN_READ, &fd);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* per second, over @dt seconds; counters only grow, but a new cache may reuse the name */
+static double rate(uint64_t now, uint64_t before, double dt)
+{
+	return now >= before ? (now - before) / dt : 0;
+}
+
+/* stats -w: a row every interval, as vmstat does: rates over the interval, then levels. */
+static int stats_watch(int fd, const char *name, uint64_t interval_ns, uint64_t iterations)
+{
+	struct kcache_counters a, b;
+	struct timespec ts = { interval_ns / 1000000000ULL, interval_ns % 1000000000ULL };
+	uint64_t i, lookups;
+	double t0, t1, dt;
+	int ret;
+
+	ret = kcache_stats(fd, &a);
+	if (ret)
+		return fail(name, "stats", ret);
+	t0 = now_s();
+	if (!json)
+		printf("%10s %10s %10s %10s %10s %10s %6s %10s %12s\n", "hits/s", "misses/s",
+		       "sets/s", "deletes/s", "evicts/s", "expired/s", "hit%", "entries", "bytes");
+	for (i = 0; !iterations || i < iterations; i++) {
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		ts.tv_sec = interval_ns / 1000000000ULL;
+		ts.tv_nsec = interval_ns % 1000000000ULL;
+		ret = kcache_stats(fd, &b);
+		if (ret)
+			return fail(name, "stats", ret);
+		t1 = now_s();
+		dt = t1 - t0 > 0 ? t1 - t0 : 1e-9;
+		lookups = (b.hits - a.hits) + (b.misses - a.misses);
+		if (json) {
+			printf("{\"interval_s\":%.3f,\"hits_per_s\":%.1f,\"misses_per_s\":%.1f,"
+			       "\"sets_per_s\":%.1f,\"deletes_per_s\":%.1f,\"evictions_per_s\":%.1f,"
+			       "\"expirations_per_s\":%.1f,\"counters\":", dt,
+			       rate(b.hits, a.hits, dt), rate(b.misses, a.misses, dt),
+			       rate(b.sets, a.sets, dt), rate(b.deletes, a.deletes, dt),
+			       rate(b.evictions_size + b.evictions_shrink,
+				    a.evictions_size + a.evictions_shrink, dt),
+			       rate(b.expirations, a.expirations, dt));
+			print_counters(&b);
+			printf("}\n");
+		} else {
+			printf("%10.1f %10.1f %10.1f %10.1f %10.1f %10.1f ",
+			       rate(b.hits, a.hits, dt), rate(b.misses, a.misses, dt),
+			       rate(b.sets, a.sets, dt), rate(b.deletes, a.deletes, dt),
+			       rate(b.evictions_size + b.evictions_shrink,
+				    a.evictions_size + a.evictions_shrink, dt),
+			       rate(b.expirations, a.expirations, dt));
+			if (lookups && b.hits >= a.hits)
+				printf("%6.1f", 100.0 * (b.hits - a.hits) / lookups);
+			else
+				printf("%6s", "-");
+			printf(" %10" PRIu64 " %12" PRIu64 "\n", (uint64_t)b.entries,
+			       (uint64_t)b.bytes);
+		}
+		if (fflush(stdout))
+			return EXIT_FAIL;
+		a = b;
+		t0 = t1;
+	}
+	return EXIT_OK;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "watch", required_argument, NULL, 'w' },
+		{ "iterations", required_argument, NULL, 'I' },
+		HELP_OPT, {}
+	};
+	uint64_t interval = 0, iterations = 0, secs;
+	struct kcache_counters c;
+	const char *name, *s;
+	int opt, fd, ret;
+
+	while ((opt = getopt_long(argc, argv, "w:h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			/* a bare number is seconds, as for watch(1) and vmstat(8) */
+			s = optarg;
+			if (!digits(&s, &secs) && !*s) {
+				if (secs > 86400)
+					return bad("--watch '%s': at most a day", optarg);
+				interval = secs * 1000000000ULL;
+			} else if (parse_duration("--watch", optarg, &interval)) {
+				return EXIT_USAGE;
+			}
+			if (interval < 1000000ULL)
+				return bad("--watch '%s': at least 1ms", optarg);
+			break;
+		case 'I':
+			if (parse_count("--iterations", optarg, &iterations))
+				return EXIT_USAGE;
+			if (!iterations)
+				return bad("--iterations '%s': at least 1", optarg);
+			break;
+		default:
+			return common_opt(opt);
+		}
+	}
+	if (operands(argc, 1, 1))
+		return EXIT_USAGE;
+	if (iterations && !interval)
+		return bad("--iterations needs --watch");
+	name = argv[optind];
+	ret = open_cache(name, KCACHE_OPEN_READ, &fd);
 	if (ret)
 		return ret;
+	if (interval) {
+		ret = stats_watch(fd, name, interval, iterations);
+		close(fd);
+		return ret;
+	}
 	ret = kcache_stats(fd, &c);
 	close(fd);
 	if (ret)
-		return fail(argv[1], "stats", ret);
+		return fail(name, "stats", ret);
 	print_counters(&c);
 	if (json)
 		putchar('\n');
 	return EXIT_OK;
 }
 
-static int cmd_get(int ctl, int argc, char **argv)
+static int cmd_get(int argc, char **argv)
 {
 	unsigned char *key, *val = NULL, *p;
 	uint32_t vlen = 4096;
 	uint64_t version;
+	const char *name;
 	long klen;
-	int fd, ret;
+	int fd, ret = plain_args(argc, argv, 2, 2);
 
-	if (argc != 3)
-		return usage();
-	klen = arg_bytes(argv[2], &key);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	name = argv[optind];
+	klen = arg_bytes("KEY", argv[optind + 1], &key);
 	if (klen < 0)
 		return EXIT_USAGE;
-	ret = open_cache(ctl, argv[1], KCACHE_OPEN_READ, &fd);
+	ret = open_cache(name, KCACHE_OPEN_READ, &fd);
 	if (ret)
 		goto out;
 	for (;;) {
 		p = realloc(val, vlen ?: 1);
 		if (!p) {
-			ret = fail(argv[1], "get", -ENOMEM);
+			ret = fail(name, "get", -ENOMEM);
 			goto out_fd;
 		}
 		val = p;
@@ -517,16 +975,14 @@ static int cmd_get(int ctl, int argc, char **argv)
 			break;
 	}
 	if (ret) {
-		ret = fail(argv[1], "get", ret);
+		ret = fail(name, "get", ret);
 		goto out_fd;
 	}
 	if (json) {
-		printf("{\"key\":");
-		json_str(key, klen);
-		printf(",\"value\":");
-		json_str(val, vlen);
-		printf(",\"value_hex\":");
-		json_hex(val, vlen);
+		putchar('{');
+		json_bytes("key", key, klen);
+		putchar(',');
+		json_bytes("value", val, vlen);
 		printf(",\"version\":%" PRIu64 "}\n", version);
 	} else if (fwrite(val, 1, vlen, stdout) != vlen) {
 		ret = EXIT_FAIL;
@@ -539,24 +995,32 @@ out:
 	return ret;
 }
 
-static int cmd_set(int ctl, int argc, char **argv)
+static int cmd_set(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "if-absent", no_argument, NULL, 'n' },
+		{ "if-present", no_argument, NULL, 'x' },
+		HELP_OPT, {}
+	};
 	unsigned char *key = NULL, *val = NULL;
-	const char *file = NULL;
+	const char *file = NULL, *name;
 	uint32_t flags = 0;
 	uint64_t ttl = 0, version;
 	long klen;
 	size_t vlen;
-	int opt, fd, ret;
+	int opt, fd, ret, nargs;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "f:t:nx")) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:t:nxh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			file = optarg;
 			break;
 		case 't':
-			ttl = strtoull(optarg, NULL, 0);
+			if (parse_duration("--ttl", optarg, &ttl))
+				return EXIT_USAGE;
 			flags |= KCACHE_SETF_TTL;
 			break;
 		case 'n':
@@ -566,18 +1030,22 @@ static int cmd_set(int ctl, int argc, char **argv)
 			flags |= KCACHE_SETF_IF_PRESENT;
 			break;
 		default:
-			return usage();
+			return common_opt(opt);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 2 || argc > 3 || (argc == 3 && file))
-		return usage();
-	klen = arg_bytes(argv[1], &key);
+	if (operands(argc, 2, 3))
+		return EXIT_USAGE;
+	nargs = argc - optind;
+	if (nargs == 3 && file)
+		return bad("VALUE and --file are exclusive");
+	if ((flags & KCACHE_SETF_IF_ABSENT) && (flags & KCACHE_SETF_IF_PRESENT))
+		return bad("--if-absent and --if-present are exclusive");
+	name = argv[optind];
+	klen = arg_bytes("KEY", argv[optind + 1], &key);
 	if (klen < 0)
 		return EXIT_USAGE;
-	if (argc == 3) {
-		long n = arg_bytes(argv[2], &val);
+	if (nargs == 3) {
+		long n = arg_bytes("VALUE", argv[optind + 2], &val);
 
 		if (n < 0) {
 			free(key);
@@ -587,7 +1055,7 @@ static int cmd_set(int ctl, int argc, char **argv)
 	} else {
 		f = file ? fopen(file, "rb") : stdin;
 		if (!f) {
-			fprintf(stderr, "%s: %s: %s\n", prog, file, strerror(errno));
+			fprintf(stderr, "%s: set: %s: %s\n", prog, file, strerror(errno));
 			free(key);
 			return EXIT_FAIL;
 		}
@@ -599,15 +1067,15 @@ static int cmd_set(int ctl, int argc, char **argv)
 			return fail(NULL, file ?: "stdin", ret);
 		}
 	}
-	ret = open_cache(ctl, argv[0], KCACHE_OPEN_WRITE, &fd);
+	ret = open_cache(name, KCACHE_OPEN_WRITE, &fd);
 	if (ret)
 		goto out;
 	if (vlen > UINT32_MAX) {
-		ret = fail(argv[0], "set", -E2BIG);
+		ret = fail(name, "set", -E2BIG);
 	} else {
 		ret = kcache_set(fd, key, klen, val, vlen, flags, ttl, &version);
 		if (ret)
-			ret = fail(argv[0], "set", ret);
+			ret = fail(name, "set", ret);
 		else if (json)
 			printf("{\"version\":%" PRIu64 "}\n", version);
 	}
@@ -618,50 +1086,54 @@ out:
 	return ret;
 }
 
-static int cmd_del(int ctl, int argc, char **argv)
+static int cmd_del(int argc, char **argv)
 {
 	unsigned char *key;
+	const char *name;
 	long klen;
-	int fd, ret;
+	int fd, ret = plain_args(argc, argv, 2, 2);
 
-	if (argc != 3)
-		return usage();
-	klen = arg_bytes(argv[2], &key);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	name = argv[optind];
+	klen = arg_bytes("KEY", argv[optind + 1], &key);
 	if (klen < 0)
 		return EXIT_USAGE;
-	ret = open_cache(ctl, argv[1], KCACHE_OPEN_WRITE, &fd);
+	ret = open_cache(name, KCACHE_OPEN_WRITE, &fd);
 	if (!ret) {
 		ret = kcache_del(fd, key, klen);
 		if (ret)
-			ret = fail(argv[1], "del", ret);
+			ret = fail(name, "del", ret);
 		close(fd);
 	}
 	free(key);
 	return ret;
 }
 
-static int cmd_flush(int ctl, int argc, char **argv)
+static int cmd_flush(int argc, char **argv)
 {
 	unsigned char *prefix = NULL;
 	uint64_t removed = 0;
+	const char *name;
 	long plen = 0;
-	int fd, ret;
+	int fd, ret = plain_args(argc, argv, 1, 2);
 
-	if (argc != 2 && argc != 3)
-		return usage();
-	if (argc == 3) {
-		plen = arg_bytes(argv[2], &prefix);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	name = argv[optind];
+	if (argc - optind == 2) {
+		plen = arg_bytes("PREFIX", argv[optind + 1], &prefix);
 		if (plen < 0)
 			return EXIT_USAGE;
 	}
-	ret = open_cache(ctl, argv[1], KCACHE_OPEN_WRITE, &fd);
+	ret = open_cache(name, KCACHE_OPEN_WRITE, &fd);
 	if (!ret) {
 		if (prefix)
 			ret = kcache_invalidate_prefix(fd, prefix, plen, &removed);
 		else
 			ret = kcache_invalidate(fd, &removed);
 		if (ret)
-			ret = fail(argv[1], "flush", ret);
+			ret = fail(name, "flush", ret);
 		else if (json)
 			printf("{\"removed\":%" PRIu64 "}\n", removed);
 		else
@@ -672,23 +1144,25 @@ static int cmd_flush(int ctl, int argc, char **argv)
 	return ret;
 }
 
-static int cmd_dump(int ctl, int argc, char **argv)
+static int cmd_dump(int argc, char **argv)
 {
 	uint32_t len = 1 << 20, needed;
 	uint64_t cursor = 0, count = 0;
 	const struct kcache_dump_record *r;
-	int fd, ret, n, done = 0, i;
+	int fd, n, done = 0, i, ret = plain_args(argc, argv, 1, 1);
+	const char *name;
 	void *buf, *p;
 
-	if (argc != 2)
-		return usage();
-	ret = open_cache(ctl, argv[1], KCACHE_OPEN_READ, &fd);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	name = argv[optind];
+	ret = open_cache(name, KCACHE_OPEN_READ, &fd);
 	if (ret)
 		return ret;
 	buf = malloc(len);
 	if (!buf) {
 		close(fd);
-		return fail(argv[1], "dump", -ENOMEM);
+		return fail(name, "dump", -ENOMEM);
 	}
 	if (json)
 		putchar('[');
@@ -698,26 +1172,22 @@ static int cmd_dump(int ctl, int argc, char **argv)
 			len = needed;
 			p = realloc(buf, len);
 			if (!p) {
-				ret = fail(argv[1], "dump", -ENOMEM);
+				ret = fail(name, "dump", -ENOMEM);
 				break;
 			}
 			buf = p;
 			continue;
 		}
 		if (n < 0) {
-			ret = fail(argv[1], "dump", n);
+			ret = fail(name, "dump", n);
 			break;
 		}
 		for (i = 0, r = buf; i < n; i++, r = kcache_dump_next(r)) {
 			if (json) {
-				printf("%s{\"key\":", count ? "," : "");
-				json_str(kcache_dump_key(r), r->key_len);
-				printf(",\"key_hex\":");
-				json_hex(kcache_dump_key(r), r->key_len);
-				printf(",\"value\":");
-				json_str(kcache_dump_val(r), r->val_len);
-				printf(",\"value_hex\":");
-				json_hex(kcache_dump_val(r), r->val_len);
+				printf("%s{", count ? "," : "");
+				json_bytes("key", kcache_dump_key(r), r->key_len);
+				putchar(',');
+				json_bytes("value", kcache_dump_val(r), r->val_len);
 				printf(",\"version\":%" PRIu64 "}", (uint64_t)r->version);
 			} else {
 				put_escaped(stdout, kcache_dump_key(r), r->key_len);
@@ -735,20 +1205,23 @@ static int cmd_dump(int ctl, int argc, char **argv)
 	return ret;
 }
 
-static int cmd_load(int ctl, int argc, char **argv)
+static int cmd_load(int argc, char **argv)
 {
 	size_t len, lineno = 0, loaded = 0;
 	unsigned char *data, *kbuf = NULL;
 	char *line, *end, *tab;
+	const char *name, *file;
 	long klen, vlen;
-	int fd, ret;
+	int fd, ret = plain_args(argc, argv, 1, 2);
 	FILE *f;
 
-	if (argc != 2 && argc != 3)
-		return usage();
-	f = argc == 3 ? fopen(argv[2], "rb") : stdin;
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	name = argv[optind];
+	file = argc - optind == 2 ? argv[optind + 1] : NULL;
+	f = file ? fopen(file, "rb") : stdin;
 	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog, argv[2], strerror(errno));
+		fprintf(stderr, "%s: load: %s: %s\n", prog, file, strerror(errno));
 		return EXIT_FAIL;
 	}
 	ret = read_all(f, &data, &len);
@@ -756,12 +1229,12 @@ static int cmd_load(int ctl, int argc, char **argv)
 		fclose(f);
 	if (ret)
 		return fail(NULL, "load", ret);
-	ret = open_cache(ctl, argv[1], KCACHE_OPEN_WRITE, &fd);
+	ret = open_cache(name, KCACHE_OPEN_WRITE, &fd);
 	if (ret)
 		goto out;
 	kbuf = malloc(len + 1);
 	if (!kbuf) {
-		ret = fail(argv[1], "load", -ENOMEM);
+		ret = fail(name, "load", -ENOMEM);
 		goto out_fd;
 	}
 	for (line = (char *)data; line < (char *)data + len; line = end + 1) {
@@ -783,7 +1256,7 @@ static int cmd_load(int ctl, int argc, char **argv)
 		ret = kcache_set(fd, kbuf, klen, kbuf + klen, vlen, 0, 0, NULL);
 		if (ret) {
 			fprintf(stderr, "%s: load: line %zu:\n", prog, lineno);
-			ret = fail(argv[1], "set", ret);
+			ret = fail(name, "set", ret);
 			break;
 		}
 		loaded++;
@@ -802,47 +1275,143 @@ out:
 	return ret;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int ctl, int argc, char **argv);
-} commands[] = {
-	{ "version", cmd_version }, { "create", cmd_create }, { "destroy", cmd_destroy },
-	{ "list", cmd_list }, { "info", cmd_info }, { "stats", cmd_stats },
-	{ "get", cmd_get }, { "set", cmd_set }, { "del", cmd_del }, { "flush", cmd_flush },
-	{ "dump", cmd_dump }, { "load", cmd_load },
+static int cmd_help_cmd(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "version", cmd_version, "",
+	  "kcachectl's version, the module's ABI version and feature bits.\n" },
+	{ "create", cmd_create,
+	  "NAME [-c COUNT] [-b SIZE] [-t DURATION] [-p tinylfu|lru] [-m MODE]",
+	  "Create a cache owned by the caller.\n"
+	  "  -c, --max-entries COUNT  entry bound (default: the module's default_max_entries)\n"
+	  "  -b, --max-bytes SIZE     byte bound, e.g. 64M (default: none but the module's)\n"
+	  "  -t, --ttl DURATION       default TTL of new entries, e.g. 30s (default 0: none)\n"
+	  "  -p, --policy POLICY      tinylfu (default) or lru\n"
+	  "  -m, --mode MODE          permission bits in octal, at most 0777 (default 0600)\n" },
+	{ "destroy", cmd_destroy, "NAME",
+	  "Destroy a cache (its owner or CAP_SYS_ADMIN).\n" },
+	{ "list", cmd_list, "[-q]",
+	  "The caches the caller owns or may read, with counters.\n"
+	  "  -q, --quiet  names only, one a line\n" },
+	{ "info", cmd_info, "NAME", "A cache's configuration.\n" },
+	{ "stats", cmd_stats, "NAME [-w INTERVAL [--iterations N]]",
+	  "A cache's counters.\n"
+	  "  -w, --watch INTERVAL  a row every INTERVAL (seconds, or a duration such as\n"
+	  "                        500ms): rates per second over the interval, hit ratio,\n"
+	  "                        entries and bytes; with -j one object a line\n"
+	  "      --iterations N    stop after N rows (default: until interrupted)\n" },
+	{ "get", cmd_get, "NAME KEY",
+	  "Write KEY's value, raw, to standard output (-j: key, value, encodings, version).\n" },
+	{ "set", cmd_set, "NAME KEY [VALUE | -f FILE] [-t DURATION] [-n | -x]",
+	  "Store a value from VALUE, FILE, or (neither given) standard input; binary-safe.\n"
+	  "  -f, --file FILE      the value is FILE's content\n"
+	  "  -t, --ttl DURATION   expire after DURATION, e.g. 250ms, 30s, 1h (0: none)\n"
+	  "  -n, --if-absent      only if KEY is absent (exit 5 if present)\n"
+	  "  -x, --if-present     only if KEY is present (exit 3 if absent)\n" },
+	{ "del", cmd_del, "NAME KEY", "Remove KEY.\n" },
+	{ "flush", cmd_flush, "NAME [PREFIX]",
+	  "Remove every entry, or those whose key starts with PREFIX.\n" },
+	{ "dump", cmd_dump, "NAME",
+	  "Every entry, one a line: escaped key, TAB, escaped value (\\\\ and \\xHH).\n"
+	  "With -j an array of {key, key_encoding, value, value_encoding, version}.\n" },
+	{ "load", cmd_load, "NAME [FILE]",
+	  "Store every entry of a dump, from FILE or standard input.\n" },
+	{ "help", cmd_help_cmd, "[COMMAND]", "kcachectl's commands, or COMMAND's options.\n" },
 };
+
+static const size_t nr_commands = sizeof(commands) / sizeof(commands[0]);
+
+static void global_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: %s [-j] [-e] COMMAND [ARGS]   (%s help COMMAND: its options)\n",
+		prog, prog);
+	for (i = 0; i < nr_commands; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].synopsis);
+	fprintf(f, "options: -j, --json  JSON output;  -e, --escaped  KEY, VALUE and PREFIX use\n"
+		"  \\xHH escapes;  -V, --version;  -h, --help\n"
+		"durations: 250ms, 30s, 5m, 1h, 1h30m (units ns us ms s m h d; bare 0 = none)\n"
+		"sizes: 4096, 64K, 16M, 1G (bytes; K M G T are powers of 1024)\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr_commands; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help_cmd(int argc, char **argv)
+{
+	const struct command *c;
+	int ret = plain_args(argc, argv, 0, 1);
+
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	if (argc - optind == 0) {
+		global_usage(stdout);
+		return EXIT_OK;
+	}
+	c = find_command(argv[optind]);
+	if (!c)
+		return bad("unknown command '%s'", argv[optind]);
+	cmd_help(c, stdout);
+	return EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
-	int opt, ctl, ret;
-	size_t i;
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "escaped", no_argument, NULL, 'e' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const struct command *c;
+	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "+jeh")) != -1) {
-		if (opt == 'j')
+	while ((opt = getopt_long(argc, argv, "+jeVh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
 			json = 1;
-		else if (opt == 'e')
-			escaped_args = 1;
-		else
-			return usage();
-	}
-	if (optind >= argc)
-		return usage();
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[optind], commands[i].name))
 			break;
-	if (i == sizeof(commands) / sizeof(commands[0]))
-		return usage();
-	ctl = kcache_ctl_open();
-	if (ctl < 0) {
-		fprintf(stderr, "%s: cannot open /dev/%s: %s (is kcache.ko loaded?)\n", prog,
-			KCACHE_DEVICE_NAME, strerror(-ctl));
-		return EXIT_FAIL;
+		case 'e':
+			escaped_args = 1;
+			break;
+		case 'V':
+			printf("kcachectl %s\n", KCACHE_PKG_VERSION);
+			return EXIT_OK;
+		case 'h':
+			global_usage(stdout);
+			return EXIT_OK;
+		default:
+			global_usage(stderr);
+			return EXIT_USAGE;
+		}
 	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s: missing command\n", prog);
+		global_usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = find_command(argv[optind]);
+	if (!c) {
+		fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[optind]);
+		global_usage(stderr);
+		return EXIT_USAGE;
+	}
+	cur = c;
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* glibc: re-initialise getopt for the command's own options */
-	ret = commands[i].fn(ctl, argc, argv);
-	close(ctl);
+	ret = c->fn(argc, argv);
+	if (ctl_fd >= 0)
+		close(ctl_fd);
 	if (fflush(stdout))
 		ret = ret ?: EXIT_FAIL;
 	return ret;

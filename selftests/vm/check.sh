@@ -1,14 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kcache's VM test harness. usage: check.sh all|stock|debug|harness|demo|bench
+# kcache's VM test harness.
+# usage: check.sh all|kernels|stock|bpo|rt|debug|harness|dkms|install|demo|bench
 #
-#   stock    build against Debian's linux-headers, boot Debian's kernel, run stress modules
-#            and selftests
+#   stock    Debian 12's 6.1 (installed by scripts/deps.sh): build against its headers, boot
+#            it, run the stress modules, the sample user and the selftests
+#   bpo, rt  the same on 6.12 from bookworm-backports and on 6.1 PREEMPT_RT, both fetched
+#            into the cache by scripts/kernels.sh (see there)
+#   kernels  stock + bpo + rt
 #   debug    build (once, cached) the debug kernel, build against it, run KUnit, stress
 #            modules and selftests
 #   harness  boot modules with deliberate bugs and require that each run is reported failed
-#   all      harness + stock + debug
+#   dkms     dkms build of the installed sources against every stock kernel's headers (host)
+#   install  make install into a DESTDIR, then a consumer built with pkg-config only (host)
+#   all      harness + kernels + debug + dkms + install
 #
 # A run passes only if qemu exits through isa-debug-exit with status "pass", the guest's
 # last verdict line says PASS, every expected suite reported a complete plan, and the
@@ -31,7 +37,15 @@ splat_re='BUG:|WARNING:|Oops|KASAN|possible circular locking|inconsistent lock s
 die() { echo "check: $*" >&2; exit 1; }
 note() { echo "== $*"; }
 
-stock_kver=$(basename "$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)" | sed 's/^vmlinuz-//')
+version=$("$top/scripts/version.sh") || die "no version (scripts/version.sh)"
+
+# kernel_of NAME: "KERNELRELEASE VMLINUZ KDIR" of a stock kernel of the matrix
+kernel_of() {
+	local line
+	line=$("$top/scripts/kernels.sh" list | awk -v k="$1" '$1 == k') || die "kernels.sh list"
+	[ -n "$line" ] || die "no kernel $1 (make deps fetches it)"
+	echo "${line#* }"
+}
 
 build_userspace() {
 	make -s -C "$top/userlib" STATIC=1 >/dev/null || die "userlib build failed"
@@ -50,10 +64,16 @@ build_modules() {
 	mkdir -p "$d"
 	"$top/selftests/policy/gen-expect.sh" >/dev/null || die "policy cross-build header"
 	mkdir -p "$d/selftests"
-	rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$top/samples" "$d/" || die "rsync"
-	rsync -a --delete "$top/selftests/policy" "$top/selftests/kunit" "$top/selftests/torture" \
-		"$top/selftests/kbench" "$top/selftests/bug" "$d/selftests/" || die "rsync"
-	if ! make -C "$kdir" M="$d" W=1 KCFLAGS=-Werror KCACHE_TESTS=y "$@" modules \
+	# sources only: objects of an in-tree build (make, make install) are another kernel's
+	local src_only=(--exclude='*.o' --exclude='.*.cmd' --exclude='*.ko' --exclude='*.mod'
+			--exclude='*.mod.c' --exclude='.*.d' --exclude='*.o.d')
+	rsync -a --delete "${src_only[@]}" "$top/Kbuild" "$top/VERSION" "$top/kmod" "$top/uapi" \
+		"$top/samples" "$d/" || die "rsync"
+	rsync -a --delete "${src_only[@]}" "$top/selftests/policy" "$top/selftests/kunit" \
+		"$top/selftests/torture" "$top/selftests/kbench" "$top/selftests/bug" \
+		"$d/selftests/" || die "rsync"
+	if ! make -C "$kdir" M="$d" W=1 KCFLAGS=-Werror KCACHE_TESTS=y KCACHE_VERSION="$version" \
+		"$@" modules \
 		> "$d/build.log" 2>&1; then
 		cat "$d/build.log"
 		die "module build for $name failed"
@@ -80,6 +100,10 @@ mkinitramfs() {
 	kunit_suites > "$r/etc/kunit-suites"
 	for t in "$top"/selftests/kcache_*_test; do
 		[ -x "$t" ] && cp "$t" "$r/tests/"
+	done
+	# in-guest shell tests (TAP), e.g. the trace events
+	for t in "$vm"/kcache_*_test.sh; do
+		[ -x "$t" ] && cp "$t" "$r/tests/$(basename "$t" .sh)"
 	done
 	cp "$top/userlib/kcachectl" "$r/bin/"
 	for b in "$top"/selftests/bench/kcache_bench*; do
@@ -133,6 +157,7 @@ judge() {
 	local kind=$1 log=$2 vmok=$3 ok=0 s line plan ran failed rc
 	local expected=
 	[ "${4:-check}" = check ] && expected=$(for t in "$top"/selftests/kcache_*_test; do [ -x "$t" ] && basename "$t"; done
+		for t in "$vm"/kcache_*_test.sh; do [ -x "$t" ] && basename "$t" .sh; done
 		for ko in "$B/$kind"/kcache_stress*.ko; do [ -f "$ko" ] && basename "$ko" .ko; done
 		[ "$kind" = debug ] && kunit_suites)
 	tr -d '\r' < "$log" | grep -a '^KCRESULT ' | sed "s/^KCRESULT /$kind /" >> "$results"
@@ -171,12 +196,10 @@ judge() {
 }
 
 run_kind() {
-	local kind=$1 kdir kernel vmok=0 dbg
+	local kind=$1 kdir kernel vmok=0 dbg kver
 	case $kind in
-	stock)
-		[ -n "$stock_kver" ] || die "no /boot/vmlinuz-*-amd64 (linux-image-amd64)"
-		kdir=/lib/modules/$stock_kver/build
-		kernel=/boot/vmlinuz-$stock_kver
+	stock | bpo | rt)
+		read -r kver kernel kdir <<< "$(kernel_of "$kind")"
 		;;
 	debug)
 		dbg=$("$top/scripts/debug-kernel.sh") || die "debug kernel build failed"
@@ -184,10 +207,12 @@ run_kind() {
 		kernel=$dbg/bzImage
 		;;
 	esac
+	echo "$kind $(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")" \
+		>> "$B/kernels.txt"
 	note "$kind kernel: building modules"
 	build_modules "$kind" "$kdir"
 	mkinitramfs "$B/$kind.cpio.gz" "$B/$kind" "$kind"
-	note "$kind kernel: booting $(basename "$kernel") (${KCACHE_KVM:+kvm}${KCACHE_KVM:-tcg})"
+	note "$kind kernel: booting $(basename "$(readlink -f "$kernel")") (${KCACHE_KVM:+kvm}${KCACHE_KVM:-tcg})"
 	run_vm "$kernel" "$B/$kind.cpio.gz" "$B/$kind.log" kctest_mode="${2:-check}" || vmok=1
 	judge "$kind" "$B/$kind.log" "$vmok" "${2:-check}"
 }
@@ -222,14 +247,57 @@ run_harness() {
 	done
 }
 
+# run_host NAME CMD...: a host-side TAP program (selftests/pkg/); its cases go into the
+# results as "NAME case PASS|FAIL", and an incomplete plan or a non-zero exit fails it.
+run_host() {
+	local name=$1 log=$B/$1.log rc plan ran
+	shift
+	note "$name: $*"
+	"$@" > "$log" 2>&1
+	rc=$?
+	sed 's/^/   /' "$log" | grep -E '^   (not )?ok |^   #' | grep -v '^   # *$'
+	awk -v k="$name" '/^ok [0-9]+ / { sub(/^ok [0-9]+ (- )?/, ""); gsub(/ /, "_"); print k, $0, "PASS" }
+		/^not ok [0-9]+ / { sub(/^not ok [0-9]+ (- )?/, ""); gsub(/ /, "_"); print k, $0, "FAIL" }' \
+		"$log" | sed 's/_#_SKIP.* PASS$/ SKIP/' >> "$results"
+	plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$log" | head -1)
+	ran=$(grep -cE '^(not )?ok [0-9]+' "$log")
+	if [ "$rc" != 0 ] || [ -z "$plan" ] || [ "$plan" != "$ran" ]; then
+		echo "$name run exit_${rc}_plan_${plan:-none}_ran_$ran FAIL" >> "$results"
+		tail -20 "$log" | sed 's/^/     /'
+	fi
+}
+
+# host-side tests against every stock kernel's headers
+run_dkms() {
+	local args=() k kver kernel kdir
+	while read -r k kver kernel kdir; do
+		args+=("$kver=$kdir")
+	done < <("$top/scripts/kernels.sh" list)
+	run_host dkms "$top/selftests/pkg/dkms_test.sh" "$B/dkms" "${args[@]}"
+}
+
+run_install() {
+	local kver kernel kdir
+	read -r kver kernel kdir <<< "$(kernel_of stock)"
+	run_host install "$top/selftests/pkg/install_test.sh" "$B/install" "$kdir"
+}
+
 summary() {
-	local pass fail skip
+	local pass fail skip k
 	echo
 	note "results"
 	awk '{ k = $1 " " $2; n[k]++; if ($4 == "FAIL") f[k]++ }
 	     END { for (k in n) printf "   %-36s %3d cases, %d failed\n", k, n[k], f[k] }' \
 		"$results" | sort
 	grep ' FAIL$' "$results" | sed 's/^/   FAILED: /'
+	note "results per kernel (and host-side test)"
+	for k in $(awk '{ print $1 }' "$results" | awk '!seen[$0]++'); do
+		awk -v k="$k" -v rel="$(awk -v k="$k" '$1 == k { print $2 }' "$B/kernels.txt" 2>/dev/null)" \
+			'$1 == k { n[$NF]++ }
+			END { printf "   %-8s %-22s %d passed, %d failed, %d skipped\n", k, rel,
+				n["PASS"], n["FAIL"], n["SKIP"] }' "$results"
+	done
+	echo "   time: $(($(date +%s) - t_start)) s"
 	pass=$(grep -c ' PASS$' "$results")
 	fail=$(grep -c ' FAIL$' "$results")
 	skip=$(grep -c ' SKIP$' "$results")
@@ -237,11 +305,21 @@ summary() {
 	[ "$fail" = 0 ] && [ "$pass" -gt 0 ]
 }
 
+t_start=$(date +%s)
+: > "$B/kernels.txt"
 build_userspace
 case $mode in
-all) run_harness; run_kind stock; run_kind debug ;;
-stock | debug) run_kind "$mode" ;;
+all)
+	run_harness
+	for k in stock bpo rt debug; do run_kind "$k"; done
+	run_dkms
+	run_install
+	;;
+kernels) for k in stock bpo rt; do run_kind "$k"; done ;;
+stock | bpo | rt | debug) run_kind "$mode" ;;
 harness) run_harness ;;
+dkms) run_dkms ;;
+install) run_install ;;
 demo)
 	run_kind stock demo
 	grep -a -A200 '^KCDEMO-BEGIN' "$B/stock.log" | grep -a -B200 '^KCDEMO-END' | tr -d '\r'

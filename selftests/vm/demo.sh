@@ -7,7 +7,7 @@ run() { echo "\$ $*"; "$@"; }
 # values are printed raw, with no newline of their own
 runv() { run "$@"; echo; }
 run kcachectl version
-run kcachectl create sessions -n 1000 -b 1048576 -p tinylfu -m 0600
+run kcachectl create sessions -c 1000 -b 1M -p tinylfu -m 0600
 run kcachectl set sessions user:42 '{"name":"ada","role":"admin"}'
 runv kcachectl get sessions user:42
 printf 'bin\000ary\377\n' > /tmp/blob
@@ -16,7 +16,7 @@ echo "\$ kcachectl get sessions blob | od -c"
 kcachectl get sessions blob | od -c
 run kcachectl -e set sessions 'k\x00ey' 'v\x01'
 runv kcachectl -e get sessions 'k\x00ey'
-run kcachectl set sessions ttl-key soon -t 200000000
+run kcachectl set sessions ttl-key soon -t 200ms
 runv kcachectl get sessions ttl-key
 sleep 1
 echo "\$ kcachectl get sessions ttl-key   # 200 ms TTL, 1 s later"
