@@ -44,9 +44,9 @@ d=$B
 		echo "set xlabel 'value bytes'; set ylabel 'time / null ioctl'"
 		echo "set logscale x 2; set xrange [8:32768]; set yrange [0:*]"
 		# a 0-byte value cannot sit on a log axis: it is drawn at 8
-		echo "plot '$d/plot-valsize.dat' using (\$1 ? \$1 : 8):2 with linespoints title 'kcache GET', \\"
-		echo "     '' using (\$1 ? \$1 : 8):3 with linespoints title 'kcache SET', \\"
-		echo "     '' using (\$1 ? \$1 : 8):4 with linespoints title 'BPF hash lookup (bpf())'"
+		echo "plot '$d/plot-valsize.dat' using (\$1 > 0 ? \$1 : 8):2 with linespoints title 'kcache GET', \\"
+		echo "     '' using (\$1 > 0 ? \$1 : 8):3 with linespoints title 'kcache SET', \\"
+		echo "     '' using (\$1 > 0 ? \$1 : 8):4 with linespoints title 'BPF hash lookup (bpf())'"
 		echo "unset logscale x; set xrange [*:*]"
 	fi
 	if have batch; then
