@@ -42,12 +42,12 @@ d=$B
 		echo "set output '$d/bench-valsize.png'"
 		echo "set title 'kcache cost by value size, in null ioctls (median over boots)'"
 		echo "set xlabel 'value bytes'; set ylabel 'time / null ioctl'"
-		echo "set logscale x 2; set xrange [8:32768]; set yrange [0:*]"
+		echo "set logscale x 2; set logscale y; set xrange [8:32768]; set yrange [*:*]"
 		# a 0-byte value cannot sit on a log axis: it is drawn at 8
 		echo "plot '$d/plot-valsize.dat' using (\$1 > 0 ? \$1 : 8):2 with linespoints title 'kcache GET', \\"
 		echo "     '' using (\$1 > 0 ? \$1 : 8):3 with linespoints title 'kcache SET', \\"
 		echo "     '' using (\$1 > 0 ? \$1 : 8):4 with linespoints title 'BPF hash lookup (bpf())'"
-		echo "unset logscale x; set xrange [*:*]"
+		echo "unset logscale; set xrange [*:*]"
 	fi
 	if have batch; then
 		echo "set output '$d/bench-batch.png'"
