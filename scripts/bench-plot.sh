@@ -37,7 +37,7 @@ have() { [ -s "$B/plot-$1.dat" ]; }
 d=$B
 {
 	echo "set terminal pngcairo size 900,560 font 'sans,10'"
-	echo "set grid; set key top left; set datafile missing 'NaN'"
+	echo "set termoption noenhanced; set grid; set key top left; set datafile missing 'NaN'"
 	if have valsize; then
 		echo "set output '$d/bench-valsize.png'"
 		echo "set title 'kcache cost by value size, in null ioctls (median over boots)'"
