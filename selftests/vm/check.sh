@@ -112,6 +112,9 @@ mkinitramfs() {
 	# host programs a test needs (selftests/vm/guest-bins), with their shared libraries
 	local b lib
 	for b in $(grep -v '^#' "$vm/guest-bins" 2>/dev/null); do
+		case $b in
+		\?*) b=${b#\?}; [ -x "$b" ] || continue ;;	# optional: bench only
+		esac
 		[ -x "$b" ] || die "guest-bins: $b missing (scripts/deps.sh should install it)"
 		mkdir -p "$r$(dirname "$b")"
 		cp -L "$b" "$r$b"
@@ -282,6 +285,65 @@ run_install() {
 	run_host install "$top/selftests/pkg/install_test.sh" "$B/install" "$kdir"
 }
 
+# bench: build once, boot KCACHE_BENCH_BOOTS times (default 1). build/bench.txt gets every
+# "ratio NAME VALUE" line as the median over the boots with its spread, then the tables of
+# the last boot; build/bench-data.txt the plot points; scripts/bench-plot.sh the PNGs.
+run_bench() {
+	local boots=${KCACHE_BENCH_BOOTS:-1} i log vmok ok=0 raw=$B/bench-ratios.txt
+	local stock_kver kernel kdir
+	read -r stock_kver kernel kdir <<< "$(kernel_of stock)"
+	[ -n "$stock_kver" ] || die "no stock kernel (scripts/kernels.sh)"
+	note "stock kernel: building modules"
+	build_modules stock "$kdir"
+	mkinitramfs "$B/stock.cpio.gz" "$B/stock" stock
+	: > "$raw"
+	: > "$B/bench-data.txt"
+	for i in $(seq 1 "$boots"); do
+		log=$B/bench-$i.log
+		note "bench: boot $i of $boots"
+		vmok=0
+		# shellcheck disable=SC2046 # the kernel hands these to init as environment
+		run_vm "$kernel" "$B/stock.cpio.gz" "$log" kctest_mode=bench \
+			$(env | grep -E '^KCACHE_(BENCH_[A-Z]+|MEMCACHED)=[0-9,]+$') || vmok=1
+		judge stock "$log" "$vmok" bench || ok=1
+		# userspace lines start with "ratio", the module's with "[time] kcache_kbench: ratio"
+		tr -d '\r' < "$log" | grep -aE '^(\[[ 0-9.]*\] )?([a-z_]+: )?ratio ' |
+			sed -E 's/^(\[[ 0-9.]*\] )?([a-z_]+: )?ratio ([^ ]+) ([0-9.]+).*/\3 \4/' |
+			sed "s/^/$i /" >> "$raw"
+		tr -d '\r' < "$log" | grep -a '^data ' | sed "s/^data /$i /" >> "$B/bench-data.txt"
+	done
+	{
+		echo "# kcache bench: $(git -C "$top" describe --always --dirty 2>/dev/null)," \
+			"$boots boot(s) of $stock_kver, ${KCACHE_KVM:+kvm}${KCACHE_KVM:-tcg}, $(date -u +%F)"
+		echo "# ratio NAME MEDIAN-OVER-BOOTS  min MIN max MAX boots N  (each boot's value is"
+		echo "# itself the median of paired repetitions; see build/bench-N.log)"
+		awk '{ if (!($2 in n)) order[++k] = $2; v[$2, ++n[$2]] = $3 }
+		     END {
+			for (j = 1; j <= k; j++) {
+				m = order[j]; c = n[m]
+				for (a = 1; a <= c; a++) x[a] = v[m, a]
+				for (a = 1; a <= c; a++) for (b = a + 1; b <= c; b++)
+					if (x[b] < x[a]) { t = x[a]; x[a] = x[b]; x[b] = t }
+				med = c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
+				printf "ratio %s %.3f  min %.3f max %.3f boots %d\n", m, med, x[1], x[c], c
+			}
+		     }' "$raw"
+		echo
+		echo "# output of boot $boots"
+		tr -d '\r' < "$log" | grep -a 'kcache_kbench: ' | sed 's/^\[[ 0-9.]*\] //'
+		tr -d '\r' < "$log" | sed -n '/^accel: /,/^note: ratios/p' | grep -av '^\[' |
+			grep -av '^ratio \|^data '
+	} > "$B/bench.txt"
+	note "bench: $B/bench.txt"
+	grep '^ratio ' "$B/bench.txt" | sed 's/^/   /'
+	if command -v gnuplot >/dev/null; then
+		"$top/scripts/bench-plot.sh" "$B" || echo "   bench-plot failed"
+	else
+		echo "   gnuplot not installed: no plots (KCACHE_DEPS_BENCH=1 scripts/deps.sh)"
+	fi
+	return $ok
+}
+
 summary() {
 	local pass fail skip k
 	echo
@@ -324,7 +386,7 @@ demo)
 	run_kind stock demo
 	grep -a -A200 '^KCDEMO-BEGIN' "$B/stock.log" | grep -a -B200 '^KCDEMO-END' | tr -d '\r'
 	;;
-bench) run_kind stock bench ;;
+bench) run_bench ;;
 *) die "unknown mode $mode" ;;
 esac
 summary
