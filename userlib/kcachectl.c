@@ -49,6 +49,7 @@ static int usage(void)
 		"  flush NAME [PREFIX]\n"
 		"  dump NAME\n"
 		"  load NAME [FILE]\n"
+		"  watch NAME [--prefix P] [--live] [--keys] [--count N] [-j]\n"
 		"  -j: JSON output   -e: KEY, VALUE and PREFIX use \\xHH escapes\n", prog);
 	return EXIT_USAGE;
 }
@@ -802,6 +803,161 @@ out:
 	return ret;
 }
 
+/* ---- watch: a change stream (Documentation/streams.rst) ---- */
+
+static const char *const watch_types[] = { "?", "snapshot", "sync", "store", "remove",
+					   "lagged" };
+static const char *const watch_causes[] = { "", "insert", "replace", "delete", "invalidate",
+					    "evict", "shrink", "expire" };
+
+static void watch_print(const struct kcache_stream_rec *r)
+{
+	const char *type = r->type < 6 ? watch_types[r->type] : "?";
+	const char *cause = r->cause < 8 ? watch_causes[r->cause] : "?";
+	int has_val = r->flags & KCACHE_RECF_VALUE;
+
+	if (json) {
+		printf("{\"type\":\"%s\",\"seq\":%llu", type, (unsigned long long)r->seq);
+		if (r->cause)
+			printf(",\"cause\":\"%s\"", cause);
+		if (r->type == KCACHE_REC_LAGGED)
+			printf(",\"dropped\":%llu", (unsigned long long)r->aux);
+		else if (r->aux)
+			printf(",\"old_version\":%llu", (unsigned long long)r->aux);
+		if (r->key_len) {
+			printf(",\"key\":");
+			json_str(kcache_stream_key(r), r->key_len);
+			printf(",\"key_hex\":");
+			json_hex(kcache_stream_key(r), r->key_len);
+		}
+		if (r->type == KCACHE_REC_SNAPSHOT || r->type == KCACHE_REC_STORE) {
+			printf(",\"val_len\":%u", r->val_len);
+			if (has_val) {
+				printf(",\"value\":");
+				json_str(kcache_stream_val(r), r->val_len);
+				printf(",\"value_hex\":");
+				json_hex(kcache_stream_val(r), r->val_len);
+			}
+			printf(",\"expires_ns\":%llu", (unsigned long long)r->expires_ns);
+		}
+		printf("}\n");
+		return;
+	}
+	if (r->type == KCACHE_REC_SYNC) {
+		printf("sync %llu\n", (unsigned long long)r->seq);
+		return;
+	}
+	if (r->type == KCACHE_REC_LAGGED) {
+		printf("lagged %llu records dropped\n", (unsigned long long)r->aux);
+		return;
+	}
+	printf("%s%s%s %llu ", type, r->cause ? " " : "", cause, (unsigned long long)r->seq);
+	put_escaped(stdout, kcache_stream_key(r), r->key_len);
+	if (has_val) {
+		putchar('\t');
+		put_escaped(stdout, kcache_stream_val(r), r->val_len);
+	} else if (r->type != KCACHE_REC_REMOVE) {
+		printf("\t(%u bytes)", r->val_len);
+	}
+	putchar('\n');
+}
+
+/*
+ * watch NAME [--prefix P] [--live] [--keys] [--count N] [-j]: print a cache's snapshot,
+ * then its changes as they come, until the cache is destroyed or N change records came.
+ */
+static int cmd_watch(int ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "live", no_argument, NULL, 'l' },
+		{ "keys", no_argument, NULL, 'k' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ }
+	};
+	const struct kcache_stream_rec *r;
+	struct kcache_stream_iter it;
+	unsigned char *prefix = NULL;
+	uint64_t count = 0, seen = 0;
+	uint32_t flags = 0, ring = 0;
+	long plen = 0;
+	int opt, fd, sfd, ret;
+	ssize_t n;
+	void *buf;
+
+	while ((opt = getopt_long(argc, argv, "p:lkc:j", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			free(prefix);
+			plen = arg_bytes(optarg, &prefix);
+			if (plen < 0)
+				return EXIT_USAGE;
+			break;
+		case 'l':
+			flags |= KCACHE_SUBSCRIBE_LIVE_ONLY;
+			break;
+		case 'k':
+			flags |= KCACHE_SUBSCRIBE_KEYS_ONLY;
+			break;
+		case 'c':
+			count = strtoull(optarg, NULL, 0);
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			free(prefix);
+			return usage();
+		}
+	}
+	if (optind != argc - 1) {
+		free(prefix);
+		return usage();
+	}
+	ret = open_cache(ctl, argv[optind], KCACHE_OPEN_READ, &fd);
+	if (ret)
+		goto out;
+	sfd = kcache_subscribe(fd, prefix, plen, flags, &ring, NULL);
+	close(fd);
+	if (sfd < 0) {
+		ret = fail(argv[optind], "watch", sfd);
+		goto out;
+	}
+	/* the ring size bounds a record, so a buffer that large always holds one */
+	buf = malloc(ring);
+	if (!buf) {
+		close(sfd);
+		ret = fail(argv[optind], "watch", -ENOMEM);
+		goto out;
+	}
+	while ((n = kcache_stream_read(sfd, buf, ring, &it)) != 0) {
+		if (n == -EINTR)
+			continue;
+		if (n < 0) {
+			ret = fail(argv[optind], "watch", n);
+			break;
+		}
+		while ((r = kcache_stream_next(&it))) {
+			watch_print(r);
+			if (r->type == KCACHE_REC_STORE || r->type == KCACHE_REC_REMOVE)
+				seen++;
+		}
+		fflush(stdout);
+		if (it.err) {
+			ret = fail(argv[optind], "watch", it.err);
+			break;
+		}
+		if (count && seen >= count)
+			break;
+	}
+	free(buf);
+	close(sfd);
+out:
+	free(prefix);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int ctl, int argc, char **argv);
@@ -810,6 +966,7 @@ static const struct {
 	{ "list", cmd_list }, { "info", cmd_info }, { "stats", cmd_stats },
 	{ "get", cmd_get }, { "set", cmd_set }, { "del", cmd_del }, { "flush", cmd_flush },
 	{ "dump", cmd_dump }, { "load", cmd_load },
+	{ "watch", cmd_watch },
 };
 
 int main(int argc, char **argv)
