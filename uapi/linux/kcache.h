@@ -746,7 +746,7 @@ struct kcache_nop_args {
  * @prefix_len: 0 (every key) or 1..%KCACHE_KEY_LEN_MAX
  * @format: record format, %KCACHE_STREAM_FORMAT_V1
  * @ring_size: in: bytes of the subscriber's ring, 0 for %KCACHE_STREAM_RING_DEFAULT, at
- *	least %KCACHE_STREAM_RING_MIN; rounded up to a page and capped by the module's
+ *	least %KCACHE_STREAM_RING_MIN; rounded up to a power of two and capped by the module's
  *	stream_ring_max parameter. Out: the size used, which is also the largest record
  * @__pad: must be 0
  * @cutoff: out: the cutoff of the first snapshot (also in its %KCACHE_REC_SYNC record)
