@@ -120,7 +120,7 @@ struct kcache_stream {
 	void *notify_ctx;
 	wait_queue_head_t wq;
 
-	struct mutex read_mutex;
+	struct mutex read_mutex;	/* the reader's state below */
 	struct kcache_entry **snap;
 	u32 snap_nr;
 	u32 snap_pos;

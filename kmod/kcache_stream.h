@@ -24,7 +24,7 @@ struct kcache_rec;
 struct kcache_streams {
 	struct list_head subs;
 	int nr;
-	struct mutex mutex;
+	struct mutex mutex;	/* @subs changes, @nr, @dead */
 	bool dead;
 };
 

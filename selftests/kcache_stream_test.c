@@ -100,7 +100,7 @@ static int key_index(const struct kcache_stream_rec *r)
 
 /* ---- a subscriber that rebuilds the cache ---- */
 
-struct ment {
+struct mirror {
 	int present;
 	uint64_t version;
 	uint32_t vlen;
@@ -114,7 +114,7 @@ struct sub {
 	uint32_t plen;
 	uint32_t ring;
 	char *buf;
-	struct ment map[NKEYS];
+	struct mirror map[NKEYS];
 	uint64_t last[NKEYS];	/* last seq per key in this epoch */
 	uint64_t *seqs;		/* every seq of this epoch, for the duplicate check */
 	size_t nseq, capseq;
@@ -182,8 +182,8 @@ static int sub_note_seq(struct sub *s, int k, uint64_t seq)
 
 static int sub_apply(struct sub *s, const struct kcache_stream_rec *r)
 {
-	struct ment *m;
-	int k;
+	struct mirror *m;
+	int k, snap;
 
 	s->records++;
 	switch (r->type) {
@@ -214,9 +214,10 @@ static int sub_apply(struct sub *s, const struct kcache_stream_rec *r)
 		return sub_fail(s, "unexpected key");
 	if (s->plen && memcmp(kcache_stream_key(r), s->prefix, s->plen))
 		return sub_fail(s, "key outside the prefix");
-	if ((r->type == KCACHE_REC_SNAPSHOT) == s->synced)
-		return sub_fail(s, "%s record %s SYNC", r->type == KCACHE_REC_SNAPSHOT ?
-				"snapshot" : "live", s->synced ? "after" : "before");
+	snap = r->type == KCACHE_REC_SNAPSHOT;
+	if (snap == s->synced)
+		return sub_fail(s, "%s record %s SYNC", snap ? "snapshot" : "live",
+				s->synced ? "after" : "before");
 	if (sub_note_seq(s, k, r->seq))
 		return -1;
 	m = &s->map[k];
@@ -295,7 +296,7 @@ static void sub_close(struct sub *s)
 }
 
 /* The cache's contents, from DUMP. */
-static int dump_map(int fd, struct ment *map, size_t *n)
+static int dump_map(int fd, struct mirror *map, size_t *n)
 {
 	static char buf[1 << 20];
 	const struct kcache_dump_record *d;
@@ -327,7 +328,7 @@ static int dump_map(int fd, struct ment *map, size_t *n)
 	return 0;
 }
 
-static int sub_compare(struct sub *s, const struct ment *want)
+static int sub_compare(struct sub *s, const struct mirror *want)
 {
 	int k;
 	char kb[8];
@@ -335,7 +336,7 @@ static int sub_compare(struct sub *s, const struct ment *want)
 	if (!s->synced)
 		return sub_fail(s, "never reached SYNC");
 	for (k = 0; k < NKEYS; k++) {
-		const struct ment *w = &want[k], *g = &s->map[k];
+		const struct mirror *w = &want[k], *g = &s->map[k];
 
 		snprintf(kb, sizeof(kb), "k%03d", k);
 		if (s->plen && strncmp(kb, s->prefix, s->plen)) {
@@ -652,7 +653,7 @@ TEST_F(stream, lagged_exactly_once_with_count)
 
 TEST_F(stream, lagged_resync_rebuilds_exact_map)
 {
-	struct ment want[NKEYS];
+	struct mirror want[NKEYS];
 	char key[16], val[40];
 	struct sub s;
 	size_t n;
@@ -756,7 +757,7 @@ TEST_F(stream, eof_on_destroy_wakes_blocked_reader)
 
 struct storm {
 	int fd;
-	volatile int stop;
+	int stop;		/* __atomic */
 	unsigned int seed;
 	unsigned long ops;
 };
@@ -770,7 +771,7 @@ static void *writer(void *arg)
 	uint32_t vlen;
 	int k, op;
 
-	while (!w->stop) {
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
 		k = rand_r(&seed) % NKEYS;
 		op = rand_r(&seed) % 100;
 		snprintf(key, sizeof(key), "k%03d", k);
@@ -801,7 +802,7 @@ struct subber {
 	int fd;
 	int idx;
 	int start_ms;
-	volatile int *stop;
+	int *stop;		/* __atomic */
 	struct sub s;
 	int opened;
 };
@@ -828,7 +829,7 @@ static void *subscriber(void *arg)
 	b->opened = 1;
 	p.fd = b->s.fd;
 	p.events = POLLIN;
-	while (!*b->stop) {
+	while (!__atomic_load_n(b->stop, __ATOMIC_RELAXED)) {
 		if (poll(&p, 1, 100) < 0)
 			break;
 		if (sub_pump(&b->s) < 0)
@@ -838,7 +839,7 @@ static void *subscriber(void *arg)
 }
 
 /* Writers stopped: wait until nothing expires or is evicted any more. */
-static int settle(int fd, struct ment *want, size_t *n)
+static int settle(int fd, struct mirror *want, size_t *n)
 {
 	struct kcache_counters st;
 	uint64_t sum, prev = 0;
@@ -866,8 +867,8 @@ TEST_F(stream, storm_every_subscriber_rebuilds_the_cache)
 	struct storm w[NWRITERS];
 	struct subber *b;
 	pthread_t wt[NWRITERS], st[NSUBS];
-	struct ment want[NKEYS];
-	volatile int stop = 0;
+	struct mirror want[NKEYS];
+	int stop = 0;
 	int secs = storm_secs(), i, fd, bad = 0;
 	unsigned long ops = 0, recs = 0, lags = 0;
 	size_t n;
@@ -894,12 +895,12 @@ TEST_F(stream, storm_every_subscriber_rebuilds_the_cache)
 	}
 	sleep(secs);
 	for (i = 0; i < NWRITERS; i++) {
-		w[i].stop = 1;
+		__atomic_store_n(&w[i].stop, 1, __ATOMIC_RELAXED);
 		pthread_join(wt[i], NULL);
 		ops += w[i].ops;
 	}
 	ASSERT_EQ(0, settle(fd, want, &n));
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < NSUBS; i++)
 		pthread_join(st[i], NULL);
 	for (i = 0; i < NSUBS; i++) {
@@ -950,7 +951,7 @@ TEST_F(stream, close_during_writer_storm)
 		opened++;
 	}
 	for (i = 0; i < NWRITERS; i++) {
-		w[i].stop = 1;
+		__atomic_store_n(&w[i].stop, 1, __ATOMIC_RELAXED);
 		pthread_join(wt[i], NULL);
 	}
 	TH_LOG("%lu subscriptions opened and closed during the storm", opened);
