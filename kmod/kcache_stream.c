@@ -316,7 +316,7 @@ static int kc_snap_one(void *ctx, const void *key, u32 klen, const void *val, u3
 		return -ENOSPC;
 	e = kc_entry_of_key(key);
 	/* a dying entry left the table after the walk began: its removal is live */
-	if (!kcache_entry_get(e))
+	if (!kcache_entry_tryget(e))
 		return 0;
 	x->arr[x->nr++] = e;
 	return 0;
