@@ -19,6 +19,7 @@
 
 #include "kcache.h"
 #include "kcache_policy.h"
+#include "kcache_stream.h"
 
 struct kc_rbuf;
 struct kc_wring;
@@ -49,6 +50,7 @@ struct kc_pcpu_stats {
  * @seq: last sequence number handed out; every mutation takes the next (kcache_record.c)
  * @mut_sem: read side held by every mutation from taking its number to emitting its record;
  *	a subscriber takes the write side for the instant it registers (design §7)
+ * @streams: the subscribers of change streams (kcache_stream.c)
  * @rbuf: per-CPU lossy read rings (kcache_rbuf.c)
  * @wring: per-CPU write rings (kcache_wring.c)
  * @wring_size: records per write ring
@@ -89,6 +91,7 @@ struct kcache {
 	atomic64_t seq ____cacheline_aligned_in_smp;
 
 	struct percpu_rw_semaphore mut_sem;
+	struct kcache_streams streams;
 	struct kc_rbuf __percpu *rbuf;
 	struct kc_wring __percpu *wring;
 	unsigned int wring_size;

@@ -33,6 +33,7 @@
 #include <linux/uaccess.h>
 
 #include "kcache_internal.h"
+#include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
 /* Keys and values up to this long are copied to the stack instead of the heap. */
@@ -739,6 +740,7 @@ static u32 kc_cmd_right(unsigned int cmd)
 	case KCACHE_IOC_STATS:
 	case KCACHE_IOC_INFO:
 	case KCACHE_IOC_DUMP:
+	case KCACHE_IOC_SUBSCRIBE:
 		return KCACHE_OPEN_READ;
 	case KCACHE_IOC_SET:
 	case KCACHE_IOC_DEL:
@@ -785,6 +787,8 @@ static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return kc_dump(kf, uarg);
 	case KCACHE_IOC_NOP:
 		return kc_nop(uarg);
+	case KCACHE_IOC_SUBSCRIBE:
+		return kcache_streams_subscribe_ioctl(kf->cache, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -841,7 +845,7 @@ static long kcache_ioc_version(void __user *uarg)
 		return -EINVAL;
 	v.abi_version = KCACHE_ABI_VERSION;
 	v.features = KCACHE_FEATURE_VERSION | KCACHE_FEATURE_CACHES | KCACHE_FEATURE_BATCH |
-		     KCACHE_FEATURE_DUMP;
+		     KCACHE_FEATURE_DUMP | KCACHE_FEATURE_STREAMS;
 	return kcache_copy_struct_out(uarg, &v, sizeof(v));
 }
 

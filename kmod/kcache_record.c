@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 
 #include "kcache_record.h"
+#include "kcache_stream.h"
 #include "kcache_wring.h"
 
 void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wring *w)
@@ -44,6 +45,8 @@ void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wri
 		this_cpu_dec(st->entries);
 		this_cpu_sub(st->bytes, gone->pn.weight);
 	}
+	if (kcache_streams_active(&c->streams))
+		kcache_streams_emit(c, r);
 	if (w) {
 		if (kcache_rec_removes(r))
 			kcache_wring_commit(c, w, NULL, r->e);

@@ -100,6 +100,7 @@ static void kc_users_release(struct percpu_ref *ref)
 /* Undo kc_alloc(): every unit's uninit, in the reverse order of their init. */
 static void kc_free(struct kcache *c)
 {
+	kcache_streams_uninit(c);
 	kcache_table_uninit(c);
 	kcache_expiry_uninit(c);
 	kcache_policy_destroy(&c->policy);
@@ -133,6 +134,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	kref_init(&c->kref);
 	c->policy_seed = get_random_u32();
 	kcache_maint_init(c);
+	kcache_streams_init(c);
 
 	ret = -ENOMEM;
 	c->stats = alloc_percpu_gfp(struct kc_pcpu_stats, GFP_KERNEL_ACCOUNT);
@@ -360,6 +362,7 @@ void kcache_destroy(struct kcache *c)
 	synchronize_rcu();
 
 	percpu_ref_kill(&c->users);
+	kcache_streams_shutdown(c);
 	wait_for_completion(&c->users_done);
 	kcache_maint_stop(c);
 	kcache_maint_clear(c);

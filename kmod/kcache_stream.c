@@ -886,18 +886,15 @@ out:
 /* ---- the cache's side ---- */
 
 /**
- * kcache_streams_init() - set up a new cache's stream state
+ * kcache_streams_init() - set up a new cache's stream state (allocates nothing)
  * @c: the cache
- *
- * Return: 0.
  */
-int kcache_streams_init(struct kcache *c)
+void kcache_streams_init(struct kcache *c)
 {
 	INIT_LIST_HEAD(&c->streams.subs);
 	mutex_init(&c->streams.mutex);
 	c->streams.nr = 0;
 	c->streams.dead = false;
-	return 0;
 }
 
 /**

@@ -28,7 +28,7 @@ struct kcache_streams {
 	bool dead;
 };
 
-int kcache_streams_init(struct kcache *c);
+void kcache_streams_init(struct kcache *c);
 void kcache_streams_shutdown(struct kcache *c);
 void kcache_streams_uninit(struct kcache *c);
 
