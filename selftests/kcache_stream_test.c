@@ -119,6 +119,7 @@ struct sub {
 	uint64_t *seqs;		/* every seq of this epoch, for the duplicate check */
 	size_t nseq, capseq;
 	int synced;		/* SYNC seen in this epoch */
+	uint64_t cutoff;	/* its cutoff */
 	int eof;
 	unsigned long lagged, records;
 	char err[200];
@@ -191,6 +192,7 @@ static int sub_apply(struct sub *s, const struct kcache_stream_rec *r)
 		if (s->synced)
 			return sub_fail(s, "two SYNC records in one epoch");
 		s->synced = 1;
+		s->cutoff = r->seq;
 		return 0;
 	case KCACHE_REC_LAGGED:
 		if (!(s->flags & KCACHE_SUBSCRIBE_RESYNC))
@@ -221,18 +223,28 @@ static int sub_apply(struct sub *s, const struct kcache_stream_rec *r)
 	if (sub_note_seq(s, k, r->seq))
 		return -1;
 	m = &s->map[k];
-	if (r->type == KCACHE_REC_REMOVE) {
-		if (m->present && r->aux != m->version)
-			return sub_fail(s, "key %d: removed version %llu, map has %llu", k,
+	/*
+	 * A live record that replaces or removes an entry names its version: the copy's, or,
+	 * for a key the copy lacks, one at or below the cutoff (an entry the snapshot missed
+	 * because it went away during the walk, or was expired). Anything else means a record
+	 * was lost. An insert finds the key absent from the copy.
+	 */
+	if (r->type == KCACHE_REC_STORE && r->cause == KCACHE_CAUSE_INSERT_ABI && m->present)
+		return sub_fail(s, "key %d: insert over version %llu", k,
+				(unsigned long long)m->version);
+	if (r->type == KCACHE_REC_REMOVE ||
+	    (r->type == KCACHE_REC_STORE && r->cause == KCACHE_CAUSE_REPLACE_ABI)) {
+		if (m->present ? r->aux != m->version : r->aux > s->cutoff)
+			return sub_fail(s, "key %d: %s version %llu, copy has %llu, cutoff %llu",
+					k, r->type == KCACHE_REC_REMOVE ? "removed" : "replaced",
 					(unsigned long long)r->aux,
-					(unsigned long long)m->version);
+					m->present ? (unsigned long long)m->version : 0ULL,
+					(unsigned long long)s->cutoff);
+	}
+	if (r->type == KCACHE_REC_REMOVE) {
 		m->present = 0;
 		return 0;
 	}
-	if (r->type == KCACHE_REC_STORE && r->cause == KCACHE_CAUSE_REPLACE_ABI &&
-	    m->present && r->aux != m->version)
-		return sub_fail(s, "key %d: replaced version %llu, map has %llu", k,
-				(unsigned long long)r->aux, (unsigned long long)m->version);
 	if (!!(r->flags & KCACHE_RECF_VALUE) == !!(s->flags & KCACHE_SUBSCRIBE_KEYS_ONLY))
 		return sub_fail(s, "value flag wrong for the subscription");
 	if (r->val_len > VMAX)
