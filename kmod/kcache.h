@@ -136,4 +136,34 @@ typedef int (*kcache_walk_fn)(void *ctx, const void *key, u32 klen, const void *
 			      u32 vlen, u64 version);
 int kcache_walk(struct kcache *c, kcache_walk_fn fn, void *ctx);
 
+/* Change streams (kmod/kcache_stream.c, Documentation/streams.rst). */
+struct kcache_stream;
+
+/**
+ * struct kcache_stream_opts - what kcache_subscribe() streams
+ * @prefix: only keys starting with these bytes (NULL with @prefix_len 0: every key)
+ * @prefix_len: length of @prefix, 0..%KCACHE_KEY_MAX
+ * @flags: %KCACHE_SUBSCRIBE_* bits of <linux/kcache.h> (NONBLOCK has no effect here)
+ * @ring_size: bytes of the subscriber's ring, 0 for %KCACHE_STREAM_RING_DEFAULT; at least
+ *	%KCACHE_STREAM_RING_MIN, rounded up to a power of two, capped by stream_ring_max
+ * @notify: optional: called when records become readable or the stream ends, in atomic
+ *	context with a writer's locks held: it must not sleep nor call into kcache (wake
+ *	a task or queue work instead)
+ * @notify_ctx: passed to @notify
+ */
+struct kcache_stream_opts {
+	const void *prefix;
+	u32 prefix_len;
+	u32 flags;
+	u32 ring_size;
+	void (*notify)(void *ctx);
+	void *notify_ctx;
+};
+
+struct kcache_stream *kcache_subscribe(struct kcache *c, const struct kcache_stream_opts *opts,
+				       u64 *cutoff);
+ssize_t kcache_stream_read(struct kcache_stream *s, void *buf, size_t len);
+int kcache_stream_wait(struct kcache_stream *s);
+void kcache_unsubscribe(struct kcache_stream *s);
+
 #endif /* _KCACHE_H */

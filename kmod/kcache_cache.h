@@ -19,6 +19,7 @@
 
 #include "kcache.h"
 #include "kcache_policy.h"
+#include "kcache_stream.h"
 
 struct kc_rbuf;
 struct kc_wring;
@@ -56,6 +57,7 @@ struct kc_pcpu_stats {
  *	nothing to reads
  * @mut_sem: read side held by every mutation from taking its number to emitting its record;
  *	a subscriber takes the write side for the instant it registers (design §7)
+ * @streams: the subscribers of change streams (kcache_stream.c)
  * @rbuf: per-CPU lossy read rings (kcache_rbuf.c)
  * @wring: per-CPU write rings (kcache_wring.c)
  * @wring_size: records per write ring
@@ -104,6 +106,7 @@ struct kcache {
 	atomic64_t charged;
 
 	struct percpu_rw_semaphore mut_sem;
+	struct kcache_streams streams;
 	struct kc_rbuf __percpu *rbuf;
 	struct kc_wring __percpu *wring;
 	unsigned int wring_size;

@@ -36,6 +36,7 @@
 #include "kcache.h"
 #include "kcache_api.h"
 #include "kcache_fd.h"
+#include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
 /* Keys and values up to this long are copied to the stack instead of the heap. */
@@ -776,6 +777,7 @@ static u32 kc_cmd_right(unsigned int nr)
 	case _IOC_NR(KCACHE_IOC_STATS):
 	case _IOC_NR(KCACHE_IOC_INFO):
 	case _IOC_NR(KCACHE_IOC_DUMP):
+	case _IOC_NR(KCACHE_IOC_SUBSCRIBE):
 		return KCACHE_OPEN_READ;
 	case _IOC_NR(KCACHE_IOC_SET):
 	case _IOC_NR(KCACHE_IOC_DEL):
@@ -826,6 +828,8 @@ static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return kc_dump(kf, uarg);
 	case _IOC_NR(KCACHE_IOC_NOP):
 		return kc_nop(uarg);
+	case _IOC_NR(KCACHE_IOC_SUBSCRIBE):
+		return kcache_streams_subscribe_ioctl(kf->cache, uarg);
 	default:
 		return -ENOTTY;
 	}

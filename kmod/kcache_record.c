@@ -13,6 +13,7 @@
 
 #include "kcache_record.h"
 #include "kcache_trace.h"
+#include "kcache_stream.h"
 #include "kcache_wring.h"
 
 void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wring *w)
@@ -54,6 +55,8 @@ void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wri
 		/* memcg branch: the byte bound's count, see kc_store() */
 		atomic64_sub(gone->pn.weight, &c->charged);
 	}
+	if (kcache_streams_active(&c->streams))
+		kcache_streams_emit(c, r);
 	if (w) {
 		if (kcache_rec_removes(r))
 			kcache_wring_commit(c, w, NULL, r->e);

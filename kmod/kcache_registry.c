@@ -155,6 +155,7 @@ static u64 kc_footprint(struct kcache *c)
 /* Undo kc_alloc(): every unit's uninit, in the reverse order of their init. */
 static void kc_free(struct kcache *c)
 {
+	kcache_streams_uninit(c);
 	kcache_table_uninit(c);
 	kcache_expiry_uninit(c);
 	kcache_policy_destroy(&c->policy);
@@ -193,6 +194,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	/* a kernel thread (no mm) charges the active memcg or the root */
 	c->memcg = get_mem_cgroup_from_mm(current->mm);
 #endif
+	kcache_streams_init(c);
 
 	ret = -ENOMEM;
 	c->stats = alloc_percpu_gfp(struct kc_pcpu_stats, GFP_KERNEL_ACCOUNT);
@@ -437,6 +439,7 @@ void kcache_destroy(struct kcache *c)
 	kcache_shrinker_untrack(c);
 
 	percpu_ref_kill(&c->users);
+	kcache_streams_shutdown(c);
 	wait_for_completion(&c->users_done);
 	kcache_maint_stop(c);
 	kcache_maint_clear(c);

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/kcache.h>
 
 #ifdef __cplusplus
@@ -82,6 +83,36 @@ static inline const void *kcache_dump_key(const struct kcache_dump_record *rec)
 static inline const void *kcache_dump_val(const struct kcache_dump_record *rec)
 {
 	return (const char *)(rec + 1) + rec->key_len;
+}
+
+/* change streams (Documentation/streams.rst), on a cache fd opened for reading */
+
+/**
+ * struct kcache_stream_iter - walks the records kcache_stream_read() put in a buffer
+ * @pos: the next record
+ * @end: end of the bytes read
+ * @err: 0, or -EBADMSG once a record did not fit the buffer or its own length
+ */
+struct kcache_stream_iter {
+	const char *pos;
+	const char *end;
+	int err;
+};
+
+int kcache_subscribe(int fd, const void *prefix, uint32_t prefix_len, uint32_t flags,
+		     uint32_t *ring_size, uint64_t *cutoff);
+ssize_t kcache_stream_read(int sfd, void *buf, size_t len, struct kcache_stream_iter *it);
+const struct kcache_stream_rec *kcache_stream_next(struct kcache_stream_iter *it);
+
+/* The key and value bytes of a stream record (the value only with KCACHE_RECF_VALUE). */
+static inline const void *kcache_stream_key(const struct kcache_stream_rec *r)
+{
+	return (const char *)r + r->hdr_len;
+}
+
+static inline const void *kcache_stream_val(const struct kcache_stream_rec *r)
+{
+	return (const char *)r + r->hdr_len + r->key_len;
 }
 
 #ifdef __cplusplus

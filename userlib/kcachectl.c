@@ -1275,6 +1275,164 @@ out:
 	return ret;
 }
 
+/* ---- watch: a change stream (Documentation/streams.rst) ---- */
+
+static const char *const watch_types[] = { "?", "snapshot", "sync", "store", "remove",
+					   "lagged" };
+static const char *const watch_causes[] = { "", "insert", "replace", "delete", "invalidate",
+					    "evict", "shrink", "expire" };
+
+static void watch_print(const struct kcache_stream_rec *r)
+{
+	const char *type = r->type < 6 ? watch_types[r->type] : "?";
+	const char *cause = r->cause < 8 ? watch_causes[r->cause] : "?";
+	int has_val = r->flags & KCACHE_RECF_VALUE;
+
+	if (json) {
+		printf("{\"type\":\"%s\",\"seq\":%llu", type, (unsigned long long)r->seq);
+		if (r->cause)
+			printf(",\"cause\":\"%s\"", cause);
+		if (r->type == KCACHE_REC_LAGGED)
+			printf(",\"dropped\":%llu", (unsigned long long)r->aux);
+		else if (r->aux)
+			printf(",\"old_version\":%llu", (unsigned long long)r->aux);
+		if (r->key_len) {
+			putchar(',');
+			json_bytes("key", kcache_stream_key(r), r->key_len);
+		}
+		if (r->type == KCACHE_REC_SNAPSHOT || r->type == KCACHE_REC_STORE) {
+			printf(",\"val_len\":%u", r->val_len);
+			if (has_val) {
+				putchar(',');
+				json_bytes("value", kcache_stream_val(r), r->val_len);
+			}
+			printf(",\"expires_ns\":%llu", (unsigned long long)r->expires_ns);
+		}
+		printf("}\n");
+		return;
+	}
+	if (r->type == KCACHE_REC_SYNC) {
+		printf("sync %llu\n", (unsigned long long)r->seq);
+		return;
+	}
+	if (r->type == KCACHE_REC_LAGGED) {
+		printf("lagged %llu records dropped\n", (unsigned long long)r->aux);
+		return;
+	}
+	printf("%s%s%s %llu ", type, r->cause ? " " : "", cause, (unsigned long long)r->seq);
+	put_escaped(stdout, kcache_stream_key(r), r->key_len);
+	if (has_val) {
+		putchar('\t');
+		put_escaped(stdout, kcache_stream_val(r), r->val_len);
+	} else if (r->type != KCACHE_REC_REMOVE) {
+		printf("\t(%u bytes)", r->val_len);
+	}
+	putchar('\n');
+}
+
+/* watch: a cache's snapshot, then its changes, until destroy or N change records */
+static int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prefix", required_argument, NULL, 'P' },
+		{ "live", no_argument, NULL, 'l' },
+		{ "keys", no_argument, NULL, 'k' },
+		{ "count", required_argument, NULL, 'N' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const struct kcache_stream_rec *r;
+	struct kcache_stream_iter it;
+	unsigned char *prefix = NULL;
+	uint64_t count = 0, seen = 0;
+	uint32_t flags = 0, ring = 0;
+	long plen = 0;
+	int opt, fd, sfd, ret = EXIT_OK;
+	const char *name;
+	ssize_t n;
+	void *buf;
+
+	while ((opt = getopt_long(argc, argv, "+P:lkN:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'P':
+			free(prefix);
+			plen = arg_bytes("prefix", optarg, &prefix);
+			if (plen < 0)
+				return EXIT_USAGE;
+			break;
+		case 'l':
+			flags |= KCACHE_SUBSCRIBE_LIVE_ONLY;
+			break;
+		case 'k':
+			flags |= KCACHE_SUBSCRIBE_KEYS_ONLY;
+			break;
+		case 'N':
+			if (parse_count("--count", optarg, &count)) {
+				free(prefix);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			free(prefix);
+			cmd_help(cur, stdout);
+			return EXIT_OK;
+		default:
+			free(prefix);
+			return bad("unknown option");
+		}
+	}
+	if (optind != argc - 1) {
+		free(prefix);
+		return bad("expects NAME");
+	}
+	name = argv[optind];
+	ret = open_cache(name, KCACHE_OPEN_READ, &fd);
+	if (ret)
+		goto out;
+	sfd = kcache_subscribe(fd, prefix, plen, flags, &ring, NULL);
+	close(fd);
+	if (sfd < 0) {
+		ret = fail(name, "watch", sfd);
+		goto out;
+	}
+	/* the ring size bounds a record, so a buffer that large always holds one */
+	buf = malloc(ring);
+	if (!buf) {
+		close(sfd);
+		ret = fail(name, "watch", -ENOMEM);
+		goto out;
+	}
+	while ((n = kcache_stream_read(sfd, buf, ring, &it)) != 0) {
+		if (n == -EINTR)
+			continue;
+		if (n < 0) {
+			ret = fail(name, "watch", n);
+			break;
+		}
+		while ((r = kcache_stream_next(&it))) {
+			watch_print(r);
+			if (r->type == KCACHE_REC_STORE || r->type == KCACHE_REC_REMOVE)
+				seen++;
+		}
+		fflush(stdout);
+		if (it.err) {
+			ret = fail(name, "watch", it.err);
+			break;
+		}
+		if (count && seen >= count)
+			break;
+	}
+	free(buf);
+	close(sfd);
+out:
+	free(prefix);
+	return ret;
+}
+
 static int cmd_help_cmd(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -1309,6 +1467,12 @@ static const struct command commands[] = {
 	  "  -n, --if-absent      only if KEY is absent (exit 5 if present)\n"
 	  "  -x, --if-present     only if KEY is present (exit 3 if absent)\n" },
 	{ "del", cmd_del, "NAME KEY", "Remove KEY.\n" },
+	{ "watch", cmd_watch, "NAME [--prefix P] [--live] [--keys] [--count N] [-j]",
+	  "The cache's entries, then every change as it comes (Documentation/streams.rst).\n"
+	  "      --prefix P   only keys starting with P\n"
+	  "      --live       no snapshot, changes only\n"
+	  "      --keys       keys and lengths, no values\n"
+	  "      --count N    stop after N changes\n" },
 	{ "flush", cmd_flush, "NAME [PREFIX]",
 	  "Remove every entry, or those whose key starts with PREFIX.\n" },
 	{ "dump", cmd_dump, "NAME",

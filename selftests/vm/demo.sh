@@ -21,6 +21,23 @@ runv kcachectl get sessions ttl-key
 sleep 1
 echo "\$ kcachectl get sessions ttl-key   # 200 ms TTL, 1 s later"
 kcachectl get sessions ttl-key || echo "(exit status $?)"
+# a change stream: the snapshot, SYNC, then live changes (Documentation/streams.rst)
+echo "\$ kcachectl watch sessions --count 3 &"
+kcachectl watch sessions --count 3 > /tmp/watch.out &
+wpid=$!
+while ! grep -q '^sync' /tmp/watch.out 2>/dev/null; do sleep 0.1; done
+run kcachectl set sessions user:43 '{"name":"bob"}'
+run kcachectl set sessions user:43 '{"name":"bob","role":"ops"}'
+run kcachectl del sessions user:43
+wait $wpid
+cat /tmp/watch.out
+echo "\$ kcachectl -j watch sessions --live --prefix user: --count 1 &"
+kcachectl -j watch sessions --live --prefix user: --count 1 > /tmp/watch.out &
+wpid=$!
+while ! grep -q '"sync"' /tmp/watch.out 2>/dev/null; do sleep 0.1; done
+run kcachectl set sessions user:44 carol
+wait $wpid
+cat /tmp/watch.out
 run kcachectl stats sessions
 run kcachectl -j stats sessions
 run kcachectl list

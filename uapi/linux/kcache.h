@@ -756,4 +756,132 @@ struct kcache_nop_args {
  */
 #define KCACHE_IOC_NOP		_IO(KCACHE_IOC_MAGIC, 0x1f)
 
+/* ---------------------------------------------------------------------------------- */
+/* Change streams (Documentation/streams.rst)                                          */
+
+/*
+ * KCACHE_IOC_SUBSCRIBE on a cache fd opened for reading returns a stream fd (an anonymous
+ * inode, always O_CLOEXEC). read() on it returns whole records, one after the other: first
+ * the snapshot (%KCACHE_REC_SNAPSHOT, every entry of the cache whose version is at most
+ * the cutoff), then one %KCACHE_REC_SYNC carrying the cutoff, then every later change of
+ * the cache (%KCACHE_REC_STORE, %KCACHE_REC_REMOVE) exactly once, in strictly increasing
+ * version order per key. A subscriber that falls more than its ring behind gets one
+ * %KCACHE_REC_LAGGED record and then end of file, or (%KCACHE_SUBSCRIBE_RESYNC) a new
+ * snapshot. Destroying the cache ends the stream: read() returns the records left, then 0.
+ * The stream fd supports poll(), select() and epoll (EPOLLIN: a record or end of file).
+ */
+
+#define KCACHE_FEATURE_STREAMS	_BITULL(4)	/* SUBSCRIBE and stream fds */
+
+/* SUBSCRIBE flags. */
+#define KCACHE_SUBSCRIBE_LIVE_ONLY	_BITUL(0)	/* no snapshot: SYNC, then live records */
+#define KCACHE_SUBSCRIBE_KEYS_ONLY	_BITUL(1)	/* records carry no value bytes */
+#define KCACHE_SUBSCRIBE_RESYNC		_BITUL(2)	/* after LAGGED, a new snapshot, not EOF */
+#define KCACHE_SUBSCRIBE_NONBLOCK	_BITUL(3)	/* the stream fd is O_NONBLOCK */
+
+/* Record format versions (SUBSCRIBE's format field). */
+#define KCACHE_STREAM_FORMAT_V1		1
+
+/* Ring sizes in bytes: the default, the smallest; the module's stream_ring_max caps it. */
+#define KCACHE_STREAM_RING_DEFAULT	(256U << 10)
+#define KCACHE_STREAM_RING_MIN		(16U << 10)
+
+/**
+ * struct kcache_subscribe_args - argument of %KCACHE_IOC_SUBSCRIBE
+ * @size: sizeof(struct kcache_subscribe_args) as userspace knows it
+ * @flags: %KCACHE_SUBSCRIBE_* bits
+ * @prefix: pointer to a key prefix: only keys starting with it are streamed (0 if
+ *	@prefix_len is 0)
+ * @prefix_len: 0 (every key) or 1..%KCACHE_KEY_LEN_MAX
+ * @format: record format, %KCACHE_STREAM_FORMAT_V1
+ * @ring_size: in: bytes of the subscriber's ring, 0 for %KCACHE_STREAM_RING_DEFAULT, at
+ *	least %KCACHE_STREAM_RING_MIN; rounded up to a power of two and capped by the module's
+ *	stream_ring_max parameter. Out: the size used, which is also the largest record
+ * @__pad: must be 0
+ * @cutoff: out: the cutoff of the first snapshot (also in its %KCACHE_REC_SYNC record)
+ */
+struct kcache_subscribe_args {
+	__u32 size;
+	__u32 flags;
+	__u64 prefix;
+	__u32 prefix_len;
+	__u32 format;
+	__u32 ring_size;
+	__u32 __pad;
+	__u64 cutoff;
+};
+
+#define KCACHE_SUBSCRIBE_ARGS_SIZE_VER0	40
+
+/*
+ * KCACHE_IOC_SUBSCRIBE - open a change stream on the cache (needs the read right).
+ * Returns: a new stream fd (O_CLOEXEC, and O_NONBLOCK with %KCACHE_SUBSCRIBE_NONBLOCK).
+ * Errors:
+ *  -EINVAL  prefix set with prefix_len 0, unknown format, ring_size below
+ *           %KCACHE_STREAM_RING_MIN
+ *  -E2BIG   prefix_len above %KCACHE_KEY_LEN_MAX
+ *  -ENOMEM  out of memory (the ring and the snapshot are charged to the caller)
+ *  -EMFILE  the process has no free fd
+ */
+#define KCACHE_IOC_SUBSCRIBE	_IO(KCACHE_IOC_MAGIC, 0x20)
+
+/* Record types. */
+#define KCACHE_REC_SNAPSHOT	1	/* an entry of the snapshot; @seq is its version */
+#define KCACHE_REC_SYNC		2	/* end of a snapshot; @seq is the cutoff */
+#define KCACHE_REC_STORE	3	/* a key was stored; @seq is the new version */
+#define KCACHE_REC_REMOVE	4	/* a key was removed; @seq numbers the removal */
+#define KCACHE_REC_LAGGED	5	/* @aux records were dropped; then EOF or a new snapshot */
+
+/* Causes of STORE and REMOVE records (the cause field). */
+#define KCACHE_CAUSE_INSERT_ABI		1	/* STORE of an absent key */
+#define KCACHE_CAUSE_REPLACE_ABI	2	/* STORE over a present key (set, cas, add) */
+#define KCACHE_CAUSE_DELETE_ABI		3	/* REMOVE by DEL */
+#define KCACHE_CAUSE_INVALIDATE_ABI	4	/* REMOVE by INVALIDATE */
+#define KCACHE_CAUSE_EVICT_ABI		5	/* REMOVE by the policy over a bound */
+#define KCACHE_CAUSE_SHRINK_ABI		6	/* REMOVE under memory pressure */
+#define KCACHE_CAUSE_EXPIRE_ABI		7	/* REMOVE of an expired entry */
+
+/* Record flags. */
+#define KCACHE_RECF_VALUE	_BITUL(0)	/* the value's bytes follow the key */
+
+/**
+ * struct kcache_stream_rec - header of one record read from a stream fd (format V1)
+ * @rec_len: bytes of the whole record: header, key, value, zero padding to a multiple
+ *	of 8; the next record starts @rec_len bytes after this one
+ * @hdr_len: bytes of this header (48 in V1); the key starts @hdr_len bytes after the
+ *	record's start. Later formats only append fields
+ * @type: %KCACHE_REC_*
+ * @cause: STORE and REMOVE: %KCACHE_CAUSE_*_ABI; else 0
+ * @seq: SNAPSHOT, STORE: the entry's version; REMOVE: the removal's sequence number;
+ *	SYNC: the cutoff; LAGGED: 0
+ * @expires_ns: SNAPSHOT, STORE: the entry's deadline on CLOCK_MONOTONIC in ns, 0 for
+ *	none; else 0
+ * @aux: STORE with cause REPLACE: the replaced entry's version; REMOVE: the removed
+ *	entry's version; LAGGED: the number of records dropped; else 0
+ * @key_len: key length (0 for SYNC and LAGGED)
+ * @val_len: SNAPSHOT, STORE: the value's length, also when its bytes are not included;
+ *	else 0
+ * @flags: %KCACHE_RECF_VALUE if @val_len value bytes follow the key. They are left out
+ *	with %KCACHE_SUBSCRIBE_KEYS_ONLY and when the record would exceed the ring size
+ * @__pad: 0
+ */
+struct kcache_stream_rec {
+	__u32 rec_len;
+	__u16 hdr_len;
+	__u8 type;
+	__u8 cause;
+	__u64 seq;
+	__u64 expires_ns;
+	__u64 aux;
+	__u32 key_len;
+	__u32 val_len;
+	__u32 flags;
+	__u32 __pad;
+};
+
+#define KCACHE_STREAM_REC_SIZE_VER0	48
+
+#define KCACHE_STREAM_REC_LEN(hdr, klen, vlen) \
+	(((__u64)(hdr) + (klen) + (vlen) + 7) & ~(__u64)7)
+
 #endif /* _UAPI_LINUX_KCACHE_H */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kcache change streams (design §7): a cache's subscribers and the hooks the core calls.
+ * The exported subscribe API is declared in kcache.h; this header is the core's side.
+ */
+#ifndef _KCACHE_STREAM_H
+#define _KCACHE_STREAM_H
+
+#include <linux/compiler.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+struct kcache;
+struct kcache_rec;
+
+/**
+ * struct kcache_streams - the subscribers of one cache, embedded in &struct kcache
+ * @subs: registered subscribers; writers walk it under RCU, changes under @mutex
+ * @nr: number of registered subscribers; writers skip the stream unit while it is 0
+ * @mutex: serialises changes of @subs, @nr and @dead
+ * @dead: kcache_streams_shutdown() ran: no subscriber may register any more
+ */
+struct kcache_streams {
+	struct list_head subs;
+	int nr;
+	struct mutex mutex;	/* @subs changes, @nr, @dead */
+	bool dead;
+};
+
+void kcache_streams_init(struct kcache *c);
+void kcache_streams_shutdown(struct kcache *c);
+void kcache_streams_uninit(struct kcache *c);
+
+/**
+ * kcache_streams_active() - does the cache have subscribers?
+ * @s: the cache's &struct kcache_streams
+ *
+ * The one test a mutation pays when nobody subscribes. A subscriber registers under the
+ * write side of the cache's mut_sem, so a writer inside the read side sees it or not for
+ * the whole of its mutation.
+ *
+ * Return: true if kcache_streams_emit() has someone to deliver to.
+ */
+static inline bool kcache_streams_active(const struct kcache_streams *s)
+{
+	return READ_ONCE(s->nr) != 0;
+}
+
+void kcache_streams_emit(struct kcache *c, const struct kcache_rec *r);
+
+long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg);
+
+#endif /* _KCACHE_STREAM_H */

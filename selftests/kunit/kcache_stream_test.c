@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite kcache_stream: the cutoff of change streams (design §7) made reproducible.
+ * A writer that took its sequence number but has not published yet holds the read side of
+ * c->mut_sem; a subscription must wait for it, and then see its entry exactly once. The
+ * cases park such a writer (the test itself, or a real writer parked by the core's test
+ * hook) while a subscription registers, and check what the subscription delivers. Also:
+ * the in-kernel API (notify, read, wait) and the end of streams on destroy.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "kcache_internal.h"
+#include "kcache_cache.h"
+#include "kcache_record.h"
+#include "kcache_test.h"
+
+#define KC_BUF_LEN	(64 << 10)
+#define KC_BLOCKED_MS	300	/* a subscriber that did not return by then is waiting */
+
+static struct kcache *kc_new(struct kunit *test)
+{
+	struct kcache_config cfg = { };
+	char name[KCACHE_NAME_MAX + 1];
+	struct kcache *c;
+
+	snprintf(name, sizeof(name), "ks-%.50s", test->name);
+	c = kcache_create(name, &cfg);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(c), "create %s: %ld", name, PTR_ERR(c));
+	test->priv = c;
+	return c;
+}
+
+static void kc_case_exit(struct kunit *test)
+{
+	struct kcache *c = test->priv;
+
+	if (c) {
+		kcache_destroy(c);
+		kcache_put_ref(c);
+	}
+}
+
+static int kc_sets(struct kcache *c, const char *key, const char *val, u64 *version)
+{
+	return kcache_set(c, key, strlen(key), val, strlen(val), 0, 0, version);
+}
+
+/* What a stream delivered, key by key. */
+struct kc_seen {
+	unsigned int snapshot, sync, store, remove, lagged;
+	u64 cutoff;
+	u64 key_seq[4];		/* per key of kc_keys[], the last seq delivered */
+	unsigned int key_count[4];
+};
+
+static const char *const kc_keys[] = { "before", "parked", "after", "other" };
+
+static void kc_account(struct kunit *test, struct kc_seen *s, const void *buf, ssize_t n)
+{
+	const u8 *p = buf;
+
+	while (n > 0) {
+		const struct kcache_stream_rec *r = (const void *)p;
+		unsigned int i;
+
+		KUNIT_ASSERT_GE(test, n, (ssize_t)sizeof(*r));
+		KUNIT_ASSERT_LE(test, (ssize_t)r->rec_len, n);
+		switch (r->type) {
+		case KCACHE_REC_SNAPSHOT:
+			s->snapshot++;
+			break;
+		case KCACHE_REC_SYNC:
+			s->sync++;
+			s->cutoff = r->seq;
+			break;
+		case KCACHE_REC_STORE:
+			s->store++;
+			break;
+		case KCACHE_REC_REMOVE:
+			s->remove++;
+			break;
+		case KCACHE_REC_LAGGED:
+			s->lagged++;
+			break;
+		}
+		for (i = 0; r->key_len && i < ARRAY_SIZE(kc_keys); i++) {
+			if (r->key_len != strlen(kc_keys[i]) ||
+			    memcmp(p + r->hdr_len, kc_keys[i], r->key_len))
+				continue;
+			KUNIT_EXPECT_GT(test, r->seq, s->key_seq[i]);
+			s->key_seq[i] = r->seq;
+			s->key_count[i]++;
+		}
+		p += r->rec_len;
+		n -= r->rec_len;
+	}
+}
+
+/* Read everything the stream has now. */
+static void kc_drain(struct kunit *test, struct kcache_stream *st, struct kc_seen *s)
+{
+	void *buf = kunit_kzalloc(test, KC_BUF_LEN, GFP_KERNEL);
+	ssize_t n;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	while ((n = kcache_stream_read(st, buf, KC_BUF_LEN)) > 0)
+		kc_account(test, s, buf, n);
+	KUNIT_EXPECT_EQ(test, n, (ssize_t)-EAGAIN);
+}
+
+struct kc_subscriber {
+	struct kcache *c;
+	struct kcache_stream *st;
+	u64 cutoff;
+	struct completion done;
+};
+
+static int kc_subscriber_fn(void *arg)
+{
+	struct kc_subscriber *x = arg;
+	struct kcache_stream_opts o = { };
+
+	x->st = kcache_subscribe(x->c, &o, &x->cutoff);
+	complete(&x->done);
+	return 0;
+}
+
+static void kc_subscriber_start(struct kunit *test, struct kc_subscriber *x, struct kcache *c)
+{
+	struct task_struct *t;
+
+	x->c = c;
+	init_completion(&x->done);
+	t = kthread_run(kc_subscriber_fn, x, "kc-subscriber");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+}
+
+/*
+ * The test plays a writer that took its number and has not published: it holds the read
+ * side of mut_sem. The subscription must not take its cutoff before that writer is done,
+ * so its cutoff is at least the writer's number.
+ */
+static void subscribe_waits_for_writer_in_flight(struct kunit *test)
+{
+	struct kcache *c = kc_new(test);
+	struct kc_subscriber x;
+	struct kc_seen s = { };
+	u64 v, taken;
+
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "before", "1", &v));
+	percpu_down_read(&c->mut_sem);
+	taken = kcache_seq_next(c);
+	kc_subscriber_start(test, &x, c);
+	KUNIT_EXPECT_FALSE_MSG(test, wait_for_completion_timeout(&x.done,
+								 msecs_to_jiffies(KC_BLOCKED_MS)),
+			       "the cutoff was taken while a writer held a number");
+	percpu_up_read(&c->mut_sem);
+	wait_for_completion(&x.done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(x.st));
+	KUNIT_EXPECT_GE(test, x.cutoff, taken);
+	kc_drain(test, x.st, &s);
+	KUNIT_EXPECT_EQ(test, s.snapshot, 1U);
+	KUNIT_EXPECT_EQ(test, s.sync, 1U);
+	KUNIT_EXPECT_EQ(test, s.cutoff, x.cutoff);
+	kcache_unsubscribe(x.st);
+}
+
+static void kc_notify(void *ctx)
+{
+	atomic_inc(ctx);
+}
+
+/* The in-kernel API: prefix, notify on the empty to non-empty edge, wait, EOF on destroy. */
+static void kernel_api_notify_read_and_eof(struct kunit *test)
+{
+	struct kcache *c = kc_new(test);
+	atomic_t calls = ATOMIC_INIT(0);
+	struct kcache_stream_opts o = {
+		.prefix = "af", .prefix_len = 2, .flags = KCACHE_SUBSCRIBE_LIVE_ONLY,
+		.notify = kc_notify, .notify_ctx = &calls,
+	};
+	void *buf = kunit_kzalloc(test, KC_BUF_LEN, GFP_KERNEL);
+	struct kcache_stream *st;
+	struct kc_seen s = { };
+	u64 cutoff;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	st = kcache_subscribe(c, &o, &cutoff);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(st));
+	KUNIT_EXPECT_EQ(test, 0, kcache_stream_wait(st));
+	kc_drain(test, st, &s);
+	KUNIT_EXPECT_EQ(test, s.sync, 1U);
+	KUNIT_EXPECT_EQ(test, s.cutoff, cutoff);
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 0);
+
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "other", "x", NULL));
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 0);
+	KUNIT_ASSERT_EQ(test, 0, kc_sets(c, "after", "x", NULL));
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 1);
+	KUNIT_ASSERT_EQ(test, 0, kcache_delete(c, "after", 5));
+	/* the ring was not empty: no second notification */
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 1);
+	kc_drain(test, st, &s);
+	KUNIT_EXPECT_EQ(test, s.store, 1U);
+	KUNIT_EXPECT_EQ(test, s.remove, 1U);
+	KUNIT_EXPECT_EQ(test, s.key_count[3], 0U);
+
+	kcache_destroy(c);
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 2);
+	KUNIT_EXPECT_EQ(test, 0, kcache_stream_wait(st));
+	KUNIT_EXPECT_EQ(test, (ssize_t)0, kcache_stream_read(st, buf, KC_BUF_LEN));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kcache_subscribe(c, &o, NULL)), -ESHUTDOWN);
+	kcache_unsubscribe(st);
+}
+
+/* Options the in-kernel API refuses, before it allocates anything. */
+static void kernel_api_bad_options(struct kunit *test)
+{
+	struct kcache *c = kc_new(test);
+	struct kcache_stream_opts o = { .flags = BIT(7) };
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kcache_subscribe(c, &o, NULL)), -EINVAL);
+	o.flags = 0;
+	o.prefix_len = 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kcache_subscribe(c, &o, NULL)), -EINVAL);
+	o.prefix = "x";
+	o.prefix_len = KCACHE_KEY_MAX + 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kcache_subscribe(c, &o, NULL)), -E2BIG);
+	o.prefix_len = 0;
+	o.ring_size = KCACHE_STREAM_RING_MIN - 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kcache_subscribe(c, &o, NULL)), -EINVAL);
+}
+
+static struct kunit_case kcache_stream_cases[] = {
+	KUNIT_CASE(subscribe_waits_for_writer_in_flight),
+	KUNIT_CASE(kernel_api_notify_read_and_eof),
+	KUNIT_CASE(kernel_api_bad_options),
+	{}
+};
+
+struct kunit_suite kcache_stream_suite = {
+	.name = "kcache_stream",
+	.exit = kc_case_exit,
+	.test_cases = kcache_stream_cases,
+};
