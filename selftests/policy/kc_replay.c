@@ -294,8 +294,10 @@ int main(int argc, char **argv)
 
 		trace_name(argv[optind], name, sizeof(name));
 		if (refsim) {
+			u64 hits = kc_refsim_hits(keys, n, capacity, refsim);
+
 			printf("hitratio %s %llu %s %.2f\n", name, (unsigned long long)capacity,
-			       refname, n ? 100.0 * kc_refsim_hits(keys, n, capacity, refsim) / n : 0);
+			       refname, n ? 100.0 * hits / n : 0);
 			s = NULL;
 		} else if (!s) {
 			const char *env = getenv("KC_SEED");
