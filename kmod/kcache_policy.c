@@ -558,6 +558,7 @@ static void kc_shadows_config(struct kc_policy *p, u64 entries)
 	p->epoch_len = max_t(u32, cap, KC_EPOCH_MIN);
 	memset(p->wins, 0, sizeof(p->wins));
 	p->led = 0;
+	p->short_hits = 0;
 	for (i = 0; i < KC_SHADOWS; i++)
 		kc_sh_reset(p, &p->shadow[i], cap);
 }
