@@ -558,6 +558,7 @@ static void kc_shadows_config(struct kc_policy *p, u64 entries)
 	p->epoch_len = max_t(u32, cap, KC_EPOCH_MIN);
 	memset(p->wins, 0, sizeof(p->wins));
 	p->led = 0;
+	p->short_hits = 0;
 	for (i = 0; i < KC_SHADOWS; i++)
 		kc_sh_reset(p, &p->shadow[i], cap);
 }
@@ -726,6 +727,9 @@ bool kcache_climb_leads(u32 wins, u32 losses)
 	if (wins <= losses)
 		return false;
 	d = wins - losses;
+	/* Most calls: not even past the alpha term alone. */
+	if (d * d <= n * KC_CLIMB_LOG_ALPHA2)
+		return false;
 	/* 8 ln((n + rho) / rho), with ln 2 ~ 355 / 512 */
 	ln8 = (kc_log2_8(n) - kc_log2_8(KC_CLIMB_RHO)) * 355 / 512;
 	/* d < 2^32 and n <= 2^33 + rho: neither side overflows */
@@ -746,14 +750,17 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_climb_leads);
  * epoch already: a lead of the other family that comes and goes within an epoch (while the
  * caches fill, at the turn of a loop) is a phase that ends before a crossing pays back.
  */
-static void kc_climb(struct kc_policy *p)
+static void kc_climb(struct kc_policy *p, u32 candidates)
 {
 	u32 cur = p->cfg, best = cur, i;
 
-	for (i = 0; i < KC_SHADOWS; i++) {
-		u32 w = p->wins[i][cur], l = p->wins[cur][i];
+	for (candidates &= ~BIT(cur); candidates; candidates &= candidates - 1) {
+		u32 w, l;
 
-		if (i == cur || !kcache_climb_leads(w, l))
+		i = __ffs(candidates);
+		w = p->wins[i][cur];
+		l = p->wins[cur][i];
+		if (!kcache_climb_leads(w, l))
 			continue;
 		if (p->shadow[i].family != p->family &&
 		    (w - l <= p->switch_cost || !(p->led & BIT(i))))
@@ -812,12 +819,12 @@ static void kc_sample(struct kc_policy *p, u32 hash, bool real_hit)
 	for (h = hit; h; h &= h - 1)
 		for (m = ~hit & (BIT(KC_SHADOWS) - 1); m; m &= m - 1)
 			p->wins[__ffs(h)][__ffs(m)]++;
-	/* A lead over the current configuration can only have grown if it missed. */
+	/* Only the shadows that hit where the current configuration missed gained a lead. */
 	if (hit && !(hit & BIT(p->cfg)))
-		kc_climb(p);
+		kc_climb(p, hit);
 	if (++p->samples >= p->epoch_len) {
 		kc_epoch(p);
-		kc_climb(p);
+		kc_climb(p, BIT(KC_SHADOWS) - 1);
 	}
 }
 

@@ -8,8 +8,10 @@
 #   scripts/bench-hitratio.sh               rows of $TRACES/reference.tsv, whose columns
 #                                           lru wtinylfu s3fifo sieve arc are the references
 #   TRACES=DIR CAPACITIES=auto scripts/...  every *.trace[.gz] in DIR at 1/5/10/25% of its
-#                                           distinct keys; the references are LRU and "ref"
-#                                           (W-TinyLFU, fixed 1% window), replayed here
+#                                           distinct keys; the references are replayed here:
+#                                           LRU, "ref" (W-TinyLFU, fixed 1% window) and
+#                                           textbook S3-FIFO, SIEVE, ARC (kc_refsim.h, which
+#                                           reproduce reference.tsv to 0.01 points)
 #   SEEDS="1 2 ..."                         policy seeds (default 1..8); each must pass
 #   JOBS=N                                  parallel replays (default: nproc)
 #
@@ -65,10 +67,10 @@ if [ "$CAPACITIES" = auto ]; then
 			   awk '{print $1}' | sort -u | wc -l)
 		for pct in 1 5 10 25; do
 			c=$((distinct * pct / 100)); [ "$c" -ge 1 ] || c=1
-			echo "$name $c lru=- ref=-"
+			echo "$name $c lru=- ref=- s3fifo=- sieve=- arc=-"
 		done
 	done | awk '!seen[$1" "$2]++' > "$rows"
-	refs="lru ref"
+	refs="lru ref s3fifo sieve arc"
 else
 	tsv=$TRACES/reference.tsv
 	[ -r "$tsv" ] || { echo "bench-hitratio: no $tsv (set CAPACITIES=auto)" >&2; exit 2; }

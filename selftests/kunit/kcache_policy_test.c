@@ -50,6 +50,17 @@ static void kc_test_cache_free(struct kc_test_cache *c)
 	kcache_policy_destroy(&c->p);
 }
 
+/* Bit-fields cannot go through KUNIT_EXPECT_EQ's typeof(). */
+static u32 kc_q(const struct kc_pnode *n)
+{
+	return n->queue;
+}
+
+static u32 kc_freq(const struct kc_pnode *n)
+{
+	return n->freq;
+}
+
 static u32 kc_test_key(struct kc_test_cache *c, struct kc_pnode *n)
 {
 	return container_of(n, struct kc_synth_entry, pn) - c->e;
@@ -164,20 +175,20 @@ static void kc_policy_evict_moves_window_to_probation_to_protected(struct kunit 
 	/* 1% window: the newest entry in the window, the rest in probation, nothing evicted. */
 	KUNIT_EXPECT_EQ(test, kcache_policy_entries(p), 100ULL);
 	KUNIT_EXPECT_EQ(test, p->nr[KC_Q_WINDOW], 1ULL);
-	KUNIT_EXPECT_EQ(test, c->e[99].pn.queue, KC_Q_WINDOW);
-	KUNIT_EXPECT_EQ(test, c->e[0].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[99].pn), KC_Q_WINDOW);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[0].pn), KC_Q_PROBATION);
 
 	kc_test_request(c, 0, 1);
-	KUNIT_EXPECT_EQ(test, c->e[0].pn.queue, KC_Q_PROTECTED);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[0].pn), KC_Q_PROTECTED);
 	kc_test_request(c, 99, 1);
-	KUNIT_EXPECT_EQ(test, c->e[99].pn.queue, KC_Q_WINDOW);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[99].pn), KC_Q_WINDOW);
 
 	/* Protected holds 80% of main (79 of 99); promoting more demotes its LRU entry. */
 	for (k = 1; k < 81; k++)
 		kc_test_request(c, k, 1);
 	KUNIT_EXPECT_EQ(test, p->nr[KC_Q_PROTECTED], 79ULL);
-	KUNIT_EXPECT_EQ(test, c->e[0].pn.queue, KC_Q_PROBATION);
-	KUNIT_EXPECT_EQ(test, c->e[80].pn.queue, KC_Q_PROTECTED);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[0].pn), KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[80].pn), KC_Q_PROTECTED);
 	KUNIT_EXPECT_EQ(test, c->hits, 82ULL);
 	kc_test_cache_free(c);
 }
@@ -204,14 +215,14 @@ static void kc_policy_evict_admits_by_frequency(struct kunit *test)
 	kc_test_request(c, 202, 1);
 	kc_test_request(c, 203, 1);
 	KUNIT_EXPECT_TRUE(test, c->e[202].resident);
-	KUNIT_EXPECT_EQ(test, c->e[202].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[202].pn), KC_Q_PROBATION);
 	KUNIT_EXPECT_FALSE(test, c->e[victim].resident);
 
 	/* Within bounds there is nothing to evict. */
 	KUNIT_EXPECT_NULL(test, kcache_policy_evict(p));
 	v = kcache_policy_coldest(p);
 	KUNIT_ASSERT_NOT_NULL(test, v);
-	KUNIT_EXPECT_EQ(test, v->queue, KC_Q_NONE);
+	KUNIT_EXPECT_EQ(test, kc_q(v), KC_Q_NONE);
 	KUNIT_EXPECT_EQ(test, kcache_policy_entries(p), 99ULL);
 	kc_test_cache_free(c);
 }
@@ -256,24 +267,24 @@ static void kc_policy_replace_keeps_position_and_queue(struct kunit *test)
 
 	for (k = 0; k < 10; k++)
 		kc_test_request(c, k, 10);
-	KUNIT_ASSERT_EQ(test, c->e[0].pn.queue, KC_Q_PROBATION);
+	KUNIT_ASSERT_EQ(test, kc_q(&c->e[0].pn), KC_Q_PROBATION);
 	c->e[15].pn.hash = c->e[0].pn.hash;
 	c->e[15].pn.weight = 25;
 	kcache_policy_replace(p, &c->e[0].pn, &c->e[15].pn);
 	c->e[0].resident = 0;
 	c->e[15].resident = 1;
-	KUNIT_EXPECT_EQ(test, c->e[0].pn.queue, KC_Q_NONE);
-	KUNIT_EXPECT_EQ(test, c->e[15].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[0].pn), KC_Q_NONE);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[15].pn), KC_Q_PROBATION);
 	KUNIT_EXPECT_EQ(test, kcache_policy_weight(p), 115ULL);
 	n = list_first_entry(&p->q[KC_Q_PROBATION], struct kc_pnode, link);
 	KUNIT_EXPECT_PTR_EQ(test, n, &c->e[15].pn);
 
 	/* Remove works on any queue and leaves the node on none. */
 	kc_test_request(c, 1, 10);
-	KUNIT_ASSERT_EQ(test, c->e[1].pn.queue, KC_Q_PROTECTED);
+	KUNIT_ASSERT_EQ(test, kc_q(&c->e[1].pn), KC_Q_PROTECTED);
 	kcache_policy_remove(p, &c->e[1].pn);
 	kcache_policy_remove(p, &c->e[9].pn);
-	KUNIT_EXPECT_EQ(test, c->e[1].pn.queue, KC_Q_NONE);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[1].pn), KC_Q_NONE);
 	KUNIT_EXPECT_EQ(test, kcache_policy_entries(p), 8ULL);
 	KUNIT_EXPECT_EQ(test, kcache_policy_weight(p), 95ULL);
 	kcache_policy_remove(p, &c->e[1].pn);
@@ -440,10 +451,10 @@ static void kc_policy_s3fifo_demotes_remembers_reinserts(struct kunit *test)
 	for (k = 0; k < 100; k++)
 		kc_test_request(c, k, 1);
 	KUNIT_EXPECT_EQ(test, p->nr[KC_Q_WINDOW], 10ULL);
-	KUNIT_EXPECT_EQ(test, c->e[0].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[0].pn), KC_Q_PROBATION);
 	kc_test_request(c, 95, 1);
-	KUNIT_EXPECT_EQ(test, c->e[95].pn.queue, KC_Q_WINDOW);
-	KUNIT_EXPECT_EQ(test, c->e[95].pn.freq, 1U);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[95].pn), KC_Q_WINDOW);
+	KUNIT_EXPECT_EQ(test, kc_freq(&c->e[95].pn), 1U);
 
 	/*
 	 * Unhit small-queue entries leave first, oldest first; the hit one moves to main, and
@@ -453,23 +464,23 @@ static void kc_policy_s3fifo_demotes_remembers_reinserts(struct kunit *test)
 		kc_test_request(c, k, 1);
 	for (k = 90; k < 95; k++)
 		KUNIT_EXPECT_FALSE(test, c->e[k].resident);
-	KUNIT_EXPECT_EQ(test, c->e[95].pn.queue, KC_Q_PROBATION);
-	KUNIT_EXPECT_EQ(test, c->e[95].pn.freq, 0U);
-	KUNIT_EXPECT_EQ(test, c->e[96].pn.queue, KC_Q_WINDOW);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[95].pn), KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_freq(&c->e[95].pn), 0U);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[96].pn), KC_Q_WINDOW);
 	KUNIT_EXPECT_FALSE(test, c->e[0].resident);
 
 	/* Back soon after its eviction: the ghost sends it straight to main, main's oldest goes. */
 	kc_test_request(c, 90, 1);
-	KUNIT_EXPECT_EQ(test, c->e[90].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[90].pn), KC_Q_PROBATION);
 	KUNIT_EXPECT_FALSE(test, c->e[1].resident);
 
 	/* A hit in main buys one more round: key 2 is passed over, key 3 goes. */
 	kc_test_request(c, 2, 1);
-	KUNIT_EXPECT_EQ(test, c->e[2].pn.freq, 1U);
+	KUNIT_EXPECT_EQ(test, kc_freq(&c->e[2].pn), 1U);
 	kc_test_request(c, 91, 1);
-	KUNIT_EXPECT_EQ(test, c->e[91].pn.queue, KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[91].pn), KC_Q_PROBATION);
 	KUNIT_EXPECT_TRUE(test, c->e[2].resident);
-	KUNIT_EXPECT_EQ(test, c->e[2].pn.freq, 0U);
+	KUNIT_EXPECT_EQ(test, kc_freq(&c->e[2].pn), 0U);
 	KUNIT_EXPECT_FALSE(test, c->e[3].resident);
 	KUNIT_EXPECT_EQ(test, kcache_policy_entries(p), 100ULL);
 	kc_test_cache_free(c);

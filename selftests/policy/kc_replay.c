@@ -2,7 +2,8 @@
 /*
  * kc_replay - replay cache traces through kmod/kcache_policy.c built in userspace.
  *
- *   kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-s SEED[,SEED...]] [-t] TRACE...
+ *   kc_replay [-p tinylfu|lru|ref|s3fifo|sieve|arc] [-c CAPACITY] [-s SEED[,SEED...]] [-t]
+ *	     TRACE...
  *	prints "hitratio TRACE CAPACITY POLICY PERCENT" per trace (with -s, one line per seed
  *	followed by "seed N"); -t adds a line with the policy's cost in ns per request (wall
  *	clock over the replay loop, trace in memory) and the policy's memory
@@ -16,7 +17,8 @@
  * A trace is one decimal key per line; lines containing '*' are skipped; .gz is read
  * through gzip -dc. The cache holds CAPACITY unit-weight entries. "ref" is the W-TinyLFU
  * family with the climber switched off (the shadows are not even fed): a true fixed 1% window,
- * the reference for traces without a reference table.
+ * the reference for traces without a reference table, with s3fifo, sieve and arc
+ * (kc_refsim.h: textbook versions, not kcache's).
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 
 #include "kcache_policy.h"
 #include "kc_synth.h"
+#include "kc_refsim.h"
 
 struct entry {
 	struct kc_pnode pn;
@@ -217,8 +220,8 @@ static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, in
 
 static void bad_usage(void)
 {
-	fprintf(stderr, "usage: kc_replay [-p tinylfu|lru|ref] [-c CAPACITY] [-s SEED[,SEED...]] "
-			"[-t] TRACE...\n"
+	fprintf(stderr, "usage: kc_replay [-p tinylfu|lru|ref|s3fifo|sieve|arc] [-c CAPACITY] "
+			"[-s SEED[,SEED...]] [-t] TRACE...\n"
 			"       kc_replay -F\n");
 	exit(2);
 }
@@ -228,7 +231,8 @@ int main(int argc, char **argv)
 	int kind = KCACHE_POLICY_TINYLFU, opt;
 	u64 capacity = 1000;
 	bool timing = false, fixed = false;
-	const char *seeds = NULL;
+	const char *seeds = NULL, *refname = NULL;
+	int refsim = 0;
 	char name[256];
 
 	while ((opt = getopt(argc, argv, "p:c:s:tF")) != -1) {
@@ -240,8 +244,15 @@ int main(int argc, char **argv)
 				kind = KCACHE_POLICY_TINYLFU;
 			else if (!strcmp(optarg, "ref"))
 				fixed = true;
+			else if (!strcmp(optarg, "s3fifo"))
+				refsim = RS_S3FIFO;
+			else if (!strcmp(optarg, "sieve"))
+				refsim = RS_SIEVE;
+			else if (!strcmp(optarg, "arc"))
+				refsim = RS_ARC;
 			else
 				bad_usage();
+			refname = optarg;
 			break;
 		case 'c':
 			capacity = strtoull(optarg, NULL, 10);
@@ -282,7 +293,13 @@ int main(int argc, char **argv)
 		const char *s = seeds;
 
 		trace_name(argv[optind], name, sizeof(name));
-		if (!s) {
+		if (refsim) {
+			u64 hits = kc_refsim_hits(keys, n, capacity, refsim);
+
+			printf("hitratio %s %llu %s %.2f\n", name, (unsigned long long)capacity,
+			       refname, n ? 100.0 * hits / n : 0);
+			s = NULL;
+		} else if (!s) {
 			const char *env = getenv("KC_SEED");
 			u64 seed = env ? strtoull(env, NULL, 0) : 0x5eed;
 
