@@ -100,4 +100,17 @@ static inline void kcache_shrinker_destroy(struct shrinker *s)
 #define kcache_assign_str(dst, src)	__assign_str(dst, src)
 #endif
 
+/*
+ * list_lru: 6.8 made list_lru_add()/list_lru_del() take the node and memcg explicitly and
+ * kept the object-derived form as list_lru_add_obj()/list_lru_del_obj().
+ */
+#include <linux/list_lru.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define kcache_list_lru_add_obj(lru, item)	list_lru_add_obj(lru, item)
+#define kcache_list_lru_del_obj(lru, item)	list_lru_del_obj(lru, item)
+#else
+#define kcache_list_lru_add_obj(lru, item)	list_lru_add(lru, item)
+#define kcache_list_lru_del_obj(lru, item)	list_lru_del(lru, item)
+#endif
+
 #endif /* _KCACHE_COMPAT_H */

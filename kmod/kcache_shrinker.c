@@ -162,7 +162,7 @@ int kcache_shrinker_track(struct kcache *c)
 	INIT_LIST_HEAD(&t->lru);
 	t->c = c;
 	c->memcg_token = t;
-	list_lru_add(&kc_lru, &t->lru);
+	kcache_list_lru_add_obj(&kc_lru, &t->lru);
 	return 0;
 }
 
@@ -178,7 +178,7 @@ void kcache_shrinker_untrack(struct kcache *c)
 
 	if (!t)
 		return;
-	list_lru_del(&kc_lru, &t->lru);
+	kcache_list_lru_del_obj(&kc_lru, &t->lru);
 	kmem_cache_free(kc_token_cache, t);
 	c->memcg_token = NULL;
 }
