@@ -91,6 +91,8 @@ static const struct cmd {
 	{ "INFO", KCACHE_IOC_INFO, sizeof(struct kcache_info_args), 0, 1, E(0) },
 	{ "DUMP", KCACHE_IOC_DUMP, sizeof(struct kcache_dump_args), 0, 1, E(EMSGSIZE) },
 	{ "NOP", KCACHE_IOC_NOP, sizeof(struct kcache_nop_args), 0, 0, E(0) },
+	{ "SUBSCRIBE", KCACHE_IOC_SUBSCRIBE, sizeof(struct kcache_subscribe_args), 0, 1,
+	  E(EMFILE) },
 #undef E
 };
 
@@ -182,6 +184,9 @@ static long timed_ioctl(struct shared *sh, struct tally *t, int fd, int on_ctl,
 	}
 	if (ret >= 0) {
 		t->ok[row]++;
+		/* SUBSCRIBE answers with a stream fd: do not let streams pile up */
+		if (row != UNKNOWN && cmds[row].cmd == KCACHE_IOC_SUBSCRIBE && ret > 2)
+			close(ret);
 	} else {
 		t->err[row][err < NERR ? err : 0]++;
 		if (!documented(row, err)) {
