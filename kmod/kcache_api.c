@@ -782,7 +782,7 @@ void kcache_maintain(struct kcache *c)
 	might_sleep();
 	if (!kcache_enter(c))
 		return;
-	kcache_maint_help(c);
+	kcache_maint_pass(c);
 	kcache_leave(c);
 }
 EXPORT_SYMBOL_GPL(kcache_maintain);

@@ -15,6 +15,7 @@
 #include <linux/percpu-rwsem.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "kcache.h"
@@ -78,6 +79,7 @@ struct kc_pcpu_stats {
  * @expire_work: maintenance pass at the next deadline
  * @maint_jiffies: when the last pass ran; throttles wake-ups from readers
  * @maint_passes: passes run, under @maint_mutex (writers read it to skip redundant ones)
+ * @pass_wait: writers that found the maintenance mutex busy sleep here until a pass ends
  * @maint_running: a pass is running (read by writers, kcache_expiry.c)
  * @dying: destroy started; work items no longer re-arm one another
  * @test_stall_work: KUnit: the work items do nothing, as if the workqueue never ran
@@ -128,6 +130,7 @@ struct kcache {
 	struct delayed_work expire_work;
 	unsigned long maint_jiffies;
 	unsigned long maint_passes;
+	wait_queue_head_t pass_wait;
 	bool maint_running;
 	bool dying;
 #ifdef KCACHE_TESTS

@@ -223,6 +223,8 @@ static unsigned int kc_pass(struct kcache *c)
 	kc_limbo_queue(c);
 	kcache_expiry_arm(c, now);
 	smp_store_release(&c->maint_running, false); /* after next_deadline's store */
+	if (wq_has_sleeper(&c->pass_wait))
+		wake_up_all(&c->pass_wait);
 	return n;
 }
 
@@ -242,7 +244,15 @@ bool kcache_maint_help(struct kcache *c)
 	unsigned long seen = READ_ONCE(c->maint_passes);
 	unsigned int n;
 
-	mutex_lock(&c->maint_mutex);
+	/*
+	 * Do not wait on a busy mutex: its waiters spin while the owner runs (optimistic
+	 * spinning, and PREEMPT_RT's adaptive rtmutex), and a pass is long. Sleep until the
+	 * running pass ends instead (bounded: the mutex may be held for something else).
+	 */
+	if (!mutex_trylock(&c->maint_mutex)) {
+		wait_event_timeout(c->pass_wait, READ_ONCE(c->maint_passes) != seen, 1);
+		return READ_ONCE(c->maint_passes) != seen;
+	}
 	if (READ_ONCE(c->maint_passes) != seen) {
 		mutex_unlock(&c->maint_mutex);
 		return true;
@@ -250,6 +260,14 @@ bool kcache_maint_help(struct kcache *c)
 	n = kc_pass(c);
 	mutex_unlock(&c->maint_mutex);
 	return n;
+}
+
+/* kcache_maintain(): a whole pass of its own, waiting for the mutex if need be. */
+void kcache_maint_pass(struct kcache *c)
+{
+	mutex_lock(&c->maint_mutex);
+	kc_pass(c);
+	mutex_unlock(&c->maint_mutex);
 }
 
 #ifdef KCACHE_TESTS
@@ -321,6 +339,7 @@ static void kc_limbo_workfn(struct work_struct *work)
 void kcache_maint_init(struct kcache *c)
 {
 	mutex_init(&c->maint_mutex);
+	init_waitqueue_head(&c->pass_wait);
 	INIT_LIST_HEAD(&c->limbo);
 	INIT_LIST_HEAD(&c->limbo_batch);
 	INIT_WORK(&c->maint_work, kc_maint_workfn);

@@ -11,6 +11,7 @@ void kcache_wq_uninit(void);
 void kcache_maint_init(struct kcache *c);
 void kcache_maint_schedule(struct kcache *c);
 bool kcache_maint_help(struct kcache *c);
+void kcache_maint_pass(struct kcache *c);
 unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr);
 unsigned long kcache_maint_reclaim(struct kcache *c, unsigned long nr);
 void kcache_maint_stop(struct kcache *c);

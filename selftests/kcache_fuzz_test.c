@@ -125,7 +125,7 @@ static int documented(int row, int err)
 		return cmds[row].right;
 	case ESHUTDOWN:
 		/* every cache-fd command but NOP, which works after DESTROY */
-		return !cmds[row].on_ctl && row != NCMDS - 1;
+		return !cmds[row].on_ctl && cmds[row].cmd != KCACHE_IOC_NOP;
 	}
 	for (e = cmds[row].errs; *e; e++)
 		if (*e == err)
