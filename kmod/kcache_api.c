@@ -397,7 +397,7 @@ static int kc_reserve_bytes(struct kcache *c, u32 charge)
 }
 
 /* allocation retries after giving back the cache's own memory, and how much each frees */
-#define KC_RECLAIM_TRIES	8
+#define KC_RECLAIM_TRIES	4
 #define KC_RECLAIM_MIN		32
 
 /*
@@ -415,10 +415,7 @@ static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen
 	for (i = 0; !e && i < KC_RECLAIM_TRIES; i++) {
 		nr = max_t(unsigned long, KC_RECLAIM_MIN,
 			   kcache_policy_entries(&c->policy) / 64);
-		/* nothing left to evict: memory freed by others' RCU callbacks may still land */
 		if (!kcache_maint_reclaim(c, nr))
-			schedule_timeout_killable(1);
-		if (fatal_signal_pending(current))
 			break;
 		e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns);
 	}
