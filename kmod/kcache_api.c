@@ -413,8 +413,9 @@ static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen
 	int i;
 
 	for (i = 0; !e && i < KC_RECLAIM_TRIES; i++) {
+		/* what was given back did not make room: give back twice as much next time */
 		nr = max_t(unsigned long, KC_RECLAIM_MIN,
-			   kcache_policy_entries(&c->policy) / 64);
+			   kcache_policy_entries(&c->policy) / 64) << i;
 		if (!kcache_maint_reclaim(c, nr))
 			break;
 		e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns);

@@ -874,7 +874,8 @@ static int settle(int fd, struct mirror *want, size_t *n)
 	return stable >= 3 ? 0 : -1;
 }
 
-TEST_F(stream, storm_every_subscriber_rebuilds_the_cache)
+/* 60 s of storm on the debug kernel, then settling and draining 20 subscribers */
+TEST_F_TIMEOUT(stream, storm_every_subscriber_rebuilds_the_cache, 300)
 {
 	struct storm w[NWRITERS];
 	struct subber *b;
