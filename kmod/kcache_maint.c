@@ -35,6 +35,7 @@
 #include "kcache_rbuf.h"
 #include "kcache_record.h"
 #include "kcache_table.h"
+#include "kcache_trace.h"
 #include "kcache_wring.h"
 
 struct workqueue_struct *kcache_wq;
@@ -151,37 +152,45 @@ static bool kc_remove_victim(struct kcache *c, struct kcache_entry *e, u8 cause)
 	return live;
 }
 
-static void kc_evict(struct kcache *c)
+/* Evict what the policy says is over the bounds. Returns the entries evicted. */
+static unsigned int kc_evict(struct kcache *c)
 {
 	struct kc_pnode *pn;
+	unsigned int n = 0;
 
 	if (!kcache_policy_entries(&c->policy))
-		return;
+		return 0;
 	percpu_down_read(&c->mut_sem);
 	while ((pn = kcache_policy_evict(&c->policy))) {
-		kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
-				 KCACHE_CAUSE_EVICT);
+		if (kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
+				     KCACHE_CAUSE_EVICT))
+			n++;
 		cond_resched();
 	}
 	percpu_up_read(&c->mut_sem);
+	return n;
 }
 
-static void kc_expire(struct kcache *c, u64 now)
+/* Reclaim the entries whose deadline passed. Returns the entries expired. */
+static unsigned int kc_expire(struct kcache *c, u64 now)
 {
 	struct kcache_entry *e;
+	unsigned int n = 0;
 
 	if (!kcache_expiry_due(c, now))
-		return;
+		return 0;
 	percpu_down_read(&c->mut_sem);
 	while ((e = kcache_expiry_due(c, now))) {
 		kcache_expiry_del(c, e);
 		if (e->flags & KC_F_IN_POLICY) {
 			kcache_policy_remove(&c->policy, &e->pn);
-			kc_remove_victim(c, e, KCACHE_CAUSE_EXPIRE);
+			if (kc_remove_victim(c, e, KCACHE_CAUSE_EXPIRE))
+				n++;
 		}
 		cond_resched();
 	}
 	percpu_up_read(&c->mut_sem);
+	return n;
 }
 
 static void kc_limbo_queue(struct kcache *c)
@@ -207,24 +216,25 @@ static void kc_free_list(struct list_head *head)
 /* One pass. Returns the number of write records it applied. */
 static unsigned int kc_pass(struct kcache *c)
 {
-	unsigned int n;
-	u64 now;
+	unsigned int reads, n, evicted, expired;
+	u64 start = ktime_get_ns(), now;
 
 	lockdep_assert_held(&c->maint_mutex);
 	WRITE_ONCE(c->maint_passes, c->maint_passes + 1);
 	WRITE_ONCE(c->maint_running, true);
 	smp_mb(); /* running set before draining; pairs with kcache_expiry_note() */
 	WRITE_ONCE(c->maint_jiffies, jiffies);
-	kcache_rbuf_drain(c);
+	reads = kcache_rbuf_drain(c);
 	n = kc_drain_writes(c);
-	kc_evict(c);
+	evicted = kc_evict(c);
 	now = ktime_get_ns();
-	kc_expire(c, now);
+	expired = kc_expire(c, now);
 	kc_limbo_queue(c);
 	kcache_expiry_arm(c, now);
 	smp_store_release(&c->maint_running, false); /* after next_deadline's store */
 	if (wq_has_sleeper(&c->pass_wait))
 		wake_up_all(&c->pass_wait);
+	trace_kcache_maintain(c, reads, n, evicted, expired, ktime_get_ns() - start);
 	return n;
 }
 

@@ -69,9 +69,10 @@ void kcache_rbuf_miss(struct kcache *c, u32 hash)
 	kc_rbuf_record(c, ((unsigned long)hash << 1) | 1);
 }
 
-/* Feed every slot to the policy and clear it. Maintenance mutex. */
-void kcache_rbuf_drain(struct kcache *c)
+/* Feed every slot to the policy and clear it. Maintenance mutex. Returns the records. */
+unsigned int kcache_rbuf_drain(struct kcache *c)
 {
+	unsigned int n = 0;
 	unsigned long rec;
 	int cpu, i;
 
@@ -85,6 +86,7 @@ void kcache_rbuf_drain(struct kcache *c)
 			rec = xchg(&rb->slot[i], 0);
 			if (!rec)
 				continue;
+			n++;
 			if (rec & 1) {
 				kcache_policy_miss(&c->policy, rec >> 1);
 			} else {
@@ -95,4 +97,5 @@ void kcache_rbuf_drain(struct kcache *c)
 			}
 		}
 	}
+	return n;
 }

@@ -11,6 +11,6 @@ void kcache_rbuf_uninit(struct kcache *c);
 size_t kcache_rbuf_footprint(const struct kcache *c);
 void kcache_rbuf_hit(struct kcache *c, struct kcache_entry *e);
 void kcache_rbuf_miss(struct kcache *c, u32 hash);
-void kcache_rbuf_drain(struct kcache *c);
+unsigned int kcache_rbuf_drain(struct kcache *c);
 
 #endif /* _KCACHE_RBUF_H */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # In the VM (busybox sh, TAP): kcache's trace events and per-cache statistics file.
 # Enables events/kcache in tracefs, runs set, get (hit), get (miss) with kcachectl and
-# requires each operation's event with its cache, key (hex), lengths and outcome; reads
+# requires each operation's event with its cache, key (hex), lengths and outcome; then
+# delete, an eviction over the entry bound, an expiry and a maintenance pass; reads
 # /sys/kernel/debug/kcache/caches/NAME and requires the counters the same operations
 # made, and that the file goes with the cache.
 T=/sys/kernel/tracing
@@ -13,7 +14,7 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 notok() { n=$((n + 1)); echo "not ok $n $*"; }
 check() { name_=$1; shift; if "$@"; then ok "$name_"; else notok "$name_"; fi; }
 
-echo "1..9"
+echo "1..13"
 [ -d $T/events ] || mount -t tracefs tracefs $T 2>/dev/null
 check tracefs_has_kcache_events [ -d $T/events/kcache/kcache_get ]
 kcachectl create $name || exit 1
@@ -30,6 +31,31 @@ check get_hit_event grep -q "kcache_get: cache=$name key=6b31 klen=2 hit vlen=3"
 check get_miss_event grep -q "kcache_get: cache=$name key=6e6f6b6579 klen=5 miss vlen=0" $T/trace
 check events_off_when_disabled sh -c "kcachectl get $name k1 >/dev/null;
 	[ \$(grep -c 'kcache_get: cache=$name key=6b31' $T/trace) = 1 ]"
+
+# a cache of two entries, where the third SET evicts; another where a 1ms TTL expires
+name2=trace2-$$
+name3=trace3-$$
+kcachectl create $name2 -c 2 -p lru || exit 1
+kcachectl create $name3 || exit 1
+echo > $T/trace
+echo 1 > $T/events/kcache/enable
+kcachectl set $name2 a 1
+kcachectl set $name2 b 2
+kcachectl set $name2 c 3
+kcachectl set $name3 b 2
+kcachectl del $name3 b
+kcachectl set $name3 c 3 -t 1ms
+sleep 1
+kcachectl stats $name2 > /dev/null
+echo 0 > $T/events/kcache/enable
+grep "kcache_" $T/trace | grep -v "kcache_[gs]et:" | sed 's/^/# /'
+kcachectl destroy $name2
+kcachectl destroy $name3
+# "a" is 61 (the least recently used), "b" 62, "c" 63
+check delete_event grep -q "kcache_delete: cache=$name3 key=62 klen=1 seq=[1-9]" $T/trace
+check evict_event grep -q "kcache_evict: cache=$name2 key=61 klen=1 seq=[1-9][0-9]* cause=size" $T/trace
+check expire_event grep -q "kcache_expire: cache=$name3 key=63 klen=1 seq=[1-9]" $T/trace
+check maintain_event grep -q "kcache_maintain: cache=$name2 reads=[0-9]* writes=[1-9][0-9]* evicted=[0-9]* expired=[0-9]* duration_ns=[1-9]" $T/trace
 
 cat $D/$name 2>/dev/null | sed 's/^/# /'
 check stats_file_exists [ -r $D/$name ]
