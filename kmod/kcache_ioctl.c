@@ -70,10 +70,10 @@ static void __maybe_unused kcache_build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct kcache_list_args) != KCACHE_LIST_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_list_args, nr) != 16);
 
-	BUILD_BUG_ON(sizeof(struct kcache_get_args) != KCACHE_GET_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_get_args) != KCACHE_GET_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_get_args, key_len) != 24);
 	BUILD_BUG_ON(offsetof(struct kcache_get_args, version) != 32);
-	BUILD_BUG_ON(sizeof(struct kcache_set_args) != KCACHE_SET_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_set_args) != KCACHE_SET_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_set_args, ttl_ns) != 32);
 	BUILD_BUG_ON(sizeof(struct kcache_del_args) != KCACHE_DEL_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kcache_cas_args) != KCACHE_CAS_ARGS_SIZE_VER0);
@@ -82,7 +82,7 @@ static void __maybe_unused kcache_build_check_abi(void)
 	BUILD_BUG_ON(offsetof(struct kcache_add_args, delta) != 24);
 	BUILD_BUG_ON(sizeof(struct kcache_batch_item) != KCACHE_BATCH_ITEM_SIZE);
 	BUILD_BUG_ON(offsetof(struct kcache_batch_item, version) != 16);
-	BUILD_BUG_ON(sizeof(struct kcache_mget_args) != KCACHE_MGET_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_mget_args) != KCACHE_MGET_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_mget_args, nr) != 32);
 	BUILD_BUG_ON(sizeof(struct kcache_mset_args) != KCACHE_MSET_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_mset_args, ttl_ns) != 48);
@@ -224,7 +224,7 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_GET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags)
+	if (a.flags || a.wait_ns || a.lease_ns || a.__pad)
 		return -EINVAL;
 	key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
 	if (IS_ERR(key))
@@ -289,7 +289,7 @@ static int kc_set(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_SET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags & ~KC_SETF_ALL ||
+	if (a.flags & ~KC_SETF_ALL || a.token ||
 	    (a.flags & KCACHE_SETF_IF_ABSENT && a.flags & KCACHE_SETF_IF_PRESENT))
 		return -EINVAL;
 	ret = kc_ttl(a.flags, a.ttl_ns, &ttl);
@@ -422,7 +422,7 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_MGET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags || a.__pad)
+	if (a.flags || a.__pad || a.tokens || a.lease_ns)
 		return -EINVAL;
 	if (a.nr > KCACHE_BATCH_MAX)
 		return -E2BIG;

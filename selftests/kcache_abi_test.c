@@ -779,7 +779,7 @@ TEST_F(kc, get_checks_ordering)
 
 	/* 1. rights beat everything */
 	a->size = page + 1;
-	a->flags = 1;
+	a->flags = 1U << 31;	/* bit 0 is KCACHE_GETF_LEASE */
 	ASSERT_EQ(-1, ioctl(self->wfd, KCACHE_IOC_GET, a));
 	ASSERT_EQ(EBADF, errno);
 	/* 2. size beats flags */
