@@ -387,8 +387,7 @@ grant:
 	}
 out:
 	spin_unlock(&s->lock);
-	if (fresh)
-		kfree(fresh);
+	kfree(fresh);
 	return ret;
 }
 

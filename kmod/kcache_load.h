@@ -57,7 +57,7 @@ struct kcache_loads {
  * @list: the records whose lease this fd holds (&struct kcache_load.owner_link)
  */
 struct kcache_lease_owner {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects list */
 	struct list_head list;
 };
 

@@ -778,10 +778,8 @@ struct kcache_nop_args {
 /* Answers of a lease GET (@result) and of an MGET item with a lease (@status, >= 0). */
 #define KCACHE_GET_HIT		0	/* value copied */
 #define KCACHE_GET_LOAD		1	/* miss: the caller holds the lease, nothing copied */
-#define KCACHE_GET_STALE	2	/* value copied; past its soft deadline, another
-					 * caller refreshes it */
-#define KCACHE_GET_REFRESH	3	/* value copied; past its soft deadline, the caller
-					 * holds the refresh lease */
+#define KCACHE_GET_STALE	2	/* value copied, stale; another caller refreshes it */
+#define KCACHE_GET_REFRESH	3	/* value copied, stale; the caller holds the refresh */
 
 #define KCACHE_LEASE_NS_DEFAULT	(10ULL * 1000000000ULL)	/* a new cache's default lease */
 #define KCACHE_LEASE_NS_MAX	(3600ULL * 1000000000ULL)	/* longest lease */
