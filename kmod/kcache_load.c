@@ -559,7 +559,7 @@ void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *k
 	if (cause != KCACHE_CAUSE_DELETE && cause != KCACHE_CAUSE_INVALIDATE)
 		return;
 	atomic64_inc(&L->revoked);
-	if (r->owner || r->deadline) {
+	if (r->owner) {
 		kc_load_vacate(L, r);
 		return;
 	}
@@ -651,7 +651,8 @@ static void kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, cons
  * while the load runs completes it: everyone gets the SET's value and the loader's value
  * is dropped. A DEL of the key while it runs: the loader's value goes to the callers but
  * is not stored. With a refresh margin (kcache_load_config()), one caller that finds the
- * entry past its soft deadline reloads it while the others get the stale value at once.
+ * entry past its soft deadline reloads it (and returns the stale value if that fails)
+ * while the others get the stale value at once.
  *
  * Context: process context, may sleep.
  *
@@ -667,7 +668,7 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 	struct kcache_loads *L = kc_loads(c);
 	struct kcache_load *r = NULL;
 	struct kcache_entry *e = NULL;
-	u64 token = 0;
+	u64 token = 0, stale_version;
 	u32 len;
 	int ret;
 
@@ -701,8 +702,21 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 		kcache_entry_put(e);
 		break;
 	case KC_BEGIN_REFRESH:
+		/* stale while revalidate: a failed refresh still returns the stale value */
+		len = e->vlen;
+		memcpy(buf, kcache_entry_value(e), len);
+		stale_version = e->seq;
 		kcache_entry_put(e);
-		fallthrough;
+		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
+		ret = kc_load_result(r, buf, vlen, version);
+		if (ret && ret != -EMSGSIZE) {
+			*vlen = len;
+			if (version)
+				*version = stale_version;
+			ret = 0;
+		}
+		kc_load_put(r);
+		break;
 	case KC_BEGIN_LOAD:
 		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
 		ret = kc_load_result(r, buf, vlen, version);
@@ -907,8 +921,8 @@ static int kc_lease_get(struct kcache *c, struct kcache_lease_owner *o,
 		fallthrough;
 	case KC_BEGIN_HIT:
 		a->version = e->seq;
-		a->val_len = e->vlen;
 		ret = kc_entry_out(e, a->val, a->val_len);
+		a->val_len = e->vlen;
 		kcache_entry_put(e);
 		return ret;
 	case KC_BEGIN_LOAD:
