@@ -256,6 +256,7 @@ TEST_F_TIMEOUT(lease, holder_sigkilled_waiter_gets_lease, 60)
 	EXPECT_GT(HANDOVER_BOUND, lat);
 	ksft_print_msg("handover after SIGKILL: %" PRIu64 " us; plain GET %" PRIu64
 		       " ns; ratio %" PRIu64 "\n", lat / 1000, plain, plain ? lat / plain : 0);
+	fflush(stdout);	/* the harness's child leaves with _exit() */
 	len = sizeof(buf);
 	ASSERT_EQ(0, kcache_get(self->fd, "victim", 6, buf, &len, NULL));
 	EXPECT_EQ(0, memcmp(buf, "saved", 5));
@@ -568,7 +569,10 @@ TEST_F(lease, destroy_wakes_waiters_eshutdown)
  * @stop: workers exit
  * @epoch: bumped by the parent before each destroy; a worker reads it after (re)opening
  * @dying: set by the parent for an incarnation before it SIGKILLs it
- * @owner: per key: (epoch << 16) | incarnation of the live loader, 0 none
+ * @owner: per key: the live loader: epoch << 48 | mutations begun at its start << 16 |
+ *	incarnation; 0 none
+ * @mut_begin: per key: SETs and DELs begun (bumped before the call)
+ * @mut_end: per key: SETs and DELs ended (bumped after it)
  * @loads: loader runs per key
  * @overlap: a loader started while another live one of the same key and epoch ran
  * @timeouts: lease GETs that gave up (nobody may wait that long)
@@ -581,7 +585,9 @@ struct stress {
 	atomic_int stop;
 	atomic_int epoch;
 	atomic_uchar dying[SIDS];
-	atomic_uint owner[SK];
+	atomic_ullong owner[SK];
+	atomic_uint mut_begin[SK];
+	atomic_uint mut_end[SK];
 	atomic_ulong loads[SK];
 	atomic_int overlap;
 	atomic_int timeouts;
@@ -598,7 +604,6 @@ struct sworker {
 	int fd;
 	unsigned int id;
 	unsigned int epoch;
-	pthread_mutex_t mu;
 	int key;
 };
 
@@ -607,14 +612,25 @@ static int stress_loader(void *ctx, const void *key, uint32_t key_len, void **va
 {
 	struct sworker *w = ctx;
 	struct stress *s = w->s;
-	unsigned int me = (w->epoch << 16) | w->id, old;
+	int k = w->key;
+	unsigned int b = atomic_load(&s->mut_begin[k]), e = atomic_load(&s->mut_end[k]);
+	unsigned long long me, old;
 	char *v = malloc(32);
 
 	if (!v)
 		return -ENOMEM;
-	old = atomic_exchange(&s->owner[w->key], me);
-	/* another live loader of this key in this cache: two loads for one miss */
-	if (old && (old >> 16) == w->epoch && !atomic_load(&s->dying[old & 0xffff]))
+	/* a SET or DEL in flight now may end this lease legitimately: do not judge it */
+	me = (unsigned long long)w->epoch << 48 | (unsigned long long)b << 16 | w->id;
+	if (b != e)
+		me = 0;
+	old = atomic_exchange(&s->owner[k], me);
+	/*
+	 * Two loads for one miss: another loader of this key in this cache is live (not
+	 * killed), no SET or DEL was in flight when it started and none began since, so
+	 * nothing could have ended its lease.
+	 */
+	if (old && me && (old >> 48) == w->epoch && ((old >> 16) & 0xffffffff) == b &&
+	    !atomic_load(&s->dying[old & 0xffff]))
 		atomic_fetch_add(&s->overlap, 1);
 	atomic_fetch_add(&s->loads[w->key], 1);
 	usleep(rand() % 3000);
@@ -627,17 +643,24 @@ static int stress_loader(void *ctx, const void *key, uint32_t key_len, void **va
 
 static void stress_reopen(struct sworker *w)
 {
+	unsigned int epoch;
 	int fd;
 
 	close(w->fd);
+	/* the parent destroys, then bumps the epoch, then creates: the epoch re-read below */
 	for (;;) {
+		epoch = atomic_load(&w->s->epoch);
 		fd = kcache_open(w->ctl, w->name, KCACHE_OPEN_RDWR);
-		if (fd >= 0 || atomic_load(&w->s->stop))
+		if (fd >= 0 && epoch == (unsigned int)atomic_load(&w->s->epoch))
+			break;
+		if (fd >= 0)
+			close(fd);
+		if (atomic_load(&w->s->stop))
 			break;
 		usleep(1000);
 	}
 	w->fd = fd;
-	w->epoch = atomic_load(&w->s->epoch);
+	w->epoch = epoch;
 }
 
 static void *stress_thread(void *p)
@@ -654,21 +677,23 @@ static void *stress_thread(void *p)
 		k = rand_r(&seed) % SK;
 		op = rand_r(&seed) % 100;
 		snprintf(key, sizeof(key), "s%d", k);
-		pthread_mutex_lock(&w->mu);	/* the loader's key, and the fd across reopen */
-		w->key = k;
+		w->key = k;	/* for the loader; each thread has its own worker and fd */
 		len = sizeof(buf);
 		t0 = now_ns();
-		if (op < 75)
+		if (op < 75) {
 			ret = kcache_get_or_load(w->fd, key, strlen(key), buf, &len, 20 * SEC,
 						 60 * SEC, stress_loader, w, NULL);
-		else if (op < 88)
-			ret = kcache_set(w->fd, key, strlen(key), "k-set", 5, 0, 0, NULL);
-		else
-			ret = kcache_del(w->fd, key, strlen(key));
+		} else {
+			atomic_fetch_add(&s->mut_begin[k], 1);
+			if (op < 88)
+				ret = kcache_set(w->fd, key, strlen(key), "k-set", 5, 0, 0, NULL);
+			else
+				ret = kcache_del(w->fd, key, strlen(key));
+			atomic_fetch_add(&s->mut_end[k], 1);
+		}
 		dt = now_ns() - t0;
 		if (ret == -ESHUTDOWN)
 			stress_reopen(w);
-		pthread_mutex_unlock(&w->mu);
 		if (op < 75) {
 			max = atomic_load(&s->max_wait_ns);
 			while (dt > max && !atomic_compare_exchange_weak(&s->max_wait_ns, &max, dt))
@@ -691,15 +716,16 @@ static void *stress_thread(void *p)
 
 static void stress_worker(struct stress *s, const char *name, unsigned int id)
 {
-	struct sworker w = { .s = s, .name = name, .id = id, .fd = -1 };
+	struct sworker w[ST];
 	pthread_t t[ST];
 	int i;
 
-	pthread_mutex_init(&w.mu, NULL);
-	w.ctl = kcache_ctl_open();
-	stress_reopen(&w);
-	for (i = 0; i < ST; i++)
-		pthread_create(&t[i], NULL, stress_thread, &w);
+	for (i = 0; i < ST; i++) {
+		w[i] = (struct sworker){ .s = s, .name = name, .id = id, .fd = -1 };
+		w[i].ctl = kcache_ctl_open();
+		stress_reopen(&w[i]);
+		pthread_create(&t[i], NULL, stress_thread, &w[i]);
+	}
 	for (i = 0; i < ST; i++)
 		pthread_join(t[i], NULL);
 	_exit(0);
@@ -752,8 +778,9 @@ TEST_F_TIMEOUT(lease, stress_leases_sets_dels_destroys_kills, 300)
 				stress_worker(s, self->name, ids[i]);
 		}
 		if (tick % 30 == 0) {
-			atomic_fetch_add(&s->epoch, 1);
+			/* an open that sees one epoch before and after got that epoch's cache */
 			ASSERT_EQ(0, kcache_destroy(self->ctl, self->name));
+			atomic_fetch_add(&s->epoch, 1);
 			fd = kcache_create(self->ctl, self->name, 0, 8 << 20, 0,
 					   KCACHE_POLICY_LRU_ABI, 0600);
 			ASSERT_LE(0, fd);
@@ -783,6 +810,7 @@ TEST_F_TIMEOUT(lease, stress_leases_sets_dels_destroys_kills, 300)
 		       (uint64_t)lc.loads_started, (uint64_t)lc.loads_succeeded,
 		       (uint64_t)lc.leases_handed_over, (uint64_t)lc.leases_revoked,
 		       (uint64_t)lc.in_flight);
+	fflush(stdout);
 	EXPECT_EQ(0, atomic_load(&s->overlap));
 	EXPECT_EQ(0, atomic_load(&s->timeouts));
 	EXPECT_EQ(0, atomic_load(&s->bad_value));
