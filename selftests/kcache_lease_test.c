@@ -605,6 +605,8 @@ struct sworker {
 	unsigned int id;
 	unsigned int epoch;
 	int key;
+	unsigned int b0;
+	unsigned int e0;
 };
 
 static int stress_loader(void *ctx, const void *key, uint32_t key_len, void **val,
@@ -613,23 +615,24 @@ static int stress_loader(void *ctx, const void *key, uint32_t key_len, void **va
 	struct sworker *w = ctx;
 	struct stress *s = w->s;
 	int k = w->key;
-	unsigned int b = atomic_load(&s->mut_begin[k]), e = atomic_load(&s->mut_end[k]);
-	unsigned long long me, old;
+	unsigned int b = atomic_load(&s->mut_begin[k]);
+	unsigned long long me = 0, old;
 	char *v = malloc(32);
 
 	if (!v)
 		return -ENOMEM;
-	/* a SET or DEL in flight now may end this lease legitimately: do not judge it */
-	me = (unsigned long long)w->epoch << 48 | (unsigned long long)b << 16 | w->id;
-	if (b != e)
-		me = 0;
+	/*
+	 * b0/e0 were read before this thread's GET asked for the lease: with no SET or DEL in
+	 * flight then, any that ends this lease begins after that read.
+	 */
+	if (w->b0 == w->e0)
+		me = (unsigned long long)w->epoch << 48 | (unsigned long long)w->b0 << 16 | w->id;
 	old = atomic_exchange(&s->owner[k], me);
 	/*
 	 * Two loads for one miss: another loader of this key in this cache is live (not
-	 * killed), no SET or DEL was in flight when it started and none began since, so
-	 * nothing could have ended its lease.
+	 * killed) and no SET or DEL began between its GET and now, so nothing ended its lease.
 	 */
-	if (old && me && (old >> 48) == w->epoch && ((old >> 16) & 0xffffffff) == b &&
+	if (old && (old >> 48) == w->epoch && ((old >> 16) & 0xffffffff) == b &&
 	    !atomic_load(&s->dying[old & 0xffff]))
 		atomic_fetch_add(&s->overlap, 1);
 	atomic_fetch_add(&s->loads[w->key], 1);
@@ -681,6 +684,8 @@ static void *stress_thread(void *p)
 		len = sizeof(buf);
 		t0 = now_ns();
 		if (op < 75) {
+			w->b0 = atomic_load(&s->mut_begin[k]);
+			w->e0 = atomic_load(&s->mut_end[k]);
 			ret = kcache_get_or_load(w->fd, key, strlen(key), buf, &len, 20 * SEC,
 						 60 * SEC, stress_loader, w, NULL);
 		} else {
