@@ -19,6 +19,7 @@
 
 #include "kcache.h"
 #include "kcache_policy.h"
+#include "kcache_load.h"
 
 struct kc_rbuf;
 struct kc_wring;
@@ -79,6 +80,7 @@ struct kc_pcpu_stats {
  * @policy_seed: seed of key hashes for the policy's sketch
  * @cfg: configuration
  * @name: the cache's name
+ * @loads: in-flight loads and leases (kcache_load.c)
  */
 struct kcache {
 	struct rhashtable ht;
@@ -123,6 +125,7 @@ struct kcache {
 	u32 policy_seed;
 	struct kcache_config cfg;
 	char name[KCACHE_NAME_MAX + 1];
+	struct kcache_loads loads;
 };
 
 extern struct workqueue_struct *kcache_wq;

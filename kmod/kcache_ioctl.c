@@ -33,6 +33,7 @@
 #include <linux/uaccess.h>
 
 #include "kcache_internal.h"
+#include "kcache_load.h"	/* loads: lease handlers */
 #include "kcache_uaccess.h"
 
 /* Keys and values up to this long are copied to the stack instead of the heap. */
@@ -46,10 +47,12 @@
  * struct kcache_file - private data of a cache fd
  * @cache: the cache; this file holds one reference
  * @access: %KCACHE_OPEN_READ / %KCACHE_OPEN_WRITE rights granted at open
+ * @leases: the leases this fd holds (kcache_load.c)
  */
 struct kcache_file {
 	struct kcache *cache;
 	u32 access;
+	struct kcache_lease_owner leases;
 };
 
 static void __maybe_unused kcache_build_check_abi(void)
@@ -224,6 +227,8 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_GET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
+	if (a.flags & KCACHE_GETF_LEASE)	/* loads */
+		return kcache_lease_ioctl_get(kf->cache, &kf->leases, kf->access, uarg, &a);
 	if (a.flags || a.wait_ns || a.lease_ns || a.__pad)
 		return -EINVAL;
 	key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
@@ -289,6 +294,8 @@ static int kc_set(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_SET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
+	if (a.flags & KCACHE_SETF_LEASE)	/* loads */
+		return kcache_lease_ioctl_set(kf->cache, &kf->leases, kf->access, uarg, &a);
 	if (a.flags & ~KC_SETF_ALL || a.token ||
 	    (a.flags & KCACHE_SETF_IF_ABSENT && a.flags & KCACHE_SETF_IF_PRESENT))
 		return -EINVAL;
@@ -422,6 +429,8 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_MGET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
+	if (a.flags & KCACHE_MGETF_LEASE)	/* loads */
+		return kcache_lease_ioctl_mget(kf->cache, &kf->leases, kf->access, uarg, &a);
 	if (a.flags || a.__pad || a.tokens || a.lease_ns)
 		return -EINVAL;
 	if (a.nr > KCACHE_BATCH_MAX)
@@ -739,6 +748,8 @@ static u32 kc_cmd_right(unsigned int cmd)
 	case KCACHE_IOC_STATS:
 	case KCACHE_IOC_INFO:
 	case KCACHE_IOC_DUMP:
+	case KCACHE_IOC_LOAD_CONFIG:	/* loads; SET needs write too */
+	case KCACHE_IOC_LOAD_STATS:	/* loads */
 		return KCACHE_OPEN_READ;
 	case KCACHE_IOC_SET:
 	case KCACHE_IOC_DEL:
@@ -785,6 +796,13 @@ static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return kc_dump(kf, uarg);
 	case KCACHE_IOC_NOP:
 		return kc_nop(uarg);
+	/* loads: the handlers check the rights they need */
+	case KCACHE_IOC_LEASE_ABORT:
+		return kcache_lease_ioctl_abort(kf->cache, &kf->leases, kf->access, uarg);
+	case KCACHE_IOC_LOAD_CONFIG:
+		return kcache_load_ioctl_config(kf->cache, kf->access, uarg);
+	case KCACHE_IOC_LOAD_STATS:
+		return kcache_load_ioctl_stats(kf->cache, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -794,6 +812,7 @@ static int kcache_file_release(struct inode *inode, struct file *file)
 {
 	struct kcache_file *kf = file->private_data;
 
+	kcache_lease_owner_release(kf->cache, &kf->leases);	/* loads */
 	kcache_put_ref(kf->cache);
 	kfree(kf);
 	return 0;
@@ -821,6 +840,7 @@ static int kc_install_fd(struct kcache *c, u32 access)
 		return -ENOMEM;
 	kf->cache = c;
 	kf->access = access;
+	kcache_lease_owner_init(&kf->leases);	/* loads */
 	fd = anon_inode_getfd("[kcache]", &kcache_file_fops, kf, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		kfree(kf);
@@ -841,7 +861,8 @@ static long kcache_ioc_version(void __user *uarg)
 		return -EINVAL;
 	v.abi_version = KCACHE_ABI_VERSION;
 	v.features = KCACHE_FEATURE_VERSION | KCACHE_FEATURE_CACHES | KCACHE_FEATURE_BATCH |
-		     KCACHE_FEATURE_DUMP;
+		     KCACHE_FEATURE_DUMP |
+		     KCACHE_FEATURE_LEASES;	/* loads */
 	return kcache_copy_struct_out(uarg, &v, sizeof(v));
 }
 

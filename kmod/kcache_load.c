@@ -64,12 +64,12 @@
 #include <linux/wait.h>
 
 #include "kcache_cache.h"
+#include "kcache_api.h"
 #include "kcache_entry.h"
 #include "kcache_load.h"
 #include "kcache_record.h"
 #include "kcache_table.h"
 #include "kcache_uaccess.h"
-#include "kcache_write.h"
 
 enum kc_load_state {
 	KC_LOAD_BUSY = 1,	/* a holder loads */

@@ -24,6 +24,7 @@
 #include <linux/string.h>
 
 #include "kcache_expiry.h"
+#include "kcache_load.h"
 #include "kcache_maint.h"
 #include "kcache_rbuf.h"
 #include "kcache_registry.h"
@@ -100,6 +101,7 @@ static void kc_users_release(struct percpu_ref *ref)
 /* Undo kc_alloc(): every unit's uninit, in the reverse order of their init. */
 static void kc_free(struct kcache *c)
 {
+	kcache_loads_uninit(c);	/* loads */
 	kcache_table_uninit(c);
 	kcache_expiry_uninit(c);
 	kcache_policy_destroy(&c->policy);
@@ -157,6 +159,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	ret = kcache_table_init(c);
 	if (ret)
 		goto err_policy;
+	kcache_loads_init(c);	/* loads: cannot fail, nothing to undo */
 	return c;
 
 err_policy:
@@ -360,6 +363,8 @@ void kcache_destroy(struct kcache *c)
 	synchronize_rcu();
 
 	percpu_ref_kill(&c->users);
+	/* loads: wake every waiter, which then drops the operation reference waited for below */
+	kcache_loads_shutdown(c);
 	wait_for_completion(&c->users_done);
 	kcache_maint_stop(c);
 	kcache_maint_clear(c);
