@@ -633,8 +633,12 @@ static int stress_loader(void *ctx, const void *key, uint32_t key_len, void **va
 	 * killed) and no SET or DEL began between its GET and now, so nothing ended its lease.
 	 */
 	if (old && (old >> 48) == w->epoch && ((old >> 16) & 0xffffffff) == b &&
-	    !atomic_load(&s->dying[old & 0xffff]))
-		atomic_fetch_add(&s->overlap, 1);
+	    !atomic_load(&s->dying[old & 0xffff]) &&
+	    atomic_fetch_add(&s->overlap, 1) < 5)
+		fprintf(stderr, "# overlap on key %d: live loader id %llu (b0 %llu), now id %u "
+			"(b0 %u e0 %u b %u e %u) epoch %u\n", k, old & 0xffff,
+			(old >> 16) & 0xffffffff, w->id, w->b0, w->e0, b,
+			atomic_load(&s->mut_end[k]), w->epoch);
 	atomic_fetch_add(&s->loads[w->key], 1);
 	usleep(rand() % 3000);
 	/* done before the store, while the lease still excludes everyone else */
