@@ -815,10 +815,12 @@ TEST_F_TIMEOUT(lease, stress_leases_sets_dels_destroys_kills, 300)
 		       atomic_load(&s->overlap), kills, destroys,
 		       (uint64_t)atomic_load(&s->max_wait_ns) / MS);
 	ksft_print_msg("stress: last cache: started %" PRIu64 " succeeded %" PRIu64
-		       " handed over %" PRIu64 " revoked %" PRIu64 " in flight %" PRIu64 "\n",
+		       " failed %" PRIu64 " served %" PRIu64 " handed over %" PRIu64
+		       " expired %" PRIu64 " revoked %" PRIu64 " in flight %" PRIu64 "\n",
 		       (uint64_t)lc.loads_started, (uint64_t)lc.loads_succeeded,
-		       (uint64_t)lc.leases_handed_over, (uint64_t)lc.leases_revoked,
-		       (uint64_t)lc.in_flight);
+		       (uint64_t)lc.loads_failed, (uint64_t)lc.waiters_served,
+		       (uint64_t)lc.leases_handed_over, (uint64_t)lc.leases_expired,
+		       (uint64_t)lc.leases_revoked, (uint64_t)lc.in_flight);
 	fflush(stdout);
 	EXPECT_EQ(0, atomic_load(&s->overlap));
 	EXPECT_EQ(0, atomic_load(&s->timeouts));
