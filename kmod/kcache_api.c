@@ -657,19 +657,18 @@ int kcache_delete(struct kcache *c, const void *key, u32 klen)
 EXPORT_SYMBOL_GPL(kcache_delete);
 
 /*
- * Remove every live entry whose key starts with @prefix (all if @plen is 0), in batches
- * pinned under RCU and removed outside it, with a reschedule point between batches.
+ * One walk of kc_invalidate(): remove the entries with @prefix numbered up to @cutoff, in
+ * batches pinned under RCU and removed outside it, with a reschedule point between
+ * batches. *@found counts the entries it tried to remove. Return: entries removed.
  */
-static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
+static int kc_invalidate_pass(struct kcache *c, const void *prefix, u32 plen, u64 cutoff,
+			      int *found)
 {
 	struct kcache_entry *batch[KC_WALK_BATCH], *e;
 	struct rhashtable_iter iter;
 	int n = 0, i, nr;
 	bool end = false;
 
-	might_sleep();
-	if (!kcache_enter(c))
-		return -ESHUTDOWN;
 	rhashtable_walk_enter(&c->ht, &iter);
 	while (!end) {
 		nr = 0;
@@ -682,12 +681,13 @@ static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
 			}
 			if (IS_ERR(e))
 				continue;
-			if (e->klen < plen || memcmp(e->data, prefix, plen))
+			if (e->seq > cutoff || e->klen < plen || memcmp(e->data, prefix, plen))
 				continue;
 			if (kcache_entry_tryget(e))
 				batch[nr++] = e;
 		}
 		rhashtable_walk_stop(&iter);
+		*found += nr;
 		for (i = 0; i < nr; i++) {
 			if (kc_remove(c, batch[i], NULL, 0, KCACHE_CAUSE_INVALIDATE) > 0)
 				n++;
@@ -696,6 +696,30 @@ static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
 		cond_resched();
 	}
 	rhashtable_walk_exit(&iter);
+	return n;
+}
+
+/*
+ * Remove every live entry whose key starts with @prefix (all if @plen is 0) that was
+ * stored before the call. A walk that removes what it visits can lose its place when the
+ * table shrinks under it (rhashtable resumes by position, and follows a moved entry into
+ * the new table's bucket), so walks repeat until one finds nothing to remove: that one
+ * removed nothing, so it did not disturb itself. Entries stored meanwhile are numbered
+ * above the cutoff and are not waited for, so the repetition ends.
+ */
+static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
+{
+	u64 cutoff;
+	int n = 0, found;
+
+	might_sleep();
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
+	cutoff = atomic64_read(&c->seq);
+	do {
+		found = 0;
+		n += kc_invalidate_pass(c, prefix, plen, cutoff, &found);
+	} while (found);
 	kcache_leave(c);
 	return n;
 }

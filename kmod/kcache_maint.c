@@ -382,15 +382,18 @@ unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
  * @nr: entries to evict at most, from the cold end (counted as shrinker evictions)
  *
  * Waits for the maintenance mutex, then until the evicted entries are freed (a grace
- * period and the limbo work), so that the memory is uncharged when it returns.
- * memcg branch: called by kc_build() (kcache_api.c).
+ * period and the limbo work), so that the memory is uncharged when it returns. Entries
+ * the shrinker evicted just before are freed by the same wait: with nothing left to
+ * evict, waiting for them is what makes room. Called by kc_build() (kcache_api.c).
  *
- * Return: entries evicted.
+ * Return: true if it evicted entries or waited for evicted ones to be freed; false if
+ * it could make no room.
  */
-unsigned long kcache_maint_reclaim(struct kcache *c, unsigned long nr)
+bool kcache_maint_reclaim(struct kcache *c, unsigned long nr)
 {
 	unsigned long freed = 0;
 	struct kc_pnode *pn;
+	bool pending;
 
 	might_sleep();
 	mutex_lock(&c->maint_mutex);
@@ -403,12 +406,13 @@ unsigned long kcache_maint_reclaim(struct kcache *c, unsigned long nr)
 		cond_resched();
 	}
 	percpu_up_read(&c->mut_sem);
+	pending = c->limbo_queued || !list_empty(&c->limbo);
 	kc_limbo_queue(c);
 	mutex_unlock(&c->maint_mutex);
 	/* a batch already queued requeues the rest when it is done: the second flush waits */
 	flush_rcu_work(&c->limbo_rwork);
 	flush_rcu_work(&c->limbo_rwork);
-	return freed;
+	return freed || pending;
 }
 
 /*

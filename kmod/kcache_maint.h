@@ -13,7 +13,7 @@ void kcache_maint_schedule(struct kcache *c);
 bool kcache_maint_help(struct kcache *c);
 void kcache_maint_pass(struct kcache *c);
 unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr);
-unsigned long kcache_maint_reclaim(struct kcache *c, unsigned long nr);
+bool kcache_maint_reclaim(struct kcache *c, unsigned long nr);
 void kcache_maint_stop(struct kcache *c);
 void kcache_maint_clear(struct kcache *c);
 
