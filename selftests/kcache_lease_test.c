@@ -615,9 +615,9 @@ static int stress_loader(void *ctx, const void *key, uint32_t key_len, void **va
 	struct sworker *w = ctx;
 	struct stress *s = w->s;
 	int k = w->key;
-	unsigned int b = atomic_load(&s->mut_begin[k]);
 	unsigned long long me = 0, old;
 	char *v = malloc(32);
+	unsigned int b;
 
 	if (!v)
 		return -ENOMEM;
@@ -629,11 +629,17 @@ static int stress_loader(void *ctx, const void *key, uint32_t key_len, void **va
 		me = (unsigned long long)w->epoch << 48 | (unsigned long long)w->b0 << 16 | w->id;
 	old = atomic_exchange(&s->owner[k], me);
 	/*
-	 * Two loads for one miss: another loader of this key in this cache is live (not
-	 * killed) and no SET or DEL began between its GET and now, so nothing ended its lease.
+	 * Read after the exchange: a thread descheduled between its grant (or an earlier
+	 * read) and the exchange may have lost its lease to a SET or DEL meanwhile.
 	 */
-	if (old && (old >> 48) == w->epoch && ((old >> 16) & 0xffffffff) == b &&
-	    !atomic_load(&s->dying[old & 0xffff]) &&
+	b = atomic_load(&s->mut_begin[k]);
+	/*
+	 * Two loads for one miss: another loader of this key in this cache is live (not
+	 * killed), and no SET or DEL began since either GET started (nor was one in flight
+	 * then), so nothing ended either lease: both are held at once.
+	 */
+	if (old && me && (old >> 48) == w->epoch && ((old >> 16) & 0xffffffff) == b &&
+	    w->b0 == b && !atomic_load(&s->dying[old & 0xffff]) &&
 	    atomic_fetch_add(&s->overlap, 1) < 5)
 		fprintf(stderr, "# overlap on key %d: live loader id %llu (b0 %llu), now id %u "
 			"(b0 %u e0 %u b %u e %u) epoch %u\n", k, old & 0xffff,
