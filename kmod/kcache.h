@@ -165,5 +165,48 @@ struct kcache_stream *kcache_subscribe(struct kcache *c, const struct kcache_str
 ssize_t kcache_stream_read(struct kcache_stream *s, void *buf, size_t len);
 int kcache_stream_wait(struct kcache_stream *s);
 void kcache_unsubscribe(struct kcache_stream *s);
+/* ---- single-flight loading (kcache_load.c, Documentation/loading.rst) ---- */
+
+/**
+ * typedef kcache_loader_fn - loads a missing value for kcache_get_or_load()
+ * @ctx: the caller's context
+ * @key: key bytes
+ * @klen: key length
+ * @val: out: a kvmalloc()ed value, which kcache frees (may stay NULL if *@vlen is 0)
+ * @vlen: out: the value's length
+ *
+ * Runs in the context of one caller, may sleep.
+ *
+ * Return: 0, or a negative errno that every caller waiting for this load gets.
+ */
+typedef int (*kcache_loader_fn)(void *ctx, const void *key, u32 klen, void **val,
+				u32 *vlen);
+
+/**
+ * struct kcache_load_stats - single-flight counters of a cache
+ * @loads_started: loads begun: leases granted (handovers and refreshes too), kernel loads
+ * @loads_succeeded: loads whose holder stored the value
+ * @loads_failed: kernel loader errors and lease ABORTs with an error
+ * @waiters_served: waiters that received a value or an error from a load
+ * @leases_handed_over: leases that ended without a value and went to a waiter
+ * @leases_expired: leases whose deadline passed
+ * @leases_revoked: leases ended by a delete or invalidate of their key
+ * @in_flight: loads and leases in progress now
+ */
+struct kcache_load_stats {
+	u64 loads_started;
+	u64 loads_succeeded;
+	u64 loads_failed;
+	u64 waiters_served;
+	u64 leases_handed_over;
+	u64 leases_expired;
+	u64 leases_revoked;
+	u64 in_flight;
+};
+
+int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loader_fn loader,
+		       void *ctx, void *buf, u32 *vlen, u64 ttl_ns, u64 *version);
+int kcache_load_config(struct kcache *c, u64 refresh_ns, u64 lease_ns);
+void kcache_load_stats(struct kcache *c, struct kcache_load_stats *st);
 
 #endif /* _KCACHE_H */

@@ -28,6 +28,7 @@
 #include "kcache_api.h"
 #include "kcache_entry.h"
 #include "kcache_expiry.h"
+#include "kcache_load.h"
 #include "kcache_maint.h"
 #include "kcache_rbuf.h"
 #include "kcache_record.h"
@@ -255,8 +256,10 @@ enum kc_cond { KC_COND_SET, KC_COND_CAS, KC_COND_ADD };
  * @expected: version for %KC_COND_CAS
  * @seq: out: the new entry's version
  * @sum: out: the counter's new value for %KC_COND_ADD
+ * @claim: loads: the lease or in-kernel load this store completes, or NULL
  */
 struct kc_pub {
+	const struct kcache_load_claim *claim;
 	u32 flags;
 	enum kc_cond cond;
 	u64 expected;
@@ -317,6 +320,9 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	old = kcache_table_lookup(c, e->data, e->klen);
 	rcu_read_unlock();
 	ret = kc_check_cond(e, old, old && !kc_expired_now(old), p);
+	/* loads: a completing store publishes only while its lease still holds */
+	if (!ret && p->claim)
+		ret = kcache_loads_claim(c, s, e->data, e->klen, p->claim);
 	if (ret)
 		goto out_unlock;
 
@@ -339,6 +345,8 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	}
 	kcache_rec_emit(c, &rec, w);
 	w = NULL;
+	if (!hlist_empty(&s->loads))	/* loads: the value completes a load of the key */
+		kcache_loads_on_store(c, s, e);
 	p->seq = rec.seq;
 	if (p->cond == KC_COND_ADD)
 		memcpy(&p->sum, kcache_entry_value(e), sizeof(p->sum));
@@ -492,6 +500,33 @@ int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32
 EXPORT_SYMBOL_GPL(kcache_set);
 
 /**
+ * kcache_store_claimed() - kcache_set() for a store that completes a load (loads)
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length
+ * @val: value bytes
+ * @vlen: value length
+ * @ttl_ns: as for kcache_set()
+ * @flags: as for kcache_set()
+ * @claim: the lease or in-kernel load; checked under the key's stripe lock before the
+ *	table changes (kcache_loads_claim())
+ * @version: if not NULL, gets the new entry's version
+ *
+ * Return: as kcache_set(), and -ESTALE if the claim no longer holds (nothing stored).
+ */
+int kcache_store_claimed(struct kcache *c, const void *key, u32 klen, const void *val,
+			 u32 vlen, u64 ttl_ns, u32 flags, const struct kcache_load_claim *claim,
+			 u64 *version)
+{
+	struct kc_pub pub = { .claim = claim, .flags = flags, .cond = KC_COND_SET };
+	int ret = kc_store(c, key, klen, val, vlen, ttl_ns, &pub);
+
+	if (!ret && version)
+		*version = pub.seq;
+	return ret;
+}
+
+/**
  * kcache_cas() - replace a value if its version is still @expected
  * @c: the cache
  * @key: key bytes
@@ -563,6 +598,16 @@ static int kc_remove(struct kcache *c, struct kcache_entry *e, const void *key, 
 		rcu_read_unlock();
 	} else if (e->state != KC_LIVE) {
 		e = NULL;
+	}
+	/* loads: a DEL (even of an absent key) or INVALIDATE revokes the key's lease */
+	if (!hlist_empty(&s->loads) &&
+	    (cause == KCACHE_CAUSE_DELETE || cause == KCACHE_CAUSE_INVALIDATE)) {
+		if (e)
+			kcache_loads_on_remove(c, s, kcache_entry_key(e), e->klen, e->pn.hash,
+					       cause);
+		else if (key)
+			kcache_loads_on_remove(c, s, key, klen, kcache_key_hash(c, key, klen),
+					       cause);
 	}
 	if (e) {
 		ret = 1;

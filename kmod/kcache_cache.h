@@ -21,6 +21,7 @@
 #include "kcache.h"
 #include "kcache_policy.h"
 #include "kcache_stream.h"
+#include "kcache_load.h"
 
 struct kc_rbuf;
 struct kc_wring;
@@ -97,6 +98,7 @@ struct kc_pcpu_stats {
  *	buckets), reserved against max_total_bytes with @cfg.max_bytes (kcache_registry.c)
  * @cfg: configuration
  * @name: the cache's name
+ * @loads: in-flight loads and leases (kcache_load.c)
  */
 struct kcache {
 	struct rhashtable ht;
@@ -148,6 +150,7 @@ struct kcache {
 	u64 footprint;
 	struct kcache_config cfg;
 	char name[KCACHE_NAME_MAX + 1];
+	struct kcache_loads loads;
 };
 
 extern struct workqueue_struct *kcache_wq;

@@ -36,6 +36,7 @@
 #include "kcache.h"
 #include "kcache_api.h"
 #include "kcache_fd.h"
+#include "kcache_load.h"
 #include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
@@ -53,18 +54,20 @@
  * struct kcache_file - private data of a cache fd
  * @cache: the cache; this file holds one reference (NULL only before install)
  * @access: %KCACHE_OPEN_READ / %KCACHE_OPEN_WRITE rights granted at open
+ * @leases: the leases this fd holds (kcache_load.c)
  */
 struct kcache_file {
 	struct kcache *cache;
 	u32 access;
+	struct kcache_lease_owner leases;
 };
 
 static void __maybe_unused kcache_fd_build_check_abi(void)
 {
-	BUILD_BUG_ON(sizeof(struct kcache_get_args) != KCACHE_GET_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_get_args) != KCACHE_GET_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_get_args, key_len) != 24);
 	BUILD_BUG_ON(offsetof(struct kcache_get_args, version) != 32);
-	BUILD_BUG_ON(sizeof(struct kcache_set_args) != KCACHE_SET_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_set_args) != KCACHE_SET_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_set_args, ttl_ns) != 32);
 	BUILD_BUG_ON(sizeof(struct kcache_del_args) != KCACHE_DEL_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kcache_cas_args) != KCACHE_CAS_ARGS_SIZE_VER0);
@@ -73,7 +76,7 @@ static void __maybe_unused kcache_fd_build_check_abi(void)
 	BUILD_BUG_ON(offsetof(struct kcache_add_args, delta) != 24);
 	BUILD_BUG_ON(sizeof(struct kcache_batch_item) != KCACHE_BATCH_ITEM_SIZE);
 	BUILD_BUG_ON(offsetof(struct kcache_batch_item, version) != 16);
-	BUILD_BUG_ON(sizeof(struct kcache_mget_args) != KCACHE_MGET_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_mget_args) != KCACHE_MGET_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_mget_args, nr) != 32);
 	BUILD_BUG_ON(sizeof(struct kcache_mset_args) != KCACHE_MSET_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_mset_args, ttl_ns) != 48);
@@ -139,7 +142,9 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_GET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags)
+	if (a.flags & KCACHE_GETF_LEASE)	/* loads */
+		return kcache_lease_ioctl_get(kf->cache, &kf->leases, kf->access, uarg, &a);
+	if (a.flags || a.wait_ns || a.lease_ns || a.__pad)
 		return -EINVAL;
 	key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
 	if (IS_ERR(key))
@@ -196,7 +201,9 @@ static int kc_set(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_SET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags & ~KC_SETF_ALL ||
+	if (a.flags & KCACHE_SETF_LEASE)	/* loads */
+		return kcache_lease_ioctl_set(kf->cache, &kf->leases, kf->access, uarg, &a);
+	if (a.flags & ~KC_SETF_ALL || a.token ||
 	    (a.flags & KCACHE_SETF_IF_ABSENT && a.flags & KCACHE_SETF_IF_PRESENT))
 		return -EINVAL;
 	ret = kc_ttl(a.flags, a.ttl_ns, &ttl);
@@ -333,7 +340,9 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_MGET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags || a.__pad)
+	if (a.flags & KCACHE_MGETF_LEASE)	/* loads */
+		return kcache_lease_ioctl_mget(kf->cache, &kf->leases, kf->access, uarg, &a);
+	if (a.flags || a.__pad || a.tokens || a.lease_ns)
 		return -EINVAL;
 	if (a.nr > KCACHE_BATCH_MAX)
 		return -E2BIG;
@@ -778,6 +787,8 @@ static u32 kc_cmd_right(unsigned int nr)
 	case _IOC_NR(KCACHE_IOC_INFO):
 	case _IOC_NR(KCACHE_IOC_DUMP):
 	case _IOC_NR(KCACHE_IOC_SUBSCRIBE):
+	case _IOC_NR(KCACHE_IOC_LOAD_CONFIG):	/* setting it needs write too */
+	case _IOC_NR(KCACHE_IOC_LOAD_STATS):
 		return KCACHE_OPEN_READ;
 	case _IOC_NR(KCACHE_IOC_SET):
 	case _IOC_NR(KCACHE_IOC_DEL):
@@ -830,6 +841,13 @@ static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return kc_nop(uarg);
 	case _IOC_NR(KCACHE_IOC_SUBSCRIBE):
 		return kcache_streams_subscribe_ioctl(kf->cache, uarg);
+	/* the lease handlers check the rights they need */
+	case _IOC_NR(KCACHE_IOC_LEASE_ABORT):
+		return kcache_lease_ioctl_abort(kf->cache, &kf->leases, kf->access, uarg);
+	case _IOC_NR(KCACHE_IOC_LOAD_CONFIG):
+		return kcache_load_ioctl_config(kf->cache, kf->access, uarg);
+	case _IOC_NR(KCACHE_IOC_LOAD_STATS):
+		return kcache_load_ioctl_stats(kf->cache, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -839,8 +857,11 @@ static int kcache_file_release(struct inode *inode, struct file *file)
 {
 	struct kcache_file *kf = file->private_data;
 
-	if (kf->cache)
+	if (kf->cache) {
+		/* a lease dies with its holder's fd: a waiter takes the load over */
+		kcache_lease_owner_release(kf->cache, &kf->leases);
 		kcache_put_ref(kf->cache);
+	}
 	kfree(kf);
 	return 0;
 }
@@ -873,6 +894,7 @@ int kcache_fd_prepare(struct kcache_fd_slot *slot, u32 access)
 	if (!kf)
 		return -ENOMEM;
 	kf->access = access;
+	kcache_lease_owner_init(&kf->leases);
 	ret = get_unused_fd_flags(O_CLOEXEC);
 	if (ret < 0)
 		goto err_kf;

@@ -33,6 +33,7 @@
 #include <linux/string.h>
 
 #include "kcache_expiry.h"
+#include "kcache_load.h"
 #include "kcache_maint.h"
 #include "kcache_rbuf.h"
 #include "kcache_registry.h"
@@ -156,6 +157,7 @@ static u64 kc_footprint(struct kcache *c)
 static void kc_free(struct kcache *c)
 {
 	kcache_streams_uninit(c);
+	kcache_loads_uninit(c);	/* loads */
 	kcache_table_uninit(c);
 	kcache_expiry_uninit(c);
 	kcache_policy_destroy(&c->policy);
@@ -220,6 +222,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	if (ret)
 		goto err_policy;
 	c->footprint = kc_footprint(c);
+	kcache_loads_init(c);	/* loads: cannot fail, nothing to undo */
 	return c;
 
 err_policy:
@@ -440,6 +443,8 @@ void kcache_destroy(struct kcache *c)
 
 	percpu_ref_kill(&c->users);
 	kcache_streams_shutdown(c);
+	/* loads: wake every waiter, which then drops the operation reference waited for below */
+	kcache_loads_shutdown(c);
 	wait_for_completion(&c->users_done);
 	kcache_maint_stop(c);
 	kcache_maint_clear(c);

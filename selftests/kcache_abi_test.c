@@ -306,9 +306,9 @@ FIXTURE_VARIANT_ADD(sz, destroy) {
 FIXTURE_VARIANT_ADD(sz, list) {
 	KCACHE_IOC_LIST, KCACHE_LIST_ARGS_SIZE_VER0, fill_list, EMSGSIZE, 0 };
 FIXTURE_VARIANT_ADD(sz, get) {
-	KCACHE_IOC_GET, KCACHE_GET_ARGS_SIZE_VER0, fill_get, 0, 0 };
+	KCACHE_IOC_GET, KCACHE_GET_ARGS_SIZE_VER0, fill_get, 0, KCACHE_GET_ARGS_SIZE_VER1 };
 FIXTURE_VARIANT_ADD(sz, set) {
-	KCACHE_IOC_SET, KCACHE_SET_ARGS_SIZE_VER0, fill_set, 0, 0 };
+	KCACHE_IOC_SET, KCACHE_SET_ARGS_SIZE_VER0, fill_set, 0, KCACHE_SET_ARGS_SIZE_VER1 };
 FIXTURE_VARIANT_ADD(sz, del) {
 	KCACHE_IOC_DEL, KCACHE_DEL_ARGS_SIZE_VER0, fill_del, ENOENT, 0 };
 FIXTURE_VARIANT_ADD(sz, cas) {
@@ -316,7 +316,7 @@ FIXTURE_VARIANT_ADD(sz, cas) {
 FIXTURE_VARIANT_ADD(sz, add) {
 	KCACHE_IOC_ADD, KCACHE_ADD_ARGS_SIZE_VER0, fill_add, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, mget) {
-	KCACHE_IOC_MGET, KCACHE_MGET_ARGS_SIZE_VER0, fill_zero, 0, 0 };
+	KCACHE_IOC_MGET, KCACHE_MGET_ARGS_SIZE_VER0, fill_zero, 0, KCACHE_MGET_ARGS_SIZE_VER1 };
 FIXTURE_VARIANT_ADD(sz, mset) {
 	KCACHE_IOC_MSET, KCACHE_MSET_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, invalidate) {
@@ -329,6 +329,12 @@ FIXTURE_VARIANT_ADD(sz, dump) {
 	KCACHE_IOC_DUMP, KCACHE_DUMP_ARGS_SIZE_VER0, fill_dump, 0, 0 };
 FIXTURE_VARIANT_ADD(sz, nop) {
 	KCACHE_IOC_NOP, KCACHE_NOP_ARGS_SIZE_VER0, fill_zero, 0, 0 };
+FIXTURE_VARIANT_ADD(sz, lease_abort) {
+	KCACHE_IOC_LEASE_ABORT, KCACHE_LEASE_ABORT_ARGS_SIZE_VER0, fill_zero, EINVAL, 0 };
+FIXTURE_VARIANT_ADD(sz, load_config) {
+	KCACHE_IOC_LOAD_CONFIG, KCACHE_LOAD_CONFIG_ARGS_SIZE_VER0, fill_zero, 0, 0 };
+FIXTURE_VARIANT_ADD(sz, load_stats) {
+	KCACHE_IOC_LOAD_STATS, KCACHE_LOAD_STATS_ARGS_SIZE_VER0, fill_zero, 0, 0 };
 
 /* Call the variant's command with a buffer of @len bytes whose size field says @size. */
 static int call(FIXTURE_DATA(kc) *self, const FIXTURE_VARIANT(sz) *v, uint32_t size,
@@ -844,7 +850,7 @@ TEST_F(kc, get_checks_ordering)
 
 	/* 1. rights beat everything */
 	a->size = page + 1;
-	a->flags = 1;
+	a->flags = 1U << 31;	/* bit 0 is KCACHE_GETF_LEASE */
 	ASSERT_EQ(-1, ioctl(self->wfd, KCACHE_IOC_GET, a));
 	ASSERT_EQ(EBADF, errno);
 	/* 2. size beats flags */

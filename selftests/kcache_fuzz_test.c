@@ -77,13 +77,21 @@ static const struct cmd {
 	{ "DESTROY", KCACHE_IOC_DESTROY, sizeof(struct kcache_destroy_args), 1, 0,
 	  E(ENOENT, EPERM) },
 	{ "LIST", KCACHE_IOC_LIST, sizeof(struct kcache_list_args), 1, 0, E(EMSGSIZE) },
-	{ "GET", KCACHE_IOC_GET, sizeof(struct kcache_get_args), 0, 1, E(ENOENT, EMSGSIZE) },
-	{ "SET", KCACHE_IOC_SET, sizeof(struct kcache_set_args), 0, 1, E(EEXIST, ENOENT) },
+	/* a lease GET: ETIMEDOUT waiting, EIO from an ABORT below, ESHUTDOWN while waiting */
+	{ "GET", KCACHE_IOC_GET, sizeof(struct kcache_get_args), 0, 1,
+	  E(ENOENT, EMSGSIZE, ETIMEDOUT, EINTR, EIO) },
+	{ "SET", KCACHE_IOC_SET, sizeof(struct kcache_set_args), 0, 1, E(EEXIST, ENOENT, ESTALE) },
 	{ "DEL", KCACHE_IOC_DEL, sizeof(struct kcache_del_args), 0, 1, E(ENOENT) },
 	{ "CAS", KCACHE_IOC_CAS, sizeof(struct kcache_cas_args), 0, 1,
 	  E(EEXIST, ENOENT, ESTALE) },
 	{ "ADD", KCACHE_IOC_ADD, sizeof(struct kcache_add_args), 0, 1, E(0) },
 	{ "MGET", KCACHE_IOC_MGET, sizeof(struct kcache_mget_args), 0, 1, E(0) },
+	{ "LEASE_ABORT", KCACHE_IOC_LEASE_ABORT, sizeof(struct kcache_lease_abort_args), 0, 1,
+	  E(ESTALE) },
+	{ "LOAD_CONFIG", KCACHE_IOC_LOAD_CONFIG, sizeof(struct kcache_load_config_args), 0, 1,
+	  E(0) },
+	{ "LOAD_STATS", KCACHE_IOC_LOAD_STATS, sizeof(struct kcache_load_stats_args), 0, 1,
+	  E(0) },
 	{ "MSET", KCACHE_IOC_MSET, sizeof(struct kcache_mset_args), 0, 1, E(0) },
 	{ "INVALIDATE", KCACHE_IOC_INVALIDATE, sizeof(struct kcache_invalidate_args), 0, 1,
 	  E(0) },
@@ -270,6 +278,12 @@ static void fill(uint8_t *buf, unsigned int i, struct shared *sh)
 			else
 				q[k] = (uint64_t)rnd_len() << 32 | rnd_len();
 		}
+		/* a lease GET waits at most wait_ns: keep it below the call bound */
+		if (cmds[i].cmd == KCACHE_IOC_GET)
+			q[5] = rnd_below(2) ? 0 : rnd_below(100000000);
+		/* an aborted lease hands its error to the waiters: one GET documents */
+		if (cmds[i].cmd == KCACHE_IOC_LEASE_ABORT)
+			w[6] = rnd_below(2) ? 0 : -EIO;
 		if (cmds[i].cmd == KCACHE_IOC_MGET || cmds[i].cmd == KCACHE_IOC_MSET) {
 			w[8] = rnd_below(2) ? rnd_below(8) : rnd_len();	/* nr */
 			w[9] = rnd_len();

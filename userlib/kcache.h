@@ -114,6 +114,40 @@ static inline const void *kcache_stream_val(const struct kcache_stream_rec *r)
 {
 	return (const char *)r + r->hdr_len + r->key_len;
 }
+/*
+ * Single-flight loading and leases (kcache_lease.c, Documentation/loading.rst). A lease
+ * GET returns its answer, KCACHE_GET_HIT / _LOAD / _STALE / _REFRESH (>= 0), or -errno.
+ */
+
+/**
+ * typedef kcache_loader_t - loads a missing value for kcache_get_or_load()
+ * @ctx: the caller's context
+ * @key: key bytes
+ * @key_len: key length
+ * @val: out: a malloc()ed value, which the library frees
+ * @val_len: out: its length
+ * @ttl_ns: in: 0; out: the TTL to store the value with (0: the cache's default)
+ *
+ * Return: 0, or a negative errno, which every process waiting for this load also gets.
+ */
+typedef int (*kcache_loader_t)(void *ctx, const void *key, uint32_t key_len, void **val,
+			       uint32_t *val_len, uint64_t *ttl_ns);
+
+int kcache_get_or_lease(int fd, const void *key, uint32_t key_len, void *val,
+			uint32_t *val_len, uint64_t wait_ns, uint64_t lease_ns, uint64_t *version,
+			uint64_t *token);
+int kcache_lease_set(int fd, const void *key, uint32_t key_len, const void *val,
+		     uint32_t val_len, uint64_t token, uint32_t flags, uint64_t ttl_ns,
+		     uint64_t *version);
+int kcache_lease_abort(int fd, uint64_t token, int error);
+int kcache_mget_lease(int fd, struct kcache_batch_item *items, uint32_t nr, const void *keys,
+		      void *vals, uint32_t vals_len, uint64_t *tokens, uint64_t lease_ns,
+		      uint32_t *done);
+int kcache_get_or_load(int fd, const void *key, uint32_t key_len, void *val,
+		       uint32_t *val_len, uint64_t wait_ns, uint64_t lease_ns,
+		       kcache_loader_t loader, void *ctx, uint64_t *version);
+int kcache_load_config(int fd, uint64_t *refresh_ns, uint64_t *lease_ns, int set);
+int kcache_load_stats(int fd, struct kcache_load_counters *counters);
 
 #ifdef __cplusplus
 }

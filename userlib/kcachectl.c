@@ -535,6 +535,32 @@ static const char *policy_name(uint32_t p)
 	       "unknown";
 }
 
+/* loads: set by "stats" when the module has leases, printed with the counters */
+static const struct kcache_load_counters *load_counters;
+
+static void print_load_counters(const struct kcache_load_counters *l)
+{
+	if (json) {
+		printf(",\"loads\":{\"started\":%" PRIu64 ",\"succeeded\":%" PRIu64
+		       ",\"failed\":%" PRIu64 ",\"waiters_served\":%" PRIu64
+		       ",\"leases_handed_over\":%" PRIu64 ",\"leases_expired\":%" PRIu64
+		       ",\"leases_revoked\":%" PRIu64 ",\"in_flight\":%" PRIu64 "}",
+		       (uint64_t)l->loads_started, (uint64_t)l->loads_succeeded,
+		       (uint64_t)l->loads_failed, (uint64_t)l->waiters_served,
+		       (uint64_t)l->leases_handed_over, (uint64_t)l->leases_expired,
+		       (uint64_t)l->leases_revoked, (uint64_t)l->in_flight);
+		return;
+	}
+	printf("loads started    %" PRIu64 "\n", (uint64_t)l->loads_started);
+	printf("loads succeeded  %" PRIu64 "\n", (uint64_t)l->loads_succeeded);
+	printf("loads failed     %" PRIu64 "\n", (uint64_t)l->loads_failed);
+	printf("waiters served   %" PRIu64 "\n", (uint64_t)l->waiters_served);
+	printf("leases handed    %" PRIu64 "\n", (uint64_t)l->leases_handed_over);
+	printf("leases expired   %" PRIu64 "\n", (uint64_t)l->leases_expired);
+	printf("leases revoked   %" PRIu64 "\n", (uint64_t)l->leases_revoked);
+	printf("loads in flight  %" PRIu64 "\n", (uint64_t)l->in_flight);
+}
+
 static void print_counters(const struct kcache_counters *c)
 {
 	if (json) {
@@ -542,12 +568,15 @@ static void print_counters(const struct kcache_counters *c)
 		       ",\"deletes\":%" PRIu64 ",\"evictions_size\":%" PRIu64
 		       ",\"evictions_shrink\":%" PRIu64 ",\"expirations\":%" PRIu64
 		       ",\"entries\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"max_entries\":%" PRIu64
-		       ",\"max_bytes\":%" PRIu64 "}",
+		       ",\"max_bytes\":%" PRIu64,
 		       (uint64_t)c->hits, (uint64_t)c->misses, (uint64_t)c->sets,
 		       (uint64_t)c->deletes, (uint64_t)c->evictions_size,
 		       (uint64_t)c->evictions_shrink, (uint64_t)c->expirations,
 		       (uint64_t)c->entries, (uint64_t)c->bytes, (uint64_t)c->max_entries,
 		       (uint64_t)c->max_bytes);
+		if (load_counters)
+			print_load_counters(load_counters);
+		putchar('}');
 		return;
 	}
 	printf("hits             %" PRIu64 "\n", (uint64_t)c->hits);
@@ -561,6 +590,8 @@ static void print_counters(const struct kcache_counters *c)
 	       (uint64_t)c->max_entries);
 	printf("bytes            %" PRIu64 " / %" PRIu64 "\n", (uint64_t)c->bytes,
 	       (uint64_t)c->max_bytes);
+	if (load_counters)
+		print_load_counters(load_counters);
 }
 
 /*
@@ -893,6 +924,7 @@ static int cmd_stats(int argc, char **argv)
 		HELP_OPT, {}
 	};
 	uint64_t interval = 0, iterations = 0, secs;
+	struct kcache_load_counters lc;
 	struct kcache_counters c;
 	const char *name, *s;
 	int opt, fd, ret;
@@ -936,6 +968,8 @@ static int cmd_stats(int argc, char **argv)
 		return ret;
 	}
 	ret = kcache_stats(fd, &c);
+	if (!ret && !kcache_load_stats(fd, &lc))	/* loads: older modules lack it */
+		load_counters = &lc;
 	close(fd);
 	if (ret)
 		return fail(name, "stats", ret);

@@ -53,7 +53,7 @@ static struct kunit_suite kcache_names_suite = {
 };
 
 kunit_test_suites(&kcache_names_suite, &kcache_core_suite, &kcache_policy_suite,
-		  &kcache_mt_suite, &kcache_stream_suite);
+		  &kcache_mt_suite, &kcache_stream_suite, &kcache_load_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for kcache");

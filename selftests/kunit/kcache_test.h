@@ -9,5 +9,6 @@ extern struct kunit_suite kcache_core_suite;
 extern struct kunit_suite kcache_policy_suite;
 extern struct kunit_suite kcache_mt_suite;
 extern struct kunit_suite kcache_stream_suite;
+extern struct kunit_suite kcache_load_suite;
 
 #endif /* _KCACHE_TEST_H */

@@ -70,6 +70,7 @@
 #define KCACHE_FEATURE_CACHES	_BITULL(1)	/* CREATE/OPEN/DESTROY/LIST, single-key ops */
 #define KCACHE_FEATURE_BATCH	_BITULL(2)	/* MGET/MSET */
 #define KCACHE_FEATURE_DUMP	_BITULL(3)	/* DUMP */
+#define KCACHE_FEATURE_LEASES	_BITULL(5)	/* leases, refresh ahead, LEASE_ABORT, LOAD_* */
 
 /* Bounds of the ABI. */
 /* name field: 1..64 bytes of ASCII [A-Za-z0-9._-] (no other byte), NUL, zeros */
@@ -339,12 +340,20 @@ struct kcache_list_args {
 /**
  * struct kcache_get_args - argument of %KCACHE_IOC_GET
  * @size: sizeof(struct kcache_get_args) as userspace knows it
- * @flags: must be 0
+ * @flags: 0 or %KCACHE_GETF_LEASE (see "Single-flight loading and leases" below)
  * @key: pointer to the key
  * @val: pointer to the value buffer (may be 0 if @val_len is 0)
  * @key_len: key length, 1..%KCACHE_KEY_LEN_MAX
  * @val_len: in: size of the value buffer; out: the value's length
  * @version: out: the entry's version
+ * @wait_ns: with %KCACHE_GETF_LEASE: how long to wait for another holder's load, in ns
+ *	(0: do not wait); else must be 0 (since %KCACHE_GET_ARGS_SIZE_VER1)
+ * @lease_ns: with %KCACHE_GETF_LEASE: deadline of a lease granted by this call, in ns from
+ *	now, at most %KCACHE_LEASE_NS_MAX (0: the cache's default); else must be 0
+ * @token: out, with %KCACHE_GETF_LEASE: the lease token when @result is
+ *	%KCACHE_GET_LOAD or %KCACHE_GET_REFRESH, else 0
+ * @result: out, with %KCACHE_GETF_LEASE: a %KCACHE_GET_* answer; else 0
+ * @__pad: must be 0
  */
 struct kcache_get_args {
 	__u32 size;
@@ -354,9 +363,15 @@ struct kcache_get_args {
 	__u32 key_len;
 	__u32 val_len;
 	__u64 version;
+	__u64 wait_ns;
+	__u64 lease_ns;
+	__u64 token;
+	__u32 result;
+	__u32 __pad;
 };
 
 #define KCACHE_GET_ARGS_SIZE_VER0	40
+#define KCACHE_GET_ARGS_SIZE_VER1	72	/* wait_ns, lease_ns, token, result */
 
 /*
  * KCACHE_IOC_GET - copy a value out.
@@ -365,6 +380,7 @@ struct kcache_get_args {
  *  -E2BIG     key_len above %KCACHE_KEY_LEN_MAX
  *  -ENOENT    no live entry for the key (an expired entry is absent)
  *  -EMSGSIZE  the buffer is too small: nothing copied, @val_len and @version are set
+ * With %KCACHE_GETF_LEASE, see %KCACHE_GETF_LEASE below for the answers and errors.
  */
 #define KCACHE_IOC_GET		_IO(KCACHE_IOC_MAGIC, 0x10)
 
@@ -372,13 +388,16 @@ struct kcache_get_args {
  * struct kcache_set_args - argument of %KCACHE_IOC_SET
  * @size: sizeof(struct kcache_set_args) as userspace knows it
  * @flags: %KCACHE_SETF_IF_ABSENT or %KCACHE_SETF_IF_PRESENT (not both),
- *	%KCACHE_SETF_KEEP_TTL, %KCACHE_SETF_TTL
+ *	%KCACHE_SETF_KEEP_TTL, %KCACHE_SETF_TTL; or %KCACHE_SETF_LEASE with at most
+ *	%KCACHE_SETF_TTL
  * @key: pointer to the key
  * @val: pointer to the value (may be 0 if @val_len is 0)
  * @key_len: key length, 1..%KCACHE_KEY_LEN_MAX
  * @val_len: value length, 0..value_max
  * @ttl_ns: with %KCACHE_SETF_TTL: time to live in ns, 0 for none; else must be 0
  * @version: out: the new entry's version
+ * @token: with %KCACHE_SETF_LEASE: the lease token this SET completes; else must be 0
+ *	(since %KCACHE_SET_ARGS_SIZE_VER1)
  */
 struct kcache_set_args {
 	__u32 size;
@@ -389,9 +408,11 @@ struct kcache_set_args {
 	__u32 val_len;
 	__u64 ttl_ns;
 	__u64 version;
+	__u64 token;
 };
 
 #define KCACHE_SET_ARGS_SIZE_VER0	48
+#define KCACHE_SET_ARGS_SIZE_VER1	56	/* token */
 
 /*
  * KCACHE_IOC_SET - store a value. A GET after it sees the new value.
@@ -402,6 +423,7 @@ struct kcache_set_args {
  *  -EEXIST  IF_ABSENT and the key is present
  *  -ENOENT  IF_PRESENT and the key is absent
  *  -ENOMEM  out of memory
+ * With %KCACHE_SETF_LEASE, see %KCACHE_SETF_LEASE below for its own errors.
  */
 #define KCACHE_IOC_SET		_IO(KCACHE_IOC_MAGIC, 0x11)
 
@@ -525,7 +547,7 @@ struct kcache_batch_item {
 /**
  * struct kcache_mget_args - argument of %KCACHE_IOC_MGET
  * @size: sizeof(struct kcache_mget_args) as userspace knows it
- * @flags: must be 0
+ * @flags: 0 or %KCACHE_MGETF_LEASE
  * @items: pointer to @nr &struct kcache_batch_item
  * @keys: pointer to the key block (the keys, back to back)
  * @vals: pointer to the value block
@@ -533,6 +555,9 @@ struct kcache_batch_item {
  * @vals_len: size of the value block
  * @done: out: items found (status 0)
  * @__pad: must be 0
+ * @tokens: with %KCACHE_MGETF_LEASE: pointer to @nr __u64 lease tokens, written (0 where
+ *	the item got no lease); else must be 0 (since %KCACHE_MGET_ARGS_SIZE_VER1)
+ * @lease_ns: with %KCACHE_MGETF_LEASE: as &struct kcache_get_args.lease_ns; else 0
  */
 struct kcache_mget_args {
 	__u32 size;
@@ -544,9 +569,12 @@ struct kcache_mget_args {
 	__u32 vals_len;
 	__u32 done;
 	__u32 __pad;
+	__u64 tokens;
+	__u64 lease_ns;
 };
 
 #define KCACHE_MGET_ARGS_SIZE_VER0	48
+#define KCACHE_MGET_ARGS_SIZE_VER1	64	/* tokens, lease_ns */
 
 /*
  * KCACHE_IOC_MGET - look up to %KCACHE_BATCH_MAX keys. Values are packed into the value
@@ -556,6 +584,7 @@ struct kcache_mget_args {
  * Errors:
  *  -E2BIG   nr above %KCACHE_BATCH_MAX, or an item's key_len above %KCACHE_KEY_LEN_MAX
  *  -EINVAL  an item's key_len is 0
+ * With %KCACHE_MGETF_LEASE, see %KCACHE_MGETF_LEASE below.
  */
 #define KCACHE_IOC_MGET		_IO(KCACHE_IOC_MAGIC, 0x15)
 
@@ -883,5 +912,189 @@ struct kcache_stream_rec {
 
 #define KCACHE_STREAM_REC_LEN(hdr, klen, vlen) \
 	(((__u64)(hdr) + (klen) + (vlen) + 7) & ~(__u64)7)
+
+/* ---------------------------------------------------------------------------------- */
+/* Single-flight loading and leases (Documentation/loading.rst)                        */
+
+/*
+ * A lease is the right, and the duty, to load one missing (or stale) key and store it. The
+ * first lease GET that misses gets a lease and the answer %KCACHE_GET_LOAD; lease GETs of
+ * the key that come while the lease is held wait (killable, at most their @wait_ns) and
+ * then receive the value the holder stores. The holder completes the lease with a SET
+ * carrying %KCACHE_SETF_LEASE and the token, or ends it with %KCACHE_IOC_LEASE_ABORT.
+ *
+ * A lease belongs to the cache fd (the open file description) whose GET was granted it. It
+ * ends without a value when that fd is closed for the last time (also when its process
+ * exits or is killed), on ABORT with error 0, when its deadline (@lease_ns) passes, or when
+ * the key is deleted or invalidated meanwhile (the value it would store may predate the
+ * delete: it is "revoked"). Then one waiting caller is woken and gets the lease (answer
+ * %KCACHE_GET_LOAD with a new token); the others keep waiting. A caller that comes later
+ * than the deadline of a lease nobody took over takes it over the same way.
+ *
+ * A SET, CAS, ADD or MSET of the key without a token while a lease is held completes the
+ * lease with that value: waiters receive it, and the holder's own completing SET then
+ * fails with -ESTALE and stores nothing.
+ *
+ * Refresh ahead (stale-while-revalidate): a cache with a refresh margin
+ * (%KCACHE_IOC_LOAD_CONFIG) gives every entry with a deadline a soft deadline, its deadline
+ * minus the margin, at no cost in the entry (the margin is per cache). A lease GET
+ * of an entry past its soft deadline (but before its hard one) copies the value out and
+ * answers %KCACHE_GET_REFRESH with a refresh lease to the first caller, %KCACHE_GET_STALE to
+ * every other until the lease ends; nobody waits. A plain GET sees a plain hit.
+ *
+ * Tokens are unique per cache and never 0. Leases need an fd opened read-write.
+ */
+
+/* GET flag: take or wait for a lease on a miss; answer stale hits (struct kcache_get_args) */
+#define KCACHE_GETF_LEASE	_BITUL(0)
+/* MGET flag: lease per item, never waiting (struct kcache_mget_args) */
+#define KCACHE_MGETF_LEASE	_BITUL(0)
+/* SET flag: complete the lease @token (struct kcache_set_args); only with KCACHE_SETF_TTL */
+#define KCACHE_SETF_LEASE	_BITUL(4)
+
+/* Answers of a lease GET (@result) and of an MGET item with a lease (@status, >= 0). */
+#define KCACHE_GET_HIT		0	/* value copied */
+#define KCACHE_GET_LOAD		1	/* miss: the caller holds the lease, nothing copied */
+#define KCACHE_GET_STALE	2	/* value copied, stale; another caller refreshes it */
+#define KCACHE_GET_REFRESH	3	/* value copied, stale; the caller holds the refresh */
+
+#define KCACHE_LEASE_NS_DEFAULT	(10ULL * 1000000000ULL)	/* a new cache's default lease */
+#define KCACHE_LEASE_NS_MAX	(3600ULL * 1000000000ULL)	/* longest lease */
+
+/*
+ * KCACHE_GETF_LEASE - GET with a lease. Answers (@result):
+ *  %KCACHE_GET_HIT      the value is copied out (also the value a holder stored while this
+ *                       caller waited); @version is its version
+ *  %KCACHE_GET_LOAD     the key is absent and the caller now holds its lease: @token
+ *  %KCACHE_GET_STALE    / %KCACHE_GET_REFRESH: see refresh ahead above
+ * Errors, besides those of GET:
+ *  -EBADF      the fd is not open read-write
+ *  -EINVAL     unknown flags or __pad non-zero (also: wait_ns or lease_ns non-zero
+ *              without %KCACHE_GETF_LEASE)
+ *  -E2BIG      lease_ns above %KCACHE_LEASE_NS_MAX
+ *  -ETIMEDOUT  another holder loads the key and wait_ns passed (at once if wait_ns is 0)
+ *  -EINTR      the caller was killed while it waited
+ *  -EMSGSIZE   the buffer is too small for the value: nothing copied, no lease granted,
+ *              @val_len is set
+ *  any errno   the holder aborted with that error (%KCACHE_IOC_LEASE_ABORT) or an
+ *              in-kernel loader failed with it, while the caller waited; errors are not
+ *              cached: the next lease GET may load again
+ *  -ESHUTDOWN  the cache was destroyed, also while the caller waited
+ *
+ * KCACHE_MGETF_LEASE - MGET with a lease per item. Each missing item whose key nobody
+ * holds gets a lease: status %KCACHE_GET_LOAD and its token in @tokens[i]. Items held
+ * elsewhere get -EINPROGRESS (MGET never waits: GET them with %KCACHE_GETF_LEASE).
+ * Stale items get %KCACHE_GET_STALE or %KCACHE_GET_REFRESH with their value copied.
+ * Errors, besides those of MGET: -EBADF (not read-write), -EINVAL (tokens or lease_ns set
+ * without the flag, tokens 0 with it), -E2BIG (lease_ns above %KCACHE_LEASE_NS_MAX),
+ * -EFAULT (tokens not writable). Leases granted before a failing copy-out stay held.
+ *
+ * KCACHE_SETF_LEASE - SET that completes the lease @token: stores the value and gives it
+ * to every waiter. Errors, besides those of SET:
+ *  -EBADF   the fd is not open read-write
+ *  -EINVAL  flags other than %KCACHE_SETF_TTL with it; token 0; token without the flag
+ *  -ESTALE  @token is not a lease this fd holds on this key now: it completed, was
+ *           aborted, expired, was handed over or revoked, or belongs to another fd or key.
+ *           Nothing is stored.
+ */
+
+/**
+ * struct kcache_lease_abort_args - argument of %KCACHE_IOC_LEASE_ABORT
+ * @size: sizeof(struct kcache_lease_abort_args) as userspace knows it
+ * @flags: must be 0
+ * @token: the lease to end
+ * @error: 0: hand the lease to one waiting caller; a negative errno (-4095..-1): every
+ *	caller waiting now fails with it (not cached; a later lease GET loads again)
+ * @__pad: must be 0
+ */
+struct kcache_lease_abort_args {
+	__u32 size;
+	__u32 flags;
+	__u64 token;
+	__s32 error;
+	__u32 __pad;
+};
+
+#define KCACHE_LEASE_ABORT_ARGS_SIZE_VER0	24
+
+/*
+ * KCACHE_IOC_LEASE_ABORT - end a lease this fd holds without storing a value.
+ * Errors:
+ *  -EBADF   the fd is not open read-write
+ *  -EINVAL  token 0, error positive or below -4095
+ *  -ESTALE  @token is not a lease this fd holds now
+ */
+#define KCACHE_IOC_LEASE_ABORT	_IO(KCACHE_IOC_MAGIC, 0x21)
+
+/* LOAD_CONFIG flags */
+#define KCACHE_LOAD_CONFIG_SET	_BITUL(0)	/* store @refresh_ns and @lease_ns first */
+
+/**
+ * struct kcache_load_config_args - argument of %KCACHE_IOC_LOAD_CONFIG
+ * @size: sizeof(struct kcache_load_config_args) as userspace knows it
+ * @flags: 0 (read) or %KCACHE_LOAD_CONFIG_SET
+ * @refresh_ns: in (SET) / out: refresh margin: an entry with a deadline is stale from
+ *	deadline - @refresh_ns on (0: no refresh ahead, the default)
+ * @lease_ns: in (SET) / out: the lease deadline a lease GET with lease_ns 0 gets,
+ *	1..%KCACHE_LEASE_NS_MAX (default %KCACHE_LEASE_NS_DEFAULT)
+ */
+struct kcache_load_config_args {
+	__u32 size;
+	__u32 flags;
+	__u64 refresh_ns;
+	__u64 lease_ns;
+};
+
+#define KCACHE_LOAD_CONFIG_ARGS_SIZE_VER0	24
+
+/*
+ * KCACHE_IOC_LOAD_CONFIG - read, or set and read, a cache's loading parameters. Setting
+ * affects lease GETs made afterwards; entries keep their hard deadline.
+ * Errors:
+ *  -EBADF   SET on an fd not opened for writing
+ *  -EINVAL  unknown flags; SET with lease_ns 0
+ *  -E2BIG   SET with lease_ns above %KCACHE_LEASE_NS_MAX
+ */
+#define KCACHE_IOC_LOAD_CONFIG	_IO(KCACHE_IOC_MAGIC, 0x22)
+
+/**
+ * struct kcache_load_counters - single-flight counters of a cache
+ * @loads_started: leases granted and in-kernel loads begun (handovers and refreshes too)
+ * @loads_succeeded: leases completed by their holder's SET, in-kernel loads stored
+ * @loads_failed: in-kernel loader errors and ABORTs with an error
+ * @waiters_served: waiting callers that received a value or an error from a load
+ * @leases_handed_over: leases that ended without a value (fd closed, holder killed,
+ *	ABORT with 0, revoked) and went to a waiting caller
+ * @leases_expired: leases whose deadline passed
+ * @leases_revoked: leases ended by a delete or invalidate of their key
+ * @in_flight: loads and leases in progress now
+ */
+struct kcache_load_counters {
+	__u64 loads_started;
+	__u64 loads_succeeded;
+	__u64 loads_failed;
+	__u64 waiters_served;
+	__u64 leases_handed_over;
+	__u64 leases_expired;
+	__u64 leases_revoked;
+	__u64 in_flight;
+};
+
+/**
+ * struct kcache_load_stats_args - argument of %KCACHE_IOC_LOAD_STATS
+ * @size: sizeof(struct kcache_load_stats_args) as userspace knows it
+ * @flags: must be 0
+ * @counters: out: the counters
+ */
+struct kcache_load_stats_args {
+	__u32 size;
+	__u32 flags;
+	struct kcache_load_counters counters;
+};
+
+#define KCACHE_LOAD_STATS_ARGS_SIZE_VER0	72
+
+/* KCACHE_IOC_LOAD_STATS - read the single-flight counters. Errors: only the common ones. */
+#define KCACHE_IOC_LOAD_STATS	_IO(KCACHE_IOC_MAGIC, 0x23)
 
 #endif /* _UAPI_LINUX_KCACHE_H */

@@ -1,0 +1,1295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache single-flight loading (design §6, §8): exactly one load per missing key however
+ * many callers miss it, for kernel callers (kcache_get_or_load()) and for processes
+ * (leases on the cache fd), and refresh ahead of an entry's deadline.
+ *
+ * In-flight state: a record (&struct kcache_load) per key being loaded, in the hlist
+ * stripe->loads of the key's stripe, never in the table. The table holds only published
+ * entries, so readers' fast path is untouched and a load is found with the same per-key
+ * lock that every SET/DEL of the key takes. A record is in the list while its state is
+ * BUSY (a holder loads: a kernel caller running its loader, or a cache fd holding the
+ * lease token) or VACANT (the holder left without a value and waiters remain: the first
+ * waiter to run takes the lease). It leaves the list DONE (the value as a pinned entry, an
+ * unstored value, or an error, for the waiters) or DEAD (destroy). Waiters sleep on the
+ * record's wait queue, killable and bounded by their own and the lease's deadline.
+ *
+ * Why one load per miss: a caller that misses takes the stripe lock, looks the key up in
+ * the table again and then for a record; only if both are absent does it insert a record
+ * and become the holder, all under that lock. Every store of the key completes a BUSY or
+ * VACANT record under the same lock (kcache_loads_on_store()), so a record never outlives
+ * a store and a caller never loads a key that is present.
+ *
+ * SET/DEL during a load: a store of the key (SET, CAS, ADD, MSET; also the holder's own)
+ * completes the record with the stored entry: every waiter gets that value. The holder's
+ * own completing store carries a claim (token) checked under the stripe lock before the
+ * table changes (kcache_loads_claim()), so once a record is completed or revoked, the
+ * holder's store fails with -ESTALE and stores nothing. A DEL or INVALIDATE of the key
+ * revokes the lease (the value being loaded may predate it): a process's lease becomes
+ * VACANT and goes to one waiter; an in-kernel load runs on, and its value is given to its
+ * caller and to the waiters but not stored. Expiry or eviction of a stale entry does not
+ * revoke its refresh lease.
+ *
+ * Locks: the stripe lock (the core's, a spinlock) protects the stripe's list, every field
+ * of the records in it, and the state of records out of it; a record's owner lock
+ * (&struct kcache_lease_owner.lock, per cache fd) protects that fd's list of leases.
+ * Order: stripe lock -> owner lock. Nothing sleeps or allocates under either; records are
+ * allocated before the stripe lock is taken and freed after RCU (call_rcu(), so a put
+ * under a lock is fine).
+ *
+ * References on a record: one for the stripe list, one for the owner list, one per waiter
+ * and one for an in-kernel holder while it runs.
+ *
+ * Destroy: kcache_loads_shutdown() runs after the cache stopped taking new operations. It
+ * marks every record DEAD with -ESHUTDOWN and wakes every waiter, so no sleeping waiter
+ * holds the operation reference that destroy then waits for; an in-kernel loader that is
+ * running is waited for by that reference, and its store fails.
+ *
+ * Contexts: process context; everything here may sleep except the hooks, which run under
+ * the stripe lock.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "kcache_cache.h"
+#include "kcache_api.h"
+#include "kcache_entry.h"
+#include "kcache_load.h"
+#include "kcache_record.h"
+#include "kcache_table.h"
+#include "kcache_uaccess.h"
+
+enum kc_load_state {
+	KC_LOAD_BUSY = 1,	/* a holder loads */
+	KC_LOAD_VACANT,		/* the holder left without a value; a waiter takes over */
+	KC_LOAD_DONE,		/* result set; out of the stripe's list */
+	KC_LOAD_DEAD,		/* destroy; out of the stripe's list */
+};
+
+/**
+ * struct kcache_load - one key being loaded
+ * @node: in the stripe's list while BUSY or VACANT
+ * @owner_link: in @owner's list while @owner is set
+ * @owner: the cache fd holding the lease, NULL for an in-kernel holder or none
+ * @stripe: the key's stripe, whose lock protects everything below
+ * @wq: waiters, all exclusive: a result wakes them all, a vacancy one
+ * @rcu: deferred free
+ * @ref: see the top of this file
+ * @token: the holder's lease token; 0 once the lease ended
+ * @deadline: lease deadline (ktime ns), 0 for none (in-kernel holder)
+ * @e: DONE: the stored entry, pinned
+ * @val: DONE by a revoked in-kernel load: its unstored value (kvmalloc())
+ * @vlen: length of @val
+ * @err: DONE/DEAD: the error every waiter gets, or 0
+ * @hash: the key's hash
+ * @waiters: callers asleep on (or about to sleep on) @wq
+ * @klen: key length
+ * @state: &enum kc_load_state
+ * @refresh: the key has a stale value, readers do not wait
+ * @revoked: an in-kernel load whose key was deleted: its value is not stored
+ * @claimed: the holder's store passed its claim check and is publishing
+ * @key: key bytes
+ */
+struct kcache_load {
+	struct hlist_node node;
+	struct list_head owner_link;
+	struct kcache_lease_owner *owner;
+	struct kc_stripe *stripe;
+	wait_queue_head_t wq;
+	struct rcu_head rcu;
+	refcount_t ref;
+	u64 token;
+	u64 deadline;
+	struct kcache_entry *e;
+	void *val;
+	u32 vlen;
+	int err;
+	u32 hash;
+	u32 waiters;
+	u16 klen;
+	u8 state;
+	u8 refresh:1;
+	u8 revoked:1;
+	u8 claimed:1;
+	u8 key[];
+};
+
+/* What kc_load_begin() found. */
+enum kc_begin {
+	KC_BEGIN_HIT,		/* live fresh entry, pinned */
+	KC_BEGIN_STALE,		/* stale entry pinned; someone refreshes it */
+	KC_BEGIN_REFRESH,	/* stale entry pinned; the caller holds the refresh lease */
+	KC_BEGIN_LOAD,		/* the caller holds the lease */
+	KC_BEGIN_WAIT,		/* another holder loads; the caller is a waiter */
+	KC_BEGIN_BUSY,		/* another holder loads and the caller may not wait */
+};
+
+/* What kc_load_wait() ended with (or a negative errno). */
+enum kc_wait {
+	KC_WAIT_DONE = 1,	/* the record holds a result */
+	KC_WAIT_LEASE,		/* the caller took the lease over */
+};
+
+static inline struct kcache_loads *kc_loads(struct kcache *c)
+{
+	return &c->loads;
+}
+
+static void kc_load_free_rcu(struct rcu_head *head)
+{
+	struct kcache_load *r = container_of(head, struct kcache_load, rcu);
+
+	if (r->e)
+		kcache_entry_put(r->e);
+	kvfree(r->val);	/* softirq: vfree() defers itself */
+	kfree(r);
+}
+
+/* Any context, any lock held. */
+static void kc_load_put(struct kcache_load *r)
+{
+	if (refcount_dec_and_test(&r->ref))
+		call_rcu(&r->rcu, kc_load_free_rcu);
+}
+
+static struct kcache_load *kc_load_alloc(struct kcache *c, const void *key, u32 klen,
+					 u32 hash)
+{
+	struct kcache_load *r;
+
+	r = kzalloc(struct_size(r, key, klen), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	INIT_HLIST_NODE(&r->node);
+	INIT_LIST_HEAD(&r->owner_link);
+	init_waitqueue_head(&r->wq);
+	refcount_set(&r->ref, 1);
+	r->stripe = kcache_stripe(c, hash);
+	r->hash = hash;
+	r->klen = klen;
+	memcpy(r->key, key, klen);
+	return r;
+}
+
+static struct kcache_load *kc_load_find(struct kc_stripe *s, const void *key, u32 klen)
+{
+	struct kcache_load *r;
+
+	hlist_for_each_entry(r, &s->loads, node)
+		if (r->klen == klen && !memcmp(r->key, key, klen))
+			return r;
+	return NULL;
+}
+
+static inline bool kc_soft_stale(struct kcache_loads *L, const struct kcache_entry *e,
+				 u64 now)
+{
+	u64 margin = READ_ONCE(L->refresh_ns);
+
+	return margin && e->expires && e->expires != U64_MAX &&
+	       now + margin >= e->expires;
+}
+
+static inline bool kc_lease_expired(const struct kcache_load *r, u64 now)
+{
+	return r->state == KC_LOAD_BUSY && r->deadline && now >= r->deadline;
+}
+
+/* Drop the lease from its fd's list. Stripe lock held. */
+static void kc_load_detach(struct kcache_load *r)
+{
+	struct kcache_lease_owner *o = r->owner;
+
+	lockdep_assert_held(&r->stripe->lock);
+	if (!o)
+		return;
+	spin_lock(&o->lock);
+	list_del_init(&r->owner_link);
+	spin_unlock(&o->lock);
+	r->owner = NULL;
+	kc_load_put(r);
+}
+
+/* Make @o (NULL: an in-kernel caller) the holder. Stripe lock held. */
+static u64 kc_load_grant(struct kcache_loads *L, struct kcache_load *r,
+			 struct kcache_lease_owner *o, u64 lease_ns, u64 now)
+{
+	lockdep_assert_held(&r->stripe->lock);
+	kc_load_detach(r);
+	r->state = KC_LOAD_BUSY;
+	r->token = atomic64_inc_return(&L->next_token);
+	r->revoked = 0;
+	r->claimed = 0;
+	r->deadline = 0;
+	if (o) {
+		r->deadline = now + (lease_ns ?: READ_ONCE(L->lease_ns));
+		refcount_inc(&r->ref);
+		r->owner = o;
+		spin_lock(&o->lock);
+		list_add_tail(&r->owner_link, &o->list);
+		spin_unlock(&o->lock);
+	}
+	atomic64_inc(&L->started);
+	return r->token;
+}
+
+static void kc_load_link(struct kcache_loads *L, struct kcache_load *r)
+{
+	hlist_add_head(&r->node, &r->stripe->loads);
+	atomic64_inc(&L->in_flight);
+}
+
+static void kc_load_unlink(struct kcache_loads *L, struct kcache_load *r)
+{
+	hlist_del_init(&r->node);
+	atomic64_dec(&L->in_flight);
+	kc_load_put(r);
+}
+
+/*
+ * End @r with a result: a pinned entry @e, or an unstored value @val (ownership moves to
+ * @r), or an error. Every waiter wakes. Stripe lock held; @r BUSY or VACANT.
+ */
+static void kc_load_complete(struct kcache_loads *L, struct kcache_load *r,
+			     struct kcache_entry *e, void *val, u32 vlen, int err)
+{
+	lockdep_assert_held(&r->stripe->lock);
+	kc_load_detach(r);
+	r->e = e;
+	r->val = val;
+	r->vlen = vlen;
+	r->err = err;
+	r->token = 0;
+	r->state = KC_LOAD_DONE;
+	wake_up_all(&r->wq);
+	kc_load_unlink(L, r);
+}
+
+/*
+ * The holder left without a value: one waiter takes the lease over, or, with nobody
+ * waiting, the record goes (the next miss loads afresh). Stripe lock held.
+ */
+static void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
+{
+	lockdep_assert_held(&r->stripe->lock);
+	kc_load_detach(r);
+	r->token = 0;
+	r->deadline = 0;
+	if (r->waiters) {
+		r->state = KC_LOAD_VACANT;
+		wake_up(&r->wq);
+		return;
+	}
+	r->state = KC_LOAD_DONE;
+	r->err = -ECANCELED;	/* nobody reads it */
+	kc_load_unlink(L, r);
+}
+
+/**
+ * kc_load_begin() - look a key up for a load, under its stripe lock
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length
+ * @hash: kcache_key_hash() of the key
+ * @o: the fd asking for a lease, NULL for an in-kernel caller
+ * @lease_ns: the lease's deadline from now (0: the cache's default)
+ * @bufsz: the caller's buffer: a stale value that does not fit gets no refresh lease
+ * @may_wait: the caller waits for another holder (else %KC_BEGIN_BUSY)
+ * @rp: out: the record (LOAD, REFRESH: with a reference for an in-kernel caller; WAIT:
+ *	with the waiter's reference)
+ * @ep: out: the pinned entry (HIT, STALE, REFRESH)
+ * @token: out: the lease token (LOAD, REFRESH)
+ *
+ * Return: an &enum kc_begin, or -ENOMEM, -ESHUTDOWN.
+ */
+static int kc_load_begin(struct kcache *c, const void *key, u32 klen, u32 hash,
+			 struct kcache_lease_owner *o, u64 lease_ns, u32 bufsz, bool may_wait,
+			 struct kcache_load **rp, struct kcache_entry **ep, u64 *token)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kc_stripe *s = kcache_stripe(c, hash);
+	struct kcache_load *r, *fresh;
+	struct kcache_entry *e;
+	int ret;
+	u64 now;
+
+	/* most misses start a load: allocate before the lock, free if unused */
+	fresh = kc_load_alloc(c, key, klen, hash);
+	if (!fresh)
+		return -ENOMEM;
+	spin_lock(&s->lock);
+	if (READ_ONCE(L->dead)) {
+		ret = -ESHUTDOWN;
+		goto out;
+	}
+	now = ktime_get_ns();
+	/* the re-check: a store that landed since the caller's miss is returned */
+	rcu_read_lock();
+	e = kcache_table_lookup(c, key, klen);
+	if (e && (kcache_entry_expired(e, now) || !kcache_entry_tryget(e)))
+		e = NULL;
+	rcu_read_unlock();
+	r = kc_load_find(s, key, klen);
+	if (e) {
+		*ep = e;
+		ret = KC_BEGIN_HIT;
+		if (!kc_soft_stale(L, e, now) || e->vlen > bufsz)
+			goto out;
+		ret = KC_BEGIN_STALE;
+		if (r && !kc_lease_expired(r, now) && r->state == KC_LOAD_BUSY)
+			goto out;
+		if (r && r->state == KC_LOAD_BUSY)
+			atomic64_inc(&L->expired);
+		if (!r) {
+			r = fresh;
+			fresh = NULL;
+			kc_load_link(L, r);
+		}
+		/* VACANT with a live entry cannot happen: the store completed the record */
+		r->refresh = 1;
+		ret = KC_BEGIN_REFRESH;
+		goto grant;
+	}
+	if (r) {
+		if (r->state == KC_LOAD_BUSY && !kc_lease_expired(r, now)) {
+			ret = KC_BEGIN_BUSY;
+			if (!may_wait)
+				goto out;
+			refcount_inc(&r->ref);
+			r->waiters++;
+			*rp = r;
+			ret = KC_BEGIN_WAIT;
+			goto out;
+		}
+		atomic64_inc(r->state == KC_LOAD_BUSY ? &L->expired : &L->handed_over);
+	} else {
+		r = fresh;
+		fresh = NULL;
+		kc_load_link(L, r);
+	}
+	r->refresh = 0;
+	ret = KC_BEGIN_LOAD;
+grant:
+	*token = kc_load_grant(L, r, o, lease_ns, now);
+	if (!o) {
+		refcount_inc(&r->ref);
+		*rp = r;
+	}
+out:
+	spin_unlock(&s->lock);
+	kfree(fresh);
+	return ret;
+}
+
+/* Leave the wait on @r; the caller's reference stays. Stripe lock held. */
+static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r)
+{
+	r->waiters--;
+	/* a vacancy this waiter was woken for must reach another one */
+	if (r->state == KC_LOAD_VACANT) {
+		if (r->waiters)
+			wake_up(&r->wq);
+		else
+			kc_load_vacate(L, r);
+	}
+}
+
+/**
+ * kc_load_wait() - wait for the holder of @r
+ * @c: the cache
+ * @r: the record, with the caller's reference and counted in its waiters
+ * @o: the waiting fd, NULL for an in-kernel caller
+ * @lease_ns: deadline of a lease taken over
+ * @until: give up at this ktime (0: never)
+ * @token: out: the lease token on %KC_WAIT_LEASE
+ *
+ * Sleeps killable. A vacant or expired lease is taken over by the first waiter that sees
+ * it; a result is read by all.
+ *
+ * Return: %KC_WAIT_DONE, %KC_WAIT_LEASE, -EINTR (fatal signal), -ETIMEDOUT (@until
+ * passed), -ESHUTDOWN (destroy).
+ */
+static int kc_load_wait(struct kcache *c, struct kcache_load *r,
+			struct kcache_lease_owner *o, u64 lease_ns, u64 until, u64 *token)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kc_stripe *s = r->stripe;
+	DEFINE_WAIT(w);
+	long timeout;
+	u64 now, wake;
+	int ret;
+
+	for (;;) {
+		prepare_to_wait_exclusive(&r->wq, &w, TASK_KILLABLE);
+		now = ktime_get_ns();
+		spin_lock(&s->lock);
+		if (r->state == KC_LOAD_DONE) {
+			r->waiters--;
+			ret = KC_WAIT_DONE;
+			break;
+		}
+		if (r->state == KC_LOAD_DEAD) {
+			r->waiters--;
+			ret = -ESHUTDOWN;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			kc_load_leave(L, r);
+			ret = -EINTR;
+			break;
+		}
+		if (r->state == KC_LOAD_VACANT || kc_lease_expired(r, now)) {
+			atomic64_inc(r->state == KC_LOAD_VACANT ? &L->handed_over : &L->expired);
+			r->waiters--;
+			r->refresh = 0;
+			*token = kc_load_grant(L, r, o, lease_ns, now);
+			ret = KC_WAIT_LEASE;
+			break;
+		}
+		if (until && now >= until) {
+			kc_load_leave(L, r);
+			ret = -ETIMEDOUT;
+			break;
+		}
+		wake = until;
+		if (r->deadline && (!wake || r->deadline < wake))
+			wake = r->deadline;
+		spin_unlock(&s->lock);
+		timeout = wake ? nsecs_to_jiffies(wake - now) + 1 : MAX_SCHEDULE_TIMEOUT;
+		schedule_timeout(timeout);
+	}
+	spin_unlock(&s->lock);
+	finish_wait(&r->wq, &w);
+	if (ret == KC_WAIT_DONE)
+		atomic64_inc(&L->served);
+	return ret;
+}
+
+/* ---- hooks of the write path ---- */
+
+/**
+ * kcache_loads_claim() - may a load's completing store publish?
+ * @c: the cache
+ * @s: the key's stripe, locked
+ * @key: key bytes
+ * @klen: key length
+ * @claim: the store's claim
+ *
+ * Called by the core's store path under the stripe lock, before it changes the table,
+ * for stores that carry a claim. The claim holds if the key's record is BUSY with this
+ * token and owner and was not revoked.
+ *
+ * Return: 0, or -ESTALE (the store must not happen).
+ */
+int kcache_loads_claim(struct kcache *c, struct kc_stripe *s, const void *key, u32 klen,
+		       const struct kcache_load_claim *claim)
+{
+	struct kcache_load *r;
+
+	lockdep_assert_held(&s->lock);
+	r = kc_load_find(s, key, klen);
+	if (!r || r->state != KC_LOAD_BUSY || r->token != claim->token ||
+	    r->owner != claim->owner || r->revoked)
+		return -ESTALE;
+	r->claimed = 1;
+	return 0;
+}
+
+/**
+ * kcache_loads_on_store() - a store of a key published @e
+ * @c: the cache
+ * @s: the key's stripe, locked
+ * @e: the published entry
+ *
+ * Called by the core under the stripe lock after publishing, when @s has records. The
+ * key's record, if any, completes with @e: its waiters get this value.
+ */
+void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
+			   const struct kcache_entry *e)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kcache_load *r;
+
+	lockdep_assert_held(&s->lock);
+	r = kc_load_find(s, kcache_entry_key(e), e->klen);
+	if (!r)
+		return;
+	if (r->claimed)
+		atomic64_inc(&L->succeeded);
+	/* published under this lock, so its cache reference is still there */
+	if (!kcache_entry_tryget((struct kcache_entry *)e)) {
+		kc_load_complete(L, r, NULL, NULL, 0, -ENOENT);
+		return;
+	}
+	kc_load_complete(L, r, (struct kcache_entry *)e, NULL, 0, 0);
+}
+
+/**
+ * kcache_loads_on_remove() - a key was removed (or a DEL found it absent)
+ * @c: the cache
+ * @s: the key's stripe, locked
+ * @key: key bytes
+ * @klen: key length
+ * @hash: the key's hash
+ * @cause: an &enum kcache_cause
+ *
+ * A delete or invalidate revokes the key's lease; expiry and eviction leave a refresh
+ * lease alone (its stale entry was expected to go).
+ */
+void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *key,
+			    u32 klen, u32 hash, u8 cause)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kcache_load *r;
+
+	lockdep_assert_held(&s->lock);
+	r = kc_load_find(s, key, klen);
+	if (!r || r->state != KC_LOAD_BUSY || r->revoked)
+		return;
+	if (cause != KCACHE_CAUSE_DELETE && cause != KCACHE_CAUSE_INVALIDATE)
+		return;
+	atomic64_inc(&L->revoked);
+	if (r->owner) {
+		kc_load_vacate(L, r);
+		return;
+	}
+	/* an in-kernel load runs on; its value goes to its callers unstored */
+	r->revoked = 1;
+}
+
+/* ---- in-kernel loads ---- */
+
+/* Copy a finished record's result to @buf. */
+static int kc_load_result(struct kcache_load *r, void *buf, u32 *vlen, u64 *version)
+{
+	const void *val;
+	u32 len;
+
+	if (r->err)
+		return r->err;
+	if (r->e) {
+		val = kcache_entry_value(r->e);
+		len = r->e->vlen;
+		if (version)
+			*version = r->e->seq;
+	} else {
+		val = r->val;
+		len = r->vlen;
+		if (version)
+			*version = 0;
+	}
+	if (*vlen < len) {
+		*vlen = len;
+		return -EMSGSIZE;
+	}
+	memcpy(buf, val, len);
+	*vlen = len;
+	return 0;
+}
+
+/* The holder's part: run the loader, store, and complete @r for everyone. */
+static void kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const void *key,
+			u32 klen, kcache_loader_fn loader, void *ctx, u64 ttl_ns)
+{
+	struct kcache_load_claim claim = { .owner = NULL, .token = token };
+	struct kcache_loads *L = kc_loads(c);
+	struct kc_stripe *s = r->stripe;
+	void *val = NULL;
+	u32 vlen = 0;
+	int ret;
+
+	ret = loader(ctx, key, klen, &val, &vlen);
+	if (WARN_ON_ONCE(ret > 0))
+		ret = -EINVAL;
+	if (!ret && vlen && !val)
+		ret = -EINVAL;
+	if (!ret)
+		ret = kcache_store_claimed(c, key, klen, val, vlen, ttl_ns, 0, &claim, NULL);
+	spin_lock(&s->lock);
+	/* a successful store completed @r in kcache_loads_on_store() */
+	if (r->state == KC_LOAD_BUSY && r->token == token) {
+		if (ret == -ESTALE && r->revoked) {
+			kc_load_complete(L, r, NULL, val, vlen, 0);
+			val = NULL;
+		} else {
+			atomic64_inc(&L->failed);
+			kc_load_complete(L, r, NULL, NULL, 0, ret ?: -EIO);
+		}
+	}
+	spin_unlock(&s->lock);
+	kvfree(val);
+}
+
+/**
+ * kcache_get_or_load() - get a value, loading it exactly once if it is missing
+ * @c: the cache
+ * @key: key bytes
+ * @klen: key length, 1..%KCACHE_KEY_MAX
+ * @loader: called on a miss, in the caller's context, by exactly one of the callers that
+ *	miss the key at once; it may sleep. It returns 0 and sets *@val to a kvmalloc()ed
+ *	value of *@vlen bytes (kcache frees it), or a negative errno.
+ * @ctx: passed to @loader
+ * @buf: destination of the value
+ * @vlen: in: size of @buf; out: length of the value
+ * @ttl_ns: TTL of a loaded value: 0 none, %KCACHE_TTL_DEFAULT the cache's default
+ * @version: if not NULL, gets the value's version (0 if the value was not stored)
+ *
+ * A hit returns the value. On a miss, the key is looked up again under its stripe lock
+ * and then for a load in flight: if one runs, the caller sleeps (killable) until it ends
+ * and gets its value or its error; if none, the caller runs @loader, stores the value and
+ * wakes the others. Errors are not cached: the next call loads again. A SET of the key
+ * while the load runs completes it: everyone gets the SET's value and the loader's value
+ * is dropped. A DEL of the key while it runs: the loader's value goes to the callers but
+ * is not stored. With a refresh margin (kcache_load_config()), one caller that finds the
+ * entry past its soft deadline reloads it (and returns the stale value if that fails)
+ * while the others get the stale value at once.
+ *
+ * Context: process context, may sleep.
+ *
+ * Return: 0; the loader's error (also to every caller that waited for it); -EINTR if the
+ * caller was killed while it waited (the load goes on for the others); -EMSGSIZE if @buf
+ * is too small (*@vlen holds the length; a load still completed); -E2BIG if the loaded
+ * value exceeds value_max or the cache's bytes; -EINVAL / -E2BIG for a bad key;
+ * -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed.
+ */
+int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loader_fn loader,
+		       void *ctx, void *buf, u32 *vlen, u64 ttl_ns, u64 *version)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kcache_load *r = NULL;
+	struct kcache_entry *e = NULL;
+	u64 token = 0, stale_version;
+	u32 len;
+	int ret;
+
+	might_sleep();
+	if (!key || !klen || !loader || (*vlen && !buf))
+		return -EINVAL;
+	if (klen > KCACHE_KEY_MAX)
+		return -E2BIG;
+	if (!READ_ONCE(L->refresh_ns)) {
+		/* the lock-free GET; only a miss goes on */
+		ret = kcache_get(c, key, klen, buf, vlen, version);
+		if (ret != -ENOENT)
+			return ret;
+	}
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
+	ret = kc_load_begin(c, key, klen, kcache_key_hash(c, key, klen), NULL, 0, *vlen, true,
+			    &r, &e, &token);
+	switch (ret) {
+	case KC_BEGIN_HIT:
+	case KC_BEGIN_STALE:
+		len = e->vlen;
+		ret = 0;
+		if (*vlen < len)
+			ret = -EMSGSIZE;
+		else
+			memcpy(buf, kcache_entry_value(e), len);
+		*vlen = len;
+		if (!ret && version)
+			*version = e->seq;
+		kcache_entry_put(e);
+		break;
+	case KC_BEGIN_REFRESH:
+		/* stale while revalidate: a failed refresh still returns the stale value */
+		len = e->vlen;
+		memcpy(buf, kcache_entry_value(e), len);
+		stale_version = e->seq;
+		kcache_entry_put(e);
+		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
+		ret = kc_load_result(r, buf, vlen, version);
+		if (ret && ret != -EMSGSIZE) {
+			*vlen = len;
+			if (version)
+				*version = stale_version;
+			ret = 0;
+		}
+		kc_load_put(r);
+		break;
+	case KC_BEGIN_LOAD:
+		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
+		ret = kc_load_result(r, buf, vlen, version);
+		kc_load_put(r);
+		break;
+	case KC_BEGIN_WAIT:
+		ret = kc_load_wait(c, r, NULL, 0, 0, &token);
+		if (ret == KC_WAIT_LEASE) {
+			/* the record stays ours: the waiter's reference is now the holder's */
+			kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
+			ret = KC_WAIT_DONE;
+		}
+		if (ret == KC_WAIT_DONE)
+			ret = kc_load_result(r, buf, vlen, version);
+		kc_load_put(r);
+		break;
+	}
+	kcache_leave(c);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kcache_get_or_load);
+
+/**
+ * kcache_load_config() - set a cache's refresh margin and default lease deadline
+ * @c: the cache
+ * @refresh_ns: an entry with a deadline is stale from its deadline minus this on; 0 off
+ * @lease_ns: deadline of leases granted with none asked for, 1..%KCACHE_LEASE_NS_MAX
+ *
+ * Return: 0; -EINVAL if @lease_ns is 0; -E2BIG if above %KCACHE_LEASE_NS_MAX.
+ */
+int kcache_load_config(struct kcache *c, u64 refresh_ns, u64 lease_ns)
+{
+	if (!lease_ns)
+		return -EINVAL;
+	if (lease_ns > KCACHE_LEASE_NS_MAX)
+		return -E2BIG;
+	WRITE_ONCE(c->loads.refresh_ns, refresh_ns);
+	WRITE_ONCE(c->loads.lease_ns, lease_ns);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kcache_load_config);
+
+/**
+ * kcache_load_stats() - read a cache's single-flight counters
+ * @c: the cache
+ * @st: filled in
+ */
+void kcache_load_stats(struct kcache *c, struct kcache_load_stats *st)
+{
+	struct kcache_loads *L = kc_loads(c);
+
+	st->loads_started = atomic64_read(&L->started);
+	st->loads_succeeded = atomic64_read(&L->succeeded);
+	st->loads_failed = atomic64_read(&L->failed);
+	st->waiters_served = atomic64_read(&L->served);
+	st->leases_handed_over = atomic64_read(&L->handed_over);
+	st->leases_expired = atomic64_read(&L->expired);
+	st->leases_revoked = atomic64_read(&L->revoked);
+	st->in_flight = atomic64_read(&L->in_flight);
+}
+EXPORT_SYMBOL_GPL(kcache_load_stats);
+
+/* ---- lifecycle ---- */
+
+int kcache_loads_init(struct kcache *c)
+{
+	struct kcache_loads *L = kc_loads(c);
+
+	memset(L, 0, sizeof(*L));
+	L->lease_ns = KCACHE_LEASE_NS_DEFAULT;
+	return 0;
+}
+
+/*
+ * Destroy, after new operations stopped: every record is DEAD, every waiter wakes with
+ * -ESHUTDOWN and every lease token is stale. A caller that entered before the stop and
+ * reaches a stripe after this sweep sees @dead under that stripe's lock.
+ */
+void kcache_loads_shutdown(struct kcache *c)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kcache_load *r;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	WRITE_ONCE(L->dead, true);
+	for (i = 0; i <= c->stripe_mask; i++) {
+		struct kc_stripe *s = &c->stripes[i];
+
+		spin_lock(&s->lock);
+		hlist_for_each_entry_safe(r, tmp, &s->loads, node) {
+			kc_load_detach(r);
+			r->token = 0;
+			r->err = -ESHUTDOWN;
+			r->state = KC_LOAD_DEAD;
+			wake_up_all(&r->wq);
+			kc_load_unlink(L, r);
+		}
+		spin_unlock(&s->lock);
+		cond_resched();
+	}
+}
+
+void kcache_loads_uninit(struct kcache *c)
+{
+	WARN_ON_ONCE(atomic64_read(&c->loads.in_flight));
+}
+
+/* ---- cache fd ---- */
+
+void kcache_lease_owner_init(struct kcache_lease_owner *o)
+{
+	spin_lock_init(&o->lock);
+	INIT_LIST_HEAD(&o->list);
+}
+
+/*
+ * The fd's last close: each lease it holds ends and goes to one waiter. Also after a
+ * destroy (then the list is already empty).
+ */
+void kcache_lease_owner_release(struct kcache *c, struct kcache_lease_owner *o)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kcache_load *r;
+
+	for (;;) {
+		spin_lock(&o->lock);
+		r = list_first_entry_or_null(&o->list, struct kcache_load, owner_link);
+		if (r)
+			refcount_inc(&r->ref);
+		spin_unlock(&o->lock);
+		if (!r)
+			break;
+		spin_lock(&r->stripe->lock);
+		/* a record is on o's list exactly while r->owner == o (both under this lock) */
+		if (r->owner == o)
+			kc_load_vacate(L, r);
+		spin_unlock(&r->stripe->lock);
+		kc_load_put(r);
+	}
+}
+
+/* Copy @len user bytes to a new kvmalloc() buffer; @len bounded by the caller. */
+static void *kc_user_dup(u64 uptr, size_t len)
+{
+	void *p = kvmalloc(len ?: 1, GFP_KERNEL_ACCOUNT);
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(p, u64_to_user_ptr(uptr), len)) {
+		kvfree(p);
+		return ERR_PTR(-EFAULT);
+	}
+	return p;
+}
+
+static int kc_key_len_ok(u32 len)
+{
+	if (!len)
+		return -EINVAL;
+	return len > KCACHE_KEY_LEN_MAX ? -E2BIG : 0;
+}
+
+static int kc_lease_ns_ok(u64 lease_ns)
+{
+	return lease_ns > KCACHE_LEASE_NS_MAX ? -E2BIG : 0;
+}
+
+/* Copy a pinned entry's value out: -EMSGSIZE if it does not fit (nothing copied). */
+static int kc_entry_out(const struct kcache_entry *e, u64 uval, u32 room)
+{
+	if (e->vlen > room)
+		return -EMSGSIZE;
+	if (copy_to_user(u64_to_user_ptr(uval), kcache_entry_value(e), e->vlen))
+		return -EFAULT;
+	return 0;
+}
+
+/* One lease GET once its arguments are checked and its key copied in. */
+static int kc_lease_get(struct kcache *c, struct kcache_lease_owner *o,
+			struct kcache_get_args *a, const void *key)
+{
+	u64 until = 0, token = 0;
+	struct kcache_load *r = NULL;
+	struct kcache_entry *e = NULL;
+	int ret;
+
+	if (a->wait_ns)
+		until = ktime_get_ns() + min_t(u64, a->wait_ns, U64_MAX / 4);
+	a->token = 0;
+	a->result = KCACHE_GET_HIT;
+	ret = kc_load_begin(c, key, a->key_len, kcache_key_hash(c, key, a->key_len), o,
+			    a->lease_ns, a->val_len, a->wait_ns != 0, &r, &e, &token);
+	switch (ret) {
+	case KC_BEGIN_REFRESH:
+		a->token = token;
+		a->result = KCACHE_GET_REFRESH;
+		fallthrough;
+	case KC_BEGIN_STALE:
+		if (ret == KC_BEGIN_STALE)
+			a->result = KCACHE_GET_STALE;
+		fallthrough;
+	case KC_BEGIN_HIT:
+		a->version = e->seq;
+		ret = kc_entry_out(e, a->val, a->val_len);
+		a->val_len = e->vlen;
+		kcache_entry_put(e);
+		return ret;
+	case KC_BEGIN_LOAD:
+		a->token = token;
+		a->result = KCACHE_GET_LOAD;
+		a->val_len = 0;
+		a->version = 0;
+		return 0;
+	case KC_BEGIN_BUSY:
+		return -ETIMEDOUT;
+	case KC_BEGIN_WAIT:
+		break;
+	default:
+		return ret;
+	}
+	ret = kc_load_wait(c, r, o, a->lease_ns, until, &token);
+	if (ret == KC_WAIT_LEASE) {
+		a->token = token;
+		a->result = KCACHE_GET_LOAD;
+		a->val_len = 0;
+		a->version = 0;
+		ret = 0;
+	} else if (ret == KC_WAIT_DONE) {
+		ret = r->err;
+		if (!ret && r->e) {
+			a->version = r->e->seq;
+			ret = kc_entry_out(r->e, a->val, a->val_len);
+			a->val_len = r->e->vlen;
+		} else if (!ret) {
+			/* an in-kernel load's value, revoked by a delete: given, not stored */
+			a->version = 0;
+			ret = r->vlen > a->val_len ? -EMSGSIZE :
+			      copy_to_user(u64_to_user_ptr(a->val), r->val, r->vlen) ? -EFAULT : 0;
+			a->val_len = r->vlen;
+		}
+	}
+	kc_load_put(r);
+	return ret;
+}
+
+/**
+ * kcache_lease_ioctl_get() - GET with %KCACHE_GETF_LEASE
+ * @c: the fd's cache
+ * @o: the fd's leases
+ * @access: the fd's rights
+ * @uarg: the user's struct
+ * @a: the struct, already read with kcache_copy_struct_in()
+ *
+ * Return: 0 or -errno as documented for %KCACHE_GETF_LEASE in uapi/linux/kcache.h.
+ */
+int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 access,
+			   void __user *uarg, struct kcache_get_args *a)
+{
+	void *key;
+	int ret;
+
+	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
+		return -EBADF;
+	if (a->flags & ~KCACHE_GETF_LEASE || a->__pad)
+		return -EINVAL;
+	ret = kc_key_len_ok(a->key_len) ?: kc_lease_ns_ok(a->lease_ns);
+	if (ret)
+		return ret;
+	key = kc_user_dup(a->key, a->key_len);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	if (!kcache_enter(c)) {
+		ret = -ESHUTDOWN;
+		goto out;
+	}
+	ret = kc_lease_get(c, o, a, key);
+	kcache_leave(c);
+	if (ret == 0 || ret == -EMSGSIZE) {
+		int err = kcache_copy_struct_out(uarg, a, sizeof(*a));
+
+		ret = err ?: ret;
+	}
+out:
+	kvfree(key);
+	return ret;
+}
+
+/**
+ * kcache_lease_ioctl_set() - SET with %KCACHE_SETF_LEASE
+ * @c: the fd's cache
+ * @o: the fd's leases
+ * @access: the fd's rights
+ * @uarg: the user's struct
+ * @a: the struct, already read
+ *
+ * Return: 0 or -errno as documented for %KCACHE_SETF_LEASE.
+ */
+int kcache_lease_ioctl_set(struct kcache *c, struct kcache_lease_owner *o, u32 access,
+			   void __user *uarg, struct kcache_set_args *a)
+{
+	struct kcache_load_claim claim = { .owner = o, .token = a->token };
+	void *key, *val;
+	u64 ttl;
+	int ret;
+
+	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
+		return -EBADF;
+	if (a->flags & ~(KCACHE_SETF_LEASE | KCACHE_SETF_TTL) || !a->token ||
+	    (!(a->flags & KCACHE_SETF_TTL) && a->ttl_ns))
+		return -EINVAL;
+	ttl = a->flags & KCACHE_SETF_TTL ? a->ttl_ns : KCACHE_TTL_DEFAULT;
+	ret = kc_key_len_ok(a->key_len);
+	if (ret)
+		return ret;
+	if (a->val_len > kcache_value_max())
+		return -E2BIG;
+	key = kc_user_dup(a->key, a->key_len);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	val = kc_user_dup(a->val, a->val_len);
+	if (IS_ERR(val)) {
+		ret = PTR_ERR(val);
+		goto out_key;
+	}
+	ret = kcache_store_claimed(c, key, a->key_len, val, a->val_len, ttl, 0, &claim,
+				   &a->version);
+	if (!ret)
+		ret = kcache_copy_struct_out(uarg, a, sizeof(*a));
+	kvfree(val);
+out_key:
+	kvfree(key);
+	return ret;
+}
+
+/**
+ * kcache_lease_ioctl_mget() - MGET with %KCACHE_MGETF_LEASE
+ * @c: the fd's cache
+ * @o: the fd's leases
+ * @access: the fd's rights
+ * @uarg: the user's struct
+ * @a: the struct, already read
+ *
+ * Return: 0 or -errno as documented for %KCACHE_MGETF_LEASE.
+ */
+int kcache_lease_ioctl_mget(struct kcache *c, struct kcache_lease_owner *o, u32 access,
+			    void __user *uarg, struct kcache_mget_args *a)
+{
+	struct kcache_batch_item *items;
+	u64 *tokens = NULL;
+	size_t koff = 0, ksum = 0;
+	u32 i, off = 0;
+	void *keys;
+	int ret;
+
+	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
+		return -EBADF;
+	if (a->flags & ~KCACHE_MGETF_LEASE || a->__pad || !a->tokens)
+		return -EINVAL;
+	if (a->nr > KCACHE_BATCH_MAX)
+		return -E2BIG;
+	ret = kc_lease_ns_ok(a->lease_ns);
+	if (ret)
+		return ret;
+	a->done = 0;
+	if (!a->nr)
+		return kcache_copy_struct_out(uarg, a, sizeof(*a));
+	items = kc_user_dup(a->items, (size_t)a->nr * sizeof(*items));
+	if (IS_ERR(items))
+		return PTR_ERR(items);
+	for (i = 0; i < a->nr; i++) {
+		ret = kc_key_len_ok(items[i].key_len);
+		if (ret)
+			goto out_items;
+		ksum += items[i].key_len;
+	}
+	keys = kc_user_dup(a->keys, ksum);
+	if (IS_ERR(keys)) {
+		ret = PTR_ERR(keys);
+		goto out_items;
+	}
+	ret = -ENOMEM;
+	tokens = kvcalloc(a->nr, sizeof(*tokens), GFP_KERNEL_ACCOUNT);
+	if (!tokens)
+		goto out_keys;
+	ret = -ESHUTDOWN;
+	if (!kcache_enter(c))
+		goto out_keys;
+	for (i = 0; i < a->nr; i++) {
+		struct kcache_batch_item *it = &items[i];
+		struct kcache_entry *e = NULL;
+		struct kcache_load *r = NULL;
+		const void *key = keys + koff;
+		u64 token = 0;
+		int b, st;
+
+		koff += it->key_len;
+		it->val_off = 0;
+		it->val_len = 0;
+		it->version = 0;
+		b = kc_load_begin(c, key, it->key_len, kcache_key_hash(c, key, it->key_len), o,
+				  a->lease_ns, a->vals_len - off, false, &r, &e, &token);
+		switch (b) {
+		case KC_BEGIN_LOAD:
+			it->status = KCACHE_GET_LOAD;
+			tokens[i] = token;
+			continue;
+		case KC_BEGIN_BUSY:
+			it->status = -EINPROGRESS;
+			continue;
+		case KC_BEGIN_HIT:
+			st = KCACHE_GET_HIT;
+			break;
+		case KC_BEGIN_STALE:
+			st = KCACHE_GET_STALE;
+			break;
+		case KC_BEGIN_REFRESH:
+			st = KCACHE_GET_REFRESH;
+			tokens[i] = token;
+			break;
+		default:
+			it->status = b;
+			if (b == -ESHUTDOWN) {
+				ret = b;
+				goto out_leave;
+			}
+			continue;
+		}
+		it->val_len = e->vlen;
+		it->version = e->seq;
+		ret = kc_entry_out(e, a->vals + off, a->vals_len - off);
+		kcache_entry_put(e);
+		if (ret == -EFAULT)
+			goto out_leave;
+		if (ret) {
+			it->status = ret;
+			continue;
+		}
+		it->status = st;
+		it->val_off = off;
+		off += it->val_len;
+		a->done++;
+	}
+	ret = 0;
+	if (copy_to_user(u64_to_user_ptr(a->tokens), tokens, a->nr * sizeof(*tokens)) ||
+	    copy_to_user(u64_to_user_ptr(a->items), items, a->nr * sizeof(*items)))
+		ret = -EFAULT;
+	else
+		ret = kcache_copy_struct_out(uarg, a, sizeof(*a));
+out_leave:
+	kcache_leave(c);
+out_keys:
+	kvfree(tokens);
+	kvfree(keys);
+out_items:
+	kvfree(items);
+	return ret;
+}
+
+/**
+ * kcache_lease_ioctl_abort() - %KCACHE_IOC_LEASE_ABORT
+ * @c: the fd's cache
+ * @o: the fd's leases
+ * @access: the fd's rights
+ * @uarg: the user's &struct kcache_lease_abort_args
+ *
+ * Return: 0 or -errno as documented for %KCACHE_IOC_LEASE_ABORT.
+ */
+int kcache_lease_ioctl_abort(struct kcache *c, struct kcache_lease_owner *o, u32 access,
+			     void __user *uarg)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kcache_lease_abort_args a;
+	struct kcache_load *r, *found = NULL;
+	int ret;
+
+	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
+		return -EBADF;
+	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LEASE_ABORT_ARGS_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (a.flags || a.__pad || !a.token || a.error > 0 || a.error < -MAX_ERRNO)
+		return -EINVAL;
+	spin_lock(&o->lock);
+	list_for_each_entry(r, &o->list, owner_link) {
+		if (r->token == a.token) {
+			found = r;
+			refcount_inc(&r->ref);
+			break;
+		}
+	}
+	spin_unlock(&o->lock);
+	if (!found)
+		return -ESTALE;
+	r = found;
+	ret = -ESTALE;
+	spin_lock(&r->stripe->lock);
+	if (r->owner == o && r->token == a.token && r->state == KC_LOAD_BUSY) {
+		ret = 0;
+		if (a.error) {
+			atomic64_inc(&L->failed);
+			kc_load_complete(L, r, NULL, NULL, 0, a.error);
+		} else {
+			kc_load_vacate(L, r);
+		}
+	}
+	spin_unlock(&r->stripe->lock);
+	kc_load_put(r);
+	return ret;
+}
+
+/**
+ * kcache_load_ioctl_config() - %KCACHE_IOC_LOAD_CONFIG
+ * @c: the fd's cache
+ * @access: the fd's rights
+ * @uarg: the user's &struct kcache_load_config_args
+ *
+ * Return: 0 or -errno as documented for %KCACHE_IOC_LOAD_CONFIG.
+ */
+int kcache_load_ioctl_config(struct kcache *c, u32 access, void __user *uarg)
+{
+	struct kcache_load_config_args a;
+	int ret;
+
+	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LOAD_CONFIG_ARGS_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (a.flags & ~KCACHE_LOAD_CONFIG_SET)
+		return -EINVAL;
+	if (a.flags & KCACHE_LOAD_CONFIG_SET) {
+		if (!(access & KCACHE_OPEN_WRITE))
+			return -EBADF;
+		ret = kcache_load_config(c, a.refresh_ns, a.lease_ns);
+		if (ret)
+			return ret;
+	}
+	if (READ_ONCE(c->loads.dead))
+		return -ESHUTDOWN;
+	a.refresh_ns = READ_ONCE(c->loads.refresh_ns);
+	a.lease_ns = READ_ONCE(c->loads.lease_ns);
+	return kcache_copy_struct_out(uarg, &a, sizeof(a));
+}
+
+/**
+ * kcache_load_ioctl_stats() - %KCACHE_IOC_LOAD_STATS
+ * @c: the fd's cache
+ * @uarg: the user's &struct kcache_load_stats_args
+ *
+ * Return: 0 or -errno (only the common ones).
+ */
+int kcache_load_ioctl_stats(struct kcache *c, void __user *uarg)
+{
+	struct kcache_load_stats_args a;
+	struct kcache_load_stats st;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct kcache_load_stats) != sizeof(struct kcache_load_counters));
+	BUILD_BUG_ON(sizeof(a) != KCACHE_LOAD_STATS_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_lease_abort_args) !=
+		     KCACHE_LEASE_ABORT_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_load_config_args) !=
+		     KCACHE_LOAD_CONFIG_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_get_args) != KCACHE_GET_ARGS_SIZE_VER1);
+	BUILD_BUG_ON(sizeof(struct kcache_set_args) != KCACHE_SET_ARGS_SIZE_VER1);
+	BUILD_BUG_ON(sizeof(struct kcache_mget_args) != KCACHE_MGET_ARGS_SIZE_VER1);
+	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LOAD_STATS_ARGS_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (a.flags)
+		return -EINVAL;
+	kcache_load_stats(c, &st);
+	memcpy(&a.counters, &st, sizeof(st));
+	return kcache_copy_struct_out(uarg, &a, sizeof(a));
+}

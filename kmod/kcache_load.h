@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kcache single-flight loading: kcache_get_or_load() for kernel callers, leases for
+ * processes, refresh ahead. See kcache_load.c and Documentation/loading.rst.
+ */
+#ifndef _KCACHE_LOAD_H
+#define _KCACHE_LOAD_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "kcache.h"
+
+struct kcache;
+struct kcache_entry;
+struct kcache_get_args;
+struct kcache_mget_args;
+struct kcache_set_args;
+struct kc_stripe;
+struct kcache_load;
+
+/**
+ * struct kcache_loads - a cache's single-flight state, embedded in &struct kcache
+ * @next_token: last lease token handed out (tokens are never 0)
+ * @refresh_ns: refresh margin: an entry is stale from its deadline minus this on (0: off)
+ * @lease_ns: deadline of a lease GET that asks for none
+ * @dead: shutdown started; set before the stripes are swept, read under a stripe lock
+ * @started: loads begun: leases granted (handovers and refreshes too), kernel loads
+ * @succeeded: loads whose holder stored the value
+ * @failed: kernel loader errors and ABORTs with an error
+ * @served: waiters that received a value or an error from a load
+ * @handed_over: leases that ended without a value and went to a waiter
+ * @expired: leases whose deadline passed
+ * @revoked: leases ended by a delete or invalidate of their key
+ * @in_flight: records in the stripes' lists
+ */
+struct kcache_loads {
+	atomic64_t next_token;
+	u64 refresh_ns;
+	u64 lease_ns;
+	bool dead;
+	atomic64_t started;
+	atomic64_t succeeded;
+	atomic64_t failed;
+	atomic64_t served;
+	atomic64_t handed_over;
+	atomic64_t expired;
+	atomic64_t revoked;
+	atomic64_t in_flight;
+};
+
+/**
+ * struct kcache_lease_owner - the leases one cache fd holds; in the fd's private data
+ * @lock: protects @list; taken inside a stripe lock, or alone
+ * @list: the records whose lease this fd holds (&struct kcache_load.owner_link)
+ */
+struct kcache_lease_owner {
+	spinlock_t lock;	/* protects list */
+	struct list_head list;
+};
+
+/**
+ * struct kcache_load_claim - what a store that completes a load carries into the core
+ * @owner: the fd holding the lease; NULL for an in-kernel load
+ * @token: the lease token
+ *
+ * The core passes it to kcache_loads_claim() under the key's stripe lock before it
+ * changes the table; a claim that no longer holds aborts the store.
+ */
+struct kcache_load_claim {
+	const struct kcache_lease_owner *owner;
+	u64 token;
+};
+
+/* The core's lifecycle hooks (design §8): init at create, shutdown on destroy, uninit last */
+int kcache_loads_init(struct kcache *c);
+void kcache_loads_shutdown(struct kcache *c);
+void kcache_loads_uninit(struct kcache *c);
+
+/* The write path's hooks, under the key's stripe lock (see kcache_load.c) */
+int kcache_loads_claim(struct kcache *c, struct kc_stripe *s, const void *key, u32 klen,
+		       const struct kcache_load_claim *claim);
+void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
+			   const struct kcache_entry *e);
+void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *key,
+			    u32 klen, u32 hash, u8 cause);
+
+/* The cache fd: per-fd lease lists and the ioctl handlers the fd dispatcher calls */
+void kcache_lease_owner_init(struct kcache_lease_owner *o);
+void kcache_lease_owner_release(struct kcache *c, struct kcache_lease_owner *o);
+int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 access,
+			   void __user *uarg, struct kcache_get_args *a);
+int kcache_lease_ioctl_set(struct kcache *c, struct kcache_lease_owner *o, u32 access,
+			   void __user *uarg, struct kcache_set_args *a);
+int kcache_lease_ioctl_mget(struct kcache *c, struct kcache_lease_owner *o, u32 access,
+			    void __user *uarg, struct kcache_mget_args *a);
+int kcache_lease_ioctl_abort(struct kcache *c, struct kcache_lease_owner *o, u32 access,
+			     void __user *uarg);
+int kcache_load_ioctl_config(struct kcache *c, u32 access, void __user *uarg);
+int kcache_load_ioctl_stats(struct kcache *c, void __user *uarg);
+
+#endif /* _KCACHE_LOAD_H */

@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Leases across processes (Documentation/loading.rst): one load per miss for 8 processes
+ * x 4 threads, holder SIGKILLed / closing its fd / past its deadline hands the lease to
+ * one waiter, stale and foreign tokens, MGET with leases, refresh ahead, abort, and a
+ * stress run mixing leases, loads, SETs, DELs, destroys and SIGKILLs (60 s on the debug
+ * kernel, 10 s elsewhere; KCACHE_STRESS_SECS overrides).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kcache.h"
+
+#include "kselftest_harness.h"
+
+#define SEC		1000000000ULL
+#define MS		1000000ULL
+#define NPROC		8
+#define NTHREAD		4
+#define ROUNDS		12
+/* a killed holder's lease must reach a waiter within this (TCG guests are slow) */
+#define HANDOVER_BOUND	(2 * SEC)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * SEC + ts.tv_nsec;
+}
+
+static void *shared(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+FIXTURE(lease) {
+	int ctl;
+	int fd;
+	char name[64];
+};
+
+FIXTURE_SETUP(lease)
+{
+	static int n;
+
+	self->ctl = kcache_ctl_open();
+	ASSERT_LE(0, self->ctl);
+	snprintf(self->name, sizeof(self->name), "lease-%d-%d", getpid(), n++);
+	self->fd = kcache_create(self->ctl, self->name, 0, 8 << 20, 0, KCACHE_POLICY_LRU_ABI,
+				 0600);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(lease)
+{
+	kcache_destroy(self->ctl, self->name);
+	close(self->fd);
+	close(self->ctl);
+}
+
+static int open_rw(FIXTURE_DATA(lease) *self)
+{
+	return kcache_open(self->ctl, self->name, KCACHE_OPEN_RDWR);
+}
+
+/* A lease GET with a 64-byte buffer; returns the answer or -errno. */
+static int lget(int fd, const char *key, char *buf, uint32_t *len, uint64_t wait_ns,
+		uint64_t lease_ns, uint64_t *token)
+{
+	*len = 64;
+	return kcache_get_or_lease(fd, key, strlen(key), buf, len, wait_ns, lease_ns, NULL,
+				   token);
+}
+
+/* ---- 8 processes x 4 threads, one load per key ---- */
+
+struct herd {
+	pthread_barrier_t barrier;
+	atomic_int loads[ROUNDS];
+	atomic_int wrong;
+	atomic_int errors;
+};
+
+struct herd_arg {
+	struct herd *h;
+	int fd;
+	int round;
+};
+
+static int herd_loader(void *ctx, const void *key, uint32_t key_len, void **val,
+		       uint32_t *val_len, uint64_t *ttl_ns)
+{
+	struct herd_arg *a = ctx;
+	char *v = malloc(32);
+
+	if (!v)
+		return -ENOMEM;
+	atomic_fetch_add(&a->h->loads[a->round], 1);
+	usleep(50000);	/* slow enough that every caller arrives while it runs */
+	*val_len = snprintf(v, 32, "value-%d", a->round);
+	*val = v;
+	return 0;
+}
+
+static void *herd_thread(void *p)
+{
+	struct herd_arg a = *(struct herd_arg *)p;
+	char key[16], buf[64], want[32];
+	uint32_t len;
+	int r, ret;
+
+	for (r = 0; r < ROUNDS; r++) {
+		a.round = r;
+		snprintf(key, sizeof(key), "herd-%d", r);
+		snprintf(want, sizeof(want), "value-%d", r);
+		pthread_barrier_wait(&a.h->barrier);
+		len = sizeof(buf);
+		ret = kcache_get_or_load(a.fd, key, strlen(key), buf, &len, 20 * SEC, 20 * SEC,
+					 herd_loader, &a, NULL);
+		if (ret)
+			atomic_fetch_add(&a.h->errors, 1);
+		else if (len != strlen(want) || memcmp(buf, want, len))
+			atomic_fetch_add(&a.h->wrong, 1);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(lease, many_processes_one_load_per_miss, 120)
+{
+	struct herd *h = shared(sizeof(*h));
+	pthread_barrierattr_t ba;
+	pid_t pids[NPROC];
+	int i, r, st;
+
+	ASSERT_NE(NULL, h);
+	pthread_barrierattr_init(&ba);
+	pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED);
+	ASSERT_EQ(0, pthread_barrier_init(&h->barrier, &ba, NPROC * NTHREAD));
+	for (i = 0; i < NPROC; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i]) {
+			struct herd_arg a = { .h = h, .fd = open_rw(self) };
+			pthread_t t[NTHREAD];
+			int j;
+
+			if (a.fd < 0)
+				_exit(2);
+			for (j = 0; j < NTHREAD; j++)
+				pthread_create(&t[j], NULL, herd_thread, &a);
+			for (j = 0; j < NTHREAD; j++)
+				pthread_join(t[j], NULL);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < NPROC; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &st, 0));
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	for (r = 0; r < ROUNDS; r++)
+		EXPECT_EQ(1, atomic_load(&h->loads[r])) TH_LOG("key herd-%d", r);
+	EXPECT_EQ(0, atomic_load(&h->errors));
+	EXPECT_EQ(0, atomic_load(&h->wrong));
+	munmap(h, sizeof(*h));
+}
+
+/* ---- the holder dies, closes its fd, or outlives its deadline ---- */
+
+struct handover {
+	atomic_int ready;
+	atomic_int answer;
+	atomic_ullong woke_ns;
+	atomic_ullong token;
+};
+
+/* Plain GET latency of this run: the ratio's denominator. */
+static uint64_t plain_get_ns(int fd)
+{
+	char buf[64];
+	uint32_t len;
+	uint64_t t0;
+	int i, n = 2000;
+
+	kcache_set(fd, "plain", 5, "p", 1, 0, 0, NULL);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		len = sizeof(buf);
+		kcache_get(fd, "plain", 5, buf, &len, NULL);
+	}
+	return (now_ns() - t0) / n;
+}
+
+TEST_F_TIMEOUT(lease, holder_sigkilled_waiter_gets_lease, 60)
+{
+	struct handover *s = shared(sizeof(*s));
+	uint64_t token, t0, lat, plain;
+	pid_t holder, waiter;
+	char buf[64];
+	uint32_t len;
+	int st;
+
+	ASSERT_NE(NULL, s);
+	holder = fork();
+	ASSERT_LE(0, holder);
+	if (!holder) {
+		int fd = open_rw(self);
+
+		if (lget(fd, "victim", buf, &len, 0, 0, &token) != KCACHE_GET_LOAD)
+			_exit(2);
+		atomic_store(&s->ready, 1);
+		pause();
+		_exit(0);
+	}
+	while (!atomic_load(&s->ready))
+		usleep(1000);
+	waiter = fork();
+	ASSERT_LE(0, waiter);
+	if (!waiter) {
+		int fd = open_rw(self), ret;
+
+		atomic_store(&s->ready, 2);
+		ret = lget(fd, "victim", buf, &len, 20 * SEC, 0, &token);
+		atomic_store(&s->woke_ns, now_ns());
+		atomic_store(&s->answer, ret);
+		if (ret == KCACHE_GET_LOAD)
+			ret = kcache_lease_set(fd, "victim", 6, "saved", 5, token, 0, 0, NULL);
+		_exit(ret ? 3 : 0);
+	}
+	while (atomic_load(&s->ready) != 2)
+		usleep(1000);
+	usleep(300000);	/* the waiter is asleep in the kernel by now */
+	ASSERT_EQ(0, waitpid(waiter, &st, WNOHANG)) TH_LOG("the waiter did not wait");
+	t0 = now_ns();
+	kill(holder, SIGKILL);
+	ASSERT_EQ(waiter, waitpid(waiter, &st, 0));
+	ASSERT_EQ(holder, waitpid(holder, NULL, 0));
+	EXPECT_EQ(KCACHE_GET_LOAD, atomic_load(&s->answer));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	lat = atomic_load(&s->woke_ns) - t0;
+	plain = plain_get_ns(self->fd);
+	EXPECT_GT(HANDOVER_BOUND, lat);
+	ksft_print_msg("handover after SIGKILL: %" PRIu64 " us; plain GET %" PRIu64
+		       " ns; ratio %" PRIu64 "\n", lat / 1000, plain, plain ? lat / plain : 0);
+	fflush(stdout);	/* the harness's child leaves with _exit() */
+	len = sizeof(buf);
+	ASSERT_EQ(0, kcache_get(self->fd, "victim", 6, buf, &len, NULL));
+	EXPECT_EQ(0, memcmp(buf, "saved", 5));
+	munmap(s, sizeof(*s));
+}
+
+struct waitarg {
+	int fd;
+	const char *key;
+	uint64_t wait_ns;
+	int answer;
+	uint64_t token;
+	uint64_t woke_ns;
+	char buf[64];
+	uint32_t len;
+};
+
+static void *wait_thread(void *p)
+{
+	struct waitarg *w = p;
+
+	w->answer = lget(w->fd, w->key, w->buf, &w->len, w->wait_ns, 0, &w->token);
+	w->woke_ns = now_ns();
+	return NULL;
+}
+
+TEST_F(lease, holder_closes_fd_hands_over)
+{
+	struct waitarg w = { .key = "closer", .wait_ns = 10 * SEC };
+	int fd1 = open_rw(self);
+	uint64_t token;
+	pthread_t t;
+	char buf[64];
+	uint32_t len;
+
+	ASSERT_LE(0, fd1);
+	w.fd = open_rw(self);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(fd1, "closer", buf, &len, 0, 0, &token));
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
+	usleep(200000);
+	close(fd1);
+	pthread_join(t, NULL);
+	ASSERT_EQ(KCACHE_GET_LOAD, w.answer);
+	EXPECT_NE(token, w.token);
+	EXPECT_EQ(0, kcache_lease_set(w.fd, "closer", 6, "x", 1, w.token, 0, 0, NULL));
+	close(w.fd);
+}
+
+TEST_F(lease, stale_and_foreign_tokens)
+{
+	int fd2 = open_rw(self);
+	uint64_t token, t2;
+	char buf[64];
+	uint32_t len;
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "tok", buf, &len, 0, 0, &token));
+	ASSERT_NE(0, token);
+	/* another fd cannot use it */
+	EXPECT_EQ(-ESTALE, kcache_lease_set(fd2, "tok", 3, "f", 1, token, 0, 0, NULL));
+	EXPECT_EQ(-ESTALE, kcache_lease_abort(fd2, token, 0));
+	/* nor for another key */
+	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "tik", 3, "f", 1, token, 0, 0, NULL));
+	/* malformed */
+	EXPECT_EQ(-EINVAL, kcache_lease_set(self->fd, "tok", 3, "f", 1, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, kcache_lease_set(self->fd, "tok", 3, "f", 1, token,
+					    KCACHE_SETF_IF_ABSENT, 0, NULL));
+	EXPECT_EQ(-EINVAL, kcache_lease_abort(self->fd, token, 1));
+	/* a plain SET completes the lease: the token is stale, nothing is stored with it */
+	ASSERT_EQ(0, kcache_set(fd2, "tok", 3, "plain", 5, 0, 0, NULL));
+	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "tok", 3, "late", 4, token, 0, 0, NULL));
+	EXPECT_EQ(-ESTALE, kcache_lease_abort(self->fd, token, 0));
+	len = sizeof(buf);
+	ASSERT_EQ(0, kcache_get(self->fd, "tok", 3, buf, &len, NULL));
+	EXPECT_EQ(0, memcmp(buf, "plain", 5));
+	/* a DEL revokes a lease */
+	ASSERT_EQ(0, kcache_del(fd2, "tok", 3));
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "tok", buf, &len, 0, 0, &t2));
+	EXPECT_NE(token, t2);
+	EXPECT_EQ(-ENOENT, kcache_del(fd2, "tok", 3));
+	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "tok", 3, "old", 3, t2, 0, 0, NULL));
+	len = sizeof(buf);
+	EXPECT_EQ(-ENOENT, kcache_get(self->fd, "tok", 3, buf, &len, NULL));
+	close(fd2);
+}
+
+TEST_F(lease, plain_ops_reject_lease_fields)
+{
+	struct kcache_set_args a = { .size = sizeof(a), .key = (uintptr_t)"k", .key_len = 1,
+				     .token = 5 };
+	struct kcache_get_args g = { .size = sizeof(g), .key = (uintptr_t)"k", .key_len = 1,
+				     .wait_ns = 1 };
+	struct kcache_mget_args m = { .size = sizeof(m), .lease_ns = 1 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, KCACHE_IOC_SET, &a));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, &g));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &m));
+	EXPECT_EQ(EINVAL, errno);
+	/* a lease MGET needs its token array */
+	m.flags = KCACHE_MGETF_LEASE;
+	m.lease_ns = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &m));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(lease, readonly_fd_gets_no_lease)
+{
+	int ro = kcache_open(self->ctl, self->name, KCACHE_OPEN_READ);
+	char buf[64];
+	uint32_t len;
+
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, lget(ro, "ro", buf, &len, 0, 0, NULL));
+	EXPECT_EQ(-EBADF, kcache_lease_abort(ro, 1, 0));
+	close(ro);
+}
+
+TEST_F(lease, lease_deadline_passes_to_waiter)
+{
+	struct waitarg w = { .key = "dl", .wait_ns = 10 * SEC };
+	struct kcache_load_counters lc;
+	uint64_t token, t0;
+	pthread_t t;
+	char buf[64];
+	uint32_t len;
+
+	w.fd = open_rw(self);
+	ASSERT_LE(0, w.fd);
+	t0 = now_ns();
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "dl", buf, &len, 0, 300 * MS, &token));
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
+	pthread_join(t, NULL);
+	ASSERT_EQ(KCACHE_GET_LOAD, w.answer);
+	EXPECT_LE(t0 + 300 * MS, w.woke_ns);
+	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "dl", 2, "late", 4, token, 0, 0, NULL));
+	EXPECT_EQ(0, kcache_lease_set(w.fd, "dl", 2, "new", 3, w.token, 0, 0, NULL));
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(1, lc.leases_expired);
+	EXPECT_EQ(2, lc.loads_started);
+	EXPECT_EQ(1, lc.loads_succeeded);
+	EXPECT_EQ(0, lc.in_flight);
+	close(w.fd);
+}
+
+TEST_F(lease, wait_bounded_etimedout)
+{
+	int fd2 = open_rw(self);
+	uint64_t token, t0;
+	char buf[64];
+	uint32_t len;
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "busy", buf, &len, 0, 0, &token));
+	EXPECT_EQ(-ETIMEDOUT, lget(fd2, "busy", buf, &len, 0, 0, NULL));
+	t0 = now_ns();
+	EXPECT_EQ(-ETIMEDOUT, lget(fd2, "busy", buf, &len, 200 * MS, 0, NULL));
+	EXPECT_LE(t0 + 200 * MS, now_ns());
+	EXPECT_EQ(-E2BIG, lget(fd2, "busy", buf, &len, 0, KCACHE_LEASE_NS_MAX + 1, NULL));
+	close(fd2);
+}
+
+TEST_F(lease, abort_with_error_fails_waiters_abort_zero_hands_over)
+{
+	struct waitarg w = { .key = "ab", .wait_ns = 10 * SEC };
+	uint64_t token;
+	pthread_t t;
+	char buf[64];
+	uint32_t len;
+
+	w.fd = open_rw(self);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ab", buf, &len, 0, 0, &token));
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
+	usleep(200000);
+	ASSERT_EQ(0, kcache_lease_abort(self->fd, token, -EHOSTDOWN));
+	pthread_join(t, NULL);
+	EXPECT_EQ(-EHOSTDOWN, w.answer);
+	/* not cached: loads again */
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ab", buf, &len, 0, 0, &token));
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
+	usleep(200000);
+	ASSERT_EQ(0, kcache_lease_abort(self->fd, token, 0));
+	pthread_join(t, NULL);
+	EXPECT_EQ(KCACHE_GET_LOAD, w.answer);
+	EXPECT_EQ(0, kcache_lease_abort(w.fd, w.token, 0));
+	close(w.fd);
+}
+
+TEST_F(lease, mget_leases_some_held_elsewhere)
+{
+	struct kcache_batch_item it[4] = {
+		{ .key_len = 1 }, { .key_len = 1 }, { .key_len = 1 }, { .key_len = 1 } };
+	uint64_t tokens[4] = { 0 }, tb;
+	int fd2 = open_rw(self);
+	char vals[64], buf[64];
+	uint32_t done = 0, len;
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, kcache_set(self->fd, "a", 1, "AA", 2, 0, 0, NULL));
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(fd2, "b", buf, &len, 0, 0, &tb));
+	ASSERT_EQ(0, kcache_mget_lease(self->fd, it, 4, "abcd", vals, sizeof(vals), tokens, 0,
+				       &done));
+	EXPECT_EQ(1, done);
+	EXPECT_EQ(KCACHE_GET_HIT, it[0].status);
+	EXPECT_EQ(2, it[0].val_len);
+	EXPECT_EQ(0, memcmp(vals + it[0].val_off, "AA", 2));
+	EXPECT_EQ(0, tokens[0]);
+	EXPECT_EQ(-EINPROGRESS, it[1].status);
+	EXPECT_EQ(0, tokens[1]);
+	EXPECT_EQ(KCACHE_GET_LOAD, it[2].status);
+	EXPECT_EQ(KCACHE_GET_LOAD, it[3].status);
+	EXPECT_NE(0, tokens[2]);
+	EXPECT_NE(0, tokens[3]);
+	EXPECT_NE(tokens[2], tokens[3]);
+	/* each lease is completed on its own */
+	EXPECT_EQ(0, kcache_lease_set(self->fd, "c", 1, "CC", 2, tokens[2], 0, 0, NULL));
+	EXPECT_EQ(0, kcache_lease_abort(self->fd, tokens[3], 0));
+	EXPECT_EQ(0, kcache_lease_set(fd2, "b", 1, "BB", 2, tb, 0, 0, NULL));
+	ASSERT_EQ(0, kcache_mget_lease(self->fd, it, 4, "abcd", vals, sizeof(vals), tokens, 0,
+				       &done));
+	EXPECT_EQ(3, done);
+	EXPECT_EQ(KCACHE_GET_LOAD, it[3].status);
+	close(fd2);
+}
+
+/* ---- refresh ahead ---- */
+
+TEST_F(lease, refresh_ahead_one_refresh_lease_readers_stale)
+{
+	atomic_int *answers = shared(4 * sizeof(atomic_int));
+	uint64_t refresh = 60 * SEC, lease = 5 * SEC, token = 0;
+	pid_t pids[NPROC];
+	char buf[64];
+	uint32_t len;
+	int i, st;
+
+	ASSERT_NE(NULL, answers);
+	ASSERT_EQ(0, kcache_load_config(self->fd, &refresh, &lease, 1));
+	/* 30 s TTL inside a 60 s margin: stale from the start, live through the test */
+	ASSERT_EQ(0, kcache_set(self->fd, "sw", 2, "old", 3, KCACHE_SETF_TTL, 30 * SEC, NULL));
+	len = sizeof(buf);
+	ASSERT_EQ(0, kcache_get(self->fd, "sw", 2, buf, &len, NULL));	/* plain: a hit */
+	for (i = 0; i < NPROC; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i]) {
+			int fd = open_rw(self), a;
+
+			a = lget(fd, "sw", buf, &len, 0, 0, &token);
+			if (a < 0 || a > 3)
+				_exit(2);
+			atomic_fetch_add(&answers[a], 1);
+			if (len != 3 || memcmp(buf, "old", 3))
+				_exit(3);
+			/* the refresher keeps its lease (and fd) until the parent looked */
+			if (a == KCACHE_GET_REFRESH) {
+				usleep(500000);
+				a = kcache_lease_set(fd, "sw", 2, "new", 3, token,
+						     KCACHE_SETF_TTL, 30 * SEC, NULL);
+				_exit(a ? 4 : 0);
+			}
+			_exit(0);
+		}
+	}
+	for (i = 0; i < NPROC; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &st, 0));
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	EXPECT_EQ(1, atomic_load(&answers[KCACHE_GET_REFRESH]));
+	EXPECT_EQ(NPROC - 1, atomic_load(&answers[KCACHE_GET_STALE]));
+	EXPECT_EQ(0, atomic_load(&answers[KCACHE_GET_LOAD]));
+	len = sizeof(buf);
+	ASSERT_EQ(0, kcache_get(self->fd, "sw", 2, buf, &len, NULL));
+	EXPECT_EQ(0, memcmp(buf, "new", 3));
+	munmap(answers, 4 * sizeof(atomic_int));
+}
+
+TEST_F(lease, destroy_wakes_waiters_eshutdown)
+{
+	struct waitarg w = { .key = "ds", .wait_ns = 10 * SEC };
+	uint64_t token;
+	pthread_t t;
+	char buf[64];
+	uint32_t len;
+
+	w.fd = open_rw(self);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ds", buf, &len, 0, 0, &token));
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
+	usleep(200000);
+	ASSERT_EQ(0, kcache_destroy(self->ctl, self->name));
+	pthread_join(t, NULL);
+	EXPECT_EQ(-ESHUTDOWN, w.answer);
+	EXPECT_EQ(-ESHUTDOWN, kcache_lease_set(self->fd, "ds", 2, "x", 1, token, 0, 0, NULL));
+	close(w.fd);
+}
+
+/* ---- stress ---- */
+
+#define SK		16	/* keys */
+#define SW		6	/* worker processes */
+#define ST		2	/* threads each */
+#define SIDS		8192	/* worker incarnations */
+
+/**
+ * struct stress - shared by the parent and the workers
+ * @stop: workers exit
+ * @epoch: bumped by the parent before each destroy; a worker reads it after (re)opening
+ * @dying: set by the parent for an incarnation before it SIGKILLs it
+ * @owner: per key: the live loader: epoch << 48 | mutations begun at its start << 16 |
+ *	incarnation; 0 none
+ * @mut_begin: per key: SETs and DELs begun (bumped before the call)
+ * @mut_end: per key: SETs and DELs ended (bumped after it)
+ * @loads: loader runs per key
+ * @overlap: a loader started while another live one of the same key and epoch ran
+ * @timeouts: lease GETs that gave up (nobody may wait that long)
+ * @bad_value: a value of another key
+ * @errors: unexpected errors
+ * @ops: operations done
+ * @max_wait_ns: longest get-or-load
+ */
+struct stress {
+	atomic_int stop;
+	atomic_int epoch;
+	atomic_uchar dying[SIDS];
+	atomic_ullong owner[SK];
+	atomic_uint mut_begin[SK];
+	atomic_uint mut_end[SK];
+	atomic_ulong loads[SK];
+	atomic_int overlap;
+	atomic_int timeouts;
+	atomic_int bad_value;
+	atomic_int errors;
+	atomic_ulong ops;
+	atomic_ullong max_wait_ns;
+};
+
+struct sworker {
+	struct stress *s;
+	const char *name;
+	int ctl;
+	int fd;
+	unsigned int id;
+	unsigned int epoch;
+	int key;
+	unsigned int b0;
+	unsigned int e0;
+};
+
+static int stress_loader(void *ctx, const void *key, uint32_t key_len, void **val,
+			 uint32_t *val_len, uint64_t *ttl_ns)
+{
+	struct sworker *w = ctx;
+	struct stress *s = w->s;
+	int k = w->key;
+	unsigned long long me = 0, old;
+	char *v = malloc(32);
+	unsigned int b;
+
+	if (!v)
+		return -ENOMEM;
+	/*
+	 * b0/e0 were read before this thread's GET asked for the lease: with no SET or DEL in
+	 * flight then, any that ends this lease begins after that read.
+	 */
+	if (w->b0 == w->e0)
+		me = (unsigned long long)w->epoch << 48 | (unsigned long long)w->b0 << 16 | w->id;
+	old = atomic_exchange(&s->owner[k], me);
+	/*
+	 * Read after the exchange: a thread descheduled between its grant (or an earlier
+	 * read) and the exchange may have lost its lease to a SET or DEL meanwhile.
+	 */
+	b = atomic_load(&s->mut_begin[k]);
+	/*
+	 * Two loads for one miss: another loader of this key in this cache is live (not
+	 * killed), and no SET or DEL began since either GET started (nor was one in flight
+	 * then), so nothing ended either lease: both are held at once.
+	 */
+	if (old && me && (old >> 48) == w->epoch && ((old >> 16) & 0xffffffff) == b &&
+	    w->b0 == b && !atomic_load(&s->dying[old & 0xffff]) &&
+	    atomic_fetch_add(&s->overlap, 1) < 5)
+		fprintf(stderr, "# overlap on key %d: live loader id %llu (b0 %llu), now id %u "
+			"(b0 %u e0 %u b %u e %u) epoch %u\n", k, old & 0xffff,
+			(old >> 16) & 0xffffffff, w->id, w->b0, w->e0, b,
+			atomic_load(&s->mut_end[k]), w->epoch);
+	atomic_fetch_add(&s->loads[w->key], 1);
+	usleep(rand() % 3000);
+	/* done before the store, while the lease still excludes everyone else */
+	atomic_compare_exchange_strong(&s->owner[w->key], &me, 0);
+	*val_len = snprintf(v, 32, "k%d:%u", w->key, w->id);
+	*val = v;
+	return 0;
+}
+
+static void stress_reopen(struct sworker *w)
+{
+	unsigned int epoch;
+	int fd;
+
+	close(w->fd);
+	/* the parent destroys, then bumps the epoch, then creates: the epoch re-read below */
+	for (;;) {
+		epoch = atomic_load(&w->s->epoch);
+		fd = kcache_open(w->ctl, w->name, KCACHE_OPEN_RDWR);
+		if (fd >= 0 && epoch == (unsigned int)atomic_load(&w->s->epoch))
+			break;
+		if (fd >= 0)
+			close(fd);
+		if (atomic_load(&w->s->stop))
+			break;
+		usleep(1000);
+	}
+	w->fd = fd;
+	w->epoch = epoch;
+}
+
+static void *stress_thread(void *p)
+{
+	struct sworker *w = p;
+	struct stress *s = w->s;
+	char key[16], buf[64], want[16];
+	unsigned int seed = w->id * 7919 + (unsigned int)pthread_self();
+	uint64_t t0, dt, max;
+	uint32_t len;
+	int k, op, ret;
+
+	while (!atomic_load(&s->stop)) {
+		k = rand_r(&seed) % SK;
+		op = rand_r(&seed) % 100;
+		snprintf(key, sizeof(key), "s%d", k);
+		w->key = k;	/* for the loader; each thread has its own worker and fd */
+		len = sizeof(buf);
+		t0 = now_ns();
+		if (op < 75) {
+			w->b0 = atomic_load(&s->mut_begin[k]);
+			w->e0 = atomic_load(&s->mut_end[k]);
+			ret = kcache_get_or_load(w->fd, key, strlen(key), buf, &len, 20 * SEC,
+						 60 * SEC, stress_loader, w, NULL);
+		} else {
+			atomic_fetch_add(&s->mut_begin[k], 1);
+			if (op < 88)
+				ret = kcache_set(w->fd, key, strlen(key), "k-set", 5, 0, 0, NULL);
+			else
+				ret = kcache_del(w->fd, key, strlen(key));
+			atomic_fetch_add(&s->mut_end[k], 1);
+		}
+		dt = now_ns() - t0;
+		if (ret == -ESHUTDOWN)
+			stress_reopen(w);
+		if (op < 75) {
+			max = atomic_load(&s->max_wait_ns);
+			while (dt > max && !atomic_compare_exchange_weak(&s->max_wait_ns, &max, dt))
+				;
+			snprintf(want, sizeof(want), "k%d:", k);
+			if (ret == -ETIMEDOUT)
+				atomic_fetch_add(&s->timeouts, 1);
+			else if (!ret && !(len == 5 && !memcmp(buf, "k-set", 5)) &&
+				 (len < strlen(want) || memcmp(buf, want, strlen(want))))
+				atomic_fetch_add(&s->bad_value, 1);
+			else if (ret && ret != -ESHUTDOWN)
+				atomic_fetch_add(&s->errors, 1);
+		} else if (ret && ret != -ENOENT && ret != -ESHUTDOWN) {
+			atomic_fetch_add(&s->errors, 1);
+		}
+		atomic_fetch_add(&s->ops, 1);
+	}
+	return NULL;
+}
+
+static void stress_worker(struct stress *s, const char *name, unsigned int id)
+{
+	struct sworker w[ST];
+	pthread_t t[ST];
+	int i;
+
+	for (i = 0; i < ST; i++) {
+		w[i] = (struct sworker){ .s = s, .name = name, .id = id, .fd = -1 };
+		w[i].ctl = kcache_ctl_open();
+		stress_reopen(&w[i]);
+		pthread_create(&t[i], NULL, stress_thread, &w[i]);
+	}
+	for (i = 0; i < ST; i++)
+		pthread_join(t[i], NULL);
+	_exit(0);
+}
+
+static int stress_secs(void)
+{
+	struct utsname u;
+	const char *e = getenv("KCACHE_STRESS_SECS");
+
+	if (e)
+		return atoi(e);
+	uname(&u);
+	return strstr(u.release, "kcache-debug") ? 60 : 10;
+}
+
+TEST_F_TIMEOUT(lease, stress_leases_sets_dels_destroys_kills, 300)
+{
+	struct stress *s = shared(sizeof(*s));
+	struct kcache_load_counters lc;
+	unsigned int next_id = 1, kills = 0, destroys = 0;
+	unsigned int ids[SW];
+	pid_t pids[SW];
+	uint64_t end, min_l = UINT64_MAX, max_l = 0, total = 0;
+	int i, k, fd, tick = 0;
+
+	ASSERT_NE(NULL, s);
+	end = now_ns() + stress_secs() * SEC;
+	for (i = 0; i < SW; i++) {
+		ids[i] = next_id++;
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i])
+			stress_worker(s, self->name, ids[i]);
+	}
+	while (now_ns() < end) {
+		usleep(100000);
+		tick++;
+		if (tick % 3 == 0 && next_id < SIDS) {
+			/* kill a worker, perhaps while it holds a lease, and replace it */
+			i = rand() % SW;
+			atomic_store(&s->dying[ids[i]], 1);
+			kill(pids[i], SIGKILL);
+			ASSERT_EQ(pids[i], waitpid(pids[i], NULL, 0));
+			kills++;
+			ids[i] = next_id++;
+			pids[i] = fork();
+			ASSERT_LE(0, pids[i]);
+			if (!pids[i])
+				stress_worker(s, self->name, ids[i]);
+		}
+		if (tick % 30 == 0) {
+			/* an open that sees one epoch before and after got that epoch's cache */
+			ASSERT_EQ(0, kcache_destroy(self->ctl, self->name));
+			atomic_fetch_add(&s->epoch, 1);
+			fd = kcache_create(self->ctl, self->name, 0, 8 << 20, 0,
+					   KCACHE_POLICY_LRU_ABI, 0600);
+			ASSERT_LE(0, fd);
+			close(self->fd);
+			self->fd = fd;
+			destroys++;
+		}
+	}
+	atomic_store(&s->stop, 1);
+	for (i = 0; i < SW; i++)
+		waitpid(pids[i], NULL, 0);
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	for (k = 0; k < SK; k++) {
+		uint64_t l = atomic_load(&s->loads[k]);
+
+		total += l;
+		min_l = l < min_l ? l : min_l;
+		max_l = l > max_l ? l : max_l;
+	}
+	ksft_print_msg("stress: %lu ops, %" PRIu64 " loads (per key %" PRIu64 "..%" PRIu64
+		       "), overlapping loads %d, kills %u, destroys %u, longest get-or-load %"
+		       PRIu64 " ms\n", atomic_load(&s->ops), total, min_l, max_l,
+		       atomic_load(&s->overlap), kills, destroys,
+		       (uint64_t)atomic_load(&s->max_wait_ns) / MS);
+	ksft_print_msg("stress: last cache: started %" PRIu64 " succeeded %" PRIu64
+		       " failed %" PRIu64 " served %" PRIu64 " handed over %" PRIu64
+		       " expired %" PRIu64 " revoked %" PRIu64 " in flight %" PRIu64 "\n",
+		       (uint64_t)lc.loads_started, (uint64_t)lc.loads_succeeded,
+		       (uint64_t)lc.loads_failed, (uint64_t)lc.waiters_served,
+		       (uint64_t)lc.leases_handed_over, (uint64_t)lc.leases_expired,
+		       (uint64_t)lc.leases_revoked, (uint64_t)lc.in_flight);
+	fflush(stdout);
+	EXPECT_EQ(0, atomic_load(&s->overlap));
+	EXPECT_EQ(0, atomic_load(&s->timeouts));
+	EXPECT_EQ(0, atomic_load(&s->bad_value));
+	EXPECT_EQ(0, atomic_load(&s->errors));
+	EXPECT_EQ(0, lc.in_flight);
+	EXPECT_LT(0, total);
+	munmap(s, sizeof(*s));
+}
+
+TEST_HARNESS_MAIN

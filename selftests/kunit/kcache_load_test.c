@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite kcache_load: kcache_get_or_load() from many kthreads. One load per missing
+ * key, errors given to every waiter and not cached, 1000 keys loaded once each in
+ * parallel, a killed waiter, destroy during a load, SET and DEL during a load, refresh
+ * ahead. Each case uses its own cache; loaders count their calls.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "kcache_internal.h"
+#include "kcache_test.h"
+
+#define KL_WAITERS	16
+#define KL_KEYS		1000
+#define KL_MANY_THREADS	8
+#define KL_TIMEOUT	(60 * HZ)	/* TCG is slow; a hang fails the case, not the run */
+
+/**
+ * struct kl_ctx - what a case's loader does
+ * @calls: loader calls, all keys
+ * @per_key: loader calls per key (the 1000-key case), or NULL
+ * @release: a blocking loader waits for it
+ * @entered: completed by a blocking loader when it starts
+ * @block: wait for @release
+ * @delay_ms: sleep this long instead
+ * @err: return this error instead of a value
+ * @val: the value a single-key loader returns
+ */
+struct kl_ctx {
+	atomic_t calls;
+	atomic_t *per_key;
+	struct completion release;
+	struct completion entered;
+	bool block;
+	unsigned int delay_ms;
+	int err;
+	const char *val;
+};
+
+static int kl_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
+{
+	struct kl_ctx *ctx = p;
+	char buf[24];
+	int len, idx;
+
+	atomic_inc(&ctx->calls);
+	if (ctx->block) {
+		complete(&ctx->entered);
+		if (!wait_for_completion_timeout(&ctx->release, KL_TIMEOUT))
+			return -ETIME;
+	} else if (ctx->delay_ms) {
+		msleep(ctx->delay_ms);
+	}
+	if (ctx->err)
+		return ctx->err;
+	if (ctx->per_key) {
+		/* keys are "k<index>", values "v<index>" */
+		memcpy(buf, key, min_t(u32, klen, sizeof(buf) - 1));
+		buf[min_t(u32, klen, sizeof(buf) - 1)] = 0;
+		if (kstrtoint(buf + 1, 10, &idx) || idx < 0 || idx >= KL_KEYS)
+			return -EINVAL;
+		atomic_inc(&ctx->per_key[idx]);
+		len = snprintf(buf, sizeof(buf), "v%d", idx);
+	} else {
+		len = strscpy(buf, ctx->val, sizeof(buf));
+	}
+	*val = kvmalloc(len, GFP_KERNEL);
+	if (!*val)
+		return -ENOMEM;
+	memcpy(*val, buf, len);
+	*vlen = len;
+	return 0;
+}
+
+/**
+ * struct kl_thread - one caller of kcache_get_or_load() in a kthread
+ * @c: the cache
+ * @ctx: the loader's context
+ * @key: the key (NUL-terminated)
+ * @task: the kthread, pinned
+ * @done: completed when the call returned
+ * @killable: accept SIGKILL (kthreads ignore signals unless allowed)
+ * @many: call for every key of the 1000-key case, starting at @first
+ * @first: see @many
+ * @ret: the call's return value (the first error in @many mode)
+ * @len: the value's length
+ * @version: the value's version
+ * @buf: the value
+ */
+struct kl_thread {
+	struct kcache *c;
+	struct kl_ctx *ctx;
+	const char *key;
+	struct task_struct *task;
+	struct completion done;
+	bool killable;
+	bool many;
+	int first;
+	int ret;
+	u32 len;
+	u64 version;
+	char buf[32];
+};
+
+static int kl_many(struct kl_thread *t)
+{
+	char key[16], want[16];
+	int i, k, n, ret;
+
+	for (i = 0; i < KL_KEYS; i++) {
+		k = (t->first + i) % KL_KEYS;
+		n = snprintf(key, sizeof(key), "k%d", k);
+		snprintf(want, sizeof(want), "v%d", k);
+		t->len = sizeof(t->buf);
+		ret = kcache_get_or_load(t->c, key, n, kl_loader, t->ctx, t->buf, &t->len, 0,
+					 NULL);
+		if (ret)
+			return ret;
+		if (t->len != strlen(want) || memcmp(t->buf, want, t->len))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static int kl_thread_fn(void *p)
+{
+	struct kl_thread *t = p;
+
+	if (t->killable)
+		allow_signal(SIGKILL);
+	if (t->many) {
+		t->ret = kl_many(t);
+	} else {
+		t->len = sizeof(t->buf);
+		t->ret = kcache_get_or_load(t->c, t->key, strlen(t->key), kl_loader, t->ctx,
+					    t->buf, &t->len, 0, &t->version);
+	}
+	complete(&t->done);
+	return 0;
+}
+
+static void kl_start(struct kunit *test, struct kl_thread *t, struct kcache *c,
+		     struct kl_ctx *ctx, const char *key)
+{
+	t->c = c;
+	t->ctx = ctx;
+	t->key = key;
+	init_completion(&t->done);
+	t->task = kthread_create(kl_thread_fn, t, "kcache-load-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t->task));
+	get_task_struct(t->task);
+	wake_up_process(t->task);
+}
+
+/* Wait for a thread's call to return; false on timeout (the case then fails). */
+static bool kl_join(struct kunit *test, struct kl_thread *t)
+{
+	bool ok = wait_for_completion_timeout(&t->done, KL_TIMEOUT);
+
+	KUNIT_EXPECT_TRUE_MSG(test, ok, "a caller did not return within %d s",
+			      KL_TIMEOUT / HZ);
+	if (ok)
+		put_task_struct(t->task);
+	return ok;
+}
+
+static void kl_ctx_init(struct kl_ctx *ctx, const char *val)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	atomic_set(&ctx->calls, 0);
+	init_completion(&ctx->release);
+	init_completion(&ctx->entered);
+	ctx->val = val;
+}
+
+static void kl_case_exit(struct kunit *test)
+{
+	struct kcache *c = test->priv;
+
+	if (c) {
+		kcache_destroy(c);
+		kcache_put_ref(c);
+	}
+}
+
+static struct kcache *kl_new(struct kunit *test)
+{
+	struct kcache_config cfg = { .policy = KCACHE_POLICY_TINYLFU };
+	char name[KCACHE_NAME_MAX + 1];
+	struct kcache *c;
+
+	snprintf(name, sizeof(name), "kl-%.50s", test->name);
+	c = kcache_create(name, &cfg);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(c), "create %s: %ld", name, PTR_ERR(c));
+	test->priv = c;
+	return c;
+}
+
+static bool kl_is(const struct kl_thread *t, const char *val)
+{
+	return t->len == strlen(val) && !memcmp(t->buf, val, t->len);
+}
+
+static void one_missing_key_loaded_once_for_all(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, KL_WAITERS, sizeof(*t), GFP_KERNEL);
+	struct kcache_load_stats st;
+	struct kl_ctx ctx;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, "loaded");
+	ctx.delay_ms = 300;
+	for (i = 0; i < KL_WAITERS; i++)
+		kl_start(test, &t[i], c, &ctx, "hot");
+	for (i = 0; i < KL_WAITERS; i++) {
+		if (!kl_join(test, &t[i]))
+			return;
+		KUNIT_EXPECT_EQ(test, 0, t[i].ret);
+		KUNIT_EXPECT_TRUE(test, kl_is(&t[i], "loaded"));
+		KUNIT_EXPECT_NE(test, 0ULL, t[i].version);
+	}
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
+	kcache_load_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, 1ULL, st.loads_started);
+	KUNIT_EXPECT_EQ(test, 1ULL, st.loads_succeeded);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.in_flight);
+}
+
+static void failing_loader_error_to_all_not_cached(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, KL_WAITERS, sizeof(*t), GFP_KERNEL);
+	struct kcache_load_stats st;
+	struct kl_ctx ctx;
+	char buf[16];
+	u32 len = sizeof(buf);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, "never");
+	ctx.delay_ms = 300;
+	ctx.err = -EHOSTDOWN;
+	for (i = 0; i < KL_WAITERS; i++)
+		kl_start(test, &t[i], c, &ctx, "bad");
+	for (i = 0; i < KL_WAITERS; i++) {
+		if (!kl_join(test, &t[i]))
+			return;
+		KUNIT_EXPECT_EQ(test, -EHOSTDOWN, t[i].ret);
+	}
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "bad", 3, buf, &len, NULL));
+	/* not cached: the next call loads again, and now succeeds */
+	ctx.err = 0;
+	ctx.delay_ms = 0;
+	ctx.val = "good";
+	len = sizeof(buf);
+	KUNIT_EXPECT_EQ(test, 0, kcache_get_or_load(c, "bad", 3, kl_loader, &ctx, buf, &len, 0,
+						    NULL));
+	KUNIT_EXPECT_EQ(test, 2, atomic_read(&ctx.calls));
+	KUNIT_EXPECT_EQ(test, 4u, len);
+	kcache_load_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, 1ULL, st.loads_failed);
+	KUNIT_EXPECT_EQ(test, (u64)(KL_WAITERS - 1), st.waiters_served);
+}
+
+static void thousand_keys_each_loaded_once(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, KL_MANY_THREADS, sizeof(*t), GFP_KERNEL);
+	struct kl_ctx ctx;
+	int i, once = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, NULL);
+	ctx.per_key = kunit_kcalloc(test, KL_KEYS, sizeof(*ctx.per_key), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx.per_key);
+	for (i = 0; i < KL_MANY_THREADS; i++) {
+		t[i].many = true;
+		t[i].first = i * (KL_KEYS / KL_MANY_THREADS / 4);	/* overlapping starts */
+		kl_start(test, &t[i], c, &ctx, NULL);
+	}
+	for (i = 0; i < KL_MANY_THREADS; i++) {
+		if (!kl_join(test, &t[i]))
+			return;
+		KUNIT_EXPECT_EQ(test, 0, t[i].ret);
+	}
+	for (i = 0; i < KL_KEYS; i++)
+		once += atomic_read(&ctx.per_key[i]) == 1;
+	KUNIT_EXPECT_EQ(test, KL_KEYS, once);
+	KUNIT_EXPECT_EQ(test, KL_KEYS, atomic_read(&ctx.calls));
+}
+
+static void killed_waiter_leaves_others_alone(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 3, sizeof(*t), GFP_KERNEL);
+	struct kl_ctx ctx;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, "late");
+	ctx.block = true;
+	kl_start(test, &t[0], c, &ctx, "slow");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	t[1].killable = true;
+	kl_start(test, &t[1], c, &ctx, "slow");
+	kl_start(test, &t[2], c, &ctx, "slow");
+	msleep(500);	/* let both sleep on the load (if not yet, they meet the signal early) */
+	send_sig(SIGKILL, t[1].task, 1);
+	if (!kl_join(test, &t[1]))
+		goto out;
+	KUNIT_EXPECT_EQ(test, -EINTR, t[1].ret);
+	KUNIT_EXPECT_FALSE(test, completion_done(&t[2].done));
+	complete_all(&ctx.release);
+	if (!kl_join(test, &t[0]) || !kl_join(test, &t[2]))
+		return;
+	KUNIT_EXPECT_EQ(test, 0, t[0].ret);
+	KUNIT_EXPECT_EQ(test, 0, t[2].ret);
+	KUNIT_EXPECT_TRUE(test, kl_is(&t[2], "late"));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
+	return;
+out:
+	complete_all(&ctx.release);
+}
+
+static int kl_destroy_fn(void *p)
+{
+	struct kl_thread *t = p;
+
+	kcache_destroy(t->c);
+	complete(&t->done);
+	return 0;
+}
+
+static void destroy_during_load_wakes_waiters(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, KL_WAITERS + 1, sizeof(*t), GFP_KERNEL);
+	struct kl_thread *d;
+	struct kl_ctx ctx;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	d = &t[KL_WAITERS];
+	kl_ctx_init(&ctx, "gone");
+	ctx.block = true;
+	kl_start(test, &t[0], c, &ctx, "doomed");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	for (i = 1; i < KL_WAITERS; i++)
+		kl_start(test, &t[i], c, &ctx, "doomed");
+	msleep(500);
+	d->c = c;
+	init_completion(&d->done);
+	d->task = kthread_run(kl_destroy_fn, d, "kcache-load-destroy");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d->task));
+	/* every waiter returns while the loader still runs: none holds up destroy */
+	for (i = 1; i < KL_WAITERS; i++) {
+		if (!wait_for_completion_timeout(&t[i].done, KL_TIMEOUT)) {
+			KUNIT_FAIL(test, "waiter %d still asleep after destroy", i);
+			complete_all(&ctx.release);
+			return;
+		}
+		put_task_struct(t[i].task);
+		KUNIT_EXPECT_EQ(test, -ESHUTDOWN, t[i].ret);
+	}
+	/* destroy waits for the running loader's operation, and only for it */
+	KUNIT_EXPECT_FALSE(test, completion_done(&d->done));
+	complete_all(&ctx.release);
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&d->done, KL_TIMEOUT));
+	if (!kl_join(test, &t[0]))
+		return;
+	KUNIT_EXPECT_EQ(test, -ESHUTDOWN, t[0].ret);
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
+}
+
+/* Leader blocked in the loader, two waiters asleep; @mutate runs; then the loader ends. */
+static void kl_mutate_during_load(struct kunit *test, bool set)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 3, sizeof(*t), GFP_KERNEL);
+	struct kl_ctx ctx;
+	char buf[16];
+	u32 len = sizeof(buf);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, "loaded");
+	ctx.block = true;
+	kl_start(test, &t[0], c, &ctx, "raced");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	kl_start(test, &t[1], c, &ctx, "raced");
+	kl_start(test, &t[2], c, &ctx, "raced");
+	msleep(500);
+	if (set) {
+		KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "raced", 5, "setval", 6, 0, 0, NULL));
+		/* the SET completes the load: waiters get its value before the loader ends */
+		for (i = 1; i < 3; i++) {
+			if (!kl_join(test, &t[i]))
+				break;
+			KUNIT_EXPECT_EQ(test, 0, t[i].ret);
+			KUNIT_EXPECT_TRUE(test, kl_is(&t[i], "setval"));
+		}
+		KUNIT_EXPECT_FALSE(test, completion_done(&t[0].done));
+	} else {
+		KUNIT_EXPECT_EQ(test, -ENOENT, kcache_delete(c, "raced", 5));
+	}
+	complete_all(&ctx.release);
+	if (!kl_join(test, &t[0]))
+		return;
+	KUNIT_EXPECT_EQ(test, 0, t[0].ret);
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
+	if (set) {
+		/* the loader's older value is dropped, the SET's stays */
+		KUNIT_EXPECT_TRUE(test, kl_is(&t[0], "setval"));
+		KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "raced", 5, buf, &len, NULL));
+		KUNIT_EXPECT_EQ(test, 0, memcmp(buf, "setval", 6));
+		return;
+	}
+	/* revoked by the DEL: everyone gets the loaded value, the cache does not keep it */
+	for (i = 1; i < 3; i++) {
+		if (!kl_join(test, &t[i]))
+			return;
+		KUNIT_EXPECT_EQ(test, 0, t[i].ret);
+		KUNIT_EXPECT_TRUE(test, kl_is(&t[i], "loaded"));
+		KUNIT_EXPECT_EQ(test, 0ULL, t[i].version);
+	}
+	KUNIT_EXPECT_TRUE(test, kl_is(&t[0], "loaded"));
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "raced", 5, buf, &len, NULL));
+}
+
+static void set_during_load_wins(struct kunit *test)
+{
+	kl_mutate_during_load(test, true);
+}
+
+static void del_during_load_revokes_store(struct kunit *test)
+{
+	kl_mutate_during_load(test, false);
+}
+
+static void refresh_ahead_one_refresher_others_stale(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 1, sizeof(*t), GFP_KERNEL);
+	struct kl_ctx ctx, other;
+	char buf[16];
+	u32 len = sizeof(buf);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, "fresh");
+	kl_ctx_init(&other, "other");
+	ctx.block = true;
+	/* 30 s TTL, 60 s margin: stale at once, hard-expired only long after the case */
+	KUNIT_ASSERT_EQ(test, 0, kcache_load_config(c, 60ULL * NSEC_PER_SEC, NSEC_PER_SEC));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "sw", 2, "stale", 5, 30ULL * NSEC_PER_SEC, 0,
+					    NULL));
+	kl_start(test, t, c, &ctx, "sw");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	/* while one caller refreshes, the others get the stale value without waiting */
+	KUNIT_EXPECT_EQ(test, 0, kcache_get_or_load(c, "sw", 2, kl_loader, &other, buf, &len,
+						    0, NULL));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(buf, "stale", 5));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&other.calls));
+	complete_all(&ctx.release);
+	if (!kl_join(test, t))
+		return;
+	KUNIT_EXPECT_EQ(test, 0, t->ret);
+	KUNIT_EXPECT_TRUE(test, kl_is(t, "fresh"));
+	len = sizeof(buf);
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "sw", 2, buf, &len, NULL));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(buf, "fresh", 5));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
+}
+
+static struct kunit_case kcache_load_cases[] = {
+	KUNIT_CASE(one_missing_key_loaded_once_for_all),
+	KUNIT_CASE(failing_loader_error_to_all_not_cached),
+	KUNIT_CASE(thousand_keys_each_loaded_once),
+	KUNIT_CASE(killed_waiter_leaves_others_alone),
+	KUNIT_CASE(destroy_during_load_wakes_waiters),
+	KUNIT_CASE(set_during_load_wins),
+	KUNIT_CASE(del_during_load_revokes_store),
+	KUNIT_CASE(refresh_ahead_one_refresher_others_stale),
+	{}
+};
+
+struct kunit_suite kcache_load_suite = {
+	.name = "kcache_load",
+	.exit = kl_case_exit,
+	.test_cases = kcache_load_cases,
+};
