@@ -114,6 +114,7 @@ static inline const void *kcache_stream_val(const struct kcache_stream_rec *r)
 {
 	return (const char *)r + r->hdr_len + r->key_len;
 }
+
 /*
  * Single-flight loading and leases (kcache_lease.c, Documentation/loading.rst). A lease
  * GET returns its answer, KCACHE_GET_HIT / _LOAD / _STALE / _REFRESH (>= 0), or -errno.
