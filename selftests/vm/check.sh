@@ -20,8 +20,9 @@
 # last verdict line says PASS, every expected suite reported a complete plan, and the
 # console log holds no kernel splat. qemu uses TCG unless KCACHE_KVM=1 (opt-in only: under
 # the nested KVM of these machines guests hang instead of failing).
-# KCACHE_ONLY=kcache_x_test[,...] runs only those selftests (a developer's rerun: the
-# suites left out are reported missing, so such a run never passes).
+# KCACHE_ONLY=kcache_x_test[,...] runs only those selftests or stress modules (a developer's
+# rerun: the suites left out are reported missing, so such a run never passes), and
+# KCACHE_BIG=N gives the stress module's huge-table test N entries (200000 by default).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/selftests/vm
@@ -218,7 +219,8 @@ run_kind() {
 	build_modules "$kind" "$kdir"
 	mkinitramfs "$B/$kind.cpio.gz" "$B/$kind" "$kind"
 	note "$kind kernel: booting $(basename "$(readlink -f "$kernel")") (${KCACHE_KVM:+kvm}${KCACHE_KVM:-tcg})"
-	run_vm "$kernel" "$B/$kind.cpio.gz" "$B/$kind.log" kctest_mode="${2:-check}" ${KCACHE_ONLY:+kctest_only=$KCACHE_ONLY} || vmok=1
+	run_vm "$kernel" "$B/$kind.cpio.gz" "$B/$kind.log" kctest_mode="${2:-check}" ${KCACHE_ONLY:+kctest_only=$KCACHE_ONLY} \
+		${KCACHE_BIG:+kctest_big=$KCACHE_BIG} || vmok=1
 	judge "$kind" "$B/$kind.log" "$vmok" "${2:-check}"
 }
 
