@@ -422,7 +422,8 @@ struct kcache_set_args {
  *           larger than the cache's max_bytes
  *  -EEXIST  IF_ABSENT and the key is present
  *  -ENOENT  IF_PRESENT and the key is absent
- *  -ENOMEM  out of memory
+ *  -ENOMEM  out of memory (also: the table failed an atomic allocation while growing)
+ *  -EBUSY   the table could not grow fast enough for this insert: retry
  * With %KCACHE_SETF_LEASE, see %KCACHE_SETF_LEASE below for its own errors.
  */
 #define KCACHE_IOC_SET		_IO(KCACHE_IOC_MAGIC, 0x11)
@@ -520,6 +521,7 @@ struct kcache_add_args {
  *           8 bytes long
  *  -E2BIG   key_len above %KCACHE_KEY_LEN_MAX or the entry above max_bytes
  *  -ENOMEM  out of memory
+ *  -EBUSY   as SET
  */
 #define KCACHE_IOC_ADD		_IO(KCACHE_IOC_MAGIC, 0x14)
 
