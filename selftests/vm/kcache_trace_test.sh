@@ -35,8 +35,8 @@ check events_off_when_disabled sh -c "kcachectl get $name k1 >/dev/null;
 # a cache of two entries, where the third SET evicts; another where a 1ms TTL expires
 name2=trace2-$$
 name3=trace3-$$
-kcachectl create $name2 -c 2 -p lru || exit 1
-kcachectl create $name3 || exit 1
+kcachectl create $name2 -c 2 -b 1M -p lru || exit 1
+kcachectl create $name3 -b 1M || exit 1
 echo > $T/trace
 echo 1 > $T/events/kcache/enable
 kcachectl set $name2 a 1
