@@ -78,6 +78,7 @@ struct kc_pcpu_stats {
  * @next_deadline: earliest deadline armed for @expire_work; 0 none (kcache_expiry.c)
  * @maint_work: maintenance pass, queued by the rings
  * @expire_work: maintenance pass at the next deadline
+ * @tick_work: queues @maint_work a tick after a write ring stopped being empty
  * @maint_jiffies: when the last pass ran; throttles wake-ups from readers
  * @maint_passes: passes run, under @maint_mutex (writers read it to skip redundant ones)
  * @pass_wait: writers that found the maintenance mutex busy sleep here until a pass ends
@@ -130,6 +131,7 @@ struct kcache {
 
 	struct work_struct maint_work;
 	struct delayed_work expire_work;
+	struct delayed_work tick_work;
 	unsigned long maint_jiffies;
 	unsigned long maint_passes;
 	wait_queue_head_t pass_wait;

@@ -61,6 +61,22 @@ void kcache_maint_schedule(struct kcache *c)
 		queue_work(kcache_wq, &c->maint_work);
 }
 
+/*
+ * A write ring that stops being empty: its records reach the policy (and the bounds are
+ * enforced) within a tick even if no ring fills up, and a burst wakes maintenance once a
+ * tick, not once a write.
+ */
+void kcache_maint_soon(struct kcache *c)
+{
+	if (!READ_ONCE(c->dying) && !delayed_work_pending(&c->tick_work))
+		queue_delayed_work(kcache_wq, &c->tick_work, 1);
+}
+
+static void kc_tick_workfn(struct work_struct *work)
+{
+	kcache_maint_schedule(container_of(to_delayed_work(work), struct kcache, tick_work));
+}
+
 static void kc_limbo_add(struct kcache *c, struct kcache_entry *e)
 {
 	list_add_tail(&e->pn.link, &c->limbo);
@@ -354,6 +370,7 @@ void kcache_maint_init(struct kcache *c)
 	INIT_LIST_HEAD(&c->limbo_batch);
 	INIT_WORK(&c->maint_work, kc_maint_workfn);
 	INIT_DELAYED_WORK(&c->expire_work, kc_expire_workfn);
+	INIT_DELAYED_WORK(&c->tick_work, kc_tick_workfn);
 	INIT_RCU_WORK(&c->limbo_rwork, kc_limbo_workfn);
 }
 
@@ -439,6 +456,7 @@ void kcache_maint_stop(struct kcache *c)
 	 * second round cancels that, and nothing started after the store queues anything.
 	 */
 	for (round = 0; round < 2; round++) {
+		cancel_delayed_work_sync(&c->tick_work);
 		cancel_work_sync(&c->maint_work);
 		cancel_delayed_work_sync(&c->expire_work);
 	}

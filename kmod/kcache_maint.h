@@ -10,6 +10,7 @@ int kcache_wq_init(void);
 void kcache_wq_uninit(void);
 void kcache_maint_init(struct kcache *c);
 void kcache_maint_schedule(struct kcache *c);
+void kcache_maint_soon(struct kcache *c);
 bool kcache_maint_help(struct kcache *c);
 void kcache_maint_pass(struct kcache *c);
 unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr);

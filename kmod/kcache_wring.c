@@ -131,6 +131,8 @@ void kcache_wring_commit(struct kcache *c, struct kc_wring *w, struct kcache_ent
 	spin_unlock(&w->lock);
 	if (n >= size / 2)
 		kcache_maint_schedule(c);
+	else if (n == 1)
+		kcache_maint_soon(c);
 }
 
 /* Move @cpu's filled records to @out (room for the ring size). Maintenance mutex. */
