@@ -220,8 +220,9 @@ static void kc_test_full_write_buffer(void)
 	       nw, stress_secs, ops, errors, w[nw].ops);
 	kc_out("# writer_cpu_ms=%llu writer_cpu_ns_per_set=%llu solo_writer_cpu_ns_per_set=%llu\n",
 	       cpu / NSEC_PER_MSEC, ops ? cpu / ops : 0, solo_own);
-	kc_out("# all_cpu_ms=%llu (maintainer thread's %llu excluded) cpu_ns_per_set=%llu solo_cpu_ns_per_set=%llu\n",
-	       busy / NSEC_PER_MSEC, w[nw].cpu_ns / NSEC_PER_MSEC, per_set, solo);
+	kc_out("# all_cpu_ms=%llu (maintainer thread's %llu ms excluded)\n",
+	       busy / NSEC_PER_MSEC, w[nw].cpu_ns / NSEC_PER_MSEC);
+	kc_out("# cpu_ns_per_set=%llu solo_cpu_ns_per_set=%llu\n", per_set, solo);
 	kc_out("# entries=%llu (max 1000)\n", st.entries);
 	pr_info("writers=%u sets=%llu cpu_ns_per_set=%llu (writers' own %llu) entries=%llu\n",
 		nw, ops, per_set, ops ? cpu / ops : 0, st.entries);
