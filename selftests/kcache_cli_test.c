@@ -268,6 +268,10 @@ TEST_F(cli, bad_input_table)
 		{ "%1$s create -t 300000000000000h x", 2, "too long" },
 		{ "%1$s create -t '' x", 2, "not a duration" },
 		{ "%1$s create -t", 2, "requires an argument" },
+		{ "%1$s fetch %2$s", 2, "missing operand" },
+		{ "%1$s fetch %2$s k", 2, "missing COMMAND" },
+		{ "%1$s fetch %2$s k --", 2, "missing COMMAND" },
+		{ "%1$s fetch -w 1x %2$s k true", 2, "unknown unit" },
 		{ "%1$s create -b 1Q x", 2, "unknown unit" },
 		{ "%1$s create -b 64KB x", 2, "unknown unit" },
 		{ "%1$s create -b -1 x", 2, "not a size" },
@@ -339,7 +343,7 @@ TEST_F(cli, bad_input_table)
 TEST_F(cli, help_per_command)
 {
 	static const char *const cmds[] = { "version", "create", "destroy", "list", "info",
-					    "stats", "get", "set", "del", "flush", "dump",
+					    "stats", "get", "set", "del", "fetch", "flush", "dump",
 					    "load", "help" };
 	char out[4096], want[64];
 	unsigned int i;
@@ -389,6 +393,34 @@ TEST_F(cli, units_and_stats_watch)
 	ASSERT_EQ(0, run(out, sizeof(out), "%s stats %s -w 100ms --iterations 2 | wc -l",
 			 self->kc, self->name));
 	ASSERT_EQ(3, atoi(out));
+}
+
+/* fetch: two processes miss at once, the command runs once, both print what it wrote */
+TEST_F(cli, fetch_runs_the_command_once_for_concurrent_misses)
+{
+	char out[4096], runs[256], cmd[512];
+
+	snprintf(runs, sizeof(runs), "/tmp/kc-fetch-%d", getpid());
+	unlink(runs);
+	snprintf(cmd, sizeof(cmd), "sh -c 'echo run >> %s; sleep 1; printf loaded'", runs);
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	ASSERT_EQ(0, run(out, sizeof(out), "(%s fetch %s k -- %s > %s.a & %s fetch %s k -- %s > %s.b;"
+			 " wait); cat %s.a %s.b", self->kc, self->name, cmd, runs, self->kc,
+			 self->name, cmd, runs, runs, runs));
+	EXPECT_STREQ("loadedloaded", out);
+	ASSERT_EQ(0, run(out, sizeof(out), "wc -l < %s", runs));
+	EXPECT_EQ(1, atoi(out));
+	/* stored: a plain GET sees it, a later fetch does not run the command */
+	ASSERT_EQ(0, run(out, sizeof(out), "%s get %s k", self->kc, self->name));
+	EXPECT_STREQ("loaded", out);
+	ASSERT_EQ(0, run(out, sizeof(out), "%s fetch %s k -- %s", self->kc, self->name, cmd));
+	EXPECT_STREQ("loaded", out);
+	ASSERT_EQ(0, run(out, sizeof(out), "wc -l < %s", runs));
+	EXPECT_EQ(1, atoi(out));
+	/* a command that fails: an error, nothing stored */
+	EXPECT_NE(0, run(NULL, 0, "%s fetch %s k2 -- false 2>/dev/null", self->kc, self->name));
+	EXPECT_EQ(3, run(NULL, 0, "%s get %s k2 2>/dev/null", self->kc, self->name));
+	run(NULL, 0, "rm -f %s %s.a %s.b", runs, runs, runs);
 }
 
 TEST_F(cli, permission_message_and_exit_code)

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1029,6 +1030,147 @@ out:
 	return ret;
 }
 
+/* fetch: the command that loads a missing value, and the TTL to store it with */
+struct fetch_cmd {
+	char **argv;
+	uint64_t ttl;
+};
+
+/* The loader of "fetch": the command's standard output is the value; it must exit 0. */
+static int fetch_loader(void *ctx, const void *key, uint32_t key_len, void **val,
+			uint32_t *val_len, uint64_t *ttl_ns)
+{
+	struct fetch_cmd *fc = ctx;
+	unsigned char *out = NULL;
+	int pfd[2], status, ret;
+	size_t len = 0;
+	pid_t pid;
+	FILE *f;
+
+	(void)key;
+	(void)key_len;
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return ret;
+	}
+	if (!pid) {
+		dup2(pfd[1], STDOUT_FILENO);
+		close(pfd[0]);
+		close(pfd[1]);
+		execvp(fc->argv[0], fc->argv);
+		fprintf(stderr, "%s: fetch: %s: %s\n", prog, fc->argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "rb");
+	ret = f ? read_all(f, &out, &len) : -errno;
+	if (f)
+		fclose(f);
+	else
+		close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = -EIO;	/* every process waiting for this load gets it too */
+	if (!ret && len > UINT32_MAX)
+		ret = -E2BIG;
+	if (ret) {
+		free(out);
+		return ret;
+	}
+	*val = out;
+	*val_len = len;
+	*ttl_ns = fc->ttl;
+	return 0;
+}
+
+/*
+ * fetch: GET, and on a miss exactly one of the processes fetching KEY at once runs the
+ * command and stores its output; the others wait for that value (single-flight leases).
+ */
+static int cmd_fetch(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "ttl", required_argument, NULL, 't' },
+		{ "wait", required_argument, NULL, 'w' },
+		HELP_OPT, {}
+	};
+	struct fetch_cmd fc = { 0 };
+	uint64_t wait = 10000000000ULL, version;
+	unsigned char *key, *val = NULL, *p;
+	uint32_t vlen = 65536;
+	const char *name;
+	int opt, fd, ret;
+	long klen;
+
+	/* "+": options end at the first operand, so the command keeps its own */
+	while ((opt = getopt_long(argc, argv, "+t:w:h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			if (parse_duration("--ttl", optarg, &fc.ttl))
+				return EXIT_USAGE;
+			break;
+		case 'w':
+			if (parse_duration("--wait", optarg, &wait))
+				return EXIT_USAGE;
+			break;
+		default:
+			return common_opt(opt);
+		}
+	}
+	if (argc - optind < 3)
+		return bad(argc - optind < 2 ? "missing operand" : "missing COMMAND");
+	name = argv[optind];
+	fc.argv = argv + optind + 2;
+	if (!strcmp(fc.argv[0], "--"))
+		fc.argv++;
+	if (!fc.argv[0])
+		return bad("missing COMMAND");
+	klen = arg_bytes("KEY", argv[optind + 1], &key);
+	if (klen < 0)
+		return EXIT_USAGE;
+	/* leases need both rights: the fetcher may be the one that stores */
+	ret = open_cache(name, KCACHE_OPEN_RDWR, &fd);
+	if (ret)
+		goto out;
+	for (;;) {
+		p = realloc(val, vlen ?: 1);
+		if (!p) {
+			ret = fail(name, "fetch", -ENOMEM);
+			goto out_fd;
+		}
+		val = p;
+		ret = kcache_get_or_load(fd, key, klen, val, &vlen, wait, 0, fetch_loader, &fc,
+					 &version);
+		if (ret != -EMSGSIZE)
+			break;
+	}
+	if (ret) {
+		ret = fail(name, "fetch", ret);
+		goto out_fd;
+	}
+	if (json) {
+		putchar('{');
+		json_bytes("key", key, klen);
+		putchar(',');
+		json_bytes("value", val, vlen);
+		printf(",\"version\":%" PRIu64 "}\n", version);
+	} else if (fwrite(val, 1, vlen, stdout) != vlen) {
+		ret = EXIT_FAIL;
+	}
+out_fd:
+	close(fd);
+out:
+	free(val);
+	free(key);
+	return ret;
+}
+
 static int cmd_set(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -1501,6 +1643,12 @@ static const struct command commands[] = {
 	  "  -n, --if-absent      only if KEY is absent (exit 5 if present)\n"
 	  "  -x, --if-present     only if KEY is present (exit 3 if absent)\n" },
 	{ "del", cmd_del, "NAME KEY", "Remove KEY.\n" },
+	{ "fetch", cmd_fetch, "[-t DURATION] [-w DURATION] NAME KEY [--] COMMAND [ARG...]",
+	  "Write KEY's value to standard output; on a miss exactly one of the processes\n"
+	  "fetching KEY at once runs COMMAND and stores its standard output (it must exit 0),\n"
+	  "the others wait for that value (Documentation/loading.rst).\n"
+	  "  -t, --ttl DURATION   store the loaded value with this TTL (default: the cache's)\n"
+	  "  -w, --wait DURATION  wait at most this long for another process's load (10s)\n" },
 	{ "watch", cmd_watch, "NAME [--prefix P] [--live] [--keys] [--count N] [-j]",
 	  "The cache's entries, then every change as it comes (Documentation/streams.rst).\n"
 	  "      --prefix P   only keys starting with P\n"
