@@ -36,11 +36,13 @@ MODULE_PARM_DESC(big_entries, "Entries of the huge-table invalidate and destroy 
 
 /*
  * CPU per set on every CPU (writers, maintenance, wake-ups; the thread that calls
- * kcache_maintain() in a loop to stress the mutex excluded) with 4-slot rings, against a
- * lone writer's with the default ring. Passes run every few sets instead of every few
- * hundred, which costs a small multiple. Writer CPU alone is not the measure: with full
- * rings the writers run the passes the workqueue runs for the lone writer, and on
- * PREEMPT_RT with an idle host that alone came to 4.6x-7.1x. A writer that spun while
+ * kcache_maintain() in a loop to stress the mutex excluded) of 4N writers with 4-slot
+ * rings, against the same writers with the default ring, which never fills. Passes run
+ * every few sets instead of every few hundred, which costs a small multiple: 1.4x on
+ * 6.1, 3.2x on PREEMPT_RT (its sleeping locks make every contended lock a context
+ * switch). Writer CPU against a lone writer's, the first measure, counted the passes
+ * full rings make writers run for the workqueue, and lock contention that has nothing to
+ * do with full rings: 4.6x-7.1x on PREEMPT_RT with an idle host. A writer that spun while
  * waiting burns CPU without finishing sets, far past this bound (51.9x seen on
  * PREEMPT_RT before writers slept on a busy pass).
  */

@@ -38,6 +38,13 @@ while ! grep -q '"sync"' /tmp/watch.out 2>/dev/null; do sleep 0.1; done
 run kcachectl set sessions user:44 carol
 wait $wpid
 cat /tmp/watch.out
+# single-flight: two processes miss the same key at once; the command runs once
+load='echo loading >&2; sleep 1; printf computed-once'
+echo "\$ kcachectl fetch sessions report -- sh -c \"$load\" &   (twice, at once)"
+kcachectl fetch sessions report -- sh -c "$load" > /tmp/fetch.a &
+kcachectl fetch sessions report -- sh -c "$load" > /tmp/fetch.b
+wait
+echo "first: $(cat /tmp/fetch.a)  second: $(cat /tmp/fetch.b)   (one 'loading' above)"
 run kcachectl stats sessions
 run kcachectl -j stats sessions
 run kcachectl list
