@@ -44,9 +44,10 @@ MODULE_PARM_DESC(big_entries, "Entries of the huge-table invalidate and destroy 
  * contended lock a context switch). A writer that spins while waiting burns CPU without
  * finishing sets: the spin that PREEMPT_RT's adaptive mutex once caused left 5,761 sets in
  * 10 s with both CPUs busy, about 250x this baseline (estimated; measured then as writer
- * CPU, 51.9x). The bound sits at twice the worst non-spinning run. (The first measure, writers' own CPU against a lone writer's,
- * also counted the passes full rings make writers run for the workqueue and lock
- * contention unrelated to full rings: 4.6x-7.5x on PREEMPT_RT with an idle host.)
+ * CPU, 51.9x). The bound sits at twice the worst non-spinning run. (The first measure,
+ * writers' own CPU against a lone writer's, also counted the passes full rings make
+ * writers run for the workqueue and lock contention unrelated to full rings: 4.6x-7.5x
+ * on PREEMPT_RT with an idle host.)
  */
 #define KC_NOSPIN_MAX_RATIO	8
 
