@@ -256,7 +256,7 @@ enum kc_cond { KC_COND_SET, KC_COND_CAS, KC_COND_ADD };
  * @expected: version for %KC_COND_CAS
  * @seq: out: the new entry's version
  * @sum: out: the counter's new value for %KC_COND_ADD
- * @claim: loads: the lease or in-kernel load this store completes, or NULL
+ * @claim: the lease or in-kernel load this store completes, or NULL
  */
 struct kc_pub {
 	const struct kcache_load_claim *claim;
@@ -320,7 +320,7 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	old = kcache_table_lookup(c, e->data, e->klen);
 	rcu_read_unlock();
 	ret = kc_check_cond(e, old, old && !kc_expired_now(old), p);
-	/* loads: a completing store publishes only while its lease still holds */
+	/* a completing store publishes only while its lease still holds */
 	if (!ret && p->claim)
 		ret = kcache_loads_claim(c, s, e->data, e->klen, p->claim);
 	if (ret)
@@ -345,7 +345,7 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	}
 	kcache_rec_emit(c, &rec, w);
 	w = NULL;
-	if (!hlist_empty(&s->loads))	/* loads: the value completes a load of the key */
+	if (!hlist_empty(&s->loads))	/* the value completes a load of the key */
 		kcache_loads_on_store(c, s, e);
 	p->seq = rec.seq;
 	if (p->cond == KC_COND_ADD)
@@ -500,7 +500,7 @@ int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32
 EXPORT_SYMBOL_GPL(kcache_set);
 
 /**
- * kcache_store_claimed() - kcache_set() for a store that completes a load (loads)
+ * kcache_store_claimed() - kcache_set() for a store that completes a load
  * @c: the cache
  * @key: key bytes
  * @klen: key length
@@ -599,7 +599,7 @@ static int kc_remove(struct kcache *c, struct kcache_entry *e, const void *key, 
 	} else if (e->state != KC_LIVE) {
 		e = NULL;
 	}
-	/* loads: a DEL (even of an absent key) or INVALIDATE revokes the key's lease */
+	/* a DEL (even of an absent key) or INVALIDATE revokes the key's lease */
 	if (!hlist_empty(&s->loads) &&
 	    (cause == KCACHE_CAUSE_DELETE || cause == KCACHE_CAUSE_INVALIDATE)) {
 		if (e)

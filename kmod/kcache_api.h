@@ -12,7 +12,7 @@ int kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ub
 size_t kcache_entry_overhead(void);
 
 struct kcache_load_claim;
-/* loads: a store that completes a load or lease (kcache_load.c); NULL claim: kcache_set() */
+/* a store that completes a load or lease (kcache_load.c); NULL claim: kcache_set() */
 int kcache_store_claimed(struct kcache *c, const void *key, u32 klen, const void *val,
 			 u32 vlen, u64 ttl_ns, u32 flags, const struct kcache_load_claim *claim,
 			 u64 *version);

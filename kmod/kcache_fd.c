@@ -142,7 +142,7 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_GET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags & KCACHE_GETF_LEASE)	/* loads */
+	if (a.flags & KCACHE_GETF_LEASE)
 		return kcache_lease_ioctl_get(kf->cache, &kf->leases, kf->access, uarg, &a);
 	if (a.flags || a.wait_ns || a.lease_ns || a.__pad)
 		return -EINVAL;
@@ -201,7 +201,7 @@ static int kc_set(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_SET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags & KCACHE_SETF_LEASE)	/* loads */
+	if (a.flags & KCACHE_SETF_LEASE)
 		return kcache_lease_ioctl_set(kf->cache, &kf->leases, kf->access, uarg, &a);
 	if (a.flags & ~KC_SETF_ALL || a.token ||
 	    (a.flags & KCACHE_SETF_IF_ABSENT && a.flags & KCACHE_SETF_IF_PRESENT))
@@ -340,7 +340,7 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_MGET_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags & KCACHE_MGETF_LEASE)	/* loads */
+	if (a.flags & KCACHE_MGETF_LEASE)
 		return kcache_lease_ioctl_mget(kf->cache, &kf->leases, kf->access, uarg, &a);
 	if (a.flags || a.__pad || a.tokens || a.lease_ns)
 		return -EINVAL;

@@ -157,7 +157,7 @@ static u64 kc_footprint(struct kcache *c)
 static void kc_free(struct kcache *c)
 {
 	kcache_streams_uninit(c);
-	kcache_loads_uninit(c);	/* loads */
+	kcache_loads_uninit(c);
 	kcache_table_uninit(c);
 	kcache_expiry_uninit(c);
 	kcache_policy_destroy(&c->policy);
@@ -222,7 +222,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	if (ret)
 		goto err_policy;
 	c->footprint = kc_footprint(c);
-	kcache_loads_init(c);	/* loads: cannot fail, nothing to undo */
+	kcache_loads_init(c);	/* cannot fail, nothing to undo */
 	return c;
 
 err_policy:
@@ -442,9 +442,9 @@ void kcache_destroy(struct kcache *c)
 	kcache_shrinker_untrack(c);
 
 	percpu_ref_kill(&c->users);
-	kcache_streams_shutdown(c);
-	/* loads: wake every waiter, which then drops the operation reference waited for below */
+	/* fail every load and lease: waiters wake and drop the operation reference */
 	kcache_loads_shutdown(c);
+	kcache_streams_shutdown(c);
 	wait_for_completion(&c->users_done);
 	kcache_maint_stop(c);
 	kcache_maint_clear(c);

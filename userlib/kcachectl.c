@@ -536,7 +536,7 @@ static const char *policy_name(uint32_t p)
 	       "unknown";
 }
 
-/* loads: set by "stats" when the module has leases, printed with the counters */
+/* set by "stats" when the module has leases, printed with the counters */
 static const struct kcache_load_counters *load_counters;
 
 static void print_load_counters(const struct kcache_load_counters *l)
@@ -969,7 +969,7 @@ static int cmd_stats(int argc, char **argv)
 		return ret;
 	}
 	ret = kcache_stats(fd, &c);
-	if (!ret && !kcache_load_stats(fd, &lc))	/* loads: older modules lack it */
+	if (!ret && !kcache_load_stats(fd, &lc))	/* older modules lack it */
 		load_counters = &lc;
 	close(fd);
 	if (ret)
