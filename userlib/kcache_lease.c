@@ -12,22 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "kcache.h"
-
-static long kc_lease_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	int saved = errno;
-	long ret = ioctl(fd, cmd, arg);
-
-	if (ret < 0)
-		ret = -errno;
-	errno = saved;
-	return ret;
-}
-
-static uint64_t kc_lease_ptr(const void *p)
-{
-	return (uint64_t)(uintptr_t)p;
-}
+#include "kcache_ioctl.h"
 
 int kcache_get_or_lease(int fd, const void *key, uint32_t key_len, void *val,
 			uint32_t *val_len, uint64_t wait_ns, uint64_t lease_ns, uint64_t *version,
@@ -36,14 +21,14 @@ int kcache_get_or_lease(int fd, const void *key, uint32_t key_len, void *val,
 	struct kcache_get_args a = {
 		.size = sizeof(a),
 		.flags = KCACHE_GETF_LEASE,
-		.key = kc_lease_ptr(key),
-		.val = kc_lease_ptr(val),
+		.key = kc_ptr(key),
+		.val = kc_ptr(val),
 		.key_len = key_len,
 		.val_len = *val_len,
 		.wait_ns = wait_ns,
 		.lease_ns = lease_ns,
 	};
-	long ret = kc_lease_ioctl(fd, KCACHE_IOC_GET, &a);
+	long ret = kc_ioctl(fd, KCACHE_IOC_GET, &a);
 
 	if (!ret || ret == -EMSGSIZE) {
 		*val_len = a.val_len;
@@ -64,14 +49,14 @@ int kcache_lease_set(int fd, const void *key, uint32_t key_len, const void *val,
 	struct kcache_set_args a = {
 		.size = sizeof(a),
 		.flags = flags | KCACHE_SETF_LEASE,
-		.key = kc_lease_ptr(key),
-		.val = kc_lease_ptr(val),
+		.key = kc_ptr(key),
+		.val = kc_ptr(val),
 		.key_len = key_len,
 		.val_len = val_len,
 		.ttl_ns = ttl_ns,
 		.token = token,
 	};
-	long ret = kc_lease_ioctl(fd, KCACHE_IOC_SET, &a);
+	long ret = kc_ioctl(fd, KCACHE_IOC_SET, &a);
 
 	if (!ret && version)
 		*version = a.version;
@@ -86,7 +71,7 @@ int kcache_lease_abort(int fd, uint64_t token, int error)
 		.error = error,
 	};
 
-	return kc_lease_ioctl(fd, KCACHE_IOC_LEASE_ABORT, &a);
+	return kc_ioctl(fd, KCACHE_IOC_LEASE_ABORT, &a);
 }
 
 int kcache_mget_lease(int fd, struct kcache_batch_item *items, uint32_t nr, const void *keys,
@@ -96,15 +81,15 @@ int kcache_mget_lease(int fd, struct kcache_batch_item *items, uint32_t nr, cons
 	struct kcache_mget_args a = {
 		.size = sizeof(a),
 		.flags = KCACHE_MGETF_LEASE,
-		.items = kc_lease_ptr(items),
-		.keys = kc_lease_ptr(keys),
-		.vals = kc_lease_ptr(vals),
+		.items = kc_ptr(items),
+		.keys = kc_ptr(keys),
+		.vals = kc_ptr(vals),
 		.nr = nr,
 		.vals_len = vals_len,
-		.tokens = kc_lease_ptr(tokens),
+		.tokens = kc_ptr(tokens),
 		.lease_ns = lease_ns,
 	};
-	long ret = kc_lease_ioctl(fd, KCACHE_IOC_MGET, &a);
+	long ret = kc_ioctl(fd, KCACHE_IOC_MGET, &a);
 
 	if (!ret && done)
 		*done = a.done;
@@ -181,7 +166,7 @@ int kcache_load_config(int fd, uint64_t *refresh_ns, uint64_t *lease_ns, int set
 		.refresh_ns = set ? *refresh_ns : 0,
 		.lease_ns = set ? *lease_ns : 0,
 	};
-	long ret = kc_lease_ioctl(fd, KCACHE_IOC_LOAD_CONFIG, &a);
+	long ret = kc_ioctl(fd, KCACHE_IOC_LOAD_CONFIG, &a);
 
 	if (!ret) {
 		*refresh_ns = a.refresh_ns;
@@ -193,7 +178,7 @@ int kcache_load_config(int fd, uint64_t *refresh_ns, uint64_t *lease_ns, int set
 int kcache_load_stats(int fd, struct kcache_load_counters *counters)
 {
 	struct kcache_load_stats_args a = { .size = sizeof(a) };
-	long ret = kc_lease_ioctl(fd, KCACHE_IOC_LOAD_STATS, &a);
+	long ret = kc_ioctl(fd, KCACHE_IOC_LOAD_STATS, &a);
 
 	if (!ret)
 		memcpy(counters, &a.counters, sizeof(*counters));

@@ -980,56 +980,6 @@ static int cmd_stats(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_get(int argc, char **argv)
-{
-	unsigned char *key, *val = NULL, *p;
-	uint32_t vlen = 4096;
-	uint64_t version;
-	const char *name;
-	long klen;
-	int fd, ret = plain_args(argc, argv, 2, 2);
-
-	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
-	name = argv[optind];
-	klen = arg_bytes("KEY", argv[optind + 1], &key);
-	if (klen < 0)
-		return EXIT_USAGE;
-	ret = open_cache(name, KCACHE_OPEN_READ, &fd);
-	if (ret)
-		goto out;
-	for (;;) {
-		p = realloc(val, vlen ?: 1);
-		if (!p) {
-			ret = fail(name, "get", -ENOMEM);
-			goto out_fd;
-		}
-		val = p;
-		ret = kcache_get(fd, key, klen, val, &vlen, &version);
-		if (ret != -EMSGSIZE)
-			break;
-	}
-	if (ret) {
-		ret = fail(name, "get", ret);
-		goto out_fd;
-	}
-	if (json) {
-		putchar('{');
-		json_bytes("key", key, klen);
-		putchar(',');
-		json_bytes("value", val, vlen);
-		printf(",\"version\":%" PRIu64 "}\n", version);
-	} else if (fwrite(val, 1, vlen, stdout) != vlen) {
-		ret = EXIT_FAIL;
-	}
-out_fd:
-	close(fd);
-out:
-	free(val);
-	free(key);
-	return ret;
-}
-
 /* fetch: the command that loads a missing value, and the TTL to store it with */
 struct fetch_cmd {
 	char **argv;
@@ -1090,6 +1040,69 @@ static int fetch_loader(void *ctx, const void *key, uint32_t key_len, void **val
 }
 
 /*
+ * Write KEY's value to standard output (-j: key, value, version), with a buffer that grows
+ * to fit. With @fc a miss is loaded by its command, single-flight (fetch).
+ */
+static int get_print(const char *name, const char *what, const unsigned char *key, long klen,
+		     struct fetch_cmd *fc, uint64_t wait)
+{
+	unsigned char *val = NULL, *p;
+	uint32_t vlen = 65536;
+	uint64_t version;
+	int fd, ret;
+
+	/* leases need both rights: the fetcher may be the one that stores */
+	ret = open_cache(name, fc ? KCACHE_OPEN_RDWR : KCACHE_OPEN_READ, &fd);
+	if (ret)
+		return ret;
+	for (;;) {
+		p = realloc(val, vlen ?: 1);
+		if (!p) {
+			ret = -ENOMEM;
+			break;
+		}
+		val = p;
+		if (fc)
+			ret = kcache_get_or_load(fd, key, klen, val, &vlen, wait, 0, fetch_loader,
+						 fc, &version);
+		else
+			ret = kcache_get(fd, key, klen, val, &vlen, &version);
+		if (ret != -EMSGSIZE)
+			break;
+	}
+	close(fd);
+	if (ret) {
+		ret = fail(name, what, ret);
+	} else if (json) {
+		putchar('{');
+		json_bytes("key", key, klen);
+		putchar(',');
+		json_bytes("value", val, vlen);
+		printf(",\"version\":%" PRIu64 "}\n", version);
+	} else if (fwrite(val, 1, vlen, stdout) != vlen) {
+		ret = EXIT_FAIL;
+	}
+	free(val);
+	return ret;
+}
+
+static int cmd_get(int argc, char **argv)
+{
+	unsigned char *key;
+	long klen;
+	int ret = plain_args(argc, argv, 2, 2);
+
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	klen = arg_bytes("KEY", argv[optind + 1], &key);
+	if (klen < 0)
+		return EXIT_USAGE;
+	ret = get_print(argv[optind], "get", key, klen, NULL, 0);
+	free(key);
+	return ret;
+}
+
+/*
  * fetch: GET, and on a miss exactly one of the processes fetching KEY at once runs the
  * command and stores its output; the others wait for that value (single-flight leases).
  */
@@ -1101,12 +1114,11 @@ static int cmd_fetch(int argc, char **argv)
 		HELP_OPT, {}
 	};
 	struct fetch_cmd fc = { 0 };
-	uint64_t wait = 10000000000ULL, version;
-	unsigned char *key, *val = NULL, *p;
-	uint32_t vlen = 65536;
+	uint64_t wait = 10000000000ULL;
+	unsigned char *key;
 	const char *name;
-	int opt, fd, ret;
 	long klen;
+	int opt, ret;
 
 	/* "+": options end at the first operand, so the command keeps its own */
 	while ((opt = getopt_long(argc, argv, "+t:w:h", lo, NULL)) != -1) {
@@ -1134,39 +1146,7 @@ static int cmd_fetch(int argc, char **argv)
 	klen = arg_bytes("KEY", argv[optind + 1], &key);
 	if (klen < 0)
 		return EXIT_USAGE;
-	/* leases need both rights: the fetcher may be the one that stores */
-	ret = open_cache(name, KCACHE_OPEN_RDWR, &fd);
-	if (ret)
-		goto out;
-	for (;;) {
-		p = realloc(val, vlen ?: 1);
-		if (!p) {
-			ret = fail(name, "fetch", -ENOMEM);
-			goto out_fd;
-		}
-		val = p;
-		ret = kcache_get_or_load(fd, key, klen, val, &vlen, wait, 0, fetch_loader, &fc,
-					 &version);
-		if (ret != -EMSGSIZE)
-			break;
-	}
-	if (ret) {
-		ret = fail(name, "fetch", ret);
-		goto out_fd;
-	}
-	if (json) {
-		putchar('{');
-		json_bytes("key", key, klen);
-		putchar(',');
-		json_bytes("value", val, vlen);
-		printf(",\"version\":%" PRIu64 "}\n", version);
-	} else if (fwrite(val, 1, vlen, stdout) != vlen) {
-		ret = EXIT_FAIL;
-	}
-out_fd:
-	close(fd);
-out:
-	free(val);
+	ret = get_print(name, "fetch", key, klen, &fc, wait);
 	free(key);
 	return ret;
 }

@@ -11,22 +11,7 @@
 #include <unistd.h>
 
 #include "kcache.h"
-
-static long kc_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	int saved = errno;
-	long ret = ioctl(fd, cmd, arg);
-
-	if (ret < 0)
-		ret = -errno;
-	errno = saved;
-	return ret;
-}
-
-static uint64_t kc_ptr(const void *p)
-{
-	return (uint64_t)(uintptr_t)p;
-}
+#include "kcache_ioctl.h"
 
 /* The ABI's name field: the name, NUL, zeros. */
 static int kc_name(char dst[KCACHE_NAME_BUF], const char *name)
