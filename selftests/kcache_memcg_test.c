@@ -292,7 +292,7 @@ static const char *slab_debugging(void)
 
 	if (obj > 0 && slab > obj)
 		/* not the sanitizer's name: the VM harness takes that word for a splat */
-		return "kmalloc-256 objects carry debug metadata (an address sanitizer or slab debugging)";
+		return "kmalloc-256 objects carry debug metadata (a sanitizer or slab debugging)";
 	if (!access("/sys/kernel/debug/kmemleak", F_OK))
 		return "kmemleak tracks every allocation";
 	return NULL;
