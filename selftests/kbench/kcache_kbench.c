@@ -176,7 +176,33 @@ static int kb_set(struct kb_ctx *x, int i, u8 *buf)
 	return kcache_set(x->c, x->keys[i], KB_KLEN, x->val, KB_VLEN, 0, 0, NULL);
 }
 
-enum kb_op { KB_RHT, KB_RHT_CB, KB_PREF, KB_GET, KB_MISS, KB_HANDLE, KB_SET, KB_NR_OPS };
+/*
+ * What a SET's entry costs the allocator: allocated with the memcg charge, freed (later, in
+ * limbo) with the uncharge; and the same without the memory cgroup, for the difference.
+ */
+static int kb_alloc(u8 *buf, gfp_t gfp)
+{
+	void *p = kmalloc(kmalloc_size_roundup(64 + KB_KLEN + KB_VLEN), gfp);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, buf, KB_VLEN);
+	kfree(p);
+	return 0;
+}
+
+static int kb_kalloc_acct(struct kb_ctx *x, int i, u8 *buf)
+{
+	return kb_alloc(buf, GFP_KERNEL_ACCOUNT);
+}
+
+static int kb_kalloc(struct kb_ctx *x, int i, u8 *buf)
+{
+	return kb_alloc(buf, GFP_KERNEL);
+}
+
+enum kb_op { KB_RHT, KB_RHT_CB, KB_PREF, KB_GET, KB_MISS, KB_HANDLE, KB_SET, KB_KALLOC_ACCT,
+	     KB_KALLOC, KB_NR_OPS };
 
 static const struct {
 	const char *name;
@@ -189,6 +215,8 @@ static const struct {
 	[KB_MISS] = { "kget_miss", kb_get_miss },
 	[KB_HANDLE] = { "kget_handle", kb_get_handle },
 	[KB_SET] = { "kset", kb_set },
+	[KB_KALLOC_ACCT] = { "kalloc_acct", kb_kalloc_acct },
+	[KB_KALLOC] = { "kalloc", kb_kalloc },
 };
 
 /* ns per operation of @fn over keys [@first, @first + @n), @ops times; < 0 on failure */
@@ -266,6 +294,8 @@ static int kb_single(struct kb_ctx *x)
 	kb_ratio("kget_handle/kget", ns, KB_HANDLE, KB_GET);
 	kb_ratio("kset/kget", ns, KB_SET, KB_GET);
 	kb_ratio("kset/rht_fast", ns, KB_SET, KB_RHT);
+	kb_ratio("kalloc_acct/kset", ns, KB_KALLOC_ACCT, KB_SET);
+	kb_ratio("kalloc_acct/kalloc", ns, KB_KALLOC_ACCT, KB_KALLOC);
 	for (op = 0; op < KB_NR_OPS; op++) {
 		med[op] = kb_median(ns[op], KB_RUNS);
 		pr_info("%-12s median %5llu ns/op  best %5llu  worst %5llu\n", kb_ops[op].name,
