@@ -280,6 +280,7 @@ int kcache_mget_user(struct kcache *c, const void *keys, struct kcache_batch_ite
 	rcu_read_unlock();
 	return ret ?: done;
 }
+
 /**
  * kcache_get_handle() - look up an entry and pin it, for zero-copy readers
  * @c: the cache
