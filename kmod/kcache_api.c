@@ -113,7 +113,7 @@ int kcache_get(struct kcache *c, const void *key, u32 klen, void *buf, u32 *vlen
 		if (*vlen < e->vlen) {
 			ret = -EMSGSIZE;
 		} else {
-			memcpy(buf, kcache_entry_value(e), e->vlen);
+			kcache_copy_bytes(buf, kcache_entry_value(e), e->vlen);
 			if (version)
 				*version = e->seq;
 		}

@@ -1022,16 +1022,16 @@ static long kb_meminfo_kb(const char *field)
 }
 
 /* GET over a cache of @n entries filled by MSET; the keys are generated, not stored */
-static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio)
+static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio, double *bpf_ratio)
 {
-	struct kb_op ops[2];
+	struct kb_op ops[3];
 	struct kcache_counters st;
 	char name[KCACHE_NAME_BUF], tag[32];
 	unsigned char (*keys)[KB_KEY_LEN];
 	long slab0, slab1;
 	unsigned int i, j, nr;
 	__u32 done;
-	int fd, ret;
+	int fd, map, ret;
 
 	keys = malloc((size_t)n * KB_KEY_LEN);
 	if (!keys)
@@ -1070,14 +1070,21 @@ static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio)
 	printf("data bytes_per_entry %u %.1f %.1f\n", n,
 	       st.entries ? (double)st.bytes / st.entries : 0,
 	       st.entries && slab0 >= 0 ? (slab1 - slab0) * 1024.0 / st.entries : 0);
+	/* the same keys in a BPF hash map: what the memory system adds at this size */
+	map = kb_bpf_map(c, BPF_MAP_TYPE_HASH, KB_VAL_LEN, n, keys, n);
 	ops[0] = kb_mkop("null_ioctl", kb_run_nop, c->ops / 2, 0, fd, NULL, 0, 0);
 	ops[1] = kb_mkop("get", kb_run_get, c->ops / 2, KB_VAL_LEN, fd, keys, n, 0);
-	ret = kb_run_group(c, ops, 2);
+	ops[2] = kb_mkop("bpf_lookup", kb_run_bpf_lookup, c->ops / 2, 0, map, keys, n, 1);
+	ret = kb_run_group(c, ops, 3);
 	if (!ret) {
 		snprintf(tag, sizeof(tag), "get_n%u/null_ioctl", n);
 		*ratio = kb_ratio(c, tag, &ops[1], &ops[0]);
+		snprintf(tag, sizeof(tag), "bpf_lookup_n%u/null_ioctl", n);
+		*bpf_ratio = kb_ratio(c, tag, &ops[2], &ops[0]);
 		printf("data cachesize %u %.3f\n", n, *ratio);
 	}
+	if (map >= 0)
+		close(map);
 out:
 	close(fd);
 	kcache_destroy(c->ctl, name);
@@ -1089,7 +1096,7 @@ static int kb_size_group(struct kb_ctx *c)
 {
 	const char *env = getenv("KCACHE_BENCH_SIZES");
 	char buf[128], *s, *save = NULL;
-	double r, first = 0, last = 0;
+	double r, rb, first = 0, last = 0, bfirst = 0, blast = 0;
 	unsigned int n, nfirst = 0, nlast = 0;
 	char rn[64];
 	int ret;
@@ -1102,7 +1109,8 @@ static int kb_size_group(struct kb_ctx *c)
 		if (!n)
 			continue;
 		r = 0;
-		ret = kb_size_one(c, n, &r);
+		rb = 0;
+		ret = kb_size_one(c, n, &r, &rb);
 		if (ret)
 			return ret;
 		if (!r)
@@ -1110,13 +1118,23 @@ static int kb_size_group(struct kb_ctx *c)
 		if (!nfirst) {
 			nfirst = n;
 			first = r;
+			bfirst = rb;
 		}
 		nlast = n;
 		last = r;
+		blast = rb;
 	}
 	if (nlast != nfirst && first > 0) {
 		snprintf(rn, sizeof(rn), "get_n%u/get_n%u", nlast, nfirst);
 		kb_record(c, rn, last / first, last / first, last / first);
+	}
+	/* the BPF map's growth over the same sizes: the memory system's share, not ours */
+	if (nlast != nfirst && first > 0 && bfirst > 0 && blast > 0) {
+		snprintf(rn, sizeof(rn), "bpf_lookup_n%u/bpf_lookup_n%u", nlast, nfirst);
+		kb_record(c, rn, blast / bfirst, blast / bfirst, blast / bfirst);
+		snprintf(rn, sizeof(rn), "get_growth/bpf_growth_n%u", nlast);
+		r = (last / first) / (blast / bfirst);
+		kb_record(c, rn, r, r, r);
 	}
 	return 0;
 }
