@@ -5,9 +5,7 @@
  *
  * Reads take no lock and write nothing shared: rcu_read_lock(), a table lookup, a copy, a
  * word in this CPU's read ring and this CPU's counters. No reference on the entry: the
- * value is copied while RCU keeps it alive. No reference on the cache either: a reader
- * checks under RCU that destroy has not started, and destroy waits a grace period after
- * it starts before it stops maintenance and frees the table (kcache_reader_live()).
+ * value is copied while RCU keeps it alive.
  *
  * A mutation of a key (design §3, §7):
  *   reserve a write-ring slot (may sleep and help drain)
@@ -98,11 +96,9 @@ int kcache_get(struct kcache *c, const void *key, u32 klen, void *buf, u32 *vlen
 	ret = kc_check_key(key, klen);
 	if (ret)
 		return ret;
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
 	rcu_read_lock();
-	if (!kcache_reader_live(c)) {
-		ret = -ESHUTDOWN;
-		goto out;
-	}
 	e = kc_read(c, key, klen);
 	if (!e) {
 		ret = -ENOENT;
@@ -110,52 +106,17 @@ int kcache_get(struct kcache *c, const void *key, u32 klen, void *buf, u32 *vlen
 		if (*vlen < e->vlen) {
 			ret = -EMSGSIZE;
 		} else {
-			kcache_copy_bytes(buf, kcache_entry_value(e), e->vlen);
+			memcpy(buf, kcache_entry_value(e), e->vlen);
 			if (version)
 				*version = e->seq;
 		}
 		*vlen = e->vlen;
 	}
-out:
 	rcu_read_unlock();
+	kcache_leave(c);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kcache_get);
-
-/*
- * kcache_get_user() under rcu_read_lock() on a live cache. Returns -EAGAIN with *@pin set
- * and the entry pinned if the value must be copied with faults allowed (large, or the
- * copy faulted); the caller drops RCU, copies and unpins.
- */
-static int kc_get_user_rcu(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
-			   u32 *vlen, u64 *version, struct kcache_entry **pin)
-{
-	struct kcache_entry *e = kc_read(c, key, klen);
-	u32 size = *vlen;
-
-	if (!e)
-		return -ENOENT;
-	*version = e->seq;
-	*vlen = e->vlen;
-	if (size < e->vlen)
-		return -EMSGSIZE;
-	if (e->vlen <= KC_COPY_UNDER_RCU &&
-	    !copy_to_user_nofault(ubuf, kcache_entry_value(e), e->vlen))
-		return 0;
-	if (!kcache_entry_tryget(e))
-		return -ENOENT;	/* freed meanwhile: it had left the table */
-	*pin = e;
-	return -EAGAIN;
-}
-
-/* The slow path of kc_get_user_rcu(), after rcu_read_unlock(). */
-static int kc_get_user_pinned(void __user *ubuf, struct kcache_entry *e)
-{
-	int ret = copy_to_user(ubuf, kcache_entry_value(e), e->vlen) ? -EFAULT : 0;
-
-	kcache_entry_put(e);
-	return ret;
-}
 
 /**
  * kcache_get_user() - copy a value to userspace
@@ -175,20 +136,44 @@ static int kc_get_user_pinned(void __user *ubuf, struct kcache_entry *e)
 int kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
 		    u32 *vlen, u64 *version)
 {
-	struct kcache_entry *pin;
-	int ret;
+	struct kcache_entry *e;
+	int ret = 0;
 
 	ret = kc_check_key(key, klen);
 	if (ret)
 		return ret;
+	if (!kcache_enter(c))
+		return -ESHUTDOWN;
 	rcu_read_lock();
-	if (kcache_reader_live(c))
-		ret = kc_get_user_rcu(c, key, klen, ubuf, vlen, version, &pin);
-	else
-		ret = -ESHUTDOWN;
+	e = kc_read(c, key, klen);
+	if (!e) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	*version = e->seq;
+	if (*vlen < e->vlen)
+		ret = -EMSGSIZE;
+	*vlen = e->vlen;
+	if (ret)
+		goto out_unlock;
+	if (e->vlen <= KC_COPY_UNDER_RCU &&
+	    !copy_to_user_nofault(ubuf, kcache_entry_value(e), e->vlen))
+		goto out_unlock;
+	/* slow path: pin, leave RCU, copy with faults allowed */
+	if (!kcache_entry_tryget(e)) {
+		ret = -ENOENT;	/* freed meanwhile: it had left the table */
+		goto out_unlock;
+	}
 	rcu_read_unlock();
-	if (ret == -EAGAIN)
-		ret = kc_get_user_pinned(ubuf, pin);
+	if (copy_to_user(ubuf, kcache_entry_value(e), e->vlen))
+		ret = -EFAULT;
+	kcache_entry_put(e);
+	kcache_leave(c);
+	return ret;
+
+out_unlock:
+	rcu_read_unlock();
+	kcache_leave(c);
 	return ret;
 }
 
@@ -212,15 +197,14 @@ struct kcache_entry *kcache_get_handle(struct kcache *c, const void *key, u32 kl
 	ret = kc_check_key(key, klen);
 	if (ret)
 		return ERR_PTR(ret);
+	if (!kcache_enter(c))
+		return ERR_PTR(-ESHUTDOWN);
 	rcu_read_lock();
-	if (!kcache_reader_live(c)) {
-		e = ERR_PTR(-ESHUTDOWN);
-	} else {
-		e = kc_read(c, key, klen);
-		if (!e || !kcache_entry_tryget(e))
-			e = ERR_PTR(-ENOENT);
-	}
+	e = kc_read(c, key, klen);
+	if (!e || !kcache_entry_tryget(e))
+		e = ERR_PTR(-ENOENT);
 	rcu_read_unlock();
+	kcache_leave(c);
 	return e;
 }
 EXPORT_SYMBOL_GPL(kcache_get_handle);
