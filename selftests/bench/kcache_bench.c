@@ -382,39 +382,23 @@ static double kb_run_get(struct kb_ctx *c, struct kb_op *o)
 	return kb_ns_per(t0, o->ops);
 }
 
-static double kb_run_get_miss(struct kb_ctx *c, struct kb_op *o)
-{
-	__u64 t0 = kb_now_ns();
-	unsigned int i;
-	__u32 len;
-	int ret;
-
-	for (i = 0; i < o->ops; i++) {
-		len = sizeof(c->out);
-		ret = kcache_get(o->fd, o->keys[kb_idx(o->next++, o->nkeys)], KB_KEY_LEN,
-				 c->out, &len, NULL);
-		if (ret != -ENOENT)
-			return ret ? ret : -EEXIST;
-	}
-	return kb_ns_per(t0, o->ops);
-}
-
 /*
- * A GET the module refuses after reading its argument struct (key_len 0): the ioctl's
+ * A GET that fails as it should: o->arg 0 is a miss (-ENOENT); o->arg 1 a key length of 0,
+ * which the module refuses right after reading its argument struct (-EINVAL): the ioctl's
  * fixed cost, by difference from null_ioctl and get_miss.
  */
-static double kb_run_get_einval(struct kb_ctx *c, struct kb_op *o)
+static double kb_run_get_fail(struct kb_ctx *c, struct kb_op *o)
 {
+	__u32 klen = o->arg ? 0 : KB_KEY_LEN, len;
+	int want = o->arg ? -EINVAL : -ENOENT, ret;
 	__u64 t0 = kb_now_ns();
 	unsigned int i;
-	__u32 len;
-	int ret;
 
 	for (i = 0; i < o->ops; i++) {
 		len = sizeof(c->out);
-		ret = kcache_get(o->fd, o->keys[kb_idx(o->next++, o->nkeys)], 0, c->out, &len,
+		ret = kcache_get(o->fd, o->keys[kb_idx(o->next++, o->nkeys)], klen, c->out, &len,
 				 NULL);
-		if (ret != -EINVAL)
+		if (ret != want)
 			return ret ? ret : -EEXIST;
 	}
 	return kb_ns_per(t0, o->ops);
@@ -879,8 +863,8 @@ static int kb_main_group(struct kb_ctx *c)
 	ops[n++] = kb_mkop("getppid", kb_run_getppid, c->ops, 0, 0, NULL, 0, 0);
 	ops[n++] = kb_mkop("null_ioctl", kb_run_nop, c->ops, 0, c->fd, NULL, 0, 0);
 	ops[n++] = kb_mkop("get", kb_run_get, c->ops, KB_VAL_LEN, c->fd, c->keys, KB_NKEYS, 0);
-	ops[n++] = kb_mkop("get_miss", kb_run_get_miss, c->ops, 0, c->fd, c->miss, KB_NKEYS, 0);
-	ops[n++] = kb_mkop("get_einval", kb_run_get_einval, c->ops, 0, c->fd, c->miss, KB_NKEYS,
+	ops[n++] = kb_mkop("get_miss", kb_run_get_fail, c->ops, 0, c->fd, c->miss, KB_NKEYS, 0);
+	ops[n++] = kb_mkop("get_einval", kb_run_get_fail, c->ops, 1, c->fd, c->miss, KB_NKEYS,
 			   0);
 	ops[n++] = kb_mkop("set", kb_run_set, c->ops, KB_VAL_LEN, c->fd, c->keys, KB_NKEYS, 0);
 	ops[n++] = kb_mkop("set_evict", kb_run_set, c->ops, KB_VAL_LEN, c->fd_evict, c->ekeys,
