@@ -297,6 +297,16 @@ static void fill(uint8_t *buf, unsigned int i, struct shared *sh)
 
 #define NKEYS	64
 #define KEYLEN	8
+/*
+ * A worker's keys and batch items live in an arena of their own, followed by an
+ * inaccessible guard, never next to memory the fuzzer needs: a mutated command number
+ * makes the kernel read one command's struct as another's, so the pointer to the keys
+ * can arrive as a DUMP's buffer with a random length (an ADD's delta), and the kernel
+ * rightly fills it. The guard is larger than any record the kernel writes in one go
+ * (values come from the pool, at most POOL_LEN bytes), so writes stop there.
+ */
+#define ARENA_LEN	4096
+#define ARENA_GUARD	(4 << 20)
 
 struct worker {
 	struct shared *sh;
@@ -304,15 +314,33 @@ struct worker {
 	struct tally *t;
 	int fds[4];
 	uint32_t access[4];
-	char keys[NKEYS * KEYLEN];	/* "k0000000".."k0000063", back to back */
-	struct kcache_batch_item items[8];
+	uint8_t *arena;			/* ARENA_LEN bytes, then ARENA_GUARD inaccessible */
+	char *keys;			/* "k0000000".."k0000063", back to back, in arena */
+	struct kcache_batch_item *items;	/* 8 of them, in arena after keys */
 	uint8_t buf[8192] __attribute__((aligned(8)));
 	/*
-	 * Nothing the fuzzer passes lets the kernel write past buf (an MGET's items, at
-	 * most KCACHE_BATCH_MAX of them from items[], end inside it): checked after each call.
+	 * Nothing the fuzzer passes lets the kernel write past buf: no argument points into
+	 * struct worker, and the kernel writes back at most its own struct. Checked after
+	 * each call.
 	 */
 	uint64_t guard[8];
 };
+
+_Static_assert(NKEYS * KEYLEN + 8 * sizeof(struct kcache_batch_item) <= ARENA_LEN,
+	       "keys and items fit in the arena");
+
+static void init_keys(char *keys)
+{
+	int j;
+
+	for (j = 0; j < NKEYS; j++) {
+		char *k = keys + KEYLEN * j;
+
+		memcpy(k, "k0000000", KEYLEN);
+		k[6] = '0' + j / 10;
+		k[7] = '0' + j % 10;
+	}
+}
 
 #define GUARD_WORD	0x6b63616368656775ULL
 
@@ -328,6 +356,9 @@ static int fill_valid(uint8_t *buf, unsigned int i, struct worker *wk)
 	uint64_t val = (uintptr_t)sh->pool + rnd_below(POOL_LEN / 2);
 	uint32_t vlen = rnd_below(4) ? rnd_below(256) : rnd_below(8192);
 	uint32_t n = 1 + rnd_below(8), k, sum = 0;
+
+	/* a DUMP reached through a mutated command may have overwritten them */
+	init_keys(wk->keys);
 
 	switch (cmds[i].cmd) {
 	case KCACHE_IOC_GET:
@@ -587,13 +618,14 @@ FIXTURE_SETUP(fuzz)
 	for (i = 0; i < WORKERS; i++) {
 		self->wk[i].sh = sh;
 		self->wk[i].id = i;
-		for (j = 0; j < NKEYS; j++) {
-			char *k = self->wk[i].keys + KEYLEN * j;
-
-			memcpy(k, "k0000000", KEYLEN);
-			k[6] = '0' + j / 10;
-			k[7] = '0' + j % 10;
-		}
+		self->wk[i].arena = mmap(NULL, ARENA_LEN + ARENA_GUARD, PROT_NONE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, self->wk[i].arena);
+		ASSERT_EQ(0, mprotect(self->wk[i].arena, ARENA_LEN, PROT_READ | PROT_WRITE));
+		self->wk[i].keys = (char *)self->wk[i].arena;
+		self->wk[i].items = (struct kcache_batch_item *)(self->wk[i].arena +
+								 NKEYS * KEYLEN);
+		init_keys(self->wk[i].keys);
 		self->wk[i].t = &sh->tally[i];
 		for (j = 0; j < (int)(sizeof(self->wk[i].guard) / sizeof(uint64_t)); j++)
 			self->wk[i].guard[j] = GUARD_WORD;
@@ -621,9 +653,11 @@ FIXTURE_TEARDOWN(fuzz)
 			d.name[strlen(sh->name) - 1] = '0' + j;
 		ioctl(sh->ctl, KCACHE_IOC_DESTROY, &d);
 	}
-	for (i = 0; i < WORKERS; i++)
+	for (i = 0; i < WORKERS; i++) {
 		for (j = 0; j < 4; j++)
 			close(self->wk[i].fds[j]);
+		munmap(self->wk[i].arena, ARENA_LEN + ARENA_GUARD);
+	}
 	close(sh->ctl);
 	free(sh);
 }
