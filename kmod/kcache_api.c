@@ -5,7 +5,9 @@
  *
  * Reads take no lock and write nothing shared: rcu_read_lock(), a table lookup, a copy, a
  * word in this CPU's read ring and this CPU's counters. No reference on the entry: the
- * value is copied while RCU keeps it alive.
+ * value is copied while RCU keeps it alive. No reference on the cache either: a reader
+ * checks under RCU that destroy has not started, and destroy waits a grace period after
+ * it starts before it stops maintenance and frees the table (kcache_reader_live()).
  *
  * A mutation of a key (design §3, §7):
  *   reserve a write-ring slot (may sleep and help drain)
@@ -20,6 +22,7 @@
 
 #include <linux/err.h>
 #include <linux/ktime.h>
+#include <linux/pagemap.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -34,10 +37,13 @@
 #include "kcache_record.h"
 #include "kcache_table.h"
 #include "kcache_trace.h"
+#include "kcache_uaccess.h"
 #include "kcache_wring.h"
 
 /* values up to this size are copied to userspace under RCU, larger ones from a pin */
 #define KC_COPY_UNDER_RCU	4096
+/* keys an MGET looks up per RCU read section */
+#define KC_MGET_RESCHED		64
 /* entries a paused walk handles per RCU read section */
 #define KC_WALK_BATCH		64
 
@@ -96,9 +102,11 @@ int kcache_get(struct kcache *c, const void *key, u32 klen, void *buf, u32 *vlen
 	ret = kc_check_key(key, klen);
 	if (ret)
 		return ret;
-	if (!kcache_enter(c))
-		return -ESHUTDOWN;
 	rcu_read_lock();
+	if (!kcache_reader_live(c)) {
+		ret = -ESHUTDOWN;
+		goto out;
+	}
 	e = kc_read(c, key, klen);
 	if (!e) {
 		ret = -ENOENT;
@@ -106,17 +114,75 @@ int kcache_get(struct kcache *c, const void *key, u32 klen, void *buf, u32 *vlen
 		if (*vlen < e->vlen) {
 			ret = -EMSGSIZE;
 		} else {
-			memcpy(buf, kcache_entry_value(e), e->vlen);
+			kcache_copy_bytes(buf, kcache_entry_value(e), e->vlen);
 			if (version)
 				*version = e->seq;
 		}
 		*vlen = e->vlen;
 	}
+out:
 	rcu_read_unlock();
-	kcache_leave(c);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kcache_get);
+
+/*
+ * Copy a value to userspace from under RCU: page faults disabled, word stores in one
+ * user-access window. Not copy_to_user_nofault(): for the short values of a cache, the
+ * string copy's start-up (rep movsb) and hardened usercopy's walk from the pointer to its
+ * slab object cost more than the copy, and the bounds are the entry's own. Returns false if
+ * the copy faulted (then the caller copies again with faults allowed).
+ */
+static bool kc_copy_value_nofault(void __user *ubuf, const struct kcache_entry *e)
+{
+	bool ok = false;
+
+	if (!e->vlen)
+		return true;
+	pagefault_disable();
+	if (user_write_access_begin(ubuf, e->vlen)) {
+		unsafe_copy_to_user(ubuf, kcache_entry_value(e), e->vlen, efault);
+		ok = true;
+efault:
+		user_write_access_end();
+	}
+	pagefault_enable();
+	return ok;
+}
+
+/*
+ * kcache_get_user() under rcu_read_lock() on a live cache. Returns -EAGAIN with *@pin set
+ * and the entry pinned if the value must be copied with faults allowed (large, or the
+ * copy faulted); the caller drops RCU, copies and unpins.
+ */
+static int kc_get_user_rcu(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
+			   u32 *vlen, u64 *version, struct kcache_entry **pin)
+{
+	struct kcache_entry *e = kc_read(c, key, klen);
+	u32 size = *vlen;
+
+	if (!e)
+		return -ENOENT;
+	*version = e->seq;
+	*vlen = e->vlen;
+	if (size < e->vlen)
+		return -EMSGSIZE;
+	if (e->vlen <= KC_COPY_UNDER_RCU && kc_copy_value_nofault(ubuf, e))
+		return 0;
+	if (!kcache_entry_tryget(e))
+		return -ENOENT;	/* freed meanwhile: it had left the table */
+	*pin = e;
+	return -EAGAIN;
+}
+
+/* The slow path of kc_get_user_rcu(), after rcu_read_unlock(). */
+static int kc_get_user_pinned(void __user *ubuf, struct kcache_entry *e)
+{
+	int ret = copy_to_user(ubuf, kcache_entry_value(e), e->vlen) ? -EFAULT : 0;
+
+	kcache_entry_put(e);
+	return ret;
+}
 
 /**
  * kcache_get_user() - copy a value to userspace
@@ -136,45 +202,84 @@ EXPORT_SYMBOL_GPL(kcache_get);
 int kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
 		    u32 *vlen, u64 *version)
 {
-	struct kcache_entry *e;
-	int ret = 0;
+	struct kcache_entry *pin;
+	int ret;
 
 	ret = kc_check_key(key, klen);
 	if (ret)
 		return ret;
-	if (!kcache_enter(c))
-		return -ESHUTDOWN;
 	rcu_read_lock();
-	e = kc_read(c, key, klen);
-	if (!e) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	*version = e->seq;
-	if (*vlen < e->vlen)
-		ret = -EMSGSIZE;
-	*vlen = e->vlen;
-	if (ret)
-		goto out_unlock;
-	if (e->vlen <= KC_COPY_UNDER_RCU &&
-	    !copy_to_user_nofault(ubuf, kcache_entry_value(e), e->vlen))
-		goto out_unlock;
-	/* slow path: pin, leave RCU, copy with faults allowed */
-	if (!kcache_entry_tryget(e)) {
-		ret = -ENOENT;	/* freed meanwhile: it had left the table */
-		goto out_unlock;
-	}
+	if (kcache_reader_live(c))
+		ret = kc_get_user_rcu(c, key, klen, ubuf, vlen, version, &pin);
+	else
+		ret = -ESHUTDOWN;
 	rcu_read_unlock();
-	if (copy_to_user(ubuf, kcache_entry_value(e), e->vlen))
-		ret = -EFAULT;
-	kcache_entry_put(e);
-	kcache_leave(c);
+	if (ret == -EAGAIN)
+		ret = kc_get_user_pinned(ubuf, pin);
 	return ret;
+}
 
-out_unlock:
+/**
+ * kcache_mget_user() - look up a batch of keys and gather their values to userspace
+ * @c: the cache
+ * @keys: the keys, back to back (kernel memory)
+ * @items: in: each key's length, checked by the caller; out: each item's val_off, val_len,
+ *	version and status as %KCACHE_IOC_MGET documents them
+ * @nr: items
+ * @ubuf: the value block in userspace
+ * @ubuf_len: its size
+ *
+ * One read section for the batch where kcache_get_user() would open one per key (it is
+ * left and re-entered only for a value copied from a pin, and every %KC_MGET_RESCHED keys
+ * so that a batch of large values does not hold off a grace period). May sleep.
+ *
+ * Return: the number of hits; -ESHUTDOWN after destroy or -EFAULT if @ubuf cannot be
+ * written (then @items is incomplete).
+ */
+int kcache_mget_user(struct kcache *c, const void *keys, struct kcache_batch_item *items,
+		     u32 nr, void __user *ubuf, u32 ubuf_len)
+{
+	struct kcache_entry *pin;
+	u32 i, vlen, off = 0;
+	int ret = 0, done = 0;
+	u64 ver;
+
+	rcu_read_lock();
+	for (i = 0; i < nr; i++) {
+		struct kcache_batch_item *it = &items[i];
+
+		if (i && !(i % KC_MGET_RESCHED)) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+		if (!kcache_reader_live(c)) {
+			ret = -ESHUTDOWN;
+			break;
+		}
+		vlen = ubuf_len - off;
+		ver = 0;
+		ret = kc_get_user_rcu(c, keys, it->key_len, ubuf + off, &vlen, &ver, &pin);
+		if (ret == -EAGAIN) {
+			rcu_read_unlock();
+			ret = kc_get_user_pinned(ubuf + off, pin);
+			rcu_read_lock();
+		}
+		keys += it->key_len;
+		it->status = ret;
+		it->val_off = ret ? 0 : off;
+		it->val_len = ret && ret != -EMSGSIZE ? 0 : vlen;
+		it->version = ret && ret != -EMSGSIZE ? 0 : ver;
+		if (ret == -EFAULT)
+			break;
+		if (!ret) {
+			off += vlen;
+			done++;
+		}
+		ret = 0;
+	}
 	rcu_read_unlock();
-	kcache_leave(c);
-	return ret;
+	return ret ?: done;
 }
 
 /**
@@ -197,14 +302,15 @@ struct kcache_entry *kcache_get_handle(struct kcache *c, const void *key, u32 kl
 	ret = kc_check_key(key, klen);
 	if (ret)
 		return ERR_PTR(ret);
-	if (!kcache_enter(c))
-		return ERR_PTR(-ESHUTDOWN);
 	rcu_read_lock();
-	e = kc_read(c, key, klen);
-	if (!e || !kcache_entry_tryget(e))
-		e = ERR_PTR(-ENOENT);
+	if (!kcache_reader_live(c)) {
+		e = ERR_PTR(-ESHUTDOWN);
+	} else {
+		e = kc_read(c, key, klen);
+		if (!e || !kcache_entry_tryget(e))
+			e = ERR_PTR(-ENOENT);
+	}
 	rcu_read_unlock();
-	kcache_leave(c);
 	return e;
 }
 EXPORT_SYMBOL_GPL(kcache_get_handle);
@@ -431,9 +537,31 @@ static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen
 	return e;
 }
 
-/* Build an entry and publish it as @pub asks; @pub also returns the results. */
-static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
-		    u64 ttl_ns, struct kc_pub *pub)
+/* A store's value: in kernel memory, or in userspace (the cache fd's SET and CAS) */
+struct kc_val {
+	const void *val;
+	const void __user *uval;
+	bool user;
+};
+
+/*
+ * The cache fd's documented order puts a bad value pointer before the errors of the cache
+ * (-E2BIG for the entry, -ESHUTDOWN, -ENOMEM); the value is read only once the entry is
+ * built, so on those paths the pointer is probed first.
+ */
+static int kc_val_err(const struct kc_val *v, u32 vlen, int err)
+{
+	if (v->user && vlen && fault_in_readable(v->uval, vlen))
+		return -EFAULT;
+	return err;
+}
+
+/*
+ * Build an entry and publish it as @pub asks; @pub also returns the results. A value in
+ * userspace is copied straight into the new entry: no bounce buffer, one copy.
+ */
+static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc_val *v,
+		    u32 vlen, u64 ttl_ns, struct kc_pub *pub)
 {
 	u32 flags = pub->flags;
 	struct kcache_entry *e;
@@ -445,17 +573,20 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val
 		return ret;
 	if (flags & ~KCACHE_SET_FLAGS ||
 	    (flags & KCACHE_SET_IF_ABSENT && flags & KCACHE_SET_IF_PRESENT) ||
-	    (vlen && !val))
+	    (vlen && !v->user && !v->val))
 		return -EINVAL;
 	if (vlen > kcache_value_max() || kcache_entry_weight(klen, vlen) > c->cfg.max_bytes)
-		return -E2BIG;
+		return kc_val_err(v, vlen, -E2BIG);
 	if (!kcache_enter(c))
-		return -ESHUTDOWN;
-	ret = -ENOMEM;
-	e = kc_build(c, key, klen, val, vlen, ttl_ns);
-	if (!e)
+		return kc_val_err(v, vlen, -ESHUTDOWN);
+	e = kc_build(c, key, klen, v->val, vlen, ttl_ns);
+	if (!e) {
+		ret = kc_val_err(v, vlen, -ENOMEM);
 		goto out;
-	ret = kc_reserve_bytes(c, e->pn.weight);
+	}
+	ret = v->user ? kcache_bytes_in(e->data + klen, v->uval, vlen) : 0;
+	if (!ret)
+		ret = kc_reserve_bytes(c, e->pn.weight);
 	if (!ret) {
 		ret = kc_publish(c, e, pub);
 		if (ret)
@@ -466,6 +597,47 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const void *val
 out:
 	trace_kcache_set(c, key, klen, vlen, ttl_ns, ret ? 0 : pub->seq, ret);
 	kcache_leave(c);
+	return ret;
+}
+
+/* kc_store() of a value in kernel memory */
+static int kc_store_kernel(struct kcache *c, const void *key, u32 klen, const void *val,
+			   u32 vlen, u64 ttl_ns, struct kc_pub *pub)
+{
+	struct kc_val v = { .val = val };
+
+	return kc_store(c, key, klen, &v, vlen, ttl_ns, pub);
+}
+
+/**
+ * kcache_store_user() - kcache_set() or kcache_cas() of a value in userspace
+ * @c: the cache
+ * @key: key bytes (kernel memory)
+ * @klen: key length, 1..%KCACHE_KEY_MAX
+ * @uval: value bytes in userspace
+ * @vlen: value length
+ * @ttl_ns: as for kcache_set()
+ * @flags: as for kcache_set(); 0 for a CAS
+ * @cas: compare-and-swap with @expected
+ * @expected: for @cas, the version the key must have (0: absent)
+ * @version: if not NULL, gets the new entry's version
+ *
+ * The cache fd's SET and CAS: the value is copied from userspace straight into the new
+ * entry, with no bounce buffer (the entry is freed unpublished if the copy faults).
+ *
+ * Return: as kcache_set() or kcache_cas(), and -EFAULT.
+ */
+int kcache_store_user(struct kcache *c, const void *key, u32 klen, const void __user *uval,
+		      u32 vlen, u64 ttl_ns, u32 flags, bool cas, u64 expected, u64 *version)
+{
+	struct kc_pub pub = { .flags = flags, .cond = cas ? KC_COND_CAS : KC_COND_SET,
+			      .expected = expected };
+	struct kc_val v = { .uval = uval, .user = true };
+	int ret;
+
+	ret = kc_store(c, key, klen, &v, vlen, ttl_ns, &pub);
+	if (!ret && version)
+		*version = pub.seq;
 	return ret;
 }
 
@@ -491,7 +663,7 @@ int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32
 	       u64 ttl_ns, u32 flags, u64 *version)
 {
 	struct kc_pub pub = { .flags = flags, .cond = KC_COND_SET };
-	int ret = kc_store(c, key, klen, val, vlen, ttl_ns, &pub);
+	int ret = kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub);
 
 	if (!ret && version)
 		*version = pub.seq;
@@ -519,7 +691,7 @@ int kcache_store_claimed(struct kcache *c, const void *key, u32 klen, const void
 			 u64 *version)
 {
 	struct kc_pub pub = { .claim = claim, .flags = flags, .cond = KC_COND_SET };
-	int ret = kc_store(c, key, klen, val, vlen, ttl_ns, &pub);
+	int ret = kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub);
 
 	if (!ret && version)
 		*version = pub.seq;
@@ -543,7 +715,7 @@ int kcache_cas(struct kcache *c, const void *key, u32 klen, const void *val, u32
 	       u64 ttl_ns, u64 expected, u64 *version)
 {
 	struct kc_pub pub = { .cond = KC_COND_CAS, .expected = expected };
-	int ret = kc_store(c, key, klen, val, vlen, ttl_ns, &pub);
+	int ret = kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub);
 
 	if (!ret && version)
 		*version = pub.seq;
@@ -568,7 +740,7 @@ int kcache_add(struct kcache *c, const void *key, u32 klen, s64 delta, u64 ttl_n
 	       u64 *result)
 {
 	struct kc_pub pub = { .cond = KC_COND_ADD };
-	int ret = kc_store(c, key, klen, &delta, sizeof(delta), ttl_ns, &pub);
+	int ret = kc_store_kernel(c, key, klen, &delta, sizeof(delta), ttl_ns, &pub);
 
 	if (!ret && result)
 		*result = pub.sum;

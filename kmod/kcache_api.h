@@ -9,6 +9,10 @@
 
 int kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
 		    u32 *vlen, u64 *version);
+int kcache_mget_user(struct kcache *c, const void *keys, struct kcache_batch_item *items,
+		     u32 nr, void __user *ubuf, u32 ubuf_len);
+int kcache_store_user(struct kcache *c, const void *key, u32 klen, const void __user *uval,
+		      u32 vlen, u64 ttl_ns, u32 flags, bool cas, u64 expected, u64 *version);
 size_t kcache_entry_overhead(void);
 
 struct kcache_load_claim;

@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
 #include <linux/percpu-rwsem.h>
+#include <linux/rcupdate.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -89,7 +90,7 @@ struct kc_pcpu_stats {
  * @users_done: completed when @users drops to zero after the kill
  * @kref: lifetime of this struct
  * @list: registry link, under the registry mutex
- * @dead: destroy has started (under the registry mutex)
+ * @dead: destroy has started (set under the registry mutex; readers check it under RCU)
  * @policy_seed: seed of key hashes for the policy's sketch
  * @memcg: the memory cgroup every allocation of this cache is charged to, the creator's
  *	(a reference, dropped when the struct is freed; NULL without memcg)
@@ -165,6 +166,18 @@ static inline bool kcache_enter(struct kcache *c)
 static inline void kcache_leave(struct kcache *c)
 {
 	percpu_ref_put(&c->users);
+}
+
+/*
+ * A reader's kcache_enter(): under rcu_read_lock(), the cache may be read until the
+ * section ends. Readers take no reference, which would write a per-CPU counter twice per
+ * lookup: kcache_destroy() sets @dead and waits a grace period before it stops
+ * maintenance (readers may queue it) and frees the table.
+ */
+static inline bool kcache_reader_live(const struct kcache *c)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "kcache reader outside RCU");
+	return !READ_ONCE(c->dead);
 }
 
 #endif /* _KCACHE_CACHE_H */

@@ -107,9 +107,9 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 	refcount_set(&e->ref, 1);
 	e->klen = klen;
 	e->vlen = vlen;
-	memcpy(e->data, key, klen);
+	kcache_copy_bytes(e->data, key, klen);
 	if (val)
-		memcpy(e->data + klen, val, vlen);
+		kcache_copy_bytes(e->data + klen, val, vlen);
 	e->pn.hash = jhash(key, klen, c->policy_seed);
 	e->pn.weight = kc_entry_charge_of(e, size);
 	if (ttl_ns == KCACHE_TTL_DEFAULT)

@@ -12,6 +12,7 @@
 
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include "kcache_policy.h"
@@ -84,6 +85,32 @@ size_t kcache_entry_charge(u32 klen, u32 vlen);
 struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
 					const void *val, u32 vlen, u64 ttl_ns);
 void kcache_entry_free_unpublished(struct kcache_entry *e);
+/* bytes up to which kcache_copy_bytes() moves words inline */
+#define KC_COPY_INLINE	64
+
+/*
+ * memcpy() for the short keys and values of the hot paths: word moves inline up to
+ * %KC_COPY_INLINE bytes, where the call and the string copy's start-up (rep movsb) cost
+ * more than the copy itself; memcpy() beyond.
+ */
+static __always_inline void kcache_copy_bytes(void *dst, const void *src, size_t len)
+{
+	const u8 *s = src;
+	u8 *d = dst;
+	u64 w;
+
+	if (len > KC_COPY_INLINE) {
+		memcpy(dst, src, len);
+		return;
+	}
+	for (; len >= sizeof(w); len -= sizeof(w), s += sizeof(w), d += sizeof(w)) {
+		memcpy(&w, s, sizeof(w));	/* unaligned word load and store */
+		memcpy(d, &w, sizeof(w));
+	}
+	for (; len; len--)
+		*d++ = *s++;
+}
+
 bool kcache_entry_tryget(struct kcache_entry *e);
 void kcache_entry_put(struct kcache_entry *e);
 

@@ -40,9 +40,8 @@
 #include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
-/* Keys and values up to this long are copied to the stack instead of the heap. */
+/* Keys up to this long are copied to the stack instead of the heap. */
 #define KC_STACK_KEY	64
-#define KC_STACK_VAL	128
 
 /* The largest MSET value block (sum of the values). */
 #define KC_MSET_VALS_MAX	KCACHE_VAL_LEN_MAX
@@ -133,6 +132,7 @@ static void *kc_key_in(void *stack, size_t stack_len, u64 uptr, u32 len)
 
 static int kc_get(struct kcache_file *kf, void __user *uarg)
 {
+	struct kcache_get_args __user *ua = uarg;
 	struct kcache_get_args a;
 	u8 kbuf[KC_STACK_KEY];
 	void *key;
@@ -156,16 +156,24 @@ static int kc_get(struct kcache_file *kf, void __user *uarg)
 	kcache_buf_free(key, kbuf);
 	if (ret && ret != -EMSGSIZE)
 		return ret;
-	a.val_len = vlen;
-	return kcache_copy_struct_out(uarg, &a, sizeof(a)) ?: ret;
+	/* the only out fields (both in VER0): no second pass over the struct */
+	if (!user_write_access_begin(ua, KCACHE_GET_ARGS_SIZE_VER0))
+		return -EFAULT;
+	unsafe_put_user(vlen, &ua->val_len, efault);
+	unsafe_put_user(a.version, &ua->version, efault);
+	user_write_access_end();
+	return ret;
+efault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
-/* SET and CAS: same layout up to ttl_ns. */
+/* SET and CAS: same layout up to ttl_ns. The value goes from userspace into the entry. */
 static int kc_store(struct kcache_file *kf, u64 ukey, u32 klen, u64 uval, u32 vlen,
 		    u32 flags, u64 ttl, bool cas, u64 expected, u64 *version)
 {
-	u8 kbuf[KC_STACK_KEY], vbuf[KC_STACK_VAL];
-	void *key, *val;
+	u8 kbuf[KC_STACK_KEY];
+	void *key;
 	int ret;
 
 	ret = kcache_key_len_check(klen);
@@ -176,18 +184,8 @@ static int kc_store(struct kcache_file *kf, u64 ukey, u32 klen, u64 uval, u32 vl
 	key = kcache_buf_in(kbuf, sizeof(kbuf), ukey, klen);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
-	val = kcache_buf_in(vbuf, sizeof(vbuf), uval, vlen);
-	if (IS_ERR(val)) {
-		ret = PTR_ERR(val);
-		goto out_key;
-	}
-	if (cas)
-		ret = kcache_cas(kf->cache, key, klen, val, vlen, ttl, expected, version);
-	else
-		ret = kcache_set(kf->cache, key, klen, val, vlen, ttl,
-				 flags & ~KCACHE_SETF_TTL, version);
-	kcache_buf_free(val, vbuf);
-out_key:
+	ret = kcache_store_user(kf->cache, key, klen, u64_to_user_ptr(uval), vlen, ttl,
+				cas ? 0 : flags & ~KCACHE_SETF_TTL, cas, expected, version);
 	kcache_buf_free(key, kbuf);
 	return ret;
 }
@@ -331,11 +329,9 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_batch_item *items;
 	struct kcache_mget_args a;
-	u32 i, vlen, off = 0;
-	size_t koff = 0, klen_sum;
+	size_t klen_sum;
 	void *keys;
-	int ret, err;
-	u64 ver;
+	int ret;
 
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_MGET_ARGS_SIZE_VER0, uarg);
 	if (ret)
@@ -357,37 +353,16 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 		ret = PTR_ERR(keys);
 		goto out_items;
 	}
-	for (i = 0; i < a.nr; i++) {
-		struct kcache_batch_item *it = &items[i];
-
-		vlen = a.vals_len - off;
-		err = kcache_get_user(kf->cache, keys + koff, it->key_len,
-				      u64_to_user_ptr(a.vals + off), &vlen, &ver);
-		koff += it->key_len;
-		it->val_off = 0;
-		it->val_len = 0;
-		it->version = 0;
-		it->status = err;
-		if (err == -ESHUTDOWN || err == -EFAULT) {
-			ret = err;
-			goto out;
-		}
-		if (err == -EMSGSIZE) {
-			it->val_len = vlen;
-			it->version = ver;
-		}
-		if (err)
-			continue;
-		it->val_len = vlen;
-		it->version = ver;
-		it->val_off = off;
-		off += vlen;
-		a.done++;
-	}
-	if (copy_to_user(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)))
+	ret = kcache_mget_user(kf->cache, keys, items, a.nr, u64_to_user_ptr(a.vals),
+			       a.vals_len);
+	if (ret < 0)
+		goto out;
+	/* done is the only out field of the struct */
+	if (copy_to_user(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)) ||
+	    put_user(ret, &((struct kcache_mget_args __user *)uarg)->done))
 		ret = -EFAULT;
 	else
-		ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
+		ret = 0;
 out:
 	kvfree(keys);
 out_items:

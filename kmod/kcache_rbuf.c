@@ -23,13 +23,6 @@
 #include "kcache_maint.h"
 #include "kcache_rbuf.h"
 
-#define KC_RBUF_SIZE	32	/* slots of a per-CPU read ring (power of two) */
-
-struct kc_rbuf {
-	unsigned long head;
-	unsigned long slot[KC_RBUF_SIZE];
-};
-
 int kcache_rbuf_init(struct kcache *c)
 {
 	c->rbuf = alloc_percpu_gfp(struct kc_rbuf, GFP_KERNEL_ACCOUNT);
@@ -45,28 +38,6 @@ void kcache_rbuf_uninit(struct kcache *c)
 size_t kcache_rbuf_footprint(const struct kcache *c)
 {
 	return num_possible_cpus() * sizeof(struct kc_rbuf);
-}
-
-static void kc_rbuf_record(struct kcache *c, unsigned long rec)
-{
-	struct kc_rbuf *rb = get_cpu_ptr(c->rbuf);
-	unsigned long idx = rb->head++ & (KC_RBUF_SIZE - 1);
-
-	WRITE_ONCE(rb->slot[idx], rec);
-	put_cpu_ptr(c->rbuf);
-	if (unlikely(idx == KC_RBUF_SIZE - 1) &&
-	    time_after(jiffies, READ_ONCE(c->maint_jiffies)))
-		kcache_maint_schedule(c);
-}
-
-void kcache_rbuf_hit(struct kcache *c, struct kcache_entry *e)
-{
-	kc_rbuf_record(c, (unsigned long)e);
-}
-
-void kcache_rbuf_miss(struct kcache *c, u32 hash)
-{
-	kc_rbuf_record(c, ((unsigned long)hash << 1) | 1);
 }
 
 /* Feed every slot to the policy and clear it. Maintenance mutex. Returns the records. */

@@ -446,6 +446,8 @@ void kcache_destroy(struct kcache *c)
 	kcache_loads_shutdown(c);
 	kcache_streams_shutdown(c);
 	wait_for_completion(&c->users_done);
+	/* readers take no reference (kcache_reader_live()): wait for those that saw it live */
+	synchronize_rcu();
 	kcache_maint_stop(c);
 	kcache_maint_clear(c);
 	kcache_put_ref(c);

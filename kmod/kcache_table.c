@@ -21,35 +21,8 @@
 
 #include "kcache_table.h"
 
-static u32 kc_key_hashfn(const void *data, u32 len, u32 seed)
-{
-	const struct kc_key *k = data;
-
-	return jhash(k->p, k->len, seed);
-}
-
-static u32 kc_obj_hashfn(const void *data, u32 len, u32 seed)
-{
-	const struct kcache_entry *e = data;
-
-	return jhash(e->data, e->klen, seed);
-}
-
-static int kc_obj_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
-{
-	const struct kc_key *k = arg->key;
-	const struct kcache_entry *e = obj;
-
-	return e->klen != k->len || memcmp(e->data, k->p, k->len);
-}
-
-const struct rhashtable_params kcache_ht_params = {
-	.head_offset = offsetof(struct kcache_entry, node),
-	.hashfn = kc_key_hashfn,
-	.obj_hashfn = kc_obj_hashfn,
-	.obj_cmpfn = kc_obj_cmpfn,
-	.automatic_shrinking = true,
-};
+/* the table's parameters; every use sees them (kcache_table.h) */
+static const struct rhashtable_params kcache_ht_params = KCACHE_HT_PARAMS;
 
 int kcache_table_init(struct kcache *c)
 {

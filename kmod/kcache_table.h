@@ -17,7 +17,42 @@ struct kc_key {
 	u32 len;
 };
 
-extern const struct rhashtable_params kcache_ht_params;
+/* rhashtable's hash of a lookup key (struct kc_key) */
+static inline u32 kcache_ht_key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct kc_key *k = data;
+
+	return jhash(k->p, k->len, seed);
+}
+
+/* rhashtable's hash of an entry */
+static inline u32 kcache_ht_obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct kcache_entry *e = data;
+
+	return jhash(e->data, e->klen, seed);
+}
+
+static inline int kcache_ht_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct kc_key *k = arg->key;
+	const struct kcache_entry *e = obj;
+
+	return e->klen != k->len || memcmp(e->data, k->p, k->len);
+}
+
+/*
+ * The table's parameters as a constant every user sees: rhashtable's inline functions then
+ * call the hash and compare functions directly (inlined), where an extern object would
+ * leave them indirect calls through ht->p, retpolined on most kernels, on every lookup.
+ */
+#define KCACHE_HT_PARAMS {					\
+	.head_offset = offsetof(struct kcache_entry, node),	\
+	.hashfn = kcache_ht_key_hash,				\
+	.obj_hashfn = kcache_ht_obj_hash,			\
+	.obj_cmpfn = kcache_ht_cmp,				\
+	.automatic_shrinking = true,				\
+}
 
 int kcache_table_init(struct kcache *c);
 void kcache_table_uninit(struct kcache *c);
@@ -38,9 +73,10 @@ static inline struct kc_stripe *kcache_stripe(struct kcache *c, u32 hash)
 static inline struct kcache_entry *kcache_table_lookup(struct kcache *c, const void *key,
 						       u32 klen)
 {
+	static const struct rhashtable_params params = KCACHE_HT_PARAMS;
 	struct kc_key k = { .p = key, .len = klen };
 
-	return rhashtable_lookup(&c->ht, &k, kcache_ht_params);
+	return rhashtable_lookup(&c->ht, &k, params);
 }
 
 void kcache_table_walk_start(struct rhashtable_iter *iter) __acquires(RCU);

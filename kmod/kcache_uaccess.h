@@ -16,6 +16,33 @@
 
 #include "kcache.h"
 
+/*
+ * The common case of kcache_copy_struct_in(), the caller's struct being this module's: word
+ * loads in one user-access window. copy_from_user() would run the string copy (rep movsb),
+ * whose start-up costs more than these few dozen bytes, and on every GET.
+ */
+static __always_inline int kcache_struct_words_in(void *dst, size_t ksize,
+						  const void __user *uarg)
+{
+	const u64 __user *src = uarg;
+	u64 *d = dst;
+	size_t i;
+
+	BUILD_BUG_ON(ksize % sizeof(u64));
+	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) &&
+	    !IS_ALIGNED((unsigned long)uarg, sizeof(u64)))
+		return copy_from_user(dst, uarg, ksize) ? -EFAULT : 0;
+	if (!user_read_access_begin(src, ksize))
+		return -EFAULT;
+	for (i = 0; i < ksize / sizeof(u64); i++)
+		unsafe_get_user(d[i], &src[i], efault);
+	user_read_access_end();
+	return 0;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
 /**
  * kcache_copy_struct_in() - read an extensible ioctl argument
  * @dst: kernel copy, @ksize bytes
@@ -26,13 +53,15 @@
  * Return: 0, -EFAULT on a bad pointer, -EINVAL if the size is below @minsize, -E2BIG if
  * it is above PAGE_SIZE or has non-zero bytes beyond @ksize.
  */
-static inline int kcache_copy_struct_in(void *dst, size_t ksize, size_t minsize,
-					const void __user *uarg)
+static __always_inline int kcache_copy_struct_in(void *dst, size_t ksize, size_t minsize,
+						 const void __user *uarg)
 {
 	u32 usize;
 
 	if (get_user(usize, (const u32 __user *)uarg))
 		return -EFAULT;
+	if (usize == ksize)
+		return kcache_struct_words_in(dst, ksize, uarg);
 	if (usize < minsize)
 		return -EINVAL;
 	if (usize > PAGE_SIZE)
@@ -99,6 +128,37 @@ static inline int kcache_key_len_check(u32 len)
 	return 0;
 }
 
+/* bytes up to which kcache_bytes_in() copies word by word */
+#define KCACHE_BYTES_IN_WORDS	256
+
+/*
+ * copy_from_user() for the keys and small values of every GET and SET: a few words and
+ * bytes in one user-access window below %KCACHE_BYTES_IN_WORDS, where the string copy's
+ * start-up would cost more than the copy. Returns 0 or -EFAULT.
+ */
+static inline int kcache_bytes_in(void *dst, const void __user *src, size_t len)
+{
+	const u8 __user *s = src;
+	u8 *d = dst;
+	u64 w;
+
+	if (len > KCACHE_BYTES_IN_WORDS || !IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS))
+		return copy_from_user(dst, src, len) ? -EFAULT : 0;
+	if (!user_read_access_begin(s, len))
+		return -EFAULT;
+	for (; len >= sizeof(w); len -= sizeof(w), s += sizeof(w), d += sizeof(w)) {
+		unsafe_get_user(w, (const u64 __user *)s, efault);
+		memcpy(d, &w, sizeof(w));	/* one unaligned store */
+	}
+	for (; len; len--)
+		unsafe_get_user(*d++, s++, efault);
+	user_read_access_end();
+	return 0;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
 /**
  * kcache_buf_in() - copy a user buffer in
  * @stack: a caller's buffer of @stack_len bytes, used if @len fits
@@ -118,7 +178,7 @@ static inline void *kcache_buf_in(void *stack, size_t stack_len, u64 uptr, size_
 		if (!p)
 			return ERR_PTR(-ENOMEM);
 	}
-	if (copy_from_user(p, u64_to_user_ptr(uptr), len)) {
+	if (kcache_bytes_in(p, u64_to_user_ptr(uptr), len)) {
 		if (p != stack)
 			kvfree(p);
 		return ERR_PTR(-EFAULT);
