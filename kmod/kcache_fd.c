@@ -299,7 +299,7 @@ static int kc_batch_items_in(u64 uitems, u32 nr, bool mset, u32 vals_len,
 	if (!items)
 		return -ENOMEM;
 	ret = -EFAULT;
-	if (copy_from_user(items, u64_to_user_ptr(uitems), nr * sizeof(*items)))
+	if (kcache_words_in(items, u64_to_user_ptr(uitems), nr * sizeof(*items)))
 		goto err;
 	*klen_sum = 0;
 	for (i = 0; i < nr; i++) {
@@ -325,6 +325,25 @@ err:
 	return ret;
 }
 
+/* Step 5 of a batch: the key block, kvmalloc()ed (free it with kvfree()) or an ERR_PTR. */
+static void *kc_batch_keys_in(u64 ukeys, size_t len)
+{
+	void *keys = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	int ret;
+
+	if (!keys)
+		return ERR_PTR(-ENOMEM);
+	if (len <= KCACHE_BATCH_WORDS)
+		ret = kcache_words_in(keys, u64_to_user_ptr(ukeys), len);
+	else
+		ret = copy_from_user(keys, u64_to_user_ptr(ukeys), len) ? -EFAULT : 0;
+	if (ret) {
+		kvfree(keys);
+		return ERR_PTR(ret);
+	}
+	return keys;
+}
+
 static int kc_mget(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_batch_item *items;
@@ -348,7 +367,7 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	ret = kc_batch_items_in(a.items, a.nr, false, 0, &items, &klen_sum);
 	if (ret)
 		return ret;
-	keys = kcache_buf_in(NULL, 0, a.keys, klen_sum);
+	keys = kc_batch_keys_in(a.keys, klen_sum);
 	if (IS_ERR(keys)) {
 		ret = PTR_ERR(keys);
 		goto out_items;
@@ -358,7 +377,7 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	if (ret < 0)
 		goto out;
 	/* done is the only out field of the struct */
-	if (copy_to_user(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)) ||
+	if (kcache_words_out(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)) ||
 	    put_user(ret, &((struct kcache_mget_args __user *)uarg)->done))
 		ret = -EFAULT;
 	else
@@ -401,7 +420,7 @@ static int kc_mset(struct kcache_file *kf, void __user *uarg)
 	ret = kc_batch_items_in(a.items, a.nr, true, a.vals_len, &items, &klen_sum);
 	if (ret)
 		return ret;
-	keys = kcache_buf_in(NULL, 0, a.keys, klen_sum);
+	keys = kc_batch_keys_in(a.keys, klen_sum);
 	if (IS_ERR(keys)) {
 		ret = PTR_ERR(keys);
 		goto out_items;
@@ -428,7 +447,7 @@ static int kc_mset(struct kcache_file *kf, void __user *uarg)
 		koff += it->key_len;
 		voff += it->val_len;
 	}
-	if (copy_to_user(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)))
+	if (kcache_words_out(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)))
 		ret = -EFAULT;
 	else
 		ret = kcache_copy_struct_out(uarg, &a, sizeof(a));

@@ -69,6 +69,22 @@ static __always_inline int kcache_copy_struct_in(void *dst, size_t ksize, size_t
 	return copy_struct_from_user(dst, ksize, uarg, usize);
 }
 
+/*
+ * copy_to_user() as word stores in one user-access window: ioctl structs written back and
+ * a batch's item array, where the string copy's start-up costs more than the copy.
+ */
+static inline int kcache_words_out(void __user *dst, const void *src, size_t len)
+{
+	if (!user_write_access_begin(dst, len))
+		return -EFAULT;
+	unsafe_copy_to_user(dst, src, len, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 /**
  * kcache_copy_struct_out() - write back an extensible ioctl argument
  * @uarg: user pointer to the struct
@@ -83,7 +99,7 @@ static inline int kcache_copy_struct_out(void __user *uarg, const void *src, siz
 {
 	u32 usize = *(const u32 *)src;
 
-	return copy_to_user(uarg, src, min_t(size_t, usize, ksize)) ? -EFAULT : 0;
+	return kcache_words_out(uarg, src, min_t(size_t, usize, ksize));
 }
 
 /* A name byte: ASCII letters and digits, '.', '_', '-'; never isalnum() (Latin-1). */
@@ -130,19 +146,22 @@ static inline int kcache_key_len_check(u32 len)
 
 /* bytes up to which kcache_bytes_in() copies word by word */
 #define KCACHE_BYTES_IN_WORDS	256
+/* bytes up to which a batch's item array and key block move word by word */
+#define KCACHE_BATCH_WORDS	(KCACHE_BATCH_MAX * KCACHE_BATCH_ITEM_SIZE)
 
 /*
- * copy_from_user() for the keys and small values of every GET and SET: a few words and
- * bytes in one user-access window below %KCACHE_BYTES_IN_WORDS, where the string copy's
- * start-up would cost more than the copy. Returns 0 or -EFAULT.
+ * copy_from_user() as word loads in one user-access window: for the keys and small values
+ * of every GET and SET, and a batch's item array and keys, where the string copy's start-up
+ * (and, under an emulator, its byte-by-byte execution) costs more than the copy. Returns 0
+ * or -EFAULT.
  */
-static inline int kcache_bytes_in(void *dst, const void __user *src, size_t len)
+static inline int kcache_words_in(void *dst, const void __user *src, size_t len)
 {
 	const u8 __user *s = src;
 	u8 *d = dst;
 	u64 w;
 
-	if (len > KCACHE_BYTES_IN_WORDS || !IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS))
+	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS))
 		return copy_from_user(dst, src, len) ? -EFAULT : 0;
 	if (!user_read_access_begin(s, len))
 		return -EFAULT;
@@ -157,6 +176,14 @@ static inline int kcache_bytes_in(void *dst, const void __user *src, size_t len)
 efault:
 	user_read_access_end();
 	return -EFAULT;
+}
+
+/* kcache_words_in() up to %KCACHE_BYTES_IN_WORDS bytes, copy_from_user() beyond */
+static inline int kcache_bytes_in(void *dst, const void __user *src, size_t len)
+{
+	if (len > KCACHE_BYTES_IN_WORDS)
+		return copy_from_user(dst, src, len) ? -EFAULT : 0;
+	return kcache_words_in(dst, src, len);
 }
 
 /**
