@@ -103,7 +103,9 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 #endif
 	if (!e)
 		return NULL;
-	memset(e, 0, sizeof(*e));
+	/* with init_on_alloc the allocator has zeroed it already: do not store it twice */
+	if (!want_init_on_alloc(KC_ENTRY_GFP))
+		memset(e, 0, sizeof(*e));
 	refcount_set(&e->ref, 1);
 	e->klen = klen;
 	e->vlen = vlen;

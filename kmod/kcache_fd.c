@@ -28,6 +28,7 @@
 #include <linux/limits.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -46,6 +47,12 @@
 /* The largest MSET value block (sum of the values). */
 #define KC_MSET_VALS_MAX	KCACHE_VAL_LEN_MAX
 
+/*
+ * Bytes of an fd's batch scratch buffer: the largest item array (6 KiB) and the keys of a
+ * batch of 64 keys of 32 bytes fit.
+ */
+#define KC_BATCH_SCRATCH	8192
+
 /* The smallest dump record: a 1-byte key and an empty value. */
 #define KC_DUMP_REC_MIN		KCACHE_DUMP_RECORD_LEN(1, 0)
 
@@ -54,11 +61,16 @@
  * @cache: the cache; this file holds one reference (NULL only before install)
  * @access: %KCACHE_OPEN_READ / %KCACHE_OPEN_WRITE rights granted at open
  * @leases: the leases this fd holds (kcache_load.c)
+ * @scratch_lock: held by the batch using @scratch
+ * @scratch: %KC_BATCH_SCRATCH bytes for a batch's item array and key block, allocated by
+ *	the first batch: a batch allocates and frees nothing else while it is free
  */
 struct kcache_file {
 	struct kcache *cache;
 	u32 access;
 	struct kcache_lease_owner leases;
+	struct mutex scratch_lock;	/* see above; never held with another fd's */
+	void *scratch;
 };
 
 static void __maybe_unused kcache_fd_build_check_abi(void)
@@ -133,8 +145,8 @@ static void *kc_key_in(void *stack, size_t stack_len, u64 uptr, u32 len)
 static int kc_get(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_get_args __user *ua = uarg;
-	struct kcache_get_args a;
-	u8 kbuf[KC_STACK_KEY];
+	struct kcache_get_args a __kc_filled;
+	u8 kbuf[KC_STACK_KEY] __kc_filled;
 	void *key;
 	u32 vlen;
 	int ret;
@@ -172,7 +184,7 @@ efault:
 static int kc_store(struct kcache_file *kf, u64 ukey, u32 klen, u64 uval, u32 vlen,
 		    u32 flags, u64 ttl, bool cas, u64 expected, u64 *version)
 {
-	u8 kbuf[KC_STACK_KEY];
+	u8 kbuf[KC_STACK_KEY] __kc_filled;
 	void *key;
 	int ret;
 
@@ -192,7 +204,7 @@ static int kc_store(struct kcache_file *kf, u64 ukey, u32 klen, u64 uval, u32 vl
 
 static int kc_set(struct kcache_file *kf, void __user *uarg)
 {
-	struct kcache_set_args a;
+	struct kcache_set_args a __kc_filled;
 	u64 ttl;
 	int ret;
 
@@ -216,7 +228,7 @@ static int kc_set(struct kcache_file *kf, void __user *uarg)
 
 static int kc_cas(struct kcache_file *kf, void __user *uarg)
 {
-	struct kcache_cas_args a;
+	struct kcache_cas_args a __kc_filled;
 	u64 ttl;
 	int ret;
 
@@ -237,8 +249,8 @@ static int kc_cas(struct kcache_file *kf, void __user *uarg)
 
 static int kc_del(struct kcache_file *kf, void __user *uarg)
 {
-	struct kcache_del_args a;
-	u8 kbuf[KC_STACK_KEY];
+	struct kcache_del_args a __kc_filled;
+	u8 kbuf[KC_STACK_KEY] __kc_filled;
 	void *key;
 	int ret;
 
@@ -257,8 +269,8 @@ static int kc_del(struct kcache_file *kf, void __user *uarg)
 
 static int kc_add(struct kcache_file *kf, void __user *uarg)
 {
-	struct kcache_add_args a;
-	u8 kbuf[KC_STACK_KEY];
+	struct kcache_add_args a __kc_filled;
+	u8 kbuf[KC_STACK_KEY] __kc_filled;
 	void *key;
 	u64 ttl;
 	int ret;
@@ -281,75 +293,100 @@ static int kc_add(struct kcache_file *kf, void __user *uarg)
 	return kcache_copy_struct_out(uarg, &a, sizeof(a));
 }
 
-/*
- * Step 4 of a batch: read the item array and check every item's lengths: key_len always,
- * val_len for MSET (@vals_len is then the value block's size, which the values must sum
- * to). Nothing else is copied yet. On success *@itemsp is kvmalloc()ed and *@klen_sum is
- * the key block's size.
+/**
+ * struct kc_batch - a batch's item array and key block in kernel memory
+ * @items: the items
+ * @keys: the keys, back to back
+ * @klen_sum: bytes of @keys
+ * @scratch: @items (and @keys, if they fit) are in the fd's scratch buffer, whose lock
+ *	this batch holds
  */
-static int kc_batch_items_in(u64 uitems, u32 nr, bool mset, u32 vals_len,
-			     struct kcache_batch_item **itemsp, size_t *klen_sum)
-{
+struct kc_batch {
 	struct kcache_batch_item *items;
+	void *keys;
+	size_t klen_sum;
+	bool scratch;
+};
+
+static bool kc_in_scratch(const struct kcache_file *kf, const void *p)
+{
+	return p >= kf->scratch && p < kf->scratch + KC_BATCH_SCRATCH;
+}
+
+/* Memory for @len bytes of a batch: scratch from @off if it fits, else kvmalloc(). */
+static void *kc_batch_mem(struct kcache_file *kf, struct kc_batch *b, size_t off, size_t len)
+{
+	if (b->scratch && off + len <= KC_BATCH_SCRATCH)
+		return kf->scratch + off;
+	return kvmalloc(len, GFP_KERNEL_ACCOUNT);
+}
+
+static void kc_batch_free(struct kcache_file *kf, struct kc_batch *b)
+{
+	if (b->keys && !kc_in_scratch(kf, b->keys))
+		kvfree(b->keys);
+	if (b->items && !kc_in_scratch(kf, b->items))
+		kvfree(b->items);
+	if (b->scratch)
+		mutex_unlock(&kf->scratch_lock);
+}
+
+/*
+ * Steps 4 and 5 of a batch: read the item array and check every item's lengths (key_len
+ * always, val_len for MSET: @vals_len is then the value block's size, which the values
+ * must sum to), then read the key block. Both go to the fd's scratch buffer unless another
+ * batch of the fd holds it, so that a batch does not allocate (and, with init_on_alloc,
+ * zero) memory each time. Free @b with kc_batch_free(), also on error.
+ */
+static int kc_batch_in(struct kcache_file *kf, struct kc_batch *b, u64 uitems, u32 nr,
+		       bool mset, u32 vals_len, u64 ukeys)
+{
+	size_t isize = nr * sizeof(*b->items);
 	u32 i, vmax = kcache_value_max();
 	u64 vsum = 0;
 	int ret;
 
-	items = kvmalloc_array(nr, sizeof(*items), GFP_KERNEL_ACCOUNT);
-	if (!items)
+	BUILD_BUG_ON(KCACHE_BATCH_MAX * sizeof(*b->items) > KC_BATCH_SCRATCH);
+	*b = (struct kc_batch){};
+	if (mutex_trylock(&kf->scratch_lock)) {
+		if (!kf->scratch)
+			kf->scratch = kvmalloc(KC_BATCH_SCRATCH, GFP_KERNEL_ACCOUNT);
+		b->scratch = !!kf->scratch;
+		if (!b->scratch)
+			mutex_unlock(&kf->scratch_lock);
+	}
+	b->items = kc_batch_mem(kf, b, 0, isize);
+	if (!b->items)
 		return -ENOMEM;
-	ret = -EFAULT;
-	if (kcache_words_in(items, u64_to_user_ptr(uitems), nr * sizeof(*items)))
-		goto err;
-	*klen_sum = 0;
+	if (kcache_words_in(b->items, u64_to_user_ptr(uitems), isize))
+		return -EFAULT;
 	for (i = 0; i < nr; i++) {
-		ret = kcache_key_len_check(items[i].key_len);
+		ret = kcache_key_len_check(b->items[i].key_len);
 		if (ret)
-			goto err;
-		*klen_sum += items[i].key_len;
+			return ret;
+		b->klen_sum += b->items[i].key_len;
 		if (!mset)
 			continue;
-		ret = -E2BIG;
-		if (items[i].val_len > vmax)
-			goto err;
-		vsum += items[i].val_len;
+		if (b->items[i].val_len > vmax)
+			return -E2BIG;
+		vsum += b->items[i].val_len;
 	}
-	ret = -EINVAL;
 	if (mset && vsum != vals_len)
-		goto err;
-	*itemsp = items;
-	return 0;
-
-err:
-	kvfree(items);
-	return ret;
-}
-
-/* Step 5 of a batch: the key block, kvmalloc()ed (free it with kvfree()) or an ERR_PTR. */
-static void *kc_batch_keys_in(u64 ukeys, size_t len)
-{
-	void *keys = kvmalloc(len, GFP_KERNEL_ACCOUNT);
-	int ret;
-
-	if (!keys)
-		return ERR_PTR(-ENOMEM);
-	if (len <= KCACHE_BATCH_WORDS)
-		ret = kcache_words_in(keys, u64_to_user_ptr(ukeys), len);
+		return -EINVAL;
+	b->keys = kc_batch_mem(kf, b, isize, b->klen_sum);
+	if (!b->keys)
+		return -ENOMEM;
+	if (b->klen_sum <= KCACHE_BATCH_WORDS)
+		ret = kcache_words_in(b->keys, u64_to_user_ptr(ukeys), b->klen_sum);
 	else
-		ret = copy_from_user(keys, u64_to_user_ptr(ukeys), len) ? -EFAULT : 0;
-	if (ret) {
-		kvfree(keys);
-		return ERR_PTR(ret);
-	}
-	return keys;
+		ret = copy_from_user(b->keys, u64_to_user_ptr(ukeys), b->klen_sum) ? -EFAULT : 0;
+	return ret;
 }
 
 static int kc_mget(struct kcache_file *kf, void __user *uarg)
 {
-	struct kcache_batch_item *items;
-	struct kcache_mget_args a;
-	size_t klen_sum;
-	void *keys;
+	struct kcache_mget_args a __kc_filled;
+	struct kc_batch b;
 	int ret;
 
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_MGET_ARGS_SIZE_VER0, uarg);
@@ -364,37 +401,30 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	a.done = 0;
 	if (!a.nr)
 		return kcache_copy_struct_out(uarg, &a, sizeof(a));
-	ret = kc_batch_items_in(a.items, a.nr, false, 0, &items, &klen_sum);
+	ret = kc_batch_in(kf, &b, a.items, a.nr, false, 0, a.keys);
 	if (ret)
-		return ret;
-	keys = kc_batch_keys_in(a.keys, klen_sum);
-	if (IS_ERR(keys)) {
-		ret = PTR_ERR(keys);
-		goto out_items;
-	}
-	ret = kcache_mget_user(kf->cache, keys, items, a.nr, u64_to_user_ptr(a.vals),
+		goto out;
+	ret = kcache_mget_user(kf->cache, b.keys, b.items, a.nr, u64_to_user_ptr(a.vals),
 			       a.vals_len);
 	if (ret < 0)
 		goto out;
 	/* done is the only out field of the struct */
-	if (kcache_words_out(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)) ||
+	if (kcache_words_out(u64_to_user_ptr(a.items), b.items, a.nr * sizeof(*b.items)) ||
 	    put_user(ret, &((struct kcache_mget_args __user *)uarg)->done))
 		ret = -EFAULT;
 	else
 		ret = 0;
 out:
-	kvfree(keys);
-out_items:
-	kvfree(items);
+	kc_batch_free(kf, &b);
 	return ret;
 }
 
 static int kc_mset(struct kcache_file *kf, void __user *uarg)
 {
-	struct kcache_batch_item *items;
-	struct kcache_mset_args a;
-	size_t koff = 0, voff = 0, klen_sum;
-	void *keys, *vals;
+	struct kcache_mset_args a __kc_filled;
+	size_t koff = 0, voff = 0;
+	struct kc_batch b;
+	void *vals;
 	u64 ttl;
 	u32 i;
 	int ret;
@@ -417,25 +447,20 @@ static int kc_mset(struct kcache_file *kf, void __user *uarg)
 		return kcache_copy_struct_out(uarg, &a, sizeof(a));
 	}
 	/* every item's lengths, values included, before any key is copied */
-	ret = kc_batch_items_in(a.items, a.nr, true, a.vals_len, &items, &klen_sum);
+	ret = kc_batch_in(kf, &b, a.items, a.nr, true, a.vals_len, a.keys);
 	if (ret)
-		return ret;
-	keys = kc_batch_keys_in(a.keys, klen_sum);
-	if (IS_ERR(keys)) {
-		ret = PTR_ERR(keys);
-		goto out_items;
-	}
+		goto out_batch;
 	vals = kcache_buf_in(NULL, 0, a.vals, a.vals_len);
 	if (IS_ERR(vals)) {
 		ret = PTR_ERR(vals);
-		goto out_keys;
+		goto out_batch;
 	}
 	for (i = 0; i < a.nr; i++) {
-		struct kcache_batch_item *it = &items[i];
+		struct kcache_batch_item *it = &b.items[i];
 
 		it->version = 0;
 		it->val_off = voff;
-		it->status = kcache_set(kf->cache, keys + koff, it->key_len, vals + voff,
+		it->status = kcache_set(kf->cache, b.keys + koff, it->key_len, vals + voff,
 					it->val_len, ttl, a.flags & ~KCACHE_SETF_TTL,
 					&it->version);
 		if (it->status == -ESHUTDOWN) {
@@ -447,23 +472,21 @@ static int kc_mset(struct kcache_file *kf, void __user *uarg)
 		koff += it->key_len;
 		voff += it->val_len;
 	}
-	if (kcache_words_out(u64_to_user_ptr(a.items), items, a.nr * sizeof(*items)))
+	if (kcache_words_out(u64_to_user_ptr(a.items), b.items, a.nr * sizeof(*b.items)))
 		ret = -EFAULT;
 	else
 		ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
 out_vals:
 	kvfree(vals);
-out_keys:
-	kvfree(keys);
-out_items:
-	kvfree(items);
+out_batch:
+	kc_batch_free(kf, &b);
 	return ret;
 }
 
 static int kc_invalidate(struct kcache_file *kf, void __user *uarg)
 {
-	struct kcache_invalidate_args a;
-	u8 kbuf[KC_STACK_KEY];
+	struct kcache_invalidate_args a __kc_filled;
+	u8 kbuf[KC_STACK_KEY] __kc_filled;
 	void *prefix;
 	int ret;
 
@@ -856,6 +879,8 @@ static int kcache_file_release(struct inode *inode, struct file *file)
 		kcache_lease_owner_release(kf->cache, &kf->leases);
 		kcache_put_ref(kf->cache);
 	}
+	kvfree(kf->scratch);
+	mutex_destroy(&kf->scratch_lock);
 	kfree(kf);
 	return 0;
 }
@@ -889,6 +914,7 @@ int kcache_fd_prepare(struct kcache_fd_slot *slot, u32 access)
 		return -ENOMEM;
 	kf->access = access;
 	kcache_lease_owner_init(&kf->leases);
+	mutex_init(&kf->scratch_lock);
 	ret = get_unused_fd_flags(O_CLOEXEC);
 	if (ret < 0)
 		goto err_kf;

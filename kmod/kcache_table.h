@@ -38,7 +38,7 @@ static inline int kcache_ht_cmp(struct rhashtable_compare_arg *arg, const void *
 	const struct kc_key *k = arg->key;
 	const struct kcache_entry *e = obj;
 
-	return e->klen != k->len || memcmp(e->data, k->p, k->len);
+	return e->klen != k->len || !kcache_bytes_equal(e->data, k->p, k->len);
 }
 
 /*

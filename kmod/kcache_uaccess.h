@@ -17,6 +17,19 @@
 #include "kcache.h"
 
 /*
+ * The argument struct and key buffer of the data path's ioctls live on the stack and are
+ * filled before any byte of them is read or written back: kcache_copy_struct_in() writes
+ * the whole struct or fails, and only the key bytes copied in are read. Automatic stack
+ * initialization (CONFIG_INIT_STACK_ALL_ZERO) would add a string store of them to every
+ * call, a tenth of a GET under an emulator; this opts them out.
+ */
+#if __has_attribute(__uninitialized__)
+#define __kc_filled	__attribute__((__uninitialized__))
+#else
+#define __kc_filled
+#endif
+
+/*
  * The common case of kcache_copy_struct_in(), the caller's struct being this module's: word
  * loads in one user-access window. copy_from_user() would run the string copy (rep movsb),
  * whose start-up costs more than these few dozen bytes, and on every GET.
