@@ -130,18 +130,25 @@ EXPORT_SYMBOL_GPL(kcache_get);
  * Copy a value to userspace from under RCU: page faults disabled, word stores in one
  * user-access window. Not copy_to_user_nofault(): for the short values of a cache, the
  * string copy's start-up (rep movsb) and hardened usercopy's walk from the pointer to its
- * slab object cost more than the copy, and the bounds are the entry's own. Returns false if
- * the copy faulted (then the caller copies again with faults allowed).
+ * slab object cost more than the copy, and the bounds are the entry's own. @wb, if not
+ * NULL, gets the length and version in the same window (entering and leaving one costs
+ * more than a few stores). Returns false if anything faulted (then the caller copies again
+ * with faults allowed, and @wb is not done).
  */
-static bool kc_copy_value_nofault(void __user *ubuf, const struct kcache_entry *e)
+static bool kc_copy_value_nofault(void __user *ubuf, const struct kcache_entry *e,
+				  struct kcache_get_wb *wb)
 {
 	bool ok = false;
 
-	if (!e->vlen)
-		return true;
 	pagefault_disable();
 	if (user_write_access_begin(ubuf, e->vlen)) {
 		unsafe_copy_to_user(ubuf, kcache_entry_value(e), e->vlen, efault);
+		if (wb && access_ok(wb->vlen, sizeof(*wb->vlen)) &&
+		    access_ok(wb->version, sizeof(*wb->version))) {
+			unsafe_put_user(e->vlen, wb->vlen, efault);
+			unsafe_put_user(e->seq, wb->version, efault);
+			wb->done = true;
+		}
 		ok = true;
 efault:
 		user_write_access_end();
@@ -156,7 +163,8 @@ efault:
  * copy faulted); the caller drops RCU, copies and unpins.
  */
 static int kc_get_user_rcu(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
-			   u32 *vlen, u64 *version, struct kcache_entry **pin)
+			   u32 *vlen, u64 *version, struct kcache_get_wb *wb,
+			   struct kcache_entry **pin)
 {
 	struct kcache_entry *e = kc_read(c, key, klen);
 	u32 size = *vlen;
@@ -167,7 +175,7 @@ static int kc_get_user_rcu(struct kcache *c, const void *key, u32 klen, void __u
 	*vlen = e->vlen;
 	if (size < e->vlen)
 		return -EMSGSIZE;
-	if (e->vlen <= KC_COPY_UNDER_RCU && kc_copy_value_nofault(ubuf, e))
+	if (e->vlen <= KC_COPY_UNDER_RCU && kc_copy_value_nofault(ubuf, e, wb))
 		return 0;
 	if (!kcache_entry_tryget(e))
 		return -ENOENT;	/* freed meanwhile: it had left the table */
@@ -192,6 +200,8 @@ static int kc_get_user_pinned(void __user *ubuf, struct kcache_entry *e)
  * @ubuf: destination in userspace
  * @vlen: in: size of @ubuf; out: length of the value
  * @version: gets the entry's version
+ * @wb: if not NULL, the user addresses @vlen and @version are also stored to when the value
+ *	is copied under RCU (then @wb->done is set); else the caller stores them
  *
  * Small values are copied under RCU with page faults disabled, touching nothing shared.
  * If that copy faults, or the value is large, the entry is pinned and copied outside RCU,
@@ -200,7 +210,7 @@ static int kc_get_user_pinned(void __user *ubuf, struct kcache_entry *e)
  * Return: as kcache_get(), and -EFAULT if @ubuf cannot be written.
  */
 int kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
-		    u32 *vlen, u64 *version)
+		    u32 *vlen, u64 *version, struct kcache_get_wb *wb)
 {
 	struct kcache_entry *pin;
 	int ret;
@@ -210,7 +220,7 @@ int kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ub
 		return ret;
 	rcu_read_lock();
 	if (kcache_reader_live(c))
-		ret = kc_get_user_rcu(c, key, klen, ubuf, vlen, version, &pin);
+		ret = kc_get_user_rcu(c, key, klen, ubuf, vlen, version, wb, &pin);
 	else
 		ret = -ESHUTDOWN;
 	rcu_read_unlock();
@@ -259,7 +269,7 @@ int kcache_mget_user(struct kcache *c, const void *keys, struct kcache_batch_ite
 		}
 		vlen = ubuf_len - off;
 		ver = 0;
-		ret = kc_get_user_rcu(c, keys, it->key_len, ubuf + off, &vlen, &ver, &pin);
+		ret = kc_get_user_rcu(c, keys, it->key_len, ubuf + off, &vlen, &ver, NULL, &pin);
 		if (ret == -EAGAIN) {
 			rcu_read_unlock();
 			ret = kc_get_user_pinned(ubuf + off, pin);

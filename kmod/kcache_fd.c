@@ -142,31 +142,86 @@ static void *kc_key_in(void *stack, size_t stack_len, u64 uptr, u32 len)
 	return ret ? ERR_PTR(ret) : kcache_buf_in(stack, stack_len, uptr, len);
 }
 
+/*
+ * GET's common case, the struct at this module's size with no flags and a key that fits
+ * @kbuf: the struct and the key in one user-access window (entering and leaving one costs
+ * more than these few words, an emulator's translation block each). Reads the key only
+ * once every check the general path makes before it has passed, so the errors come in
+ * the same order. Returns 1 if both were read, 0 for the general path, or -EFAULT.
+ */
+static __always_inline int kc_get_in_fast(struct kcache_get_args *a, u8 *kbuf,
+					  struct kcache_get_args __user *ua)
+{
+	const u64 __user *src = (const u64 __user *)ua;
+	const u8 __user *ukey;
+	u64 *d = (u64 *)a;
+	u32 usize, i, len;
+	u64 w;
+
+	BUILD_BUG_ON(sizeof(*a) % sizeof(u64));
+	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) ||
+	    !user_read_access_begin(ua, sizeof(*a)))
+		return 0;
+	unsafe_get_user(usize, &ua->size, efault);
+	if (usize != sizeof(*a))
+		goto general;
+	for (i = 0; i < sizeof(*a) / sizeof(u64); i++)
+		unsafe_get_user(d[i], &src[i], efault);
+	len = a->key_len;
+	ukey = u64_to_user_ptr(a->key);
+	if (a->flags || a->wait_ns || a->lease_ns || a->__pad || !len || len > KC_STACK_KEY ||
+	    !access_ok(ukey, len))
+		goto general;
+	for (; len >= sizeof(w); len -= sizeof(w), ukey += sizeof(w), kbuf += sizeof(w)) {
+		unsafe_get_user(w, (const u64 __user *)ukey, efault);
+		memcpy(kbuf, &w, sizeof(w));
+	}
+	for (; len; len--)
+		unsafe_get_user(*kbuf++, ukey++, efault);
+	user_read_access_end();
+	return 1;
+general:
+	user_read_access_end();
+	return 0;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
 static int kc_get(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_get_args __user *ua = uarg;
 	struct kcache_get_args a __kc_filled;
 	u8 kbuf[KC_STACK_KEY] __kc_filled;
-	void *key;
+	struct kcache_get_wb wb;
+	void *key = kbuf;
 	u32 vlen;
 	int ret;
 
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_GET_ARGS_SIZE_VER0, uarg);
-	if (ret)
+	BUILD_BUG_ON(KC_STACK_KEY > KCACHE_KEY_LEN_MAX);
+	ret = kc_get_in_fast(&a, kbuf, ua);
+	if (ret < 0)
 		return ret;
-	if (a.flags & KCACHE_GETF_LEASE)
-		return kcache_lease_ioctl_get(kf->cache, &kf->leases, kf->access, uarg, &a);
-	if (a.flags || a.wait_ns || a.lease_ns || a.__pad)
-		return -EINVAL;
-	key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
-	if (IS_ERR(key))
-		return PTR_ERR(key);
+	if (!ret) {
+		ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_GET_ARGS_SIZE_VER0, uarg);
+		if (ret)
+			return ret;
+		if (a.flags & KCACHE_GETF_LEASE)
+			return kcache_lease_ioctl_get(kf->cache, &kf->leases, kf->access, uarg,
+						      &a);
+		if (a.flags || a.wait_ns || a.lease_ns || a.__pad)
+			return -EINVAL;
+		key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
+		if (IS_ERR(key))
+			return PTR_ERR(key);
+	}
 	/* copied out under RCU: a hit writes nothing shared (no pin unless the copy faults) */
 	vlen = a.val_len;
+	wb = (struct kcache_get_wb){ .vlen = &ua->val_len, .version = &ua->version };
 	ret = kcache_get_user(kf->cache, key, a.key_len, u64_to_user_ptr(a.val), &vlen,
-			      &a.version);
+			      &a.version, &wb);
 	kcache_buf_free(key, kbuf);
-	if (ret && ret != -EMSGSIZE)
+	if (wb.done || (ret && ret != -EMSGSIZE))
 		return ret;
 	/* the only out fields (both in VER0): no second pass over the struct */
 	if (!user_write_access_begin(ua, KCACHE_GET_ARGS_SIZE_VER0))

@@ -29,33 +29,6 @@
 #define __kc_filled
 #endif
 
-/*
- * The common case of kcache_copy_struct_in(), the caller's struct being this module's: word
- * loads in one user-access window. copy_from_user() would run the string copy (rep movsb),
- * whose start-up costs more than these few dozen bytes, and on every GET.
- */
-static __always_inline int kcache_struct_words_in(void *dst, size_t ksize,
-						  const void __user *uarg)
-{
-	const u64 __user *src = uarg;
-	u64 *d = dst;
-	size_t i;
-
-	BUILD_BUG_ON(ksize % sizeof(u64));
-	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) &&
-	    !IS_ALIGNED((unsigned long)uarg, sizeof(u64)))
-		return copy_from_user(dst, uarg, ksize) ? -EFAULT : 0;
-	if (!user_read_access_begin(src, ksize))
-		return -EFAULT;
-	for (i = 0; i < ksize / sizeof(u64); i++)
-		unsafe_get_user(d[i], &src[i], efault);
-	user_read_access_end();
-	return 0;
-efault:
-	user_read_access_end();
-	return -EFAULT;
-}
-
 /**
  * kcache_copy_struct_in() - read an extensible ioctl argument
  * @dst: kernel copy, @ksize bytes
@@ -69,17 +42,41 @@ efault:
 static __always_inline int kcache_copy_struct_in(void *dst, size_t ksize, size_t minsize,
 						 const void __user *uarg)
 {
+	const u64 __user *src = uarg;
+	u64 *d = dst;
 	u32 usize;
+	size_t i;
 
-	if (get_user(usize, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (usize == ksize)
-		return kcache_struct_words_in(dst, ksize, uarg);
+	BUILD_BUG_ON(ksize % sizeof(u64));
+	/*
+	 * The common case, the caller's struct being this module's: the size and the struct as
+	 * word loads in one user-access window, where get_user() and copy_from_user() would
+	 * be a call each and a string copy whose start-up costs more than these few words.
+	 */
+	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) &&
+	    !IS_ALIGNED((unsigned long)uarg, sizeof(u64))) {
+		if (get_user(usize, (const u32 __user *)uarg))
+			return -EFAULT;
+	} else {
+		if (!user_read_access_begin(uarg, sizeof(usize)))
+			return -EFAULT;
+		unsafe_get_user(usize, (const u32 __user *)uarg, efault);
+		if (usize == ksize && access_ok(src, ksize)) {
+			for (i = 0; i < ksize / sizeof(u64); i++)
+				unsafe_get_user(d[i], &src[i], efault);
+			user_read_access_end();
+			return 0;
+		}
+		user_read_access_end();
+	}
 	if (usize < minsize)
 		return -EINVAL;
 	if (usize > PAGE_SIZE)
 		return -E2BIG;
 	return copy_struct_from_user(dst, ksize, uarg, usize);
+efault:
+	user_read_access_end();
+	return -EFAULT;
 }
 
 /*
