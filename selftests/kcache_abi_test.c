@@ -1238,6 +1238,93 @@ TEST_F(kc, batch_limits)
 	ASSERT_EQ(EINVAL, errno);
 }
 
+/*
+ * Batches of several threads on one fd: one of them at a time uses the fd's scratch
+ * buffer, the others their own memory, and a batch whose keys do not fit the buffer after
+ * its items takes memory for the keys. Every thread stores its own keys and reads them
+ * back: each item must hold what that thread stored last.
+ */
+struct batch_thread {
+	int fd;
+	int id;
+	int bad;	/* items that came back wrong */
+	int err;	/* errno of a failed ioctl, 0 if none */
+};
+
+#define BT_ITERS	300
+#define BT_MAXNR	200
+
+static void *batch_thread_fn(void *arg)
+{
+	static __thread struct kcache_batch_item it[BT_MAXNR];
+	static __thread char keys[BT_MAXNR * 40], vals[BT_MAXNR * 24], out[BT_MAXNR * 24];
+	struct batch_thread *bt = arg;
+	int iter, i, kl, vl, nr;
+
+	for (iter = 0; iter < BT_ITERS && !bt->err; iter++) {
+		struct kcache_mset_args ms = { .size = sizeof(ms) };
+		struct kcache_mget_args mg = { .size = sizeof(mg) };
+
+		/* mostly small batches; every 8th one's keys overflow the scratch buffer */
+		nr = iter % 8 ? 1 + iter % 16 : BT_MAXNR;
+		for (i = 0, kl = 0, vl = 0; i < nr; i++) {
+			int k = sprintf(keys + kl, "bt%d-%03d%s", bt->id, i,
+					iter % 8 ? "" : "-a-long-key-padding-to-40");
+			int v = sprintf(vals + vl, "%d.%d.%d", bt->id, iter, i);
+
+			it[i] = (struct kcache_batch_item){ .key_len = k, .val_len = v };
+			kl += k;
+			vl += v;
+		}
+		ms.items = p2u(it);
+		ms.keys = p2u(keys);
+		ms.vals = p2u(vals);
+		ms.nr = nr;
+		ms.vals_len = vl;
+		if (ioctl(bt->fd, KCACHE_IOC_MSET, &ms)) {
+			bt->err = errno;
+			break;
+		}
+		for (i = 0; i < nr; i++)
+			it[i] = (struct kcache_batch_item){ .key_len = it[i].key_len };
+		mg.items = p2u(it);
+		mg.keys = p2u(keys);
+		mg.vals = p2u(out);
+		mg.nr = nr;
+		mg.vals_len = sizeof(out);
+		if (ioctl(bt->fd, KCACHE_IOC_MGET, &mg)) {
+			bt->err = errno;
+			break;
+		}
+		for (i = 0, vl = 0; i < nr; i++) {
+			char want[24];
+			int v = sprintf(want, "%d.%d.%d", bt->id, iter, i);
+
+			if (it[i].status || it[i].val_len != (uint32_t)v ||
+			    memcmp(out + it[i].val_off, want, v))
+				bt->bad++;
+		}
+	}
+	return NULL;
+}
+
+TEST_F(kc, batches_of_threads_on_one_fd)
+{
+	struct batch_thread bt[4];
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		bt[i] = (struct batch_thread){ .fd = self->fd, .id = i };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, batch_thread_fn, &bt[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, bt[i].err) TH_LOG("thread %d: %s", i, strerror(bt[i].err));
+		EXPECT_EQ(0, bt[i].bad) TH_LOG("thread %d: %d items wrong", i, bt[i].bad);
+	}
+}
+
 TEST_F(kc, mset_all_validated_before_any_stored)
 {
 	struct kcache_batch_item it[2] = { { .key_len = 2, .val_len = 1 },

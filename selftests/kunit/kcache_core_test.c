@@ -72,6 +72,62 @@ static void set_get_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0u, len);
 }
 
+/*
+ * The inline word copy and compare of keys and short values: every length up to past two
+ * words of the inline limit, at every misalignment, with a change at every byte.
+ */
+static void word_copy_and_compare_exact(struct kunit *test)
+{
+	u8 *a = kunit_kzalloc(test, 2 * KC_COPY_INLINE + 32, GFP_KERNEL);
+	u8 *b = kunit_kzalloc(test, 2 * KC_COPY_INLINE + 32, GFP_KERNEL);
+	size_t len, off, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	for (len = 0; len <= KC_COPY_INLINE + 16; len++) {
+		for (off = 0; off < 8; off++) {
+			for (i = 0; i < len + 2; i++)
+				a[off + i] = 0x40 + (i * 7 + len) % 61;
+			memset(b, 0xee, 2 * KC_COPY_INLINE + 32);
+			kcache_copy_bytes(b + off, a + off, len);
+			KUNIT_EXPECT_EQ(test, 0xee, b[off + len]);	/* not a byte more */
+			KUNIT_EXPECT_TRUE(test, kcache_bytes_equal(b + off, a + off, len));
+			for (i = 0; i < len; i++) {
+				b[off + i] ^= 0x10;
+				KUNIT_EXPECT_FALSE_MSG(test,
+						       kcache_bytes_equal(b + off, a + off, len),
+						       "len %zu off %zu byte %zu", len, off, i);
+				b[off + i] ^= 0x10;
+			}
+		}
+	}
+}
+
+/* Keys that differ only in their last byte, of every length a word compare splits. */
+static void keys_differing_in_last_byte_are_distinct(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	char key[41], buf[8];
+	u32 klen, len;
+	u8 v;
+
+	memset(key, 'k', sizeof(key));
+	for (klen = 1; klen <= 40; klen++) {
+		for (v = 0; v < 2; v++) {
+			key[klen - 1] = 'a' + v;
+			KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, klen, &v, 1, 0, 0, NULL));
+		}
+		for (v = 0; v < 2; v++) {
+			key[klen - 1] = 'a' + v;
+			len = sizeof(buf);
+			KUNIT_ASSERT_EQ(test, 0, kcache_get(c, key, klen, buf, &len, NULL));
+			KUNIT_EXPECT_EQ(test, 1u, len);
+			KUNIT_EXPECT_EQ_MSG(test, v, buf[0], "key length %u", klen);
+		}
+		key[klen - 1] = 'k';
+	}
+}
+
 static void get_small_buffer_reports_length(struct kunit *test)
 {
 	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
@@ -577,6 +633,8 @@ static void set_allocates_once_per_entry(struct kunit *test)
 
 static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(set_get_roundtrip),
+	KUNIT_CASE(word_copy_and_compare_exact),
+	KUNIT_CASE(keys_differing_in_last_byte_are_distinct),
 	KUNIT_CASE(get_small_buffer_reports_length),
 	KUNIT_CASE(set_flags_select_condition),
 	KUNIT_CASE(key_and_value_bounds_checked),
