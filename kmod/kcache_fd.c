@@ -13,9 +13,12 @@
  * Commands are dispatched on their type and number only (_IOC_TYPE, _IOC_NR): the size
  * bits of a command number never select or refuse a command, the struct's size field does.
  *
- * Locking: none of its own. Contexts: process context only; every handler may sleep. No
- * lock is held while copying to or from userspace: DUMP's walk callbacks run under
- * rcu_read_lock() and only fill kernel memory, copied out afterwards.
+ * Locking: one mutex per fd, kcache_file->scratch_lock, which a batch (MGET, MSET) takes
+ * with mutex_trylock() to use the fd's scratch buffer; it is outermost (the core's locks
+ * nest inside it while the batch runs) and never waited for. Contexts: process context
+ * only; every handler may sleep. Only the scratch lock is held while copying to or from
+ * userspace: DUMP's walk callbacks run under rcu_read_lock() and only fill kernel memory,
+ * copied out afterwards.
  */
 
 #include <linux/anon_inodes.h>
@@ -353,34 +356,32 @@ static int kc_add(struct kcache_file *kf, void __user *uarg)
  * @items: the items
  * @keys: the keys, back to back
  * @klen_sum: bytes of @keys
- * @scratch: @items (and @keys, if they fit) are in the fd's scratch buffer, whose lock
- *	this batch holds
+ * @scratch: this batch holds the fd's scratch buffer (and its lock)
+ * @items_own: @items were kvmalloc()ed, not taken from the scratch buffer
+ * @keys_own: likewise for @keys
  */
 struct kc_batch {
 	struct kcache_batch_item *items;
 	void *keys;
 	size_t klen_sum;
 	bool scratch;
+	bool items_own;
+	bool keys_own;
 };
 
-static bool kc_in_scratch(const struct kcache_file *kf, const void *p)
-{
-	return p >= kf->scratch && p < kf->scratch + KC_BATCH_SCRATCH;
-}
-
 /* Memory for @len bytes of a batch: scratch from @off if it fits, else kvmalloc(). */
-static void *kc_batch_mem(struct kcache_file *kf, struct kc_batch *b, size_t off, size_t len)
+static void *kc_batch_mem(struct kcache_file *kf, struct kc_batch *b, size_t off, size_t len,
+			  bool *own)
 {
-	if (b->scratch && off + len <= KC_BATCH_SCRATCH)
-		return kf->scratch + off;
-	return kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	*own = !b->scratch || off + len > KC_BATCH_SCRATCH;
+	return *own ? kvmalloc(len, GFP_KERNEL_ACCOUNT) : kf->scratch + off;
 }
 
 static void kc_batch_free(struct kcache_file *kf, struct kc_batch *b)
 {
-	if (b->keys && !kc_in_scratch(kf, b->keys))
+	if (b->keys_own)
 		kvfree(b->keys);
-	if (b->items && !kc_in_scratch(kf, b->items))
+	if (b->items_own)
 		kvfree(b->items);
 	if (b->scratch)
 		mutex_unlock(&kf->scratch_lock);
@@ -410,7 +411,7 @@ static int kc_batch_in(struct kcache_file *kf, struct kc_batch *b, u64 uitems, u
 		if (!b->scratch)
 			mutex_unlock(&kf->scratch_lock);
 	}
-	b->items = kc_batch_mem(kf, b, 0, isize);
+	b->items = kc_batch_mem(kf, b, 0, isize, &b->items_own);
 	if (!b->items)
 		return -ENOMEM;
 	if (kcache_words_in(b->items, u64_to_user_ptr(uitems), isize))
@@ -428,7 +429,7 @@ static int kc_batch_in(struct kcache_file *kf, struct kc_batch *b, u64 uitems, u
 	}
 	if (mset && vsum != vals_len)
 		return -EINVAL;
-	b->keys = kc_batch_mem(kf, b, isize, b->klen_sum);
+	b->keys = kc_batch_mem(kf, b, isize, b->klen_sum, &b->keys_own);
 	if (!b->keys)
 		return -ENOMEM;
 	if (b->klen_sum <= KCACHE_BATCH_WORDS)
