@@ -16,9 +16,10 @@
  * Locking: one mutex per fd, kcache_file->scratch_lock, which a batch (MGET, MSET) takes
  * with mutex_trylock() to use the fd's scratch buffer; it is outermost (the core's locks
  * nest inside it while the batch runs) and never waited for. Contexts: process context
- * only; every handler may sleep. Only the scratch lock is held while copying to or from
- * userspace: DUMP's walk callbacks run under rcu_read_lock() and only fill kernel memory,
- * copied out afterwards.
+ * only; every handler may sleep. While copying to or from userspace nothing is held but
+ * the scratch lock, and RCU for the values GET and MGET copy with page faults disabled:
+ * DUMP's walk callbacks run under rcu_read_lock() and only fill kernel memory, copied out
+ * afterwards.
  */
 
 #include <linux/anon_inodes.h>
