@@ -429,7 +429,12 @@ static void *worker_fn(void *arg)
 	struct worker *wk = arg;
 	struct shared *sh = wk->sh;
 	uint8_t *buf = wk->buf;
-	unsigned long cmd;
+	struct tally *t0 = wk->t;
+	uint8_t *arena0 = wk->arena, *pool0 = sh->pool;
+	unsigned long cmd, last_cmd[8] = { 0 };
+	void *last_arg[8] = { NULL };
+	unsigned long n = 0;
+	void *argp;
 	unsigned int i, k, slot;
 	int fd, on_ctl, ret, err, valid;
 	uint32_t size;
@@ -475,26 +480,37 @@ static void *worker_fn(void *arg)
 		fd = on_ctl ? sh->ctl : wk->fds[slot];
 		switch (rnd_below(valid ? 64 : 32)) {
 		case 0:
-			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, NULL, &err);
+			argp = NULL;
 			break;
 		case 1:
-			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, sh->unmapped, &err);
+			argp = sh->unmapped;
 			break;
 		case 2:
-			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, (void *)0xffffffff81000000UL,
-					  &err);
+			argp = (void *)0xffffffff81000000UL;
 			break;
 		case 3:
-			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, buf + 1 + rnd_below(7), &err);
+			argp = buf + 1 + rnd_below(7);
 			break;
 		case 4:
 			/* the argument itself in the memory being remapped */
-			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd,
-					  sh->pool + POOL_LEN - 8 * rnd_below(64), &err);
+			argp = sh->pool + POOL_LEN - 8 * rnd_below(64);
 			break;
 		default:
-			ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, buf, &err);
+			argp = buf;
 			break;
+		}
+		last_cmd[n % 8] = cmd;
+		last_arg[n % 8] = argp;
+		n++;
+		ret = timed_ioctl(sh, wk->t, fd, on_ctl, cmd, argp, &err);
+		/* the fuzzer's own state: a call that changed it names itself and its elders */
+		if (wk->sh != sh || wk->t != t0 || wk->arena != arena0 || sh->pool != pool0) {
+			fprintf(stderr, "# worker %d: state overwritten after cmd 0x%lx (fd %d, arg %p)\n",
+				wk->id, cmd, fd, argp);
+			for (k = 1; k <= 8 && k <= n; k++)
+				fprintf(stderr, "#   call -%u: cmd 0x%lx arg %p\n", k,
+					last_cmd[(n - k) % 8], last_arg[(n - k) % 8]);
+			abort();
 		}
 		for (k = 0; k < sizeof(wk->guard) / sizeof(wk->guard[0]); k++) {
 			if (wk->guard[k] == GUARD_WORD)
@@ -548,24 +564,30 @@ static void *destroyer_fn(void *arg)
 static void *remapper_fn(void *arg)
 {
 	struct shared *sh = arg;
+	uint8_t *pool = sh->pool;	/* never from *sh again: MAP_FIXED on a bad one kills */
 	unsigned int i;
 
 	rng_state = sh->seed ^ 0x5bd1e995 ?: 1;
 	while (!atomic_load(&sh->stop)) {
+		if (sh->pool != pool) {
+			fprintf(stderr, "# the fuzzer's shared state was overwritten: pool %p, was %p\n",
+				(void *)sh->pool, (void *)pool);
+			abort();
+		}
 		if (rnd_below(2)) {
-			if (mmap(sh->pool, POOL_LEN, PROT_NONE,
+			if (mmap(pool, POOL_LEN, PROT_NONE,
 				 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
 				abort();
 			usleep(300);
-			if (mmap(sh->pool, POOL_LEN, PROT_READ | PROT_WRITE,
+			if (mmap(pool, POOL_LEN, PROT_READ | PROT_WRITE,
 				 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
 				abort();
 			for (i = 0; i < POOL_LEN; i += 8)
-				*(uint64_t *)(sh->pool + i) = rnd();
+				*(uint64_t *)(pool + i) = rnd();
 		} else {
-			mprotect(sh->pool, POOL_LEN, PROT_READ);
+			mprotect(pool, POOL_LEN, PROT_READ);
 			usleep(300);
-			mprotect(sh->pool, POOL_LEN, PROT_READ | PROT_WRITE);
+			mprotect(pool, POOL_LEN, PROT_READ | PROT_WRITE);
 		}
 		usleep(700);
 	}
