@@ -14,7 +14,8 @@
  * after the other in the same repetition ("paired"); the table also shows min and max.
  *
  * Sections: the main group (GET hit and miss, SET replace and evicting, MGET by batch size,
- * their baselines, memcached), value sizes 0..16 KiB, cache sizes 10^4..10^6 entries with
+ * their baselines, memcached), value sizes 0..16 KiB, SET by write-ring size (the module's
+ * write_buffer_size, set for the run), cache sizes 10^4..10^6 entries with
  * bytes per entry, 2-thread scaling on distinct keys of one cache, and CPU time: of the
  * process and of the whole guest (/proc/stat) against wall time, so that work pushed to
  * the other CPU (the maintenance worker) is not hidden.
@@ -985,6 +986,71 @@ static int kb_vsize_group(struct kb_ctx *c)
 	return 0;
 }
 
+/*
+ * SET against the write ring's size (the module's write_buffer_size caps it; caches this
+ * large get the cap): a pass per half ring, so this is the pass's cost per write.
+ */
+#define KB_WB_PARAM "/sys/module/kcache/parameters/write_buffer_size"
+static const unsigned int kb_rings[] = { 64, 256, 1024 };
+#define KB_NR_RINGS (sizeof(kb_rings) / sizeof(kb_rings[0]))
+
+static int kb_wb_param(unsigned int set, unsigned int *old)
+{
+	FILE *f = fopen(KB_WB_PARAM, "r+");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = !old || fscanf(f, "%u", old) == 1;
+	rewind(f);
+	ok = ok && fprintf(f, "%u\n", set) > 0;
+	return fclose(f) || !ok ? -EIO : 0;
+}
+
+static int kb_ring_group(struct kb_ctx *c)
+{
+	static char names[KB_NR_RINGS][32], cname[KB_NR_RINGS][KCACHE_NAME_BUF];
+	struct kb_op ops[1 + KB_NR_RINGS];
+	int fds[KB_NR_RINGS], ret = 0;
+	unsigned int r, n = 0, old;
+	char rn[64], tag[16];
+
+	if (kb_wb_param(kb_rings[0], &old)) {
+		printf("\n== write rings: skipped (%s not writable)\n", KB_WB_PARAM);
+		return 0;
+	}
+	for (r = 0; r < KB_NR_RINGS; r++) {
+		snprintf(tag, sizeof(tag), "ring%u", kb_rings[r]);
+		ret = kb_wb_param(kb_rings[r], NULL);
+		fds[r] = ret ? ret : kb_create(c, cname[r], tag, 1u << 20, 16u << 20);
+		if (fds[r] < 0)
+			ret = fds[r];
+	}
+	kb_wb_param(old, NULL);
+	ops[n++] = kb_mkop("get", kb_run_get, c->ops, KB_VAL_LEN, c->fd, c->keys, KB_NKEYS, 0);
+	for (r = 0; r < KB_NR_RINGS && !ret; r++) {
+		snprintf(names[r], 32, "set_ring%u", kb_rings[r]);
+		ops[n++] = kb_mkop(names[r], kb_run_set, c->ops, KB_VAL_LEN, fds[r], c->keys,
+				   KB_NKEYS, 0);
+	}
+	printf("\n== write rings of %u, %u, %u records: SET replace ÷ GET\n", kb_rings[0],
+	       kb_rings[1], kb_rings[2]);
+	ret = ret ?: kb_run_group(c, ops, n);
+	if (!ret) {
+		kb_print_ops(ops, n);
+		for (r = 0; r < KB_NR_RINGS; r++) {
+			snprintf(rn, sizeof(rn), "%.31s/get", names[r]);
+			kb_ratio(c, rn, &ops[1 + r], &ops[0]);
+		}
+	}
+	for (r = 0; r < KB_NR_RINGS; r++)
+		if (fds[r] >= 0) {
+			close(fds[r]);
+			kcache_destroy(c->ctl, cname[r]);
+		}
+	return ret;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Section 3: cache sizes (GET must stay flat), bytes per entry                           */
 
@@ -1119,6 +1185,15 @@ static int kb_size_group(struct kb_ctx *c)
 		snprintf(rn, sizeof(rn), "get_growth/bpf_growth_n%u", nlast);
 		r = (last / first) / (blast / bfirst);
 		kb_record(c, rn, r, r, r);
+		/*
+		 * The same growth in time added per lookup (both in null ioctls): a ratio of
+		 * ratios flatters the slower base, this does not.
+		 */
+		if (blast > bfirst) {
+			snprintf(rn, sizeof(rn), "get_added/bpf_added_n%u", nlast);
+			r = (last - first) / (blast - bfirst);
+			kb_record(c, rn, r, r, r);
+		}
 	}
 	return 0;
 }
@@ -1469,8 +1544,8 @@ int main(void)
 	}
 	ret = kb_setup(c) ?: kb_main_group(c);
 	if (!ret && !c->main_only)
-		ret = kb_vsize_group(c) ?: kb_scale_group(c) ?: kb_cpu_group(c) ?:
-		      kb_size_group(c);
+		ret = kb_vsize_group(c) ?: kb_ring_group(c) ?: kb_scale_group(c) ?:
+		      kb_cpu_group(c) ?: kb_size_group(c);
 	if (!ret)
 		kb_summary(c);
 	kb_teardown(c);

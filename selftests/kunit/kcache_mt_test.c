@@ -380,6 +380,46 @@ static void writers_progress_with_work_stalled(struct kunit *test)
 	kc_gone(c);
 }
 
+/*
+ * Writes the policy has not seen yet are entries over the count bound. With the work
+ * stalled only a full ring brings a pass, so the table grows past max_entries by up to
+ * every CPU's ring, and the rings are sized so that this is at most 1/16 of the bound
+ * (the bound here is large enough for rings above their floor of 64).
+ */
+static void write_rings_bound_the_count_overshoot(struct kunit *test)
+{
+	u64 bound = 2 * 64 * 16 * (u64)num_possible_cpus(), peak = 0, i;
+	struct kcache_stats st;
+	struct kcache *c;
+	char key[24];
+
+	if (num_possible_cpus() > 8)
+		kunit_skip(test, "a bound this large takes too long under emulation");
+	c = kc_new(test, "mt-overshoot", bound);
+	kcache_test_stall_work(c, true);
+	for (i = 0; i < 3 * bound; i++) {
+		snprintf(key, sizeof(key), "o%llu", i);
+		if (kcache_set(c, key, strlen(key), key, 8, 0, 0, NULL)) {
+			KUNIT_FAIL(test, "set %llu failed", i);
+			break;
+		}
+		if (i % 16 == 0) {
+			kcache_stats(c, &st);
+			peak = max(peak, st.entries);
+		}
+		if (i % 256 == 0)
+			cond_resched();
+	}
+	kcache_test_stall_work(c, false);
+	/* pending records did push it past the bound, and no further than the rings */
+	KUNIT_EXPECT_GT(test, peak, bound);
+	KUNIT_EXPECT_LE(test, peak, bound + bound / 16);
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_LE(test, st.entries, bound);
+	kc_gone(c);
+}
+
 static int kc_ttl_fn(void *data)
 {
 	struct kc_thr *t = data;
@@ -438,6 +478,7 @@ static struct kunit_case kcache_mt_cases[] = {
 	KUNIT_CASE(add_sum_exact),
 	KUNIT_CASE(set_get_version_monotonic),
 	KUNIT_CASE(writers_progress_with_work_stalled),
+	KUNIT_CASE(write_rings_bound_the_count_overshoot),
 	KUNIT_CASE(ttl_deadline_not_lost_under_eviction),
 	{}
 };
