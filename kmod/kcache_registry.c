@@ -62,7 +62,7 @@ MODULE_PARM_DESC(default_max_entries, "Entry bound of caches created with 0");
 static unsigned int write_buffer_size = 1024;
 module_param(write_buffer_size, uint, 0644);
 MODULE_PARM_DESC(write_buffer_size,
-		 "Most write records per CPU and cache before a writer drains (2..4096)");
+		 "Most write records per CPU and cache before a writer drains (2..~2000: one per-CPU allocation)");
 
 /* a write ring's floor: a pass per 32 writes at most, the cost measured worth batching */
 #define KC_WRING_MIN	64
@@ -79,7 +79,7 @@ MODULE_PARM_DESC(write_buffer_size,
 static unsigned int kc_wring_size(u64 max_entries)
 {
 	u64 share = div_u64(max_entries / 16, num_possible_cpus());
-	unsigned int cap = clamp(READ_ONCE(write_buffer_size), 2U, 4096U);
+	unsigned int cap = clamp(READ_ONCE(write_buffer_size), 2U, kcache_wring_max());
 
 	return min_t(u64, cap, max_t(u64, share, KC_WRING_MIN));
 }

@@ -41,8 +41,24 @@ struct kc_wring {
 	struct kc_wrec rec[];
 };
 
+/**
+ * kcache_wring_max() - the most records a write ring can hold
+ *
+ * One CPU's ring is one per-CPU allocation, which the allocator refuses (with a warning)
+ * past PCPU_MIN_UNIT_SIZE; the header's size depends on the spinlock's debug options.
+ *
+ * Return: the largest size kcache_wring_init() accepts.
+ */
+unsigned int kcache_wring_max(void)
+{
+	return (PCPU_MIN_UNIT_SIZE - sizeof(struct kc_wring)) / sizeof(struct kc_wrec);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_wring_max);
+
 int kcache_wring_init(struct kcache *c, unsigned int size)
 {
+	if (WARN_ON_ONCE(size < 2 || size > kcache_wring_max()))
+		return -EINVAL;
 	int cpu;
 
 	c->wring_size = size;

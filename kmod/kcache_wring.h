@@ -16,6 +16,7 @@ struct kc_wrec {
 	struct kcache_entry *old;
 };
 
+unsigned int kcache_wring_max(void);
 int kcache_wring_init(struct kcache *c, unsigned int size);
 void kcache_wring_uninit(struct kcache *c);
 size_t kcache_wring_footprint(const struct kcache *c);

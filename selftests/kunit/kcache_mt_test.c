@@ -22,6 +22,7 @@
 #include "kcache_internal.h"
 #include "kcache_maint.h"
 #include "kcache_test.h"
+#include "kcache_wring.h"
 
 static struct kcache *kc_new(struct kunit *test, const char *name, u64 max_entries)
 {
@@ -420,6 +421,27 @@ static void write_rings_bound_the_count_overshoot(struct kunit *test)
 	kc_gone(c);
 }
 
+/*
+ * The largest write_buffer_size is what one per-CPU allocation holds: a larger one is
+ * capped, not passed to the allocator (which would refuse it with a warning).
+ */
+static void write_ring_size_capped_to_one_allocation(struct kunit *test)
+{
+	unsigned int old;
+	struct kcache *c;
+
+	/* 2^19 entries: each CPU's share of the count bound's slack is above the cap */
+	if (num_possible_cpus() > 16)
+		kunit_skip(test, "the share of each CPU is below the cap");
+	old = kcache_test_write_buffer_size(1U << 20);
+	c = kc_new(test, "mt-bigring", 1ULL << 19);
+	kcache_test_write_buffer_size(old);
+	KUNIT_EXPECT_EQ(test, kcache_wring_max(), c->wring_size);
+	KUNIT_EXPECT_GE(test, c->wring_size, 1024U);
+	KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "k", 1, "v", 1, 0, 0, NULL));
+	kc_gone(c);
+}
+
 static int kc_ttl_fn(void *data)
 {
 	struct kc_thr *t = data;
@@ -479,6 +501,7 @@ static struct kunit_case kcache_mt_cases[] = {
 	KUNIT_CASE(set_get_version_monotonic),
 	KUNIT_CASE(writers_progress_with_work_stalled),
 	KUNIT_CASE(write_rings_bound_the_count_overshoot),
+	KUNIT_CASE(write_ring_size_capped_to_one_allocation),
 	KUNIT_CASE(ttl_deadline_not_lost_under_eviction),
 	{}
 };
