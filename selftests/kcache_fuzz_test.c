@@ -624,7 +624,7 @@ FIXTURE_SETUP(fuzz)
 	snprintf(sh->name, sizeof(sh->name), "fz%d", getpid() % 10000);
 	memcpy(c.name, sh->name, sizeof(c.name));
 	fd = ioctl(sh->ctl, KCACHE_IOC_CREATE, &c);
-	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd) TH_LOG("create %s: %s", sh->name, strerror(errno));
 	close(fd);
 	/*
 	 * Guards around the pool: the kernel writes through pointers "running off the end"
