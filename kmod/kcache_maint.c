@@ -137,6 +137,8 @@ static unsigned int kc_drain_writes(struct kcache *c)
 		for (i = 0; i < n; i++)
 			kc_apply(c, &c->scratch[i]);
 		total += n;
+		/* a ring is up to ~2000 records, and a pass takes every CPU's */
+		cond_resched();
 	}
 	return total;
 }

@@ -70,11 +70,12 @@ MODULE_PARM_DESC(write_buffer_size,
 /*
  * Records in the write rings are writes the policy has not seen yet: until the next pass,
  * the entries they insert are over the count bound. So all CPUs' rings together hold at
- * most 1/16 of max_entries (the byte bound's slack, kc_bytes_slack()), but a ring holds
- * at least KC_WRING_MIN records, and at most write_buffer_size: a pass runs once per half
- * ring (or per tick), and its fixed cost, paid partly by the writer's CPU, is what the
- * size amortises (SET ÷ GET in `make bench`: 3.0 with rings of 64, 2.7 with 256, 2.55
- * with 1024).
+ * most 1/16 of max_entries (the fraction of the byte bound's slack), but a ring holds at
+ * least KC_WRING_MIN records, and at most write_buffer_size (which wins below
+ * KC_WRING_MIN) and what one per-CPU allocation holds. A pass runs once per half ring (or
+ * per tick), and its fixed cost, the wakeup of the worker paid by the writer, is what the
+ * size amortises (SET replace ÷ GET in `make bench`, 3 boots: 2.82 with rings of 64, 2.66
+ * with 256, 2.50 with 1024).
  */
 static unsigned int kc_wring_size(u64 max_entries)
 {

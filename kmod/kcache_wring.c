@@ -57,9 +57,10 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_wring_max);
 
 int kcache_wring_init(struct kcache *c, unsigned int size)
 {
+	int cpu;
+
 	if (WARN_ON_ONCE(size < 2 || size > kcache_wring_max()))
 		return -EINVAL;
-	int cpu;
 
 	c->wring_size = size;
 	c->wring = __alloc_percpu_gfp(struct_size_t(struct kc_wring, rec, size),

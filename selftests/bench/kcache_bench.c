@@ -1019,14 +1019,17 @@ static int kb_ring_group(struct kb_ctx *c)
 		printf("\n== write rings: skipped (%s not writable)\n", KB_WB_PARAM);
 		return 0;
 	}
-	for (r = 0; r < KB_NR_RINGS; r++) {
+	for (r = 0; r < KB_NR_RINGS; r++)
+		fds[r] = -1;
+	for (r = 0; r < KB_NR_RINGS && !ret; r++) {
 		snprintf(tag, sizeof(tag), "ring%u", kb_rings[r]);
 		ret = kb_wb_param(kb_rings[r], NULL);
 		fds[r] = ret ? ret : kb_create(c, cname[r], tag, 1u << 20, 16u << 20);
 		if (fds[r] < 0)
 			ret = fds[r];
 	}
-	kb_wb_param(old, NULL);
+	if (kb_wb_param(old, NULL))
+		fprintf(stderr, "kcache_bench: could not restore %s to %u\n", KB_WB_PARAM, old);
 	ops[n++] = kb_mkop("get", kb_run_get, c->ops, KB_VAL_LEN, c->fd, c->keys, KB_NKEYS, 0);
 	for (r = 0; r < KB_NR_RINGS && !ret; r++) {
 		snprintf(names[r], 32, "set_ring%u", kb_rings[r]);

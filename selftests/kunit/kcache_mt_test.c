@@ -355,6 +355,7 @@ static int kc_filler_fn(void *data)
 /* Rings of 4 records and no work item ever running: writers drain themselves. */
 static void writers_progress_with_work_stalled(struct kunit *test)
 {
+	struct kcache_config cfg = { .max_entries = 100 };
 	struct kc_thr t[4] = {};
 	unsigned int i, old;
 	struct kcache_stats st;
@@ -362,8 +363,9 @@ static void writers_progress_with_work_stalled(struct kunit *test)
 	u64 errors = 0;
 
 	old = kcache_test_write_buffer_size(4);
-	c = kc_new(test, "mt-stall", 100);
+	c = kcache_create("mt-stall", &cfg);
 	kcache_test_write_buffer_size(old);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	kcache_test_stall_work(c, true);
 	for (i = 0; i < 4; i++) {
 		t[i].c = c;
@@ -397,6 +399,8 @@ static void write_rings_bound_the_count_overshoot(struct kunit *test)
 	if (num_possible_cpus() > 8)
 		kunit_skip(test, "a bound this large takes too long under emulation");
 	c = kc_new(test, "mt-overshoot", bound);
+	/* every CPU's ring counts, though one writer fills only the rings it runs on */
+	KUNIT_EXPECT_LE(test, (u64)c->wring_size * num_possible_cpus(), bound / 16);
 	kcache_test_stall_work(c, true);
 	for (i = 0; i < 3 * bound; i++) {
 		snprintf(key, sizeof(key), "o%llu", i);
@@ -427,6 +431,7 @@ static void write_rings_bound_the_count_overshoot(struct kunit *test)
  */
 static void write_ring_size_capped_to_one_allocation(struct kunit *test)
 {
+	struct kcache_config cfg = { .max_entries = 1ULL << 19 };
 	unsigned int old;
 	struct kcache *c;
 
@@ -434,8 +439,9 @@ static void write_ring_size_capped_to_one_allocation(struct kunit *test)
 	if (num_possible_cpus() > 16)
 		kunit_skip(test, "the share of each CPU is below the cap");
 	old = kcache_test_write_buffer_size(1U << 20);
-	c = kc_new(test, "mt-bigring", 1ULL << 19);
+	c = kcache_create("mt-bigring", &cfg);
 	kcache_test_write_buffer_size(old);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_EXPECT_EQ(test, kcache_wring_max(), c->wring_size);
 	KUNIT_EXPECT_GE(test, c->wring_size, 1024U);
 	KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "k", 1, "v", 1, 0, 0, NULL));
