@@ -64,11 +64,12 @@ static inline bool kc_expired_now(const struct kcache_entry *e)
 /* A live entry for @key, or NULL (counted as a miss). Under rcu_read_lock(). */
 static struct kcache_entry *kc_read(struct kcache *c, const void *key, u32 klen)
 {
-	struct kcache_entry *e = kcache_table_lookup(c, key, klen);
+	u32 hash = kcache_key_hash(c, key, klen);
+	struct kcache_entry *e = kcache_table_lookup(c, key, klen, hash);
 
 	if (!e || kc_expired_now(e)) {
 		this_cpu_inc(c->stats->misses);
-		kcache_rbuf_miss(c, kcache_key_hash(c, key, klen));
+		kcache_rbuf_miss(c, hash);
 		trace_kcache_get(c, key, klen, false, 0);
 		return NULL;
 	}
@@ -433,7 +434,7 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	percpu_down_read(&c->mut_sem);
 	spin_lock(&s->lock);
 	rcu_read_lock();
-	old = kcache_table_lookup(c, e->data, e->klen);
+	old = kcache_table_lookup(c, e->data, e->klen, e->pn.hash);
 	rcu_read_unlock();
 	ret = kc_check_cond(e, old, old && !kc_expired_now(old), p);
 	/* a completing store publishes only while its lease still holds */
@@ -766,7 +767,8 @@ EXPORT_SYMBOL_GPL(kcache_add);
 static int kc_remove(struct kcache *c, struct kcache_entry *e, const void *key, u32 klen,
 		     u8 cause)
 {
-	struct kc_stripe *s = kcache_stripe(c, e ? e->pn.hash : kcache_key_hash(c, key, klen));
+	u32 hash = e ? e->pn.hash : kcache_key_hash(c, key, klen);
+	struct kc_stripe *s = kcache_stripe(c, hash);
 	struct kcache_rec rec = { .cause = cause };
 	struct kc_wring *w;
 	int ret = -ENOENT;
@@ -776,7 +778,7 @@ static int kc_remove(struct kcache *c, struct kcache_entry *e, const void *key, 
 	spin_lock(&s->lock);
 	if (!e) {
 		rcu_read_lock();
-		e = kcache_table_lookup(c, key, klen);
+		e = kcache_table_lookup(c, key, klen, hash);
 		rcu_read_unlock();
 	} else if (e->state != KC_LIVE) {
 		e = NULL;
@@ -788,8 +790,7 @@ static int kc_remove(struct kcache *c, struct kcache_entry *e, const void *key, 
 			kcache_loads_on_remove(c, s, kcache_entry_key(e), e->klen, e->pn.hash,
 					       cause);
 		else if (key)
-			kcache_loads_on_remove(c, s, key, klen, kcache_key_hash(c, key, klen),
-					       cause);
+			kcache_loads_on_remove(c, s, key, klen, hash, cause);
 	}
 	if (e) {
 		ret = 1;

@@ -10,7 +10,6 @@
  * allocator really gave it, plus its share of the table's buckets.
  */
 
-#include <linux/jhash.h>
 #include <linux/ktime.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
@@ -21,6 +20,7 @@
 
 #include "kcache_cache.h"
 #include "kcache_entry.h"
+#include "kcache_table.h"
 
 /*
  * The table's share of an entry: the rhashtable doubles at 75% load and halves below 30%,
@@ -112,7 +112,7 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 	kcache_copy_bytes(e->data, key, klen);
 	if (val)
 		kcache_copy_bytes(e->data + klen, val, vlen);
-	e->pn.hash = jhash(key, klen, c->policy_seed);
+	e->pn.hash = kcache_key_hash(c, key, klen);
 	e->pn.weight = kc_entry_charge_of(e, size);
 	if (ttl_ns == KCACHE_TTL_DEFAULT)
 		ttl_ns = c->cfg.default_ttl_ns;

@@ -337,7 +337,7 @@ static int kc_load_begin(struct kcache *c, const void *key, u32 klen, u32 hash,
 	now = ktime_get_ns();
 	/* the re-check: a store that landed since the caller's miss is returned */
 	rcu_read_lock();
-	e = kcache_table_lookup(c, key, klen);
+	e = kcache_table_lookup(c, key, klen, hash);
 	if (e && (kcache_entry_expired(e, now) || !kcache_entry_tryget(e)))
 		e = NULL;
 	rcu_read_unlock();

@@ -12,17 +12,31 @@
 #include "kcache_cache.h"
 #include "kcache_entry.h"
 
+/*
+ * A key is hashed once per operation, under the cache's secret seed (kcache_key_hash()):
+ * the stripe, the policy's sketch and the table all use that hash, and an entry keeps it
+ * (->pn.hash), so that neither a store (lookup, then replace) nor a resize hashes the key
+ * bytes again. The table mixes it with its own seed, which rhashtable changes when it
+ * rehashes a table whose chains grew too long: keys that share a bucket under one seed
+ * part under the next, unless their 32-bit hashes are equal.
+ */
 struct kc_key {
 	const void *p;
 	u32 len;
+	u32 hash;
 };
+
+static inline u32 kcache_ht_mix(u32 hash, u32 seed)
+{
+	return jhash_1word(hash, seed);
+}
 
 /* rhashtable's hash of a lookup key (struct kc_key) */
 static inline u32 kcache_ht_key_hash(const void *data, u32 len, u32 seed)
 {
 	const struct kc_key *k = data;
 
-	return jhash(k->p, k->len, seed);
+	return kcache_ht_mix(k->hash, seed);
 }
 
 /* rhashtable's hash of an entry */
@@ -30,7 +44,7 @@ static inline u32 kcache_ht_obj_hash(const void *data, u32 len, u32 seed)
 {
 	const struct kcache_entry *e = data;
 
-	return jhash(e->data, e->klen, seed);
+	return kcache_ht_mix(e->pn.hash, seed);
 }
 
 static inline int kcache_ht_cmp(struct rhashtable_compare_arg *arg, const void *obj)
@@ -38,7 +52,9 @@ static inline int kcache_ht_cmp(struct rhashtable_compare_arg *arg, const void *
 	const struct kc_key *k = arg->key;
 	const struct kcache_entry *e = obj;
 
-	return e->klen != k->len || !kcache_bytes_equal(e->data, k->p, k->len);
+	/* the hashes differ for almost every other entry in the chain: bytes rarely read */
+	return e->pn.hash != k->hash || e->klen != k->len ||
+	       !kcache_bytes_equal(e->data, k->p, k->len);
 }
 
 /*
@@ -69,12 +85,15 @@ static inline struct kc_stripe *kcache_stripe(struct kcache *c, u32 hash)
 	return &c->stripes[hash & c->stripe_mask];
 }
 
-/* Under rcu_read_lock() or the key's stripe lock. Expired entries are returned too. */
+/*
+ * The entry of @key, whose kcache_key_hash() is @hash. Under rcu_read_lock() or the key's
+ * stripe lock. Expired entries are returned too.
+ */
 static inline struct kcache_entry *kcache_table_lookup(struct kcache *c, const void *key,
-						       u32 klen)
+						       u32 klen, u32 hash)
 {
 	static const struct rhashtable_params params = KCACHE_HT_PARAMS;
-	struct kc_key k = { .p = key, .len = klen };
+	struct kc_key k = { .p = key, .len = klen, .hash = hash };
 
 	return rhashtable_lookup(&c->ht, &k, params);
 }

@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/kprobes.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -125,6 +126,77 @@ static void keys_differing_in_last_byte_are_distinct(struct kunit *test)
 			KUNIT_EXPECT_EQ_MSG(test, v, buf[0], "key length %u", klen);
 		}
 		key[klen - 1] = 'k';
+	}
+}
+
+/* The table's size now, read as its resize work would. */
+static unsigned int kc_table_size(struct kcache *c)
+{
+	unsigned int size;
+
+	rcu_read_lock();
+	size = rcu_dereference(c->ht.tbl)->size;
+	rcu_read_unlock();
+	return size;
+}
+
+/* Wait (up to 10 s) for the table's deferred resize to reach or pass @want buckets. */
+static bool kc_table_wait(struct kcache *c, unsigned int want, bool grow)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (grow ? kc_table_size(c) >= want : kc_table_size(c) <= want)
+			return true;
+		msleep(20);
+	}
+	return false;
+}
+
+/*
+ * Entries keep their key's hash and the table mixes it with its own seed, which each new
+ * table draws afresh: every key stays findable, with its own value, through the rehashes
+ * that grow the table and those that shrink it, and deleted keys stay gone.
+ */
+static void keys_found_across_table_resizes(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	unsigned int i, n = 4000, keep = 64, size0 = kc_table_size(c), grown;
+	char key[24];
+	u32 out, len;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "resize-%u", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), &i, sizeof(i), 0, 0,
+						    NULL));
+	}
+	/* 4000 entries need 8192 buckets at rhashtable's 75% load factor */
+	KUNIT_ASSERT_TRUE_MSG(test, kc_table_wait(c, 8192, true), "table of %u buckets",
+			      kc_table_size(c));
+	grown = kc_table_size(c);
+	KUNIT_EXPECT_GT(test, grown, size0);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "resize-%u", i);
+		len = sizeof(out);
+		KUNIT_ASSERT_EQ_MSG(test, 0, kcache_get(c, key, strlen(key), &out, &len, NULL),
+				    "%s after growing", key);
+		KUNIT_EXPECT_EQ(test, i, out);
+	}
+	for (i = keep; i < n; i++) {
+		snprintf(key, sizeof(key), "resize-%u", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_delete(c, key, strlen(key)));
+	}
+	/* automatic shrinking halves the table below 30% load, down to its minimum */
+	KUNIT_ASSERT_TRUE_MSG(test, kc_table_wait(c, grown / 8, false), "table of %u buckets",
+			      kc_table_size(c));
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "resize-%u", i);
+		len = sizeof(out);
+		ret = kcache_get(c, key, strlen(key), &out, &len, NULL);
+		KUNIT_ASSERT_EQ_MSG(test, i < keep ? 0 : -ENOENT, ret, "%s after shrinking", key);
+		if (i < keep)
+			KUNIT_EXPECT_EQ(test, i, out);
 	}
 }
 
@@ -635,6 +707,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(set_get_roundtrip),
 	KUNIT_CASE(word_copy_and_compare_exact),
 	KUNIT_CASE(keys_differing_in_last_byte_are_distinct),
+	KUNIT_CASE(keys_found_across_table_resizes),
 	KUNIT_CASE(get_small_buffer_reports_length),
 	KUNIT_CASE(set_flags_select_condition),
 	KUNIT_CASE(key_and_value_bounds_checked),
