@@ -72,7 +72,7 @@ struct kc_pcpu_stats {
  * @limbo: entries out of table and policy, waiting for @limbo_rwork
  * @limbo_batch: entries the queued @limbo_rwork frees
  * @limbo_rwork: frees @limbo_batch after an RCU grace period and a read-ring drain
- * @limbo_queued: @limbo_rwork is queued
+ * @limbo_queued: @limbo_rwork is queued or still freeing its batch
  * @heap: min-heap of the deadlines of the entries the policy holds (kcache_expiry.c)
  * @heap_nr: entries in @heap
  * @heap_cap: slots in @heap
@@ -82,7 +82,7 @@ struct kc_pcpu_stats {
  * @tick_work: queues @maint_work a tick after a write ring stopped being empty
  * @maint_jiffies: when the last pass ran; throttles wake-ups from readers
  * @maint_passes: passes run, under @maint_mutex (writers read it to skip redundant ones)
- * @pass_wait: writers that found the maintenance mutex busy sleep here until a pass ends
+ * @pass_wait: writers that found the maintenance mutex busy sleep here until it is released
  * @maint_running: a pass is running (read by writers, kcache_expiry.c)
  * @dying: destroy started; work items no longer re-arm one another
  * @test_stall_work: KUnit: the work items do nothing, as if the workqueue never ran

@@ -15,7 +15,7 @@
  * Limbo: an entry pointer may still sit in a lossy read ring after the entry left the
  * table. Limbo is freed by an rcu_work: after a grace period that began after the entries
  * left the table (no reader can write them into a ring any more) and a read-ring drain
- * (no slot names them any more).
+ * (no slot names them any more). The batch is freed outside the maintenance mutex.
  *
  * Locks: c->maint_mutex (sleeping) covers the policy, the deadline heap, limbo, the
  * entries' flags and heap_idx, and the scratch array. Order: registry mutex ->
@@ -231,6 +231,18 @@ static void kc_free_list(struct list_head *head)
 	}
 }
 
+/*
+ * Every release of the mutex wakes the writers kcache_maint_help() put to sleep, not only
+ * the end of a pass: behind a holder that is not a pass (limbo, reclaim, the shrinker)
+ * each of them would otherwise sleep out a whole tick.
+ */
+static void kc_unlock(struct kcache *c)
+{
+	mutex_unlock(&c->maint_mutex);
+	if (wq_has_sleeper(&c->pass_wait))
+		wake_up_all(&c->pass_wait);
+}
+
 /* One pass. Returns the number of write records it applied. */
 static unsigned int kc_pass(struct kcache *c)
 {
@@ -250,8 +262,6 @@ static unsigned int kc_pass(struct kcache *c)
 	kc_limbo_queue(c);
 	kcache_expiry_arm(c, now);
 	smp_store_release(&c->maint_running, false); /* after next_deadline's store */
-	if (wq_has_sleeper(&c->pass_wait))
-		wake_up_all(&c->pass_wait);
 	trace_kcache_maintain(c, reads, n, evicted, expired, ktime_get_ns() - start);
 	return n;
 }
@@ -260,8 +270,8 @@ static unsigned int kc_pass(struct kcache *c)
  * kcache_maint_help() - a writer that needs room runs a pass itself
  * @c: the cache
  *
- * Sleeps on the maintenance mutex if a pass runs. Writers that queue on the mutex behind
- * one pass do not each run another: a pass that started after the caller looked (read
+ * Sleeps while the maintenance mutex is held (kc_unlock() wakes it). Writers that queue
+ * behind one pass do not each run another: a pass that started after the caller looked (read
  * kcache_maint_passes() before) already drained what it saw.
  *
  * Return: true if a pass made room (another one since the caller looked, or this one
@@ -275,18 +285,21 @@ bool kcache_maint_help(struct kcache *c)
 	/*
 	 * Do not wait on a busy mutex: its waiters spin while the owner runs (optimistic
 	 * spinning, and PREEMPT_RT's adaptive rtmutex), and a pass is long. Sleep until the
-	 * running pass ends instead (bounded: the mutex may be held for something else).
+	 * holder lets go instead, a tick at most.
 	 */
 	if (!mutex_trylock(&c->maint_mutex)) {
-		wait_event_timeout(c->pass_wait, READ_ONCE(c->maint_passes) != seen, 1);
-		return READ_ONCE(c->maint_passes) != seen;
+		wait_event_timeout(c->pass_wait, READ_ONCE(c->maint_passes) != seen ||
+				   !mutex_is_locked(&c->maint_mutex), 1);
+		/* the holder was not a pass: run one, unless somebody else took the mutex */
+		if (READ_ONCE(c->maint_passes) != seen || !mutex_trylock(&c->maint_mutex))
+			return READ_ONCE(c->maint_passes) != seen;
 	}
 	if (READ_ONCE(c->maint_passes) != seen) {
-		mutex_unlock(&c->maint_mutex);
+		kc_unlock(c);
 		return true;
 	}
 	n = kc_pass(c);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 	return n;
 }
 
@@ -295,7 +308,7 @@ void kcache_maint_pass(struct kcache *c)
 {
 	mutex_lock(&c->maint_mutex);
 	kc_pass(c);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 }
 
 #ifdef KCACHE_TESTS
@@ -311,7 +324,7 @@ u64 kcache_test_policy_entries(struct kcache *c)
 
 	mutex_lock(&c->maint_mutex);
 	n = kcache_policy_entries(&c->policy);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 	return n;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_policy_entries);
@@ -337,7 +350,7 @@ static void kc_maint_workfn(struct work_struct *work)
 		return;
 	mutex_lock(&c->maint_mutex);
 	kc_pass(c);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 }
 
 static void kc_expire_workfn(struct work_struct *work)
@@ -348,20 +361,31 @@ static void kc_expire_workfn(struct work_struct *work)
 		return;
 	mutex_lock(&c->maint_mutex);
 	kc_pass(c);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 }
 
 static void kc_limbo_workfn(struct work_struct *work)
 {
 	struct kcache *c = container_of(to_rcu_work(work), struct kcache, limbo_rwork);
 
+	LIST_HEAD(batch);
+
 	mutex_lock(&c->maint_mutex);
 	/* a grace period has passed since the batch left the table: clear stale slots */
 	kcache_rbuf_drain(c);
-	kc_free_list(&c->limbo_batch);
+	list_splice_init(&c->limbo_batch, &batch);
+	kc_unlock(c);
+	/*
+	 * A batch is what a grace period's writes retired, thousands of entries: freed under
+	 * the mutex, it held off the maintenance work and every writer whose ring filled
+	 * meanwhile (they sleep a tick on a holder that is not a pass). ->limbo_queued
+	 * stays set until the batch is freed, for kcache_maint_reclaim().
+	 */
+	kc_free_list(&batch);
+	mutex_lock(&c->maint_mutex);
 	c->limbo_queued = false;
 	kc_limbo_queue(c);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 }
 
 void kcache_maint_init(struct kcache *c)
@@ -401,7 +425,7 @@ unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
 		percpu_up_read(&c->mut_sem);
 	}
 	kc_limbo_queue(c);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 	return freed;
 }
 
@@ -437,7 +461,7 @@ bool kcache_maint_reclaim(struct kcache *c, unsigned long nr)
 	percpu_up_read(&c->mut_sem);
 	pending = c->limbo_queued || !list_empty(&c->limbo);
 	kc_limbo_queue(c);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 	/* a batch already queued requeues the rest when it is done: the second flush waits */
 	flush_rcu_work(&c->limbo_rwork);
 	flush_rcu_work(&c->limbo_rwork);
@@ -491,5 +515,5 @@ void kcache_maint_clear(struct kcache *c)
 	kcache_rbuf_drain(c);
 	kc_free_list(&c->limbo_batch);
 	kc_free_list(&c->limbo);
-	mutex_unlock(&c->maint_mutex);
+	kc_unlock(c);
 }
