@@ -18,7 +18,7 @@
  * (no slot names them any more). The batch is freed outside the maintenance mutex.
  *
  * Locks: c->maint_mutex (sleeping) covers the policy, the deadline heap, limbo, the
- * entries' flags and heap_idx, and the scratch array. Order: registry mutex ->
+ * entries' flags and heap_idx, and the scratch array; ->dying is set under it. Order: registry mutex ->
  * c->maint_mutex -> c->mut_sem (read; evictions and expiry are mutations) -> stripe lock
  * -> write-ring lock. Taken from process context only (work items, writers, the shrinker
  * with mutex_trylock).
@@ -476,7 +476,13 @@ void kcache_maint_stop(struct kcache *c)
 {
 	int round;
 
+	/*
+	 * Set under the mutex: kc_limbo_queue() runs under it, so a batch queued by a holder
+	 * that still saw ->dying clear is pending by now and the flush below waits for it.
+	 */
+	mutex_lock(&c->maint_mutex);
 	WRITE_ONCE(c->dying, true);
+	kc_unlock(c);
 	/*
 	 * A work item that read ->dying before it was set may queue the other one once; a
 	 * second round cancels that, and nothing started after the store queues anything.
