@@ -18,10 +18,10 @@
  * (no slot names them any more). The batch is freed outside the maintenance mutex.
  *
  * Locks: c->maint_mutex (sleeping) covers the policy, the deadline heap, limbo, the
- * entries' flags and heap_idx, and the scratch array; ->dying is set under it. Order: registry mutex ->
- * c->maint_mutex -> c->mut_sem (read; evictions and expiry are mutations) -> stripe lock
- * -> write-ring lock. Taken from process context only (work items, writers, the shrinker
- * with mutex_trylock).
+ * entries' flags and heap_idx, and the scratch array; ->dying is set under it. Order:
+ * registry mutex -> c->maint_mutex -> c->mut_sem (read; evictions and expiry are
+ * mutations) -> stripe lock -> write-ring lock. Taken from process context only (work
+ * items, writers, the shrinker with mutex_trylock).
  */
 
 #include <linux/jiffies.h>
