@@ -367,7 +367,6 @@ static void kc_expire_workfn(struct work_struct *work)
 static void kc_limbo_workfn(struct work_struct *work)
 {
 	struct kcache *c = container_of(to_rcu_work(work), struct kcache, limbo_rwork);
-
 	LIST_HEAD(batch);
 
 	mutex_lock(&c->maint_mutex);
@@ -378,8 +377,8 @@ static void kc_limbo_workfn(struct work_struct *work)
 	/*
 	 * A batch is what a grace period's writes retired, thousands of entries: freed under
 	 * the mutex, it held off the maintenance work and every writer whose ring filled
-	 * meanwhile (they sleep a tick on a holder that is not a pass). ->limbo_queued
-	 * stays set until the batch is freed, for kcache_maint_reclaim().
+	 * meanwhile. ->limbo_queued stays set until the batch is freed, for
+	 * kcache_maint_reclaim().
 	 */
 	kc_free_list(&batch);
 	mutex_lock(&c->maint_mutex);
