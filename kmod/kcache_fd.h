@@ -3,6 +3,7 @@
 #ifndef _KCACHE_FD_H
 #define _KCACHE_FD_H
 
+#include <linux/compiler_types.h>
 #include <linux/types.h>
 
 struct file;
@@ -23,5 +24,8 @@ int kcache_fd_prepare(struct kcache_fd_slot *slot, u32 access);
 int kcache_fd_install(struct kcache_fd_slot *slot, struct kcache *c);
 void kcache_fd_abort(struct kcache_fd_slot *slot);
 void kcache_fd_counters(struct kcache *c, struct kcache_counters *out);
+
+/* kcache_dump.c */
+int kcache_dump_ioctl(struct kcache *c, void __user *uarg);
 
 #endif /* _KCACHE_FD_H */

@@ -112,7 +112,7 @@
  * @flags: must be 0
  * @abi_version: out: %KCACHE_ABI_VERSION of the running module
  * @__pad: must be 0
- * @features: out: %KCACHE_FEATURE_* bits the module supports
+ * @features: out: ``KCACHE_FEATURE_*`` bits the module supports
  */
 struct kcache_version {
 	__u32 size;
@@ -352,7 +352,7 @@ struct kcache_list_args {
  *	now, at most %KCACHE_LEASE_NS_MAX (0: the cache's default); else must be 0
  * @token: out, with %KCACHE_GETF_LEASE: the lease token when @result is
  *	%KCACHE_GET_LOAD or %KCACHE_GET_REFRESH, else 0
- * @result: out, with %KCACHE_GETF_LEASE: a %KCACHE_GET_* answer; else 0
+ * @result: out, with %KCACHE_GETF_LEASE: a ``KCACHE_GET_*`` answer; else 0
  * @__pad: must be 0
  */
 struct kcache_get_args {
@@ -820,7 +820,7 @@ struct kcache_nop_args {
 /**
  * struct kcache_subscribe_args - argument of %KCACHE_IOC_SUBSCRIBE
  * @size: sizeof(struct kcache_subscribe_args) as userspace knows it
- * @flags: %KCACHE_SUBSCRIBE_* bits
+ * @flags: ``KCACHE_SUBSCRIBE_*`` bits
  * @prefix: pointer to a key prefix: only keys starting with it are streamed (0 if
  *	@prefix_len is 0)
  * @prefix_len: 0 (every key) or 1..%KCACHE_KEY_LEN_MAX
@@ -881,8 +881,8 @@ struct kcache_subscribe_args {
  *	of 8; the next record starts @rec_len bytes after this one
  * @hdr_len: bytes of this header (48 in V1); the key starts @hdr_len bytes after the
  *	record's start. Later formats only append fields
- * @type: %KCACHE_REC_*
- * @cause: STORE and REMOVE: %KCACHE_CAUSE_*_ABI; else 0
+ * @type: ``KCACHE_REC_*``
+ * @cause: STORE and REMOVE: ``KCACHE_CAUSE_*_ABI``; else 0
  * @seq: SNAPSHOT, STORE: the entry's version; REMOVE: the removal's sequence number;
  *	SYNC: the cutoff; LAGGED: 0
  * @expires_ns: SNAPSHOT, STORE: the entry's deadline on CLOCK_MONOTONIC in ns, 0 for
