@@ -60,13 +60,20 @@ size_t kcache_entry_charge(u32 klen, u32 vlen)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_charge);
 
-/* kvmalloc() of a large entry may fall back to vmalloc: pages plus its page array */
+/*
+ * kcache_entry_charge() of an entry kvmalloc() gave @size bytes, @size being already what
+ * kmalloc_size_roundup() makes of a slab size (the allocation asked for it): the store
+ * path does not round twice. A large entry may have come from vmalloc: pages plus its
+ * page array.
+ */
 static u32 kc_entry_charge_of(const struct kcache_entry *e, size_t size)
 {
 	if (is_vmalloc_addr(e))
 		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
 		       KC_TABLE_SHARE;
-	return kcache_entry_charge(e->klen, e->vlen);
+	if (size > KMALLOC_MAX_CACHE_SIZE)
+		size = PAGE_SIZE << get_order(size);
+	return size + KC_TABLE_SHARE;
 }
 
 /**

@@ -401,6 +401,35 @@ static void bytes_equal_sum_of_live_entries(struct kunit *test)
 	KUNIT_EXPECT_LE(test, st.entries, 200ULL);
 }
 
+/*
+ * Past the largest kmalloc cache an entry is whole pages (kmalloc_large()), which the store
+ * path charges without a second kcache_entry_charge(): the two must agree there too.
+ */
+static void bytes_of_page_sized_entries(struct kunit *test)
+{
+	static const u32 vlens[] = { KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_CACHE_SIZE + 1,
+				     3 * PAGE_SIZE + 5 };
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	struct kc_sum sum = {};
+	struct kcache_stats st;
+	char key[16];
+	void *val;
+	int i;
+
+	val = kunit_kzalloc(test, 3 * PAGE_SIZE + 5, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, val);
+	for (i = 0; i < ARRAY_SIZE(vlens); i++) {
+		snprintf(key, sizeof(key), "pg%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), val, vlens[i], 0, 0,
+						    NULL));
+	}
+	kcache_maintain(c);
+	KUNIT_ASSERT_EQ(test, 0, kcache_walk(c, kc_sum_fn, &sum));
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, sum.n, (u64)ARRAY_SIZE(vlens));
+	KUNIT_EXPECT_EQ(test, sum.bytes, st.bytes);
+}
+
 static void ttl_expired_entry_never_returned(struct kunit *test)
 {
 	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
@@ -718,6 +747,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE_PARAM(limits_by_count_hold_after_maintain, kc_policy_gen),
 	KUNIT_CASE_PARAM(limits_by_bytes_hold_after_maintain, kc_policy_gen),
 	KUNIT_CASE(bytes_equal_sum_of_live_entries),
+	KUNIT_CASE(bytes_of_page_sized_entries),
 	KUNIT_CASE(ttl_expired_entry_never_returned),
 	KUNIT_CASE(ttl_reclaimed_without_reads),
 	KUNIT_CASE(ttl_mixed_deadlines_reclaimed),
