@@ -270,12 +270,15 @@ static unsigned int kc_pass(struct kcache *c)
  * kcache_maint_help() - a writer that needs room runs a pass itself
  * @c: the cache
  *
- * Sleeps while the maintenance mutex is held (kc_unlock() wakes it). Writers that queue
- * behind one pass do not each run another: a pass that started after the caller looked (read
- * kcache_maint_passes() before) already drained what it saw.
+ * Runs a pass if the maintenance mutex is free, else sleeps until its holder lets go
+ * (kc_unlock() wakes it) and returns without a pass: the holder may have been a pass that
+ * drained the caller's ring, which the caller sees when it looks again. So writers that
+ * queue behind one pass do not each run another, and a writer behind a holder that was no
+ * pass (limbo, reclaim, the shrinker) runs one on its next call.
  *
- * Return: true if a pass made room (another one since the caller looked, or this one
- * applied a write record).
+ * Return: true if the caller should look at its ring again at once: a pass ran since the
+ * caller looked (this one applied a write record, or another one started), or the holder
+ * it slept behind let go. False after a tick's sleep behind the same holder.
  */
 bool kcache_maint_help(struct kcache *c)
 {
@@ -290,9 +293,7 @@ bool kcache_maint_help(struct kcache *c)
 	if (!mutex_trylock(&c->maint_mutex)) {
 		wait_event_timeout(c->pass_wait, READ_ONCE(c->maint_passes) != seen ||
 				   !mutex_is_locked(&c->maint_mutex), 1);
-		/* the holder was not a pass: run one, unless somebody else took the mutex */
-		if (READ_ONCE(c->maint_passes) != seen || !mutex_trylock(&c->maint_mutex))
-			return READ_ONCE(c->maint_passes) != seen;
+		return READ_ONCE(c->maint_passes) != seen || !mutex_is_locked(&c->maint_mutex);
 	}
 	if (READ_ONCE(c->maint_passes) != seen) {
 		kc_unlock(c);
