@@ -386,22 +386,27 @@ static double kb_run_get(struct kb_ctx *c, struct kb_op *o)
 /*
  * A GET that fails as it should: o->arg 0 is a miss (-ENOENT); o->arg 1 a key length of 0,
  * which the module refuses right after reading its argument struct (-EINVAL): the ioctl's
- * fixed cost, by difference from null_ioctl and get_miss.
+ * fixed cost, by difference from null_ioctl and get_miss; o->arg 2 a hit into a 1-byte
+ * buffer (-EMSGSIZE, the length and version written back but no value): what copying the
+ * value adds, by difference from get.
  */
 static double kb_run_get_fail(struct kb_ctx *c, struct kb_op *o)
 {
-	__u32 klen = o->arg ? 0 : KB_KEY_LEN, len;
-	int want = o->arg ? -EINVAL : -ENOENT, ret;
+	static const int want_of[] = { -ENOENT, -EINVAL, -EMSGSIZE };
+	__u32 klen = o->arg == 1 ? 0 : KB_KEY_LEN, len;
+	int want = want_of[o->arg], ret;
 	__u64 t0 = kb_now_ns();
 	unsigned int i;
 
 	for (i = 0; i < o->ops; i++) {
-		len = sizeof(c->out);
+		len = o->arg == 2 ? 1 : sizeof(c->out);
 		ret = kcache_get(o->fd, o->keys[kb_idx(o->next++, o->nkeys)], klen, c->out, &len,
 				 NULL);
 		if (ret != want)
 			return ret ? ret : -EEXIST;
 	}
+	if (o->arg == 2 && len != KB_VAL_LEN)
+		return -EBADMSG;
 	return kb_ns_per(t0, o->ops);
 }
 
@@ -867,6 +872,8 @@ static int kb_main_group(struct kb_ctx *c)
 	ops[n++] = kb_mkop("get_miss", kb_run_get_fail, c->ops, 0, c->fd, c->miss, KB_NKEYS, 0);
 	ops[n++] = kb_mkop("get_einval", kb_run_get_fail, c->ops, 1, c->fd, c->miss, KB_NKEYS,
 			   0);
+	ops[n++] = kb_mkop("get_emsgsize", kb_run_get_fail, c->ops, 2, c->fd, c->keys, KB_NKEYS,
+			   0);
 	ops[n++] = kb_mkop("set", kb_run_set, c->ops, KB_VAL_LEN, c->fd, c->keys, KB_NKEYS, 0);
 	ops[n++] = kb_mkop("set_evict", kb_run_set, c->ops, KB_VAL_LEN, c->fd_evict, c->ekeys,
 			   KB_EVICT_KEYS, 0);
@@ -905,6 +912,7 @@ static int kb_main_group(struct kb_ctx *c)
 	kb_ratio(c, "get/null_ioctl", OP("get"), OP("null_ioctl"));
 	kb_ratio(c, "get_miss/null_ioctl", OP("get_miss"), OP("null_ioctl"));
 	kb_ratio(c, "get_einval/null_ioctl", OP("get_einval"), OP("null_ioctl"));
+	kb_ratio(c, "get_emsgsize/null_ioctl", OP("get_emsgsize"), OP("null_ioctl"));
 	kb_ratio(c, "set/null_ioctl", OP("set"), OP("null_ioctl"));
 	kb_ratio(c, "set/get", OP("set"), OP("get"));
 	kb_ratio(c, "set_evict/get", OP("set_evict"), OP("get"));
