@@ -47,6 +47,9 @@
  *
  * Contexts: process context; everything here may sleep except the hooks, which run under
  * the stripe lock.
+ *
+ * The cache fd's ioctls (lease GET, SET, MGET, ABORT; LOAD_CONFIG, LOAD_STATS) are in
+ * kcache_load_fd.c, which sees a record only through the functions below.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -69,7 +72,6 @@
 #include "kcache_load.h"
 #include "kcache_record.h"
 #include "kcache_table.h"
-#include "kcache_uaccess.h"
 
 enum kc_load_state {
 	KC_LOAD_BUSY = 1,	/* a holder loads */
@@ -126,22 +128,6 @@ struct kcache_load {
 	u8 key[];
 };
 
-/* What kc_load_begin() found. */
-enum kc_begin {
-	KC_BEGIN_HIT,		/* live fresh entry, pinned */
-	KC_BEGIN_STALE,		/* stale entry pinned; someone refreshes it */
-	KC_BEGIN_REFRESH,	/* stale entry pinned; the caller holds the refresh lease */
-	KC_BEGIN_LOAD,		/* the caller holds the lease */
-	KC_BEGIN_WAIT,		/* another holder loads; the caller is a waiter */
-	KC_BEGIN_BUSY,		/* another holder loads and the caller may not wait */
-};
-
-/* What kc_load_wait() ended with (or a negative errno). */
-enum kc_wait {
-	KC_WAIT_DONE = 1,	/* the record holds a result */
-	KC_WAIT_LEASE,		/* the caller took the lease over */
-};
-
 static inline struct kcache_loads *kc_loads(struct kcache *c)
 {
 	return &c->loads;
@@ -157,8 +143,8 @@ static void kc_load_free_rcu(struct rcu_head *head)
 	kfree(r);
 }
 
-/* Any context, any lock held. */
-static void kc_load_put(struct kcache_load *r)
+/* Drop a reference to @r. Any context, any lock held. */
+void kcache_load_put(struct kcache_load *r)
 {
 	if (refcount_dec_and_test(&r->ref))
 		call_rcu(&r->rcu, kc_load_free_rcu);
@@ -219,7 +205,7 @@ static void kc_load_detach(struct kcache_load *r)
 	list_del_init(&r->owner_link);
 	spin_unlock(&o->lock);
 	r->owner = NULL;
-	kc_load_put(r);
+	kcache_load_put(r);
 }
 
 /* Make @o (NULL: an in-kernel caller) the holder. Stripe lock held. */
@@ -255,7 +241,7 @@ static void kc_load_unlink(struct kcache_loads *L, struct kcache_load *r)
 {
 	hlist_del_init(&r->node);
 	atomic64_dec(&L->in_flight);
-	kc_load_put(r);
+	kcache_load_put(r);
 }
 
 /*
@@ -298,11 +284,10 @@ static void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
 }
 
 /**
- * kc_load_begin() - look a key up for a load, under its stripe lock
+ * kcache_load_begin() - look a key up for a load, under its stripe lock
  * @c: the cache
  * @key: key bytes
  * @klen: key length
- * @hash: kcache_key_hash() of the key
  * @o: the fd asking for a lease, NULL for an in-kernel caller
  * @lease_ns: the lease's deadline from now (0: the cache's default)
  * @bufsz: the caller's buffer: a stale value that does not fit gets no refresh lease
@@ -314,11 +299,12 @@ static void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
  *
  * Return: an &enum kc_begin, or -ENOMEM, -ESHUTDOWN.
  */
-static int kc_load_begin(struct kcache *c, const void *key, u32 klen, u32 hash,
-			 struct kcache_lease_owner *o, u64 lease_ns, u32 bufsz, bool may_wait,
-			 struct kcache_load **rp, struct kcache_entry **ep, u64 *token)
+int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
+		      struct kcache_lease_owner *o, u64 lease_ns, u32 bufsz, bool may_wait,
+		      struct kcache_load **rp, struct kcache_entry **ep, u64 *token)
 {
 	struct kcache_loads *L = kc_loads(c);
+	u32 hash = kcache_key_hash(c, key, klen);
 	struct kc_stripe *s = kcache_stripe(c, hash);
 	struct kcache_load *r, *fresh;
 	struct kcache_entry *e;
@@ -407,7 +393,7 @@ static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r)
 }
 
 /**
- * kc_load_wait() - wait for the holder of @r
+ * kcache_load_wait() - wait for the holder of @r
  * @c: the cache
  * @r: the record, with the caller's reference and counted in its waiters
  * @o: the waiting fd, NULL for an in-kernel caller
@@ -421,8 +407,8 @@ static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r)
  * Return: %KC_WAIT_DONE, %KC_WAIT_LEASE, -EINTR (fatal signal), -ETIMEDOUT (@until
  * passed), -ESHUTDOWN (destroy).
  */
-static int kc_load_wait(struct kcache *c, struct kcache_load *r,
-			struct kcache_lease_owner *o, u64 lease_ns, u64 until, u64 *token)
+int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_lease_owner *o,
+		     u64 lease_ns, u64 until, u64 *token)
 {
 	struct kcache_loads *L = kc_loads(c);
 	struct kc_stripe *s = r->stripe;
@@ -572,24 +558,35 @@ void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *k
 /* ---- in-kernel loads ---- */
 
 /* Copy a finished record's result to @buf. */
+/* A DONE record's result: its error, or its value (entry or unstored) and version. */
+static int kc_load_value(const struct kcache_load *r, const void **val, u32 *len,
+			 u64 *version)
+{
+	if (r->err)
+		return r->err;
+	if (r->e) {
+		*val = kcache_entry_value(r->e);
+		*len = r->e->vlen;
+		if (version)
+			*version = r->e->seq;
+	} else {
+		*val = r->val;
+		*len = r->vlen;
+		if (version)
+			*version = 0;
+	}
+	return 0;
+}
+
 static int kc_load_result(struct kcache_load *r, void *buf, u32 *vlen, u64 *version)
 {
 	const void *val;
 	u32 len;
+	int ret;
 
-	if (r->err)
-		return r->err;
-	if (r->e) {
-		val = kcache_entry_value(r->e);
-		len = r->e->vlen;
-		if (version)
-			*version = r->e->seq;
-	} else {
-		val = r->val;
-		len = r->vlen;
-		if (version)
-			*version = 0;
-	}
+	ret = kc_load_value(r, &val, &len, version);
+	if (ret)
+		return ret;
 	if (*vlen < len) {
 		*vlen = len;
 		return -EMSGSIZE;
@@ -597,6 +594,32 @@ static int kc_load_result(struct kcache_load *r, void *buf, u32 *vlen, u64 *vers
 	memcpy(buf, val, len);
 	*vlen = len;
 	return 0;
+}
+
+/**
+ * kcache_load_result_user() - copy a finished load's result to userspace
+ * @r: a record that kcache_load_wait() returned %KC_WAIT_DONE for
+ * @ubuf: destination
+ * @vlen: in: size of @ubuf; out: length of the value
+ * @version: gets the value's version (0 for a value that was not stored)
+ *
+ * Return: 0; the load's error; -EMSGSIZE if the value does not fit (*@vlen holds its
+ * length, nothing copied); -EFAULT.
+ */
+int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
+			    u64 *version)
+{
+	const void *val;
+	u32 len, room = *vlen;
+	int ret;
+
+	ret = kc_load_value(r, &val, &len, version);
+	if (ret)
+		return ret;
+	*vlen = len;
+	if (room < len)
+		return -EMSGSIZE;
+	return copy_to_user(ubuf, val, len) ? -EFAULT : 0;
 }
 
 /* The holder's part: run the loader, store, and complete @r for everyone. */
@@ -687,8 +710,7 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 	}
 	if (!kcache_enter(c))
 		return -ESHUTDOWN;
-	ret = kc_load_begin(c, key, klen, kcache_key_hash(c, key, klen), NULL, 0, *vlen, true,
-			    &r, &e, &token);
+	ret = kcache_load_begin(c, key, klen, NULL, 0, *vlen, true, &r, &e, &token);
 	switch (ret) {
 	case KC_BEGIN_HIT:
 	case KC_BEGIN_STALE:
@@ -717,15 +739,15 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 				*version = stale_version;
 			ret = 0;
 		}
-		kc_load_put(r);
+		kcache_load_put(r);
 		break;
 	case KC_BEGIN_LOAD:
 		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
 		ret = kc_load_result(r, buf, vlen, version);
-		kc_load_put(r);
+		kcache_load_put(r);
 		break;
 	case KC_BEGIN_WAIT:
-		ret = kc_load_wait(c, r, NULL, 0, 0, &token);
+		ret = kcache_load_wait(c, r, NULL, 0, 0, &token);
 		if (ret == KC_WAIT_LEASE) {
 			/* the record stays ours: the waiter's reference is now the holder's */
 			kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
@@ -733,7 +755,7 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 		}
 		if (ret == KC_WAIT_DONE)
 			ret = kc_load_result(r, buf, vlen, version);
-		kc_load_put(r);
+		kcache_load_put(r);
 		break;
 	}
 	kcache_leave(c);
@@ -827,7 +849,7 @@ void kcache_loads_uninit(struct kcache *c)
 	WARN_ON_ONCE(atomic64_read(&c->loads.in_flight));
 }
 
-/* ---- cache fd ---- */
+/* ---- leases of cache fds (their ioctls: kcache_load_fd.c) ---- */
 
 void kcache_lease_owner_init(struct kcache_lease_owner *o)
 {
@@ -857,354 +879,29 @@ void kcache_lease_owner_release(struct kcache *c, struct kcache_lease_owner *o)
 		if (r->owner == o)
 			kc_load_vacate(L, r);
 		spin_unlock(&r->stripe->lock);
-		kc_load_put(r);
+		kcache_load_put(r);
 	}
-}
-
-/* Copy @len user bytes to a new kvmalloc() buffer; @len bounded by the caller. */
-static void *kc_user_dup(u64 uptr, size_t len)
-{
-	void *p = kvmalloc(len ?: 1, GFP_KERNEL_ACCOUNT);
-
-	if (!p)
-		return ERR_PTR(-ENOMEM);
-	if (copy_from_user(p, u64_to_user_ptr(uptr), len)) {
-		kvfree(p);
-		return ERR_PTR(-EFAULT);
-	}
-	return p;
-}
-
-static int kc_key_len_ok(u32 len)
-{
-	if (!len)
-		return -EINVAL;
-	return len > KCACHE_KEY_LEN_MAX ? -E2BIG : 0;
-}
-
-static int kc_lease_ns_ok(u64 lease_ns)
-{
-	return lease_ns > KCACHE_LEASE_NS_MAX ? -E2BIG : 0;
-}
-
-/* Copy a pinned entry's value out: -EMSGSIZE if it does not fit (nothing copied). */
-static int kc_entry_out(const struct kcache_entry *e, u64 uval, u32 room)
-{
-	if (e->vlen > room)
-		return -EMSGSIZE;
-	if (copy_to_user(u64_to_user_ptr(uval), kcache_entry_value(e), e->vlen))
-		return -EFAULT;
-	return 0;
-}
-
-/* One lease GET once its arguments are checked and its key copied in. */
-static int kc_lease_get(struct kcache *c, struct kcache_lease_owner *o,
-			struct kcache_get_args *a, const void *key)
-{
-	u64 until = 0, token = 0;
-	struct kcache_load *r = NULL;
-	struct kcache_entry *e = NULL;
-	int ret;
-
-	if (a->wait_ns)
-		until = ktime_get_ns() + min_t(u64, a->wait_ns, U64_MAX / 4);
-	a->token = 0;
-	a->result = KCACHE_GET_HIT;
-	ret = kc_load_begin(c, key, a->key_len, kcache_key_hash(c, key, a->key_len), o,
-			    a->lease_ns, a->val_len, a->wait_ns != 0, &r, &e, &token);
-	switch (ret) {
-	case KC_BEGIN_REFRESH:
-		a->token = token;
-		a->result = KCACHE_GET_REFRESH;
-		fallthrough;
-	case KC_BEGIN_STALE:
-		if (ret == KC_BEGIN_STALE)
-			a->result = KCACHE_GET_STALE;
-		fallthrough;
-	case KC_BEGIN_HIT:
-		a->version = e->seq;
-		ret = kc_entry_out(e, a->val, a->val_len);
-		a->val_len = e->vlen;
-		kcache_entry_put(e);
-		return ret;
-	case KC_BEGIN_LOAD:
-		a->token = token;
-		a->result = KCACHE_GET_LOAD;
-		a->val_len = 0;
-		a->version = 0;
-		return 0;
-	case KC_BEGIN_BUSY:
-		return -ETIMEDOUT;
-	case KC_BEGIN_WAIT:
-		break;
-	default:
-		return ret;
-	}
-	ret = kc_load_wait(c, r, o, a->lease_ns, until, &token);
-	if (ret == KC_WAIT_LEASE) {
-		a->token = token;
-		a->result = KCACHE_GET_LOAD;
-		a->val_len = 0;
-		a->version = 0;
-		ret = 0;
-	} else if (ret == KC_WAIT_DONE) {
-		ret = r->err;
-		if (!ret && r->e) {
-			a->version = r->e->seq;
-			ret = kc_entry_out(r->e, a->val, a->val_len);
-			a->val_len = r->e->vlen;
-		} else if (!ret) {
-			/* an in-kernel load's value, revoked by a delete: given, not stored */
-			a->version = 0;
-			ret = r->vlen > a->val_len ? -EMSGSIZE :
-			      copy_to_user(u64_to_user_ptr(a->val), r->val, r->vlen) ? -EFAULT : 0;
-			a->val_len = r->vlen;
-		}
-	}
-	kc_load_put(r);
-	return ret;
 }
 
 /**
- * kcache_lease_ioctl_get() - GET with %KCACHE_GETF_LEASE
- * @c: the fd's cache
- * @o: the fd's leases
- * @access: the fd's rights
- * @uarg: the user's struct
- * @a: the struct, already read with kcache_copy_struct_in()
+ * kcache_lease_abort() - end a lease its holder will not complete
+ * @c: the cache
+ * @o: the fd holding the lease
+ * @token: the lease token
+ * @error: 0: the lease goes to one waiter (or the record goes); < 0: the load fails and
+ *	every waiter gets @error
  *
- * Return: 0 or -errno as documented for %KCACHE_GETF_LEASE in uapi/linux/kcache.h.
+ * Return: 0, or -ESTALE if @o holds no lease with @token (it ended, or was never its).
  */
-int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 access,
-			   void __user *uarg, struct kcache_get_args *a)
-{
-	void *key;
-	int ret;
-
-	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
-		return -EBADF;
-	if (a->flags & ~KCACHE_GETF_LEASE || a->__pad)
-		return -EINVAL;
-	ret = kc_key_len_ok(a->key_len) ?: kc_lease_ns_ok(a->lease_ns);
-	if (ret)
-		return ret;
-	key = kc_user_dup(a->key, a->key_len);
-	if (IS_ERR(key))
-		return PTR_ERR(key);
-	if (!kcache_enter(c)) {
-		ret = -ESHUTDOWN;
-		goto out;
-	}
-	ret = kc_lease_get(c, o, a, key);
-	kcache_leave(c);
-	if (ret == 0 || ret == -EMSGSIZE) {
-		int err = kcache_copy_struct_out(uarg, a, sizeof(*a));
-
-		ret = err ?: ret;
-	}
-out:
-	kvfree(key);
-	return ret;
-}
-
-/**
- * kcache_lease_ioctl_set() - SET with %KCACHE_SETF_LEASE
- * @c: the fd's cache
- * @o: the fd's leases
- * @access: the fd's rights
- * @uarg: the user's struct
- * @a: the struct, already read
- *
- * Return: 0 or -errno as documented for %KCACHE_SETF_LEASE.
- */
-int kcache_lease_ioctl_set(struct kcache *c, struct kcache_lease_owner *o, u32 access,
-			   void __user *uarg, struct kcache_set_args *a)
-{
-	struct kcache_load_claim claim = { .owner = o, .token = a->token };
-	void *key, *val;
-	u64 ttl;
-	int ret;
-
-	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
-		return -EBADF;
-	if (a->flags & ~(KCACHE_SETF_LEASE | KCACHE_SETF_TTL) || !a->token ||
-	    (!(a->flags & KCACHE_SETF_TTL) && a->ttl_ns))
-		return -EINVAL;
-	ttl = a->flags & KCACHE_SETF_TTL ? a->ttl_ns : KCACHE_TTL_DEFAULT;
-	ret = kc_key_len_ok(a->key_len);
-	if (ret)
-		return ret;
-	if (a->val_len > kcache_value_max())
-		return -E2BIG;
-	key = kc_user_dup(a->key, a->key_len);
-	if (IS_ERR(key))
-		return PTR_ERR(key);
-	val = kc_user_dup(a->val, a->val_len);
-	if (IS_ERR(val)) {
-		ret = PTR_ERR(val);
-		goto out_key;
-	}
-	ret = kcache_store_claimed(c, key, a->key_len, val, a->val_len, ttl, 0, &claim,
-				   &a->version);
-	if (!ret)
-		ret = kcache_copy_struct_out(uarg, a, sizeof(*a));
-	kvfree(val);
-out_key:
-	kvfree(key);
-	return ret;
-}
-
-/**
- * kcache_lease_ioctl_mget() - MGET with %KCACHE_MGETF_LEASE
- * @c: the fd's cache
- * @o: the fd's leases
- * @access: the fd's rights
- * @uarg: the user's struct
- * @a: the struct, already read
- *
- * Return: 0 or -errno as documented for %KCACHE_MGETF_LEASE.
- */
-int kcache_lease_ioctl_mget(struct kcache *c, struct kcache_lease_owner *o, u32 access,
-			    void __user *uarg, struct kcache_mget_args *a)
-{
-	struct kcache_batch_item *items;
-	u64 *tokens = NULL;
-	size_t koff = 0, ksum = 0;
-	u32 i, off = 0;
-	void *keys;
-	int ret;
-
-	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
-		return -EBADF;
-	if (a->flags & ~KCACHE_MGETF_LEASE || a->__pad || !a->tokens)
-		return -EINVAL;
-	if (a->nr > KCACHE_BATCH_MAX)
-		return -E2BIG;
-	ret = kc_lease_ns_ok(a->lease_ns);
-	if (ret)
-		return ret;
-	a->done = 0;
-	if (!a->nr)
-		return kcache_copy_struct_out(uarg, a, sizeof(*a));
-	items = kc_user_dup(a->items, (size_t)a->nr * sizeof(*items));
-	if (IS_ERR(items))
-		return PTR_ERR(items);
-	for (i = 0; i < a->nr; i++) {
-		ret = kc_key_len_ok(items[i].key_len);
-		if (ret)
-			goto out_items;
-		ksum += items[i].key_len;
-	}
-	keys = kc_user_dup(a->keys, ksum);
-	if (IS_ERR(keys)) {
-		ret = PTR_ERR(keys);
-		goto out_items;
-	}
-	ret = -ENOMEM;
-	tokens = kvcalloc(a->nr, sizeof(*tokens), GFP_KERNEL_ACCOUNT);
-	if (!tokens)
-		goto out_keys;
-	ret = -ESHUTDOWN;
-	if (!kcache_enter(c))
-		goto out_keys;
-	for (i = 0; i < a->nr; i++) {
-		struct kcache_batch_item *it = &items[i];
-		struct kcache_entry *e = NULL;
-		struct kcache_load *r = NULL;
-		const void *key = keys + koff;
-		u64 token = 0;
-		int b, st;
-
-		koff += it->key_len;
-		it->val_off = 0;
-		it->val_len = 0;
-		it->version = 0;
-		b = kc_load_begin(c, key, it->key_len, kcache_key_hash(c, key, it->key_len), o,
-				  a->lease_ns, a->vals_len - off, false, &r, &e, &token);
-		switch (b) {
-		case KC_BEGIN_LOAD:
-			it->status = KCACHE_GET_LOAD;
-			tokens[i] = token;
-			continue;
-		case KC_BEGIN_BUSY:
-			it->status = -EINPROGRESS;
-			continue;
-		case KC_BEGIN_HIT:
-			st = KCACHE_GET_HIT;
-			break;
-		case KC_BEGIN_STALE:
-			st = KCACHE_GET_STALE;
-			break;
-		case KC_BEGIN_REFRESH:
-			st = KCACHE_GET_REFRESH;
-			tokens[i] = token;
-			break;
-		default:
-			it->status = b;
-			if (b == -ESHUTDOWN) {
-				ret = b;
-				goto out_leave;
-			}
-			continue;
-		}
-		it->val_len = e->vlen;
-		it->version = e->seq;
-		ret = kc_entry_out(e, a->vals + off, a->vals_len - off);
-		kcache_entry_put(e);
-		if (ret == -EFAULT)
-			goto out_leave;
-		if (ret) {
-			it->status = ret;
-			continue;
-		}
-		it->status = st;
-		it->val_off = off;
-		off += it->val_len;
-		a->done++;
-	}
-	ret = 0;
-	if (copy_to_user(u64_to_user_ptr(a->tokens), tokens, a->nr * sizeof(*tokens)) ||
-	    copy_to_user(u64_to_user_ptr(a->items), items, a->nr * sizeof(*items)))
-		ret = -EFAULT;
-	else
-		ret = kcache_copy_struct_out(uarg, a, sizeof(*a));
-out_leave:
-	kcache_leave(c);
-out_keys:
-	kvfree(tokens);
-	kvfree(keys);
-out_items:
-	kvfree(items);
-	return ret;
-}
-
-/**
- * kcache_lease_ioctl_abort() - %KCACHE_IOC_LEASE_ABORT
- * @c: the fd's cache
- * @o: the fd's leases
- * @access: the fd's rights
- * @uarg: the user's &struct kcache_lease_abort_args
- *
- * Return: 0 or -errno as documented for %KCACHE_IOC_LEASE_ABORT.
- */
-int kcache_lease_ioctl_abort(struct kcache *c, struct kcache_lease_owner *o, u32 access,
-			     void __user *uarg)
+int kcache_lease_abort(struct kcache *c, struct kcache_lease_owner *o, u64 token, int error)
 {
 	struct kcache_loads *L = kc_loads(c);
-	struct kcache_lease_abort_args a;
 	struct kcache_load *r, *found = NULL;
-	int ret;
+	int ret = -ESTALE;
 
-	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
-		return -EBADF;
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LEASE_ABORT_ARGS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (a.flags || a.__pad || !a.token || a.error > 0 || a.error < -MAX_ERRNO)
-		return -EINVAL;
 	spin_lock(&o->lock);
 	list_for_each_entry(r, &o->list, owner_link) {
-		if (r->token == a.token) {
+		if (r->token == token) {
 			found = r;
 			refcount_inc(&r->ref);
 			break;
@@ -1214,82 +911,17 @@ int kcache_lease_ioctl_abort(struct kcache *c, struct kcache_lease_owner *o, u32
 	if (!found)
 		return -ESTALE;
 	r = found;
-	ret = -ESTALE;
 	spin_lock(&r->stripe->lock);
-	if (r->owner == o && r->token == a.token && r->state == KC_LOAD_BUSY) {
+	if (r->owner == o && r->token == token && r->state == KC_LOAD_BUSY) {
 		ret = 0;
-		if (a.error) {
+		if (error) {
 			atomic64_inc(&L->failed);
-			kc_load_complete(L, r, NULL, NULL, 0, a.error);
+			kc_load_complete(L, r, NULL, NULL, 0, error);
 		} else {
 			kc_load_vacate(L, r);
 		}
 	}
 	spin_unlock(&r->stripe->lock);
-	kc_load_put(r);
+	kcache_load_put(r);
 	return ret;
-}
-
-/**
- * kcache_load_ioctl_config() - %KCACHE_IOC_LOAD_CONFIG
- * @c: the fd's cache
- * @access: the fd's rights
- * @uarg: the user's &struct kcache_load_config_args
- *
- * Return: 0 or -errno as documented for %KCACHE_IOC_LOAD_CONFIG.
- */
-int kcache_load_ioctl_config(struct kcache *c, u32 access, void __user *uarg)
-{
-	struct kcache_load_config_args a;
-	int ret;
-
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LOAD_CONFIG_ARGS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (a.flags & ~KCACHE_LOAD_CONFIG_SET)
-		return -EINVAL;
-	if (a.flags & KCACHE_LOAD_CONFIG_SET) {
-		if (!(access & KCACHE_OPEN_WRITE))
-			return -EBADF;
-		ret = kcache_load_config(c, a.refresh_ns, a.lease_ns);
-		if (ret)
-			return ret;
-	}
-	if (READ_ONCE(c->loads.dead))
-		return -ESHUTDOWN;
-	a.refresh_ns = READ_ONCE(c->loads.refresh_ns);
-	a.lease_ns = READ_ONCE(c->loads.lease_ns);
-	return kcache_copy_struct_out(uarg, &a, sizeof(a));
-}
-
-/**
- * kcache_load_ioctl_stats() - %KCACHE_IOC_LOAD_STATS
- * @c: the fd's cache
- * @uarg: the user's &struct kcache_load_stats_args
- *
- * Return: 0 or -errno (only the common ones).
- */
-int kcache_load_ioctl_stats(struct kcache *c, void __user *uarg)
-{
-	struct kcache_load_stats_args a;
-	struct kcache_load_stats st;
-	int ret;
-
-	BUILD_BUG_ON(sizeof(struct kcache_load_stats) != sizeof(struct kcache_load_counters));
-	BUILD_BUG_ON(sizeof(a) != KCACHE_LOAD_STATS_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct kcache_lease_abort_args) !=
-		     KCACHE_LEASE_ABORT_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct kcache_load_config_args) !=
-		     KCACHE_LOAD_CONFIG_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct kcache_get_args) != KCACHE_GET_ARGS_SIZE_VER1);
-	BUILD_BUG_ON(sizeof(struct kcache_set_args) != KCACHE_SET_ARGS_SIZE_VER1);
-	BUILD_BUG_ON(sizeof(struct kcache_mget_args) != KCACHE_MGET_ARGS_SIZE_VER1);
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LOAD_STATS_ARGS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (a.flags)
-		return -EINVAL;
-	kcache_load_stats(c, &st);
-	memcpy(&a.counters, &st, sizeof(st));
-	return kcache_copy_struct_out(uarg, &a, sizeof(a));
 }

@@ -87,9 +87,36 @@ void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
 void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *key,
 			    u32 klen, u32 hash, u8 cause);
 
-/* The cache fd: per-fd lease lists and the ioctl handlers the fd dispatcher calls */
+/* A record's life as the cache fd's front end (kcache_load_fd.c) drives it */
+/* What kcache_load_begin() found. */
+enum kc_begin {
+	KC_BEGIN_HIT,		/* live fresh entry, pinned */
+	KC_BEGIN_STALE,		/* stale entry pinned; someone refreshes it */
+	KC_BEGIN_REFRESH,	/* stale entry pinned; the caller holds the refresh lease */
+	KC_BEGIN_LOAD,		/* the caller holds the lease */
+	KC_BEGIN_WAIT,		/* another holder loads; the caller is a waiter */
+	KC_BEGIN_BUSY,		/* another holder loads and the caller may not wait */
+};
+
+/* What kcache_load_wait() ended with (or a negative errno). */
+enum kc_wait {
+	KC_WAIT_DONE = 1,	/* the record holds a result */
+	KC_WAIT_LEASE,		/* the caller took the lease over */
+};
+
+int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
+		      struct kcache_lease_owner *o, u64 lease_ns, u32 bufsz, bool may_wait,
+		      struct kcache_load **rp, struct kcache_entry **ep, u64 *token);
+int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_lease_owner *o,
+		     u64 lease_ns, u64 until, u64 *token);
+int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
+			    u64 *version);
+void kcache_load_put(struct kcache_load *r);
 void kcache_lease_owner_init(struct kcache_lease_owner *o);
 void kcache_lease_owner_release(struct kcache *c, struct kcache_lease_owner *o);
+int kcache_lease_abort(struct kcache *c, struct kcache_lease_owner *o, u64 token, int error);
+
+/* The cache fd's ioctl handlers (kcache_load_fd.c), which the fd dispatcher calls */
 int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 access,
 			   void __user *uarg, struct kcache_get_args *a);
 int kcache_lease_ioctl_set(struct kcache *c, struct kcache_lease_owner *o, u32 access,
