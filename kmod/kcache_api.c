@@ -495,14 +495,9 @@ out_unlock:
  * Entries out of the table but not yet freed (limbo, pins) are not counted: they are
  * freed a grace period after they leave the table, or when their handle is released.
  */
-static inline u64 kc_bytes_slack(const struct kcache *c)
-{
-	return c->cfg.max_bytes / 16;
-}
-
 static int kc_reserve_bytes(struct kcache *c, u32 charge)
 {
-	u64 slack = kc_bytes_slack(c);
+	u64 slack = kcache_bytes_slack(c);
 	s64 room = c->cfg.max_bytes + (charge < slack ? slack - charge : 0);
 	s64 cur = atomic64_read(&c->charged);
 

@@ -10,6 +10,7 @@
 #include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
 #include <linux/percpu-rwsem.h>
@@ -25,6 +26,7 @@
 #include "kcache_load.h"
 
 struct kc_rbuf;
+struct kc_spare_cpu;
 struct kc_wring;
 struct kc_wrec;
 struct kc_memcg_token;
@@ -39,6 +41,9 @@ struct kc_stripe {
 	spinlock_t lock;	/* see kcache_table.c */
 	struct hlist_head loads;
 } ____cacheline_aligned_in_smp;
+
+/* Size classes of spare entries: the kmalloc sizes from 64 bytes to a page (kcache_spare.c) */
+#define KC_SPARE_CLASSES	9
 
 /* Per-CPU counters; entries and bytes are deltas summed on read. */
 struct kc_pcpu_stats {
@@ -65,6 +70,10 @@ struct kc_pcpu_stats {
  * @wring: per-CPU write rings (kcache_wring.c)
  * @wring_size: records per write ring
  * @stats: per-CPU counters (kcache_record.c)
+ * @spare_cpu: per-CPU lists of spare entries, one per class (kcache_spare.c)
+ * @spares: the spare entries no CPU has taken yet, one lock-free list per class; on a line
+ *	of their own, which writers only read until their CPU runs out (kcache_spare.c)
+ * @spares_kept: spares the last limbo batch kept, for the shrinker's count (kcache_spare.c)
  * @maint_mutex: the policy, the deadline heap, the limbo lists and the maintenance-side
  *	entry flags (kcache_maint.c)
  * @policy: eviction policy
@@ -117,6 +126,9 @@ struct kcache {
 	struct kc_wring __percpu *wring;
 	unsigned int wring_size;
 	struct kc_pcpu_stats __percpu *stats;
+	struct kc_spare_cpu __percpu *spare_cpu;
+	struct llist_head spares[KC_SPARE_CLASSES] ____cacheline_aligned_in_smp;
+	unsigned long spares_kept;
 
 	struct mutex maint_mutex ____cacheline_aligned_in_smp;
 	struct kc_policy policy;
@@ -157,6 +169,15 @@ struct kcache {
 };
 
 extern struct workqueue_struct *kcache_wq;
+
+/*
+ * Bytes a cache may hold beyond max_bytes: the room writers may reserve beyond the bound
+ * (kcache_api.c), in which its spares are kept too (kcache_spare.c).
+ */
+static inline u64 kcache_bytes_slack(const struct kcache *c)
+{
+	return c->cfg.max_bytes / 16;
+}
 
 static inline bool kcache_enter(struct kcache *c)
 {

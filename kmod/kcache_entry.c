@@ -20,6 +20,7 @@
 
 #include "kcache_cache.h"
 #include "kcache_entry.h"
+#include "kcache_spare.h"
 #include "kcache_table.h"
 
 /*
@@ -68,12 +69,31 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_charge);
  */
 static u32 kc_entry_charge_of(const struct kcache_entry *e, size_t size)
 {
-	if (is_vmalloc_addr(e))
+	/* kvmalloc() takes a page or less from the slab only */
+	if (size > PAGE_SIZE && is_vmalloc_addr(e))
 		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
 		       KC_TABLE_SHARE;
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		size = PAGE_SIZE << get_order(size);
 	return size + KC_TABLE_SHARE;
+}
+
+/* New memory for an entry of @size bytes, charged to the cache's memcg; header zeroed. */
+static struct kcache_entry *kc_entry_new(struct kcache *c, size_t size)
+{
+	struct kcache_entry *e;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *old_memcg = set_active_memcg(c->memcg);
+#endif
+
+	e = kvmalloc(size, KC_ENTRY_GFP);
+#ifdef CONFIG_MEMCG
+	set_active_memcg(old_memcg);
+#endif
+	/* with init_on_alloc the allocator has zeroed it already: do not store it twice */
+	if (e && !want_init_on_alloc(KC_ENTRY_GFP))
+		memset(e, 0, sizeof(*e));
+	return e;
 }
 
 /**
@@ -86,8 +106,9 @@ static u32 kc_entry_charge_of(const struct kcache_entry *e, size_t size)
  * @ttl_ns: time to live, 0 none, %KCACHE_TTL_DEFAULT for the cache's default
  *
  * One allocation, charged to the cache's memory cgroup, of the size the allocator would
- * round it to anyway (so the slack is the entry's, not an unaccounted tail). Fails rather
- * than invoking the OOM killer. May sleep.
+ * round it to anyway (so the slack is the entry's, not an unaccounted tail): a spare of
+ * that size if the cache has one (kcache_spare.c), else a new one. Fails rather than
+ * invoking the OOM killer. May sleep.
  *
  * Return: the entry, holding the cache's reference, or NULL.
  */
@@ -96,23 +117,23 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 {
 	size_t size = kcache_entry_weight(klen, vlen);
 	struct kcache_entry *e;
-#ifdef CONFIG_MEMCG
-	struct mem_cgroup *old_memcg = set_active_memcg(c->memcg);
-#endif
 
 	/* design §2: metadata per entry within a cache line */
 	BUILD_BUG_ON(sizeof(struct kcache_entry) > 64);
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		size = kmalloc_size_roundup(size);
-	e = kvmalloc(size, KC_ENTRY_GFP);
-#ifdef CONFIG_MEMCG
-	set_active_memcg(old_memcg);
-#endif
-	if (!e)
-		return NULL;
-	/* with init_on_alloc the allocator has zeroed it already: do not store it twice */
-	if (!want_init_on_alloc(KC_ENTRY_GFP))
+	e = kcache_spare_get(c, size);
+	if (e) {
+		/* as new memory would be; key and value are written below or by the caller */
 		memset(e, 0, sizeof(*e));
+		if (want_init_on_alloc(KC_ENTRY_GFP))
+			kcache_zero_bytes(e->data + klen + vlen,
+					  size - kcache_entry_weight(klen, vlen));
+	} else {
+		e = kc_entry_new(c, size);
+		if (!e)
+			return NULL;
+	}
 	refcount_set(&e->ref, 1);
 	e->klen = klen;
 	e->vlen = vlen;
@@ -157,8 +178,13 @@ bool kcache_entry_tryget(struct kcache_entry *e)
  */
 void kcache_entry_put(struct kcache_entry *e)
 {
-	if (!refcount_dec_and_test(&e->ref))
-		return;
+	if (refcount_dec_and_test(&e->ref))
+		kcache_entry_free(e);
+}
+
+/* Free an entry whose last reference is gone (kcache_entry_put()). Any context but NMI. */
+void kcache_entry_free(struct kcache_entry *e)
+{
 	if (is_vmalloc_addr(e))
 		kvfree_rcu(e, rcu);
 	else

@@ -10,6 +10,7 @@
 #ifndef _KCACHE_ENTRY_H
 #define _KCACHE_ENTRY_H
 
+#include <linux/llist.h>
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
 #include <linux/string.h>
@@ -32,6 +33,7 @@ enum kc_state { KC_NEW = 0, KC_LIVE, KC_RETIRED };
  * @node: table linkage
  * @pn: policy linkage; reused as the limbo list link once out of the policy
  * @rcu: for the final free, when no list links the entry any more
+ * @spare: once dead, link in its cache's spare lists (kcache_spare.c)
  * @seq: sequence number of the mutation that published it (its version); set before
  *	the entry is published, never 0
  * @expires: deadline on the monotonic clock in ns, 0 for none
@@ -48,6 +50,7 @@ struct kcache_entry {
 	union {
 		struct kc_pnode pn;
 		struct rcu_head rcu;
+		struct llist_node spare;
 	};
 	u64 seq;
 	u64 expires;
@@ -111,6 +114,22 @@ static __always_inline void kcache_copy_bytes(void *dst, const void *src, size_t
 		*d++ = *s++;
 }
 
+/* memset(dst, 0, len) with kcache_copy_bytes()'s word stores up to %KC_COPY_INLINE bytes */
+static __always_inline void kcache_zero_bytes(void *dst, size_t len)
+{
+	u8 *d = dst;
+	u64 w = 0;
+
+	if (len > KC_COPY_INLINE) {
+		memset(dst, 0, len);
+		return;
+	}
+	for (; len >= sizeof(w); len -= sizeof(w), d += sizeof(w))
+		memcpy(d, &w, sizeof(w));	/* one unaligned store */
+	for (; len; len--)
+		*d++ = 0;
+}
+
 /*
  * memcmp() == 0 for keys: word compares inline. The kernel's memcmp() is a byte loop out of
  * line on x86-64, called for every key a lookup compares.
@@ -134,5 +153,6 @@ static __always_inline bool kcache_bytes_equal(const void *a, const void *b, siz
 
 bool kcache_entry_tryget(struct kcache_entry *e);
 void kcache_entry_put(struct kcache_entry *e);
+void kcache_entry_free(struct kcache_entry *e);
 
 #endif /* _KCACHE_ENTRY_H */

@@ -15,7 +15,8 @@
  * Limbo: an entry pointer may still sit in a lossy read ring after the entry left the
  * table. Limbo is freed by an rcu_work: after a grace period that began after the entries
  * left the table (no reader can write them into a ring any more) and a read-ring drain
- * (no slot names them any more). The batch is freed outside the maintenance mutex.
+ * (no slot names them any more). The batch is freed outside the maintenance mutex, or
+ * kept for the next writes as spares (kcache_spare.c).
  *
  * Locks: c->maint_mutex (sleeping) covers the policy, the deadline heap, limbo, the
  * entries' flags and heap_idx, and the scratch array; ->dying is set under it. Order:
@@ -34,6 +35,7 @@
 #include "kcache_maint.h"
 #include "kcache_rbuf.h"
 #include "kcache_record.h"
+#include "kcache_spare.h"
 #include "kcache_table.h"
 #include "kcache_trace.h"
 #include "kcache_wring.h"
@@ -336,6 +338,23 @@ void kcache_test_stall_work(struct kcache *c, bool stall)
 	WRITE_ONCE(c->test_stall_work, stall);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_stall_work);
+
+/* Run a pass, then wait until limbo is empty and no batch is queued or running. */
+void kcache_test_limbo_settle(struct kcache *c)
+{
+	bool busy;
+
+	kcache_maint_pass(c);
+	for (;;) {
+		mutex_lock(&c->maint_mutex);
+		busy = c->limbo_queued || !list_empty(&c->limbo);
+		kc_unlock(c);
+		if (!busy)
+			return;
+		flush_rcu_work(&c->limbo_rwork);
+	}
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_limbo_settle);
 #else
 static inline bool kc_work_stalled(struct kcache *c)
 {
@@ -381,7 +400,7 @@ static void kc_limbo_workfn(struct work_struct *work)
 	 * meanwhile. ->limbo_queued stays set until the batch is freed, for
 	 * kcache_maint_reclaim().
 	 */
-	kc_free_list(&batch);
+	kcache_spare_collect(c, &batch);
 	mutex_lock(&c->maint_mutex);
 	c->limbo_queued = false;
 	kc_limbo_queue(c);
@@ -401,21 +420,23 @@ void kcache_maint_init(struct kcache *c)
 }
 
 /**
- * kcache_maint_shrink() - evict from the cold end under memory pressure
+ * kcache_maint_shrink() - give memory back under memory pressure
  * @c: the cache
- * @nr: entries to evict at most
+ * @nr: objects to free at most, if entries must be evicted for them
  *
- * Never blocks: a busy maintenance mutex or a subscriber registering makes it give up.
+ * Frees every spare first (kcache_spare.c), then evicts from the cold end for the rest of
+ * @nr. Never blocks: a busy maintenance mutex or a subscriber registering makes it give
+ * up evicting.
  *
- * Return: entries evicted.
+ * Return: spares freed plus entries evicted.
  */
 unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
 {
-	unsigned long freed = 0;
+	unsigned long freed = kcache_spare_drain(c);
 	struct kc_pnode *pn;
 
-	if (!mutex_trylock(&c->maint_mutex))
-		return 0;
+	if (freed >= nr || !mutex_trylock(&c->maint_mutex))
+		return freed;
 	if (percpu_down_read_trylock(&c->mut_sem)) {
 		while (freed < nr && (pn = kcache_policy_coldest(&c->policy))) {
 			if (kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
@@ -435,9 +456,10 @@ unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
  * @nr: entries to evict at most, from the cold end (counted as shrinker evictions)
  *
  * Waits for the maintenance mutex, then until the evicted entries are freed (a grace
- * period and the limbo work), so that the memory is uncharged when it returns. Entries
- * the shrinker evicted just before are freed by the same wait: with nothing left to
- * evict, waiting for them is what makes room. Called by kc_build() (kcache_api.c).
+ * period and the limbo work, then the spares, whatever their size), so that the memory is
+ * uncharged when it returns. Entries the shrinker evicted just before are freed by the
+ * same wait: with nothing left to evict, waiting for them is what makes room. Called by
+ * kc_build() (kcache_api.c).
  *
  * Return: true if it evicted entries or waited for evicted ones to be freed; false if
  * it could make no room.
@@ -465,6 +487,8 @@ bool kcache_maint_reclaim(struct kcache *c, unsigned long nr)
 	/* a batch already queued requeues the rest when it is done: the second flush waits */
 	flush_rcu_work(&c->limbo_rwork);
 	flush_rcu_work(&c->limbo_rwork);
+	/* the batch's memory went to the spares */
+	kcache_spare_drain(c);
 	return freed || pending;
 }
 
@@ -522,4 +546,5 @@ void kcache_maint_clear(struct kcache *c)
 	kc_free_list(&c->limbo_batch);
 	kc_free_list(&c->limbo);
 	kc_unlock(c);
+	kcache_spare_drain(c);
 }

@@ -21,6 +21,7 @@ void kcache_maint_clear(struct kcache *c);
 #ifdef KCACHE_TESTS
 u64 kcache_test_policy_entries(struct kcache *c);
 void kcache_test_stall_work(struct kcache *c, bool stall);
+void kcache_test_limbo_settle(struct kcache *c);
 #endif
 
 #endif /* _KCACHE_MAINT_H */

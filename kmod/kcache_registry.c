@@ -38,6 +38,7 @@
 #include "kcache_rbuf.h"
 #include "kcache_registry.h"
 #include "kcache_shrinker.h"
+#include "kcache_spare.h"
 #include "kcache_sysfs.h"
 #include "kcache_table.h"
 #include "kcache_wring.h"
@@ -167,7 +168,7 @@ static u64 kc_footprint(struct kcache *c)
 	u64 n = kmalloc_size_roundup(sizeof(*c));
 
 	n += (u64)num_possible_cpus() * sizeof(struct kc_pcpu_stats);
-	n += kcache_rbuf_footprint(c) + kcache_wring_footprint(c);
+	n += kcache_rbuf_footprint(c) + kcache_wring_footprint(c) + kcache_spare_footprint();
 	n += kc_kv_size(c->stripes, (c->stripe_mask + 1) * sizeof(*c->stripes));
 	n += kc_kv_size(tbl, struct_size(tbl, buckets, tbl->size));
 	n += kc_policy_footprint(&c->policy);
@@ -186,6 +187,7 @@ static void kc_free(struct kcache *c)
 	percpu_ref_exit(&c->users);
 	kcache_wring_uninit(c);
 	kcache_rbuf_uninit(c);
+	kcache_spare_uninit(c);
 	free_percpu(c->stats);
 	mem_cgroup_put(c->memcg);
 	kfree(c);
@@ -223,9 +225,12 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	c->stats = alloc_percpu_gfp(struct kc_pcpu_stats, GFP_KERNEL_ACCOUNT);
 	if (!c->stats)
 		goto err_free;
-	ret = kcache_rbuf_init(c);
+	ret = kcache_spare_init(c);
 	if (ret)
 		goto err_stats;
+	ret = kcache_rbuf_init(c);
+	if (ret)
+		goto err_spare;
 	ret = kcache_wring_init(c, kc_wring_size(c->cfg.max_entries));
 	if (ret)
 		goto err_rbuf;
@@ -256,6 +261,8 @@ err_wring:
 	kcache_wring_uninit(c);
 err_rbuf:
 	kcache_rbuf_uninit(c);
+err_spare:
+	kcache_spare_uninit(c);
 err_stats:
 	free_percpu(c->stats);
 err_free:

@@ -7,8 +7,8 @@
  * calls a memcg-aware shrinker only for the groups whose shrinker bit is set, and only a
  * list_lru sets that bit for a module: so each cache has one small token, allocated in its
  * group (SLAB_ACCOUNT, under set_active_memcg()) and kept on kc_lru, a memcg-aware
- * list_lru, from creation to destroy. count_objects sums the entries of the caches whose
- * tokens are on sc->memcg's list; scan_objects collects up to KC_SCAN_CACHES of them,
+ * list_lru, from creation to destroy. count_objects sums the entries and spares of the
+ * caches whose tokens are on sc->memcg's list; scan_objects collects up to KC_SCAN_CACHES of them,
  * each with a live-operation reference (c->users), rotates them to the tail so the next
  * scan starts elsewhere, and evicts from their cold ends after the walk: nothing that
  * sleeps or takes a mutex runs under the list_lru lock, and the eviction
@@ -60,8 +60,9 @@ static enum lru_status kc_count_one(struct list_head *item, struct list_lru_one 
 {
 	struct kc_memcg_token *t = container_of(item, struct kc_memcg_token, lru);
 
-	/* a racy read, as shrinkers count: the policy's counters, no lock */
-	*(unsigned long *)arg += kcache_policy_entries(&t->c->policy);
+	/* racy reads, as shrinkers count: the policy's counters and the spares, no lock */
+	*(unsigned long *)arg += kcache_policy_entries(&t->c->policy) +
+				 READ_ONCE(t->c->spares_kept);
 	return LRU_SKIP;
 }
 

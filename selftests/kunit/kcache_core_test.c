@@ -15,6 +15,8 @@
 
 #include "kcache_entry.h"
 #include "kcache_internal.h"
+#include "kcache_maint.h"
+#include "kcache_spare.h"
 #include "kcache_test.h"
 
 static void kc_case_exit(struct kunit *test)
@@ -597,9 +599,10 @@ static void create_rejects_bad_config(struct kunit *test)
 	kcache_put_ref(c);
 }
 
+/* what the shrinker can free in the other caches: their entries and spares */
 struct kc_others {
 	struct kcache *self;
-	unsigned long entries;
+	unsigned long objects;
 };
 
 static int kc_count_others(struct kcache *c, void *ctx)
@@ -609,7 +612,7 @@ static int kc_count_others(struct kcache *c, void *ctx)
 
 	if (c != o->self) {
 		kcache_stats(c, &st);
-		o->entries += st.entries;
+		o->objects += st.entries + kcache_test_spares(c);
 	}
 	return 0;
 }
@@ -630,7 +633,7 @@ static void shrinker_evicts_from_cold_end(struct kunit *test)
 	kcache_maintain(c);
 	/* the shrinker walks caches oldest first; ours, the newest, gives the last 10 */
 	kcache_for_each(kc_count_others, &others);
-	KUNIT_EXPECT_EQ(test, kcache_shrink(others.entries + 10), others.entries + 10);
+	KUNIT_EXPECT_EQ(test, kcache_shrink(others.objects + 10), others.objects + 10);
 	kcache_stats(c, &st);
 	KUNIT_EXPECT_GE(test, st.evictions_shrink, 10ULL);
 	/* LRU: the first keys written are the cold ones */
@@ -732,6 +735,87 @@ static void set_allocates_once_per_entry(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, 64, count, "allocations for 64 new entries");
 }
 
+/* kcache_get() of @key equals @len bytes of @want */
+static void kc_expect_value(struct kunit *test, struct kcache *c, const char *key,
+			    const char *want, u32 len)
+{
+	char buf[64];
+	u32 got = sizeof(buf);
+
+	KUNIT_ASSERT_EQ(test, 0, kcache_get(c, key, strlen(key), buf, &got, NULL));
+	KUNIT_ASSERT_EQ(test, len, got);
+	KUNIT_EXPECT_EQ(test, 0, memcmp(buf, want, len));
+}
+
+/* The memory of a replaced entry serves the next write of its size class, after its grace period */
+static void replaced_entry_memory_serves_next_write(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	static char big[1000];
+	char v[40];
+
+	memset(v, 'a', sizeof(v));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "k", 1, v, sizeof(v), 0, 0, NULL));
+	v[0] = 'b';
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "k", 1, v, sizeof(v), 0, 0, NULL));
+	kcache_test_limbo_settle(c);
+	KUNIT_EXPECT_EQ(test, 1UL, kcache_test_spares(c));
+
+	/* another size class does not take it */
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "big", 3, big, sizeof(big), 0, 0, NULL));
+	KUNIT_EXPECT_EQ(test, 1UL, kcache_test_spares(c));
+	/* the same class does, and holds the new key and value */
+	v[0] = 'c';
+	v[39] = 'z';
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "j", 1, v, sizeof(v), 0, 0, NULL));
+	KUNIT_EXPECT_EQ(test, 0UL, kcache_test_spares(c));
+	kc_expect_value(test, c, "j", v, sizeof(v));
+	v[0] = 'b';
+	v[39] = 'a';
+	kc_expect_value(test, c, "k", v, sizeof(v));
+
+	/* a delete retires without taking one: the spare stays until memory pressure */
+	KUNIT_ASSERT_EQ(test, 0, kcache_delete(c, "j", 1));
+	kcache_test_limbo_settle(c);
+	KUNIT_EXPECT_EQ(test, 1UL, kcache_test_spares(c));
+}
+
+/*
+ * Live entries and spares together stay within max_bytes plus the slack (max_bytes / 16);
+ * the shrinker counts spares and frees them before it evicts.
+ */
+static void spares_fit_beside_live_entries(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 64 << 10, 0, KCACHE_POLICY_TINYLFU);
+	size_t size = kmalloc_size_roundup(kcache_entry_overhead() + 4 + 40);
+	struct kc_others others = { .self = c };
+	struct kcache_stats st;
+	unsigned long n;
+	char key[8], v[40] = {};
+	int i, round;
+
+	/* 400 entries of 128 bytes and two bucket pointers: most of the 64 KiB, twice over */
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < 400; i++) {
+			snprintf(key, sizeof(key), "k%03d", i);
+			KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, 4, v, sizeof(v), 0, 0, NULL));
+		}
+	kcache_test_limbo_settle(c);
+	kcache_stats(c, &st);
+	n = kcache_test_spares(c);
+	KUNIT_EXPECT_GT(test, n, 0UL);
+	KUNIT_EXPECT_LT(test, n, 400UL);
+	KUNIT_EXPECT_LE_MSG(test, st.bytes + n * size, (64ULL << 10) + (64 << 10) / 16,
+			    "%llu bytes live, %lu spares of %zu bytes", st.bytes, n, size);
+
+	/* the shrinker walks caches oldest first: reach ours, the newest */
+	kcache_for_each(kc_count_others, &others);
+	KUNIT_EXPECT_EQ(test, kcache_shrink(others.objects + 1), others.objects + n);
+	KUNIT_EXPECT_EQ(test, 0UL, kcache_test_spares(c));
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, 400ULL, st.entries);	/* the spares were enough */
+}
+
 static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(set_get_roundtrip),
 	KUNIT_CASE(word_copy_and_compare_exact),
@@ -757,6 +841,8 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(shrinker_evicts_from_cold_end),
 	KUNIT_CASE(stats_count_hits_and_misses),
 	KUNIT_CASE(set_allocates_once_per_entry),
+	KUNIT_CASE(replaced_entry_memory_serves_next_write),
+	KUNIT_CASE(spares_fit_beside_live_entries),
 	{}
 };
 
