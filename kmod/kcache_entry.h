@@ -4,8 +4,8 @@
  *
  * Lifetime: alive (in the table) -> retired (out of the table, under its stripe lock) ->
  * dead (its publication and retirement records both applied by maintenance, out of the
- * policy) -> limbo -> freed after an RCU grace period and a read-ring drain, or later if a
- * handle still pins it.
+ * policy) -> limbo -> after an RCU grace period and a read-ring drain, kept as a spare for
+ * a write of its size (kcache_spare.c) or freed; freed later if a handle still pins it.
  */
 #ifndef _KCACHE_ENTRY_H
 #define _KCACHE_ENTRY_H
