@@ -493,7 +493,9 @@ out_unlock:
  *	bytes <= c->charged <= max_bytes + max(max_bytes / 16, the largest entry's charge)
  *
  * Entries out of the table but not yet freed (limbo, pins) are not counted: they are
- * freed a grace period after they leave the table, or when their handle is released.
+ * freed or kept as spares a grace period after they leave the table, or freed when their
+ * handle is released. Spares are kept only while they fit beside c->charged within the
+ * same max_bytes + slack (kcache_spare.c).
  */
 static int kc_reserve_bytes(struct kcache *c, u32 charge)
 {

@@ -395,10 +395,10 @@ static void kc_limbo_workfn(struct work_struct *work)
 	list_splice_init(&c->limbo_batch, &batch);
 	kc_unlock(c);
 	/*
-	 * A batch is what a grace period's writes retired, thousands of entries: freed under
-	 * the mutex, it held off the maintenance work and every writer whose ring filled
-	 * meanwhile. ->limbo_queued stays set until the batch is freed, for
-	 * kcache_maint_reclaim().
+	 * A batch is what a grace period's writes retired, thousands of entries: handled
+	 * under the mutex, it held off the maintenance work and every writer whose ring
+	 * filled meanwhile. ->limbo_queued stays set until the batch is freed or kept as
+	 * spares, for kcache_maint_reclaim().
 	 */
 	kcache_spare_collect(c, &batch);
 	mutex_lock(&c->maint_mutex);
