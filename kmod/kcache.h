@@ -75,6 +75,8 @@ struct kcache_config {
  * @bytes: bytes charged now
  * @max_entries: configured bound
  * @max_bytes: configured bound
+ * @spare_bytes: dead entries' memory kept for the next writes, as the last maintenance
+ *	pass left them (kcache_spare.c)
  */
 struct kcache_stats {
 	u64 hits;
@@ -88,6 +90,7 @@ struct kcache_stats {
 	u64 bytes;
 	u64 max_entries;
 	u64 max_bytes;
+	u64 spare_bytes;
 };
 
 struct kcache *kcache_create(const char *name, const struct kcache_config *cfg);

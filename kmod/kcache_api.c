@@ -1013,6 +1013,7 @@ void kcache_stats(struct kcache *c, struct kcache_stats *st)
 	st->bytes = max_t(s64, bytes, 0);
 	st->max_entries = c->cfg.max_entries;
 	st->max_bytes = c->cfg.max_bytes;
+	st->spare_bytes = READ_ONCE(c->spare_bytes);
 }
 EXPORT_SYMBOL_GPL(kcache_stats);
 

@@ -74,6 +74,7 @@ struct kc_pcpu_stats {
  * @spares: the spare entries no CPU has taken yet, one lock-free list per class; on a line
  *	of their own, which writers only read until their CPU runs out (kcache_spare.c)
  * @spares_kept: spares the last limbo batch kept, for the shrinker's count (kcache_spare.c)
+ * @spare_bytes: their bytes, for the statistics
  * @maint_mutex: the policy, the deadline heap, the limbo lists and the maintenance-side
  *	entry flags (kcache_maint.c)
  * @policy: eviction policy
@@ -129,6 +130,7 @@ struct kcache {
 	struct kc_spare_cpu __percpu *spare_cpu;
 	struct llist_head spares[KC_SPARE_CLASSES] ____cacheline_aligned_in_smp;
 	unsigned long spares_kept;
+	unsigned long spare_bytes;
 
 	struct mutex maint_mutex ____cacheline_aligned_in_smp;
 	struct kc_policy policy;

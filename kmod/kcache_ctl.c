@@ -61,8 +61,9 @@ static void __maybe_unused kcache_ctl_build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct kcache_open_args) != KCACHE_OPEN_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_open_args, owner) != KCACHE_OPEN_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kcache_destroy_args) != KCACHE_DESTROY_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct kcache_counters) != 88);
-	BUILD_BUG_ON(sizeof(struct kcache_list_record) != KCACHE_LIST_RECORD_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_counters) != 96);
+	BUILD_BUG_ON(offsetof(struct kcache_counters, spare_bytes) != 88);
+	BUILD_BUG_ON(sizeof(struct kcache_list_record) != KCACHE_LIST_RECORD_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_list_record, default_ttl_ns) != 88);
 	BUILD_BUG_ON(offsetof(struct kcache_list_record, counters) != 96);
 	BUILD_BUG_ON(sizeof(struct kcache_list_args) != KCACHE_LIST_ARGS_SIZE_VER0);

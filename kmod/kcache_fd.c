@@ -90,7 +90,7 @@ static void __maybe_unused kcache_fd_build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct kcache_mset_args) != KCACHE_MSET_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_mset_args, ttl_ns) != 48);
 	BUILD_BUG_ON(sizeof(struct kcache_invalidate_args) != KCACHE_INVALIDATE_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct kcache_stats_args) != KCACHE_STATS_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_stats_args) != KCACHE_STATS_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(sizeof(struct kcache_info_args) != KCACHE_INFO_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_info_args, max_entries) != 80);
 	BUILD_BUG_ON(offsetof(struct kcache_info_args, access) != 120);
@@ -584,6 +584,7 @@ void kcache_fd_counters(struct kcache *c, struct kcache_counters *out)
 	out->bytes = st.bytes;
 	out->max_entries = st.max_entries;
 	out->max_bytes = st.max_bytes;
+	out->spare_bytes = st.spare_bytes;
 }
 
 static int kc_stats(struct kcache_file *kf, void __user *uarg)

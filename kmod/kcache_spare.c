@@ -197,6 +197,7 @@ static unsigned long kc_spare_take_back(struct kcache *c, struct llist_node **sh
 unsigned long kcache_spare_drain(struct kcache *c)
 {
 	WRITE_ONCE(c->spares_kept, 0);
+	WRITE_ONCE(c->spare_bytes, 0);
 	return kc_spare_take_back(c, NULL, NULL, NULL);
 }
 
@@ -251,11 +252,12 @@ struct kcache_entry *kcache_spare_get(struct kcache *c, size_t size)
  */
 void kcache_spare_collect(struct kcache *c, struct list_head *batch)
 {
-	s64 room = c->cfg.max_bytes + kcache_bytes_slack(c) - atomic64_read(&c->charged);
+	s64 room0 = c->cfg.max_bytes + kcache_bytes_slack(c) - atomic64_read(&c->charged);
 	struct kc_spare_chain fresh[KC_SPARE_CLASSES] = {}, keep[KC_SPARE_CLASSES] = {};
 	struct llist_node *shared[KC_SPARE_CLASSES];
 	struct kcache_entry *e, *tmp;
 	unsigned long kept = 0;
+	s64 room = room0;
 	int cls;
 
 	list_for_each_entry_safe(e, tmp, batch, pn.link) {
@@ -271,6 +273,8 @@ void kcache_spare_collect(struct kcache *c, struct list_head *batch)
 	kept += kc_spare_take_back(c, shared, keep, &room);
 	kc_spare_publish(c, keep);
 	WRITE_ONCE(c->spares_kept, kept);
+	/* what was kept came out of the room */
+	WRITE_ONCE(c->spare_bytes, room0 - room);
 }
 
 #ifdef KCACHE_TESTS

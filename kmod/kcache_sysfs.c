@@ -4,7 +4,7 @@
  * per cache, readable by root (0400), one "counter value" pair a line, in this order:
  *
  *	hits misses sets deletes evictions_size evictions_shrink expirations
- *	entries bytes max_entries max_bytes
+ *	entries bytes max_entries max_bytes spare_bytes
  *
  * (the fields of struct kcache_stats; new counters are appended). A read returns the
  * counters of the live cache of that name, or fails with ENOENT once it is destroyed. This
@@ -69,6 +69,7 @@ static int kcache_sysfs_show(struct seq_file *m, void *v)
 		   st.evictions_size, st.evictions_shrink, st.expirations);
 	seq_printf(m, "entries %llu\nbytes %llu\nmax_entries %llu\nmax_bytes %llu\n",
 		   st.entries, st.bytes, st.max_entries, st.max_bytes);
+	seq_printf(m, "spare_bytes %llu\n", st.spare_bytes);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kcache_sysfs);

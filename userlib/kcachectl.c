@@ -569,12 +569,12 @@ static void print_counters(const struct kcache_counters *c)
 		       ",\"deletes\":%" PRIu64 ",\"evictions_size\":%" PRIu64
 		       ",\"evictions_shrink\":%" PRIu64 ",\"expirations\":%" PRIu64
 		       ",\"entries\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"max_entries\":%" PRIu64
-		       ",\"max_bytes\":%" PRIu64,
+		       ",\"max_bytes\":%" PRIu64 ",\"spare_bytes\":%" PRIu64,
 		       (uint64_t)c->hits, (uint64_t)c->misses, (uint64_t)c->sets,
 		       (uint64_t)c->deletes, (uint64_t)c->evictions_size,
 		       (uint64_t)c->evictions_shrink, (uint64_t)c->expirations,
 		       (uint64_t)c->entries, (uint64_t)c->bytes, (uint64_t)c->max_entries,
-		       (uint64_t)c->max_bytes);
+		       (uint64_t)c->max_bytes, (uint64_t)c->spare_bytes);
 		if (load_counters)
 			print_load_counters(load_counters);
 		putchar('}');
@@ -591,6 +591,7 @@ static void print_counters(const struct kcache_counters *c)
 	       (uint64_t)c->max_entries);
 	printf("bytes            %" PRIu64 " / %" PRIu64 "\n", (uint64_t)c->bytes,
 	       (uint64_t)c->max_bytes);
+	printf("spare_bytes      %" PRIu64 "\n", (uint64_t)c->spare_bytes);
 	if (load_counters)
 		print_load_counters(load_counters);
 }

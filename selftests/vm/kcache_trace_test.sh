@@ -67,6 +67,6 @@ check stats_file_exists [ -r $D/$name ]
 check stats_file_counters sh -c "grep -qx 'hits 2' $D/$name && grep -qx 'misses 1' $D/$name &&
 	grep -qx 'sets 1' $D/$name && grep -qx 'entries 1' $D/$name"
 check stats_file_all_fields sh -c "[ \"\$(cut -d' ' -f1 $D/$name | tr '\n' ' ')\" = \
-'hits misses sets deletes evictions_size evictions_shrink expirations entries bytes max_entries max_bytes ' ]"
+'hits misses sets deletes evictions_size evictions_shrink expirations entries bytes max_entries max_bytes spare_bytes ' ]"
 kcachectl destroy $name
 check stats_file_goes_with_cache [ ! -e $D/$name ]

@@ -253,6 +253,10 @@ struct kcache_destroy_args {
  * @bytes: bytes charged now
  * @max_entries: the entry bound
  * @max_bytes: the byte bound
+ * @spare_bytes: bytes of dead entries' memory kept for the next writes instead of freed,
+ *	as the last maintenance pass left them (writes since may have used some); with the
+ *	bytes charged then, at most @max_bytes plus a sixteenth. Given back first under
+ *	memory pressure. Since %KCACHE_STATS_ARGS_SIZE_VER1 and %KCACHE_LIST_RECORD_SIZE_VER1.
  */
 struct kcache_counters {
 	__u64 hits;
@@ -266,6 +270,7 @@ struct kcache_counters {
 	__u64 bytes;
 	__u64 max_entries;
 	__u64 max_bytes;
+	__u64 spare_bytes;
 };
 
 /**
@@ -289,6 +294,7 @@ struct kcache_list_record {
 };
 
 #define KCACHE_LIST_RECORD_SIZE_VER0	184
+#define KCACHE_LIST_RECORD_SIZE_VER1	192	/* counters.spare_bytes */
 
 /**
  * struct kcache_list_args - argument of %KCACHE_IOC_LIST
@@ -669,6 +675,7 @@ struct kcache_stats_args {
 };
 
 #define KCACHE_STATS_ARGS_SIZE_VER0	96
+#define KCACHE_STATS_ARGS_SIZE_VER1	104	/* counters.spare_bytes */
 
 /* KCACHE_IOC_STATS - read the cache's counters. Errors: only the common ones. */
 #define KCACHE_IOC_STATS	_IO(KCACHE_IOC_MAGIC, 0x18)
