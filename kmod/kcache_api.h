@@ -4,8 +4,23 @@
 #define _KCACHE_API_H
 
 #include <linux/compiler_types.h>
+#include <linux/errno.h>
 
 #include "kcache.h"
+
+/* Shared by the read side (kcache_api.c) and the mutations (kcache_store.c). */
+
+/* entries a paused walk handles per RCU read section */
+#define KC_WALK_BATCH		64
+
+static inline int kc_check_key(const void *key, u32 klen)
+{
+	if (!key || !klen)
+		return -EINVAL;
+	if (klen > KCACHE_KEY_MAX)
+		return -E2BIG;
+	return 0;
+}
 
 /**
  * struct kcache_get_wb - where a GET's caller wants the value's length and version

@@ -60,7 +60,7 @@ struct kc_pcpu_stats {
  * @seq: last sequence number handed out; every mutation takes the next (kcache_record.c)
  * @charged: the charges of the live entries plus the room writers reserved and have not
  *	published yet (kc_store() adds before publishing, kcache_rec_emit() subtracts what
- *	leaves the table): the byte bound (kcache_api.c). It shares @seq's cache line, which
+ *	leaves the table): the byte bound (kcache_store.c). It shares @seq's cache line, which
  *	every writer writes anyway, so the bound adds no shared line to the write path and
  *	nothing to reads
  * @mut_sem: read side held by every mutation from taking its number to emitting its record;
@@ -174,7 +174,7 @@ extern struct workqueue_struct *kcache_wq;
 
 /*
  * Bytes a cache may hold beyond max_bytes: the room writers may reserve beyond the bound
- * (kcache_api.c), in which its spares are kept too (kcache_spare.c).
+ * (kcache_store.c), in which its spares are kept too (kcache_spare.c).
  */
 static inline u64 kcache_bytes_slack(const struct kcache *c)
 {

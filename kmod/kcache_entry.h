@@ -10,6 +10,7 @@
 #ifndef _KCACHE_ENTRY_H
 #define _KCACHE_ENTRY_H
 
+#include <linux/ktime.h>
 #include <linux/llist.h>
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
@@ -76,6 +77,11 @@ static inline const void *kcache_entry_value(const struct kcache_entry *e)
 static inline bool kcache_entry_expired(const struct kcache_entry *e, u64 now)
 {
 	return e->expires && now >= e->expires;
+}
+
+static inline bool kc_expired_now(const struct kcache_entry *e)
+{
+	return e->expires && ktime_get_ns() >= e->expires;
 }
 
 /* Bytes an entry needs (header, key, value); what it is charged: kcache_entry_charge(). */

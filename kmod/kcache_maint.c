@@ -459,7 +459,7 @@ unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
  * period and the limbo work, then the spares, whatever their size), so that the memory is
  * uncharged when it returns. Entries the shrinker evicted just before are freed by the
  * same wait: with nothing left to evict, waiting for them is what makes room. Called by
- * kc_build() (kcache_api.c).
+ * kc_build() (kcache_store.c).
  *
  * Return: true if it evicted entries or waited for evicted ones to be freed; false if
  * it could make no room.

@@ -345,7 +345,7 @@ static int kc_bb_sampler_fn(void *data)
 /*
  * 4 writers per CPU store 1-4 KB values into a 64 KiB cache, 3x to 4x its size in live
  * keys; before the bound was enforced while writing, such a storm held 2.5x max_bytes.
- * The bound (kcache_api.c): bytes <= max_bytes + max(max_bytes / 16, largest charge).
+ * The bound (kcache_store.c): bytes <= max_bytes + max(max_bytes / 16, largest charge).
  * Each writer reads the cache's count after each set and a sampler reads it continually;
  * afterwards the count must equal the statistics' bytes (it is the same sum, kept apart).
  */
