@@ -557,7 +557,6 @@ void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *k
 
 /* ---- in-kernel loads ---- */
 
-/* Copy a finished record's result to @buf. */
 /* A DONE record's result: its error, or its value (entry or unstored) and version. */
 static int kc_load_value(const struct kcache_load *r, const void **val, u32 *len,
 			 u64 *version)
