@@ -3,9 +3,9 @@
  * kcache eviction policies: an adaptive policy that runs, at any time, the best of a few
  * configurations of two families on the same lists, and plain LRU.
  *
- * Locking: none. The cache's maintenance mutex serialises every call into this file, so the
- * lists, counters, sketch, ghost and shadows below are only ever touched by one thread at a
- * time. Nothing here sleeps or allocates except kcache_policy_init().
+ * Locking: none. The cache's maintenance mutex serialises every call into the policy, so the
+ * lists, counters, sketch, ghost and shadows are only ever touched by one thread at a time.
+ * Nothing in the policy sleeps or allocates except kcache_policy_init().
  *
  * What it does. No single policy wins everywhere: frequency-based admission (W-TinyLFU)
  * wins loops and scans, recency (LRU) wins zigzags and recency-skewed traces, and quick
@@ -39,6 +39,10 @@
  * queue and S3-FIFO's counter), and per cache 8 bytes a counter word of sketch and 4 of
  * ghost per entry of the bound, plus the shadows (at most KC_SHADOW_MAX entries each).
  *
+ * Files: this one holds the real lists, victim selection and the API; kcache_sketch.c the
+ * frequency sketch and the ghost; kcache_shadow.c the shadow caches and the climber;
+ * kcache_policy_int.h what they share.
+ *
  * The same file builds in userspace against selftests/policy/kcache_policy_user.h.
  */
 #ifdef __KERNEL__
@@ -46,19 +50,15 @@
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/log2.h>
-#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 #endif
 
-#include "kcache_policy.h"
+#include "kcache_policy_int.h"
 
 #define KC_SKETCH_MAX_WORDS	BIT(22)		/* 32 MiB: enough for 4M entries */
-#define KC_SKETCH_PERIOD_MULT	10		/* halve after 10 x capacity increments */
 #define KC_MIN_ENTRY_WEIGHT	64		/* an entry costs at least its metadata */
-#define KC_PROTECTED_PERMILLE	800		/* of main */
 
 /*
  * Hash-flooding defence: a warm candidate that loses to the victim is still admitted now
@@ -68,23 +68,6 @@
  */
 #define KC_ADMIT_FLOOD_MIN	6
 #define KC_ADMIT_FLOOD_MASK	1023
-
-/*
- * Climber. Shadows hold up to KC_SHADOW_MAX sampled entries (512 models big caches as well
- * as 1024 on the shared traces). The evidence (wins) decays by 1/32 every epoch of
- * max(shadow capacity, 256) samples: memory must outlast a traversal of the working set, or
- * cyclic patterns (zigzag) make the leader change every half cycle.
- *
- * A configuration replaces the current one when, over the requests where exactly one of the
- * two hit, it won significantly more often (kcache_climb_leads(): a sequential sign test).
- * The dead band grows like the noise, about the square root of the samples, not linearly
- * as a fixed fraction of the hits.
- */
-#define KC_SHADOW_MAX		512
-#define KC_EPOCH_MIN		256
-#define KC_DECAY_SHIFT		5
-#define KC_CLIMB_RHO		16	/* the test's prior scale: no shorter lead counts */
-#define KC_CLIMB_LOG_ALPHA2	10	/* 2 ln(1 / alpha), alpha = 5% / 7 candidates */
 
 /*
  * Candidate configurations: W-TinyLFU with window sizes in per mille (1000 is LRU), and
@@ -103,38 +86,7 @@ static const struct {
 /* W-TinyLFU, 1% window: from there, moving toward recency is cheap (see the top comment) */
 #define KC_CFG_INITIAL		0
 
-/*
- * The S3-FIFO ghost: 4-way buckets of 16-bit slots, a 10-bit fingerprint and a 6-bit coarse
- * insertion time. The table has twice as many slots as the ghost is long (fewer and buckets
- * overflow: a third of a FIFO ghost's keys would be lost early), that is 32 time units of
- * insertions; a remembered key lives at most 16 units, times wrap after 64 and a sweep
- * clears one slot per insertion, so no stale slot survives a wrap to look young again.
- */
-#define KC_GHOST_WAYS		4
-#define KC_GHOST_TBITS		6
-#define KC_GHOST_TMASK		((1U << KC_GHOST_TBITS) - 1)
-#define KC_GHOST_TABLE_UNITS	5	/* log2 of the table's size in time units */
-
-static const u64 kc_sketch_seeds[4] = {
-	0xc3a5c85c97cb3127ULL, 0xb492b66fbe98f273ULL,
-	0x9ae16a3b2f90404fULL, 0xcbf29ce484222325ULL,
-};
-
-/* splitmix64's finaliser: every input bit affects every output bit. */
-static u64 kc_mix64(u64 x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-static u32 kc_mix32(u32 hash, u64 seed)
-{
-	return kc_mix64(hash ^ seed) >> 32;
-}
+/* --- admission ---------------------------------------------------------------------------- */
 
 /* Deterministic so that traces replay identically in the kernel and in userspace. */
 static u32 kc_rand(struct kc_policy *p)
@@ -142,101 +94,6 @@ static u32 kc_rand(struct kc_policy *p)
 	p->rng += 0x9e3779b97f4a7c15ULL;
 	return kc_mix64(p->rng) >> 32;
 }
-
-/* x * permille / 1000 without overflow for any u64 x. */
-static u64 kc_permille(u64 x, u32 permille)
-{
-	u32 rem;
-	u64 q = div_u64_rem(x, KC_WIN_ONE, &rem);
-
-	return q * permille + (u64)rem * permille / KC_WIN_ONE;
-}
-
-/* --- frequency sketch ------------------------------------------------------------------ */
-
-static u64 kc_sketch_index(const struct kc_sketch *s, u32 item, int i)
-{
-	u64 h = (item + kc_sketch_seeds[i]) * kc_sketch_seeds[i];
-
-	h += h >> 32;
-	return h & s->mask;
-}
-
-/*
- * Aging: halve every counter so that old popularity fades. The odd counters lose half a
- * count each, an addition being four counters; subtracting them before halving keeps
- * @additions an honest count of what is left.
- */
-static void kc_sketch_reset(struct kc_sketch *s)
-{
-	u64 odd = 0, i, sub;
-
-	for (i = 0; i <= s->mask; i++) {
-		odd += hweight64(s->table[i] & 0x1111111111111111ULL);
-		s->table[i] = (s->table[i] >> 1) & 0x7777777777777777ULL;
-	}
-	sub = odd >> 2;
-	s->additions = (s->additions > sub ? s->additions - sub : 0) >> 1;
-}
-
-/* Halve after 10 x capacity increments (at most 10 per counter word). */
-static u64 kc_sketch_period(const struct kc_sketch *s, u64 entries)
-{
-	return KC_SKETCH_PERIOD_MULT * clamp_t(u64, entries, 1, s->mask + 1);
-}
-
-/**
- * kcache_sketch_increment() - count one occurrence of a key
- * @s: the sketch
- * @hash: the key's hash
- *
- * Each of the key's four counters below 15 is incremented; when the number of increments
- * reaches the sample period, every counter is halved.
- */
-void kcache_sketch_increment(struct kc_sketch *s, u32 hash)
-{
-	u32 item = kc_mix32(hash, s->seed);
-	u32 start = (item & 3) << 2;
-	bool added = false;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		u64 idx = kc_sketch_index(s, item, i);
-		u32 shift = (start + i) << 2;
-
-		if (((s->table[idx] >> shift) & 15) != 15) {
-			s->table[idx] += 1ULL << shift;
-			added = true;
-		}
-	}
-	if (added && ++s->additions >= s->period)
-		kc_sketch_reset(s);
-}
-EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_sketch_increment);
-
-/**
- * kcache_sketch_frequency() - estimated recent occurrences of a key
- * @s: the sketch
- * @hash: the key's hash
- *
- * Return: the minimum of the key's four counters, 0..15.
- */
-u32 kcache_sketch_frequency(const struct kc_sketch *s, u32 hash)
-{
-	u32 item = kc_mix32(hash, s->seed);
-	u32 start = (item & 3) << 2;
-	u32 freq = 15;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		u64 idx = kc_sketch_index(s, item, i);
-		u32 c = (s->table[idx] >> ((start + i) << 2)) & 15;
-
-		freq = min(freq, c);
-	}
-	return freq;
-}
-EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_sketch_frequency);
 
 /**
  * kcache_policy_admit() - TinyLFU admission: should a window candidate replace a main victim?
@@ -262,306 +119,6 @@ bool kcache_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
 	return (kc_rand(p) & KC_ADMIT_FLOOD_MASK) == 0;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_admit);
-
-/* --- ghost -------------------------------------------------------------------------------- */
-
-static u16 *kc_ghost_bucket(const struct kc_ghost *g, u32 hash, u16 *fp)
-{
-	u64 h = kc_mix64(hash ^ g->seed);
-
-	/* Bit KC_GHOST_TBITS is always set, so that no live slot reads as empty (0). */
-	*fp = ((u16)(h >> 48) & ~KC_GHOST_TMASK) | BIT(KC_GHOST_TBITS);
-	return &g->slots[(h & g->mask) * KC_GHOST_WAYS];
-}
-
-/* Age of a slot in time units (2^@shift insertions); times wrap every 2^KC_GHOST_TBITS. */
-static u32 kc_ghost_age(const struct kc_ghost *g, u16 slot)
-{
-	return ((g->clock >> g->shift) - slot) & KC_GHOST_TMASK;
-}
-
-/* The span in time units, rounded to the nearest. */
-static u32 kc_ghost_limit(const struct kc_ghost *g)
-{
-	return (g->span + (BIT(g->shift) >> 1)) >> g->shift;
-}
-
-/* @nslots slots, a power of two and at least KC_GHOST_WAYS. */
-static void kc_ghost_init(struct kc_ghost *g, u16 *slots, u32 nslots, u64 seed)
-{
-	u32 log = ilog2(nslots);
-
-	g->slots = slots;
-	g->mask = nslots / KC_GHOST_WAYS - 1;
-	g->shift = log > KC_GHOST_TABLE_UNITS ? log - KC_GHOST_TABLE_UNITS : 0;
-	g->seed = seed;
-	g->clock = 0;
-	g->sweep = 0;
-	g->span = 0;
-}
-
-/* At most half the table: see KC_GHOST_TBITS. */
-static void kc_ghost_set_span(struct kc_ghost *g, u64 span)
-{
-	g->span = min_t(u64, span, (u64)(g->mask + 1) * KC_GHOST_WAYS / 2);
-}
-
-/**
- * kcache_ghost_add() - remember that a key was evicted
- * @g: the ghost
- * @hash: the key's hash
- *
- * The key takes an empty slot of its bucket or the oldest one's.
- */
-void kcache_ghost_add(struct kc_ghost *g, u32 hash)
-{
-	u32 i, old = 0, oldest = 0, limit = kc_ghost_limit(g);
-	u16 fp, *b = kc_ghost_bucket(g, hash, &fp);
-
-	for (i = 0; i < KC_GHOST_WAYS; i++) {
-		u32 age = b[i] ? kc_ghost_age(g, b[i]) : KC_GHOST_TMASK + 1;
-
-		if (age > oldest) {
-			oldest = age;
-			old = i;
-		}
-	}
-	b[old] = fp | ((g->clock >> g->shift) & KC_GHOST_TMASK);
-	g->clock++;
-	/* One slot per insertion: the whole table every 32 units, before any time wraps. */
-	if (g->slots[g->sweep] && kc_ghost_age(g, g->slots[g->sweep]) > limit)
-		g->slots[g->sweep] = 0;
-	g->sweep = (g->sweep + 1) & ((g->mask + 1) * KC_GHOST_WAYS - 1);
-}
-EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_ghost_add);
-
-/**
- * kcache_ghost_take() - was a key evicted within the last @g->span evictions?
- * @g: the ghost
- * @hash: the key's hash
- *
- * A key found is forgotten (it is about to be resident again). Fingerprints are 9 bits (and
- * the bucket), so a lookup finds a key that is not there about once in 128 while the
- * ghost is full: harmless, it only lets one key skip the small queue.
- *
- * Return: true if the key was found.
- */
-bool kcache_ghost_take(struct kc_ghost *g, u32 hash)
-{
-	u32 i, limit = kc_ghost_limit(g);
-	u16 fp, *b = kc_ghost_bucket(g, hash, &fp);
-
-	for (i = 0; i < KC_GHOST_WAYS; i++) {
-		if (b[i] && (b[i] & ~KC_GHOST_TMASK) == fp && kc_ghost_age(g, b[i]) <= limit) {
-			b[i] = 0;
-			return true;
-		}
-	}
-	return false;
-}
-EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_ghost_take);
-
-static void kc_ghost_clear(struct kc_ghost *g)
-{
-	memset(g->slots, 0, (size_t)(g->mask + 1) * KC_GHOST_WAYS * sizeof(u16));
-	g->clock = 0;
-	g->sweep = 0;
-}
-
-/* --- shadow caches ----------------------------------------------------------------------- */
-
-static void kc_sh_unlink(struct kc_snode *nd, u32 i)
-{
-	nd[nd[i].prev].next = nd[i].next;
-	nd[nd[i].next].prev = nd[i].prev;
-}
-
-/* The sentinel of queue q is node q, so "append to q" needs no other lookup. */
-static void kc_sh_append(struct kc_snode *nd, u32 i, u32 q)
-{
-	u32 tail = nd[q].prev;
-
-	nd[i].prev = tail;
-	nd[i].next = q;
-	nd[tail].next = i;
-	nd[q].prev = i;
-	nd[i].queue = q;
-}
-
-static void kc_sh_move(struct kc_shadow *sh, u32 i, u32 q)
-{
-	sh->nr[sh->nodes[i].queue]--;
-	kc_sh_unlink(sh->nodes, i);
-	kc_sh_append(sh->nodes, i, q);
-	sh->nr[q]++;
-}
-
-/* First node of queue q, 0 if none. */
-static u32 kc_sh_first(const struct kc_shadow *sh, u32 q)
-{
-	u32 i = sh->nodes[q].next;
-
-	return i == q ? 0 : i;
-}
-
-static void kc_sh_evict(struct kc_shadow *sh, u32 i, u32 bucket)
-{
-	struct kc_snode *nd = sh->nodes;
-	u32 *link = &sh->buckets[bucket];
-
-	while (*link != i)
-		link = &nd[*link].hnext;
-	*link = nd[i].hnext;
-	sh->nr[nd[i].queue]--;
-	kc_sh_unlink(nd, i);
-	nd[i].queue = KC_Q_NONE;
-	nd[i].next = sh->free;
-	sh->free = i;
-}
-
-static u32 kc_sh_bucket(const struct kc_policy *p, u32 hash)
-{
-	return (kc_mix32(hash, p->sample_seed) * 0x9e3779b1U) >> (32 - p->bucket_bits);
-}
-
-/* S3-FIFO's eviction, as kc_s3_victim() for the real lists. */
-static u32 kc_sh_s3_victim(struct kc_shadow *sh)
-{
-	struct kc_snode *nd = sh->nodes;
-	u32 t;
-
-	for (;;) {
-		if (sh->nr[KC_Q_WINDOW] > sh->win_max ||
-		    !(sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED])) {
-			t = kc_sh_first(sh, KC_Q_WINDOW);
-			if (nd[t].freq < sh->promote) {
-				kcache_ghost_add(&sh->ghost, nd[t].hash);
-				return t;
-			}
-			nd[t].freq = 0;
-			kc_sh_move(sh, t, KC_Q_PROBATION);
-			continue;
-		}
-		t = kc_sh_first(sh, KC_Q_PROBATION);
-		if (!nd[t].freq)
-			return t;
-		nd[t].freq--;
-		kc_sh_move(sh, t, KC_Q_PROBATION);
-	}
-}
-
-/* W-TinyLFU's eviction, as in kcache_policy_evict(). */
-static u32 kc_sh_tinylfu_victim(struct kc_policy *p, struct kc_shadow *sh)
-{
-	struct kc_snode *nd = sh->nodes;
-	u32 cand = 0, victim;
-
-	if (sh->nr[KC_Q_WINDOW] > sh->win_max)
-		cand = nd[KC_Q_WINDOW].next;
-	victim = kc_sh_first(sh, KC_Q_PROBATION);
-	if (!victim)
-		victim = kc_sh_first(sh, KC_Q_PROTECTED);
-	if (cand && victim) {
-		if (kcache_policy_admit(p, nd[cand].hash, nd[victim].hash))
-			kc_sh_move(sh, cand, KC_Q_PROBATION);
-		else
-			victim = cand;
-	} else if (!victim) {
-		victim = nd[KC_Q_WINDOW].next;
-	}
-	return victim;
-}
-
-/* One request for a sampled key: the same steps as the real cache in the shadow's family. */
-static bool kc_sh_request(struct kc_policy *p, struct kc_shadow *sh, u32 hash, u32 bucket)
-{
-	struct kc_snode *nd = sh->nodes;
-	u32 i, q = KC_Q_WINDOW;
-
-	for (i = sh->buckets[bucket]; i; i = nd[i].hnext)
-		if (nd[i].hash == hash)
-			break;
-	if (i) {
-		if (sh->family == KC_FAM_S3FIFO) {
-			if (nd[i].freq < KC_FREQ_MAX)
-				nd[i].freq++;
-			return true;
-		}
-		if (nd[i].queue == KC_Q_PROBATION) {
-			kc_sh_move(sh, i, KC_Q_PROTECTED);
-			if (sh->nr[KC_Q_PROTECTED] > sh->prot_max)
-				kc_sh_move(sh, nd[KC_Q_PROTECTED].next, KC_Q_PROBATION);
-		} else {
-			kc_sh_move(sh, i, nd[i].queue);
-		}
-		return true;
-	}
-
-	i = sh->free;
-	sh->free = nd[i].next;
-	nd[i].hash = hash;
-	nd[i].freq = 0;
-	nd[i].hnext = sh->buckets[bucket];
-	sh->buckets[bucket] = i;
-	if (sh->family == KC_FAM_S3FIFO && kcache_ghost_take(&sh->ghost, hash))
-		q = KC_Q_PROBATION;
-	kc_sh_append(nd, i, q);
-	sh->nr[q]++;
-	if (sh->nr[KC_Q_WINDOW] + sh->nr[KC_Q_PROBATION] + sh->nr[KC_Q_PROTECTED] <= sh->cap) {
-		if (sh->nr[KC_Q_WINDOW] > sh->win_max)
-			kc_sh_move(sh, nd[KC_Q_WINDOW].next, KC_Q_PROBATION);
-		return false;
-	}
-	i = sh->family == KC_FAM_S3FIFO ? kc_sh_s3_victim(sh) : kc_sh_tinylfu_victim(p, sh);
-	kc_sh_evict(sh, i, kc_sh_bucket(p, nd[i].hash));
-	return false;
-}
-
-static void kc_sh_reset(struct kc_policy *p, struct kc_shadow *sh, u32 cap)
-{
-	struct kc_snode *nd = sh->nodes;
-	u32 i, n = KC_NR_QUEUES + p->shadow_alloc + 1;
-
-	for (i = 0; i < KC_NR_QUEUES; i++) {
-		nd[i].prev = i;
-		nd[i].next = i;
-		sh->nr[i] = 0;
-	}
-	sh->free = 0;
-	for (i = n - 1; i >= KC_NR_QUEUES; i--) {
-		nd[i].queue = KC_Q_NONE;
-		nd[i].next = sh->free;
-		sh->free = i;
-	}
-	for (i = 0; i < (1U << p->bucket_bits); i++)
-		sh->buckets[i] = 0;
-	sh->cap = cap;
-	sh->score = 0;
-	sh->win_max = max_t(u32, 1, kc_permille(cap, sh->frac));
-	sh->prot_max = kc_permille(cap - min(cap, sh->win_max), KC_PROTECTED_PERMILLE);
-	kc_ghost_clear(&sh->ghost);
-	kc_ghost_set_span(&sh->ghost, cap - min(cap, sh->win_max));
-}
-
-/*
- * Model a cache of @entries entries: sample about KC_SHADOW_MAX of every @entries keys and
- * give each shadow the matching scaled-down capacity. The evidence restarts with the shadows.
- */
-static void kc_shadows_config(struct kc_policy *p, u64 entries)
-{
-	u32 cap = min_t(u64, p->shadow_alloc, max_t(u64, entries, 1));
-	int i;
-
-	p->eff_entries = entries;
-	p->sample_thresh = cap >= entries ? 1ULL << 32 : div64_u64((u64)cap << 32, entries);
-	p->samples = 0;
-	p->epoch_len = max_t(u32, cap, KC_EPOCH_MIN);
-	memset(p->wins, 0, sizeof(p->wins));
-	p->led = 0;
-	p->short_hits = 0;
-	for (i = 0; i < KC_SHADOWS; i++)
-		kc_sh_reset(p, &p->shadow[i], cap);
-}
 
 /* --- real lists -------------------------------------------------------------------------- */
 
@@ -631,7 +188,7 @@ static void kc_retarget(struct kc_policy *p)
 				    KC_PROTECTED_PERMILLE);
 	/* S3-FIFO's ghost is as long as main, in entries. */
 	if (p->ghost.slots)
-		kc_ghost_set_span(&p->ghost, e - min(e, kc_permille(e, p->win_frac)));
+		kcache_ghost_set_span(&p->ghost, e - min(e, kc_permille(e, p->win_frac)));
 }
 
 /*
@@ -668,7 +225,7 @@ static struct kc_pnode *kc_s3_victim(struct kc_policy *p)
 }
 
 /* Run configuration @cfg from now on; the lists re-balance lazily as entries come and go. */
-static void kc_use_config(struct kc_policy *p, u32 cfg)
+void kcache_policy_use_config(struct kc_policy *p, u32 cfg)
 {
 	p->cfg = cfg;
 	p->family = kc_configs[cfg].family;
@@ -691,142 +248,10 @@ int kcache_policy_pin_config(struct kc_policy *p, u32 cfg)
 	if (p->kind != KCACHE_POLICY_TINYLFU || cfg >= KC_SHADOWS)
 		return -EINVAL;
 	p->frozen = true;
-	kc_use_config(p, cfg);
+	kcache_policy_use_config(p, cfg);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_pin_config);
-
-/* 8 * log2(x) for x >= 1, the mantissa interpolated linearly (within 0.7 of the eighth). */
-static u64 kc_log2_8(u64 x)
-{
-	u32 l = ilog2(x);
-	u64 frac = l >= 3 ? (x >> (l - 3)) & 7 : (x << (3 - l)) & 7;
-
-	return 8ULL * l + frac;
-}
-
-/**
- * kcache_climb_leads() - is a configuration significantly better than the current one?
- * @wins: requests (decayed) that it hit and the current configuration missed
- * @losses: requests (decayed) that the current configuration hit and it missed
- *
- * If both were equally good, wins - losses over the n = wins + losses requests where they
- * disagree would be a fair coin's walk. The climber looks after every sample, so a fixed
- * number of standard deviations would be crossed by chance sooner or later; the bound is
- * that of a mixture sequential probability ratio test, valid however often it is checked:
- * (wins - losses)^2 > (n + rho) * (ln((n + rho) / rho) + 2 ln(1 / alpha)), which grows like
- * sqrt(n log n), slower than the linear dead band it replaces. alpha is 5% shared among the
- * candidates, rho = %KC_CLIMB_RHO the disagreements below which no lead is believed.
- *
- * Return: true if the lead is significant.
- */
-bool kcache_climb_leads(u32 wins, u32 losses)
-{
-	u64 n = (u64)wins + losses + KC_CLIMB_RHO, d, ln8;
-
-	if (wins <= losses)
-		return false;
-	d = wins - losses;
-	/* Most calls: not even past the alpha term alone. */
-	if (d * d <= n * KC_CLIMB_LOG_ALPHA2)
-		return false;
-	/* 8 ln((n + rho) / rho), with ln 2 ~ 355 / 512 */
-	ln8 = (kc_log2_8(n) - kc_log2_8(KC_CLIMB_RHO)) * 355 / 512;
-	/* d < 2^32 and n <= 2^33 + rho: neither side overflows */
-	return d * d > n * (ln8 + 8 * KC_CLIMB_LOG_ALPHA2) / 8;
-}
-EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_climb_leads);
-
-/*
- * After a sampled request that some shadows hit and others missed: follow a clear leader.
- *
- * A switch between families costs hits until the lists hold what the new family would have
- * chosen (W-TinyLFU's main is not what S3-FIFO's reinsertions keep, and the other way
- * round); changing the window within W-TinyLFU is gradual and cheap. While a configuration
- * entered from the other family runs, @short_hits measures that cost (the real cache
- * against the shadow of its configuration); when it is left, the cost is known, and a lead
- * must exceed it (decaying) before the family changes again: crossings that did not pay
- * are not repeated on thin leads. And the lead must have held at the end of the previous
- * epoch already: a lead of the other family that comes and goes within an epoch (while the
- * caches fill, at the turn of a loop) is a phase that ends before a crossing pays back.
- */
-static void kc_climb(struct kc_policy *p, u32 candidates)
-{
-	u32 cur = p->cfg, best = cur, i;
-
-	for (candidates &= ~BIT(cur); candidates; candidates &= candidates - 1) {
-		u32 w, l;
-
-		i = __ffs(candidates);
-		w = p->wins[i][cur];
-		l = p->wins[cur][i];
-		if (!kcache_climb_leads(w, l))
-			continue;
-		if (p->shadow[i].family != p->family &&
-		    (w - l <= p->switch_cost || !(p->led & BIT(i))))
-			continue;
-		/* Of several that beat the current one, the one that hits most overall. */
-		if (best == cur || p->shadow[i].score > p->shadow[best].score)
-			best = i;
-	}
-	if (best == cur)
-		return;
-	/* Leaving a configuration entered from the other family: its switch has been paid. */
-	if (p->crossed)
-		p->switch_cost = p->short_hits;
-	p->crossed = p->shadow[best].family != p->family;
-	p->short_hits = 0;
-	kc_use_config(p, best);
-	p->switches++;
-}
-
-/* Age the evidence so that the climber follows phase changes. */
-static void kc_epoch(struct kc_policy *p)
-{
-	int i, j;
-
-	for (i = 0; i < KC_SHADOWS; i++)
-		for (j = 0; j < KC_SHADOWS; j++)
-			p->wins[i][j] -= p->wins[i][j] >> KC_DECAY_SHIFT;
-	p->led = 0;
-	for (i = 0; i < KC_SHADOWS; i++) {
-		if (kcache_climb_leads(p->wins[i][p->cfg], p->wins[p->cfg][i]))
-			p->led |= BIT(i);
-		p->shadow[i].score -= p->shadow[i].score >> KC_DECAY_SHIFT;
-	}
-	p->switch_cost -= p->switch_cost >> KC_DECAY_SHIFT;
-	p->short_hits -= p->short_hits >> KC_DECAY_SHIFT;
-	p->samples = 0;
-}
-
-static void kc_sample(struct kc_policy *p, u32 hash, bool real_hit)
-{
-	u32 hit = 0, bucket, i, h, m;
-
-	if (p->frozen || kc_mix32(hash, p->sample_seed) >= p->sample_thresh)
-		return;
-	bucket = kc_sh_bucket(p, hash);
-	for (i = 0; i < KC_SHADOWS; i++)
-		if (kc_sh_request(p, &p->shadow[i], hash, bucket)) {
-			hit |= BIT(i);
-			p->shadow[i].score++;
-		}
-	/* What the real cache falls short of its configuration's model: the switch's cost. */
-	if (!real_hit && (hit & BIT(p->cfg)))
-		p->short_hits++;
-	else if (real_hit && !(hit & BIT(p->cfg)) && p->short_hits)
-		p->short_hits--;
-	for (h = hit; h; h &= h - 1)
-		for (m = ~hit & (BIT(KC_SHADOWS) - 1); m; m &= m - 1)
-			p->wins[__ffs(h)][__ffs(m)]++;
-	/* Only the shadows that hit where the current configuration missed gained a lead. */
-	if (hit && !(hit & BIT(p->cfg)))
-		kc_climb(p, hit);
-	if (++p->samples >= p->epoch_len) {
-		kc_epoch(p);
-		kc_climb(p, BIT(KC_SHADOWS) - 1);
-	}
-}
 
 /* --- API ------------------------------------------------------------------------------- */
 
@@ -888,12 +313,12 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 	p->mem_bytes = bytes;
 	p->sketch.table = (u64 *)mem;
 	p->sketch.mask = words - 1;
-	p->sketch.period = kc_sketch_period(&p->sketch, est);
+	p->sketch.period = kcache_sketch_period(&p->sketch, est);
 	p->sketch.seed = kc_mix64(seed + 1);
 	p->sample_seed = kc_mix64(seed + 2);
 	p->rng = kc_mix64(seed + 3);
 	mem += words * sizeof(u64);
-	kc_ghost_init(&p->ghost, (u16 *)mem, gslots, kc_mix64(seed + 4));
+	kcache_ghost_init(&p->ghost, (u16 *)mem, gslots, kc_mix64(seed + 4));
 	mem += gslots * sizeof(u16);
 	for (i = 0; i < KC_SHADOWS; i++) {
 		struct kc_shadow *sh = &p->shadow[i];
@@ -905,11 +330,11 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 		mem += nodes * sizeof(struct kc_snode);
 		sh->buckets = (u32 *)mem;
 		mem += buckets * sizeof(u32);
-		kc_ghost_init(&sh->ghost, (u16 *)mem, sgslots, kc_mix64(seed + 5 + i));
+		kcache_ghost_init(&sh->ghost, (u16 *)mem, sgslots, kc_mix64(seed + 5 + i));
 		mem += sgslots * sizeof(u16);
 	}
-	kc_shadows_config(p, max_entries);
-	kc_use_config(p, KC_CFG_INITIAL);
+	kcache_shadows_config(p, max_entries);
+	kcache_policy_use_config(p, KC_CFG_INITIAL);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_init);
@@ -960,7 +385,7 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 		return;
 	}
 	kcache_sketch_increment(&p->sketch, n->hash);
-	kc_sample(p, n->hash, true);
+	kcache_shadows_sample(p, n->hash, true);
 	if (p->family == KC_FAM_S3FIFO) {
 		if (n->freq < KC_FREQ_MAX)
 			n->freq++;
@@ -1006,7 +431,7 @@ void kcache_policy_miss(struct kc_policy *p, u32 hash)
 	if (p->kind == KCACHE_POLICY_LRU)
 		return;
 	kcache_sketch_increment(&p->sketch, hash);
-	kc_sample(p, hash, false);
+	kcache_shadows_sample(p, hash, false);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_miss);
 
@@ -1108,7 +533,7 @@ struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 		u64 n = kcache_policy_entries(p), e = p->eff_entries;
 
 		if (n + (n >> 2) < e || n > e + (e >> 2)) {
-			kc_shadows_config(p, n);
+			kcache_shadows_config(p, n);
 			kc_retarget(p);
 		}
 	}
@@ -1164,8 +589,8 @@ void kcache_policy_set_limits(struct kc_policy *p, u64 max_entries, u64 max_weig
 		return;
 	}
 	est = min(p->max_entries, p->max_weight / KC_MIN_ENTRY_WEIGHT);
-	p->sketch.period = kc_sketch_period(&p->sketch, est);
-	kc_shadows_config(p, p->max_entries);
+	p->sketch.period = kcache_sketch_period(&p->sketch, est);
+	kcache_shadows_config(p, p->max_entries);
 	kc_retarget(p);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_set_limits);

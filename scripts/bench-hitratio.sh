@@ -47,7 +47,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 replay=$work/kc_replay
 "$CC" -O2 -Wall -I"$top/selftests/policy" -I"$top/kmod" -o "$replay" \
-	"$top/selftests/policy/kc_replay.c" "$top/kmod/kcache_policy.c"
+	"$top/selftests/policy/kc_replay.c" "$top/kmod/kcache_policy.c" \
+	"$top/kmod/kcache_sketch.c" "$top/kmod/kcache_shadow.c"
 
 trace_file() {	# name -> path
 	if [ -e "$TRACES/$1.trace.gz" ]; then echo "$TRACES/$1.trace.gz"

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite kcache_policy: the eviction policies of kcache_policy.c, driven directly
- * (no cache around them). Linked into the test module together with kcache_policy.o; the
- * module lists kcache_policy_suite with the other suites.
+ * KUnit suite kcache_policy: the eviction policies of kcache_policy.c (with its sketch,
+ * ghost and shadows: kcache_sketch.c, kcache_shadow.c), driven directly (no cache around
+ * them) through kcache.ko's exports of the test build; the test module lists
+ * kcache_policy_suite with the other suites.
  *
  * The cross-build case compares the eviction sequence of a synthetic workload with the hash
- * that the userspace build of the same file produced at build time
+ * that the userspace build of the same files produced at build time
  * (selftests/policy/gen-expect.sh writes kcache_policy_expect.h).
  */
 #include <kunit/test.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kc_replay - replay cache traces through kmod/kcache_policy.c built in userspace.
+ * kc_replay - replay cache traces through the policy (kmod/kcache_policy.c and the files it
+ * uses) built in userspace.
  *
  *   kc_replay [-p tinylfu|lru|ref|s3fifo|sieve|arc] [-c CAPACITY] [-s SEED[,SEED...]] [-t]
  *	     TRACE...

@@ -2,7 +2,8 @@
 /*
  * A synthetic, fully deterministic workload shared by kc_replay (userspace) and the
  * kcache_policy KUnit suite. Both builds fold the sequence of evicted keys into a 64-bit
- * FNV-1a hash; equal hashes show that kcache_policy.c behaves identically in both builds.
+ * FNV-1a hash; equal hashes show that the policy (kcache_policy.c, kcache_sketch.c,
+ * kcache_shadow.c) behaves identically in both builds.
  *
  * Include after kcache_policy.h.
  */

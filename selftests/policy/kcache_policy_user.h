@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Just enough of the kernel's types, lists and allocators for kmod/kcache_policy.c to build
- * unchanged in userspace (trace replay, benchmarks, generating the KUnit cross-check value).
+ * Just enough of the kernel's types, lists and allocators for the policy (kmod/kcache_policy.c,
+ * kcache_sketch.c, kcache_shadow.c) to build unchanged in userspace (trace replay,
+ * benchmarks, generating the KUnit cross-check value).
  */
 #ifndef _KCACHE_POLICY_USER_H
 #define _KCACHE_POLICY_USER_H
