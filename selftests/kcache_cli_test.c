@@ -389,10 +389,14 @@ TEST_F(cli, units_and_stats_watch)
 			 " %s/w", self->kc, self->name, self->dir, self->kc, self->name,
 			 self->dir));
 	ASSERT_STREQ("2\n5\n", out);
-	/* the human form: a header and two rows */
+	/* the human form: a header and two rows, levels last (bytes, then the spares') */
 	ASSERT_EQ(0, run(out, sizeof(out), "%s stats %s -w 100ms --iterations 2 | wc -l",
 			 self->kc, self->name));
 	ASSERT_EQ(3, atoi(out));
+	ASSERT_EQ(0, run(out, sizeof(out), "%s stats %s -w 100ms --iterations 1 | "
+			 "awk 'NR == 1 { print $(NF - 1), $NF, NF } NR == 2 { print NF }'",
+			 self->kc, self->name));
+	ASSERT_STREQ("bytes spare 10\n10\n", out);
 }
 
 /* fetch: two processes miss at once, the command runs once, both print what it wrote */

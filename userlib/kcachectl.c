@@ -872,8 +872,9 @@ static int stats_watch(int fd, const char *name, uint64_t interval_ns, uint64_t 
 		return fail(name, "stats", ret);
 	t0 = now_s();
 	if (!json)
-		printf("%10s %10s %10s %10s %10s %10s %6s %10s %12s\n", "hits/s", "misses/s",
-		       "sets/s", "deletes/s", "evicts/s", "expired/s", "hit%", "entries", "bytes");
+		printf("%10s %10s %10s %10s %10s %10s %6s %10s %12s %12s\n", "hits/s",
+		       "misses/s", "sets/s", "deletes/s", "evicts/s", "expired/s", "hit%",
+		       "entries", "bytes", "spare");
 	for (i = 0; !iterations || i < iterations; i++) {
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
@@ -907,8 +908,8 @@ static int stats_watch(int fd, const char *name, uint64_t interval_ns, uint64_t 
 				printf("%6.1f", 100.0 * (b.hits - a.hits) / lookups);
 			else
 				printf("%6s", "-");
-			printf(" %10" PRIu64 " %12" PRIu64 "\n", (uint64_t)b.entries,
-			       (uint64_t)b.bytes);
+			printf(" %10" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
+			       (uint64_t)b.entries, (uint64_t)b.bytes, (uint64_t)b.spare_bytes);
 		}
 		if (fflush(stdout))
 			return EXIT_FAIL;
