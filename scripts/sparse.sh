@@ -9,7 +9,7 @@ mkdir -p "$d/selftests"
 "$top/selftests/policy/gen-expect.sh" >/dev/null
 rsync -a --delete "$top/Kbuild" "$top/kmod" "$top/uapi" "$top/samples" "$d/"
 rsync -a --delete "$top/selftests/policy" "$top/selftests/kunit" "$top/selftests/torture" \
-	"$top/selftests/kbench" "$top/selftests/bug" "$d/selftests/"
+	"$top/selftests/kbench" "$top/selftests/kload" "$top/selftests/bug" "$d/selftests/"
 make -C "$kdir" M="$d" C=2 CF="-D__CHECK_ENDIAN__" KCACHE_TESTS=y modules > "$d/sparse.log" 2>&1 || {
 	cat "$d/sparse.log"
 	exit 1

@@ -6,9 +6,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 tools=$("$top/scripts/kernel-tools.sh")
 cd "$top"
 kfiles=$(git ls-files 'kmod/*.[ch]' 'uapi/*.h' 'samples/*.[ch]' 'selftests/kunit/*.[ch]' \
-	'selftests/torture/*.[ch]' 'selftests/kbench/*.[ch]' 'selftests/bug/*.[ch]')
+	'selftests/torture/*.[ch]' 'selftests/kbench/*.[ch]' 'selftests/kload/*.[ch]' \
+	'selftests/bug/*.[ch]')
 ufiles=$(git ls-files 'userlib/*.[ch]' 'selftests/*.[ch]' 'selftests/*/*.[ch]' \
-	'selftests/*/*/*.[ch]' | grep -Ev '^selftests/(kunit|torture|kbench|bug)/')
+	'selftests/*/*/*.[ch]' | grep -Ev '^selftests/(kunit|torture|kbench|kload|bug)/')
 files="$kfiles $ufiles"
 # Userspace code has no u32/BIT()/ARRAY_SIZE() and uses the kselftest harness's macros
 # (FIXTURE_DATA(x) *self, SKIP(return, ...)); the kernel-only checks are skipped there.

@@ -4,18 +4,21 @@
  * x 4 threads, holder SIGKILLed / closing its fd / past its deadline hands the lease to
  * one waiter, stale and foreign tokens, MGET with leases, refresh ahead, abort, and a
  * stress run mixing leases, loads, SETs, DELs, destroys and SIGKILLs (60 s on the debug
- * kernel, 10 s elsewhere; KCACHE_STRESS_SECS overrides).
+ * kernel, 10 s elsewhere; KCACHE_STRESS_SECS overrides). A process waits on an in-kernel
+ * load (the test module kcache_kload.ko): stored, revoked by a DEL, ended by destroy.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,6 +51,19 @@ static void *shared(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 FIXTURE(lease) {
 	int ctl;
 	int fd;
@@ -68,6 +84,9 @@ FIXTURE_SETUP(lease)
 
 FIXTURE_TEARDOWN(lease)
 {
+	/* a kload case that failed half-way left its module (and loader) behind */
+	if (!access("/sys/module/kcache_kload", F_OK) && sh("rmmod kcache_kload"))
+		TH_LOG("rmmod kcache_kload failed");
 	kcache_destroy(self->ctl, self->name);
 	close(self->fd);
 	close(self->ctl);
@@ -555,6 +574,206 @@ TEST_F(lease, destroy_wakes_waiters_eshutdown)
 	EXPECT_EQ(-ESHUTDOWN, w.answer);
 	EXPECT_EQ(-ESHUTDOWN, kcache_lease_set(self->fd, "ds", 2, "x", 1, token, 0, 0, NULL));
 	close(w.fd);
+}
+
+/* ---- a process waits on an in-kernel load (selftests/kload/kcache_kload.c) ---- */
+
+#define KLOAD_KO	"/lib/modules/kcache/test/kcache_kload.ko"
+#define KLOAD_PARAMS	"/sys/module/kcache_kload/parameters/"
+#define KLOAD_VAL	"kernel-value"
+
+struct kwait {
+	int fd;
+	atomic_int tid;
+	atomic_int done;
+	int answer;
+	uint64_t version;
+	uint64_t token;
+	char buf[64];
+	uint32_t len;
+};
+
+static void *kwait_thread(void *p)
+{
+	struct kwait *w = p;
+
+	atomic_store(&w->tid, (int)syscall(SYS_gettid));
+	w->len = sizeof(w->buf);
+	w->answer = kcache_get_or_lease(w->fd, "kk", 2, w->buf, &w->len, 30 * SEC, 0,
+					&w->version, &w->token);
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+/* The first line of a file (without its newline), or "" */
+static const char *read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f) {
+		if (!fgets(buf, len, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+static int write_param(const char *name, const char *v)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), KLOAD_PARAMS "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = fputs(v, f) < 0 ? -EIO : 0;
+	return fclose(f) ? -errno : ret;
+}
+
+static const char *kload_result(char *buf, size_t len)
+{
+	return read_line(KLOAD_PARAMS "result", buf, len);
+}
+
+/* Waits until thread @tid sleeps in kcache_load_wait(); false after 20 s. */
+static bool sleeps_in_load_wait(int tid)
+{
+	char path[64], buf[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
+	for (i = 0; i < 2000; i++) {
+		if (!strcmp(read_line(path, buf, sizeof(buf)), "kcache_load_wait"))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+struct destroyer {
+	int ctl;
+	const char *name;
+	int ret;
+};
+
+static void *destroy_thread(void *p)
+{
+	struct destroyer *d = p;
+
+	d->ret = kcache_destroy(d->ctl, d->name);
+	return NULL;
+}
+
+enum kload_end { KLOAD_STORED, KLOAD_DELETED, KLOAD_DESTROYED };
+
+/*
+ * A kernel caller loads "kk" and blocks in its loader; a process's lease GET of "kk" waits
+ * for that load rather than taking a lease. Then the load ends as @end says.
+ */
+static void kload_case(struct __test_metadata *_metadata, FIXTURE_DATA(lease) *self,
+		       enum kload_end end)
+{
+	struct destroyer d = { .ctl = self->ctl, .name = self->name };
+	struct kcache_load_counters lc;
+	struct kwait w = { 0 };
+	char res[128], buf[64];
+	uint64_t version = 0;
+	pthread_t t, td;
+	uint32_t len;
+	int i;
+
+	if (access(KLOAD_KO, R_OK))
+		SKIP(return, "%s: not built (KCACHE_TESTS=y builds it)", KLOAD_KO);
+	ASSERT_EQ(0, sh("insmod " KLOAD_KO " cache=%s key=kk val=" KLOAD_VAL, self->name));
+	/* insmod returned: the loader runs and blocks */
+	ASSERT_STREQ("running", kload_result(res, sizeof(res)));
+	w.fd = open_rw(self);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, kwait_thread, &w));
+	for (i = 0; i < 2000 && !atomic_load(&w.tid); i++)
+		usleep(1000);
+	ASSERT_TRUE(sleeps_in_load_wait(atomic_load(&w.tid)));
+
+	switch (end) {
+	case KLOAD_STORED:
+		ASSERT_EQ(0, write_param("release", "1"));
+		break;
+	case KLOAD_DELETED:
+		/* revokes the load: it runs on, its value goes to everyone unstored */
+		EXPECT_EQ(-ENOENT, kcache_del(self->fd, "kk", 2));
+		usleep(200000);
+		EXPECT_EQ(0, atomic_load(&w.done));
+		ASSERT_EQ(0, write_param("release", "1"));
+		break;
+	case KLOAD_DESTROYED:
+		/* destroy wakes the waiter at once; it waits for the kernel caller's load */
+		ASSERT_EQ(0, pthread_create(&td, NULL, destroy_thread, &d));
+		for (i = 0; i < 1000 && !atomic_load(&w.done); i++)
+			usleep(10000);
+		EXPECT_EQ(1, atomic_load(&w.done));
+		EXPECT_STREQ("running", kload_result(res, sizeof(res)));
+		ASSERT_EQ(0, write_param("release", "1"));
+		pthread_join(td, NULL);
+		EXPECT_EQ(0, d.ret);
+		break;
+	}
+	pthread_join(t, NULL);
+	for (i = 0; i < 2000 && !strcmp(kload_result(res, sizeof(res)), "running"); i++)
+		usleep(10000);
+
+	if (end == KLOAD_DESTROYED) {
+		EXPECT_EQ(-ESHUTDOWN, w.answer);
+		/* the kernel caller's store failed: it gets the error too */
+		EXPECT_EQ(-ESHUTDOWN, atoi(res));
+		close(w.fd);
+		ASSERT_EQ(0, sh("rmmod kcache_kload"));
+		return;
+	}
+	/* a value, not a lease: the waiter gets what the kernel's loader returned */
+	EXPECT_EQ(0, w.answer);
+	EXPECT_EQ(0, w.token);
+	EXPECT_EQ(strlen(KLOAD_VAL), w.len);
+	EXPECT_EQ(0, memcmp(w.buf, KLOAD_VAL, strlen(KLOAD_VAL)));
+	len = sizeof(buf);
+	if (end == KLOAD_STORED) {
+		/* stored: the entry's version, to the waiter and to the kernel caller */
+		EXPECT_NE(0, w.version);
+		ASSERT_EQ(0, kcache_get(self->fd, "kk", 2, buf, &len, &version));
+		EXPECT_EQ(w.version, version);
+	} else {
+		/* not stored: version 0, and nothing to read */
+		EXPECT_EQ(0, w.version);
+		EXPECT_EQ(-ENOENT, kcache_get(self->fd, "kk", 2, buf, &len, NULL));
+	}
+	snprintf(buf, sizeof(buf), "0 %zu %" PRIu64 " " KLOAD_VAL, strlen(KLOAD_VAL), version);
+	EXPECT_STREQ(buf, res);
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(1, lc.loads_started);
+	EXPECT_EQ(end == KLOAD_STORED, lc.loads_succeeded);
+	EXPECT_EQ(end == KLOAD_DELETED, lc.leases_revoked);
+	EXPECT_EQ(1, lc.waiters_served);
+	EXPECT_EQ(0, lc.in_flight);
+	close(w.fd);
+	ASSERT_EQ(0, sh("rmmod kcache_kload"));
+}
+
+TEST_F_TIMEOUT(lease, waiter_of_kernel_load_gets_stored_value, 120)
+{
+	kload_case(_metadata, self, KLOAD_STORED);
+}
+
+TEST_F_TIMEOUT(lease, waiter_of_revoked_kernel_load_gets_unstored_value, 120)
+{
+	kload_case(_metadata, self, KLOAD_DELETED);
+}
+
+TEST_F_TIMEOUT(lease, destroy_during_kernel_load_wakes_process_waiter, 120)
+{
+	kload_case(_metadata, self, KLOAD_DESTROYED);
 }
 
 /* ---- stress ---- */

@@ -73,7 +73,8 @@ build_modules() {
 	rsync -a --delete "${src_only[@]}" "$top/Kbuild" "$top/VERSION" "$top/kmod" "$top/uapi" \
 		"$top/samples" "$d/" || die "rsync"
 	rsync -a --delete "${src_only[@]}" "$top/selftests/policy" "$top/selftests/kunit" \
-		"$top/selftests/torture" "$top/selftests/kbench" "$top/selftests/bug" \
+		"$top/selftests/torture" "$top/selftests/kbench" "$top/selftests/kload" \
+		"$top/selftests/bug" \
 		"$d/selftests/" || die "rsync"
 	if ! make -C "$kdir" M="$d" W=1 KCFLAGS=-Werror KCACHE_TESTS=y KCACHE_VERSION="$version" \
 		"$@" modules \
@@ -88,7 +89,7 @@ mkinitramfs() {
 	local out=$1 moddir=$2 kind=$3 r
 	r=$(mktemp -d)
 	chmod 755 "$r"
-	mkdir -p "$r"/{bin,dev,proc,sys,tmp,etc,tests,bench} "$r"/lib/modules/kcache/{kunit,stress,bench}
+	mkdir -p "$r"/{bin,dev,proc,sys,tmp,etc,tests,bench} "$r"/lib/modules/kcache/{kunit,stress,bench,test}
 	cp /bin/busybox "$r/bin/busybox"
 	ln -s busybox "$r/bin/sh"
 	cp "$vm/init" "$r/init"
@@ -100,6 +101,8 @@ mkinitramfs() {
 		[ -f "$ko" ] && cp "$ko" "$r/lib/modules/kcache/stress/"
 	done
 	[ -f "$moddir/kcache_kbench.ko" ] && cp "$moddir/kcache_kbench.ko" "$r/lib/modules/kcache/bench/"
+	# driven by kcache_lease_test (insmod and rmmod of its own)
+	[ -f "$moddir/kcache_kload.ko" ] && cp "$moddir/kcache_kload.ko" "$r/lib/modules/kcache/test/"
 	kunit_suites > "$r/etc/kunit-suites"
 	for t in "$top"/selftests/kcache_*_test; do
 		[ -x "$t" ] && cp "$t" "$r/tests/"
