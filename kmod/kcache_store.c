@@ -233,11 +233,12 @@ static int kc_val_err(const struct kc_val *v, u32 vlen, int err)
 }
 
 /*
- * Build an entry and publish it as @pub asks; @pub also returns the results. A value in
- * userspace is copied straight into the new entry: no bounce buffer, one copy.
+ * Build an entry and publish it as @pub asks; @pub also returns the results, and
+ * @version (if not NULL) the new entry's version. A value in userspace is copied straight
+ * into the new entry: no bounce buffer, one copy.
  */
 static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc_val *v,
-		    u32 vlen, u64 ttl_ns, struct kc_pub *pub)
+		    u32 vlen, u64 ttl_ns, struct kc_pub *pub, u64 *version)
 {
 	u32 flags = pub->flags;
 	struct kcache_entry *e;
@@ -273,16 +274,18 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc
 out:
 	trace_kcache_set(c, key, klen, vlen, ttl_ns, ret ? 0 : pub->seq, ret);
 	kcache_leave(c);
+	if (!ret && version)
+		*version = pub->seq;
 	return ret;
 }
 
 /* kc_store() of a value in kernel memory */
 static int kc_store_kernel(struct kcache *c, const void *key, u32 klen, const void *val,
-			   u32 vlen, u64 ttl_ns, struct kc_pub *pub)
+			   u32 vlen, u64 ttl_ns, struct kc_pub *pub, u64 *version)
 {
 	struct kc_val v = { .val = val };
 
-	return kc_store(c, key, klen, &v, vlen, ttl_ns, pub);
+	return kc_store(c, key, klen, &v, vlen, ttl_ns, pub, version);
 }
 
 /**
@@ -309,12 +312,8 @@ int kcache_store_user(struct kcache *c, const void *key, u32 klen, const void __
 	struct kc_pub pub = { .flags = flags, .cond = cas ? KC_COND_CAS : KC_COND_SET,
 			      .expected = expected };
 	struct kc_val v = { .uval = uval, .user = true };
-	int ret;
 
-	ret = kc_store(c, key, klen, &v, vlen, ttl_ns, &pub);
-	if (!ret && version)
-		*version = pub.seq;
-	return ret;
+	return kc_store(c, key, klen, &v, vlen, ttl_ns, &pub, version);
 }
 
 /**
@@ -339,11 +338,8 @@ int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32
 	       u64 ttl_ns, u32 flags, u64 *version)
 {
 	struct kc_pub pub = { .flags = flags, .cond = KC_COND_SET };
-	int ret = kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub);
 
-	if (!ret && version)
-		*version = pub.seq;
-	return ret;
+	return kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub, version);
 }
 EXPORT_SYMBOL_GPL(kcache_set);
 
@@ -367,11 +363,8 @@ int kcache_store_claimed(struct kcache *c, const void *key, u32 klen, const void
 			 u64 *version)
 {
 	struct kc_pub pub = { .claim = claim, .flags = flags, .cond = KC_COND_SET };
-	int ret = kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub);
 
-	if (!ret && version)
-		*version = pub.seq;
-	return ret;
+	return kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub, version);
 }
 
 /**
@@ -391,11 +384,8 @@ int kcache_cas(struct kcache *c, const void *key, u32 klen, const void *val, u32
 	       u64 ttl_ns, u64 expected, u64 *version)
 {
 	struct kc_pub pub = { .cond = KC_COND_CAS, .expected = expected };
-	int ret = kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub);
 
-	if (!ret && version)
-		*version = pub.seq;
-	return ret;
+	return kc_store_kernel(c, key, klen, val, vlen, ttl_ns, &pub, version);
 }
 EXPORT_SYMBOL_GPL(kcache_cas);
 
@@ -416,7 +406,7 @@ int kcache_add(struct kcache *c, const void *key, u32 klen, s64 delta, u64 ttl_n
 	       u64 *result)
 {
 	struct kc_pub pub = { .cond = KC_COND_ADD };
-	int ret = kc_store_kernel(c, key, klen, &delta, sizeof(delta), ttl_ns, &pub);
+	int ret = kc_store_kernel(c, key, klen, &delta, sizeof(delta), ttl_ns, &pub, NULL);
 
 	if (!ret && result)
 		*result = pub.sum;
