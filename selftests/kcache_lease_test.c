@@ -282,13 +282,17 @@ TEST_F_TIMEOUT(lease, holder_sigkilled_waiter_gets_lease, 60)
 	munmap(s, sizeof(*s));
 }
 
+/* a lease GET in a thread: its answer, and its thread id once it runs */
 struct waitarg {
 	int fd;
 	const char *key;
 	uint64_t wait_ns;
 	int answer;
 	uint64_t token;
+	uint64_t version;
 	uint64_t woke_ns;
+	atomic_int tid;
+	atomic_int done;
 	char buf[64];
 	uint32_t len;
 };
@@ -297,8 +301,12 @@ static void *wait_thread(void *p)
 {
 	struct waitarg *w = p;
 
-	w->answer = lget(w->fd, w->key, w->buf, &w->len, w->wait_ns, 0, &w->token);
+	atomic_store(&w->tid, (int)syscall(SYS_gettid));
+	w->len = sizeof(w->buf);
+	w->answer = kcache_get_or_lease(w->fd, w->key, strlen(w->key), w->buf, &w->len,
+					w->wait_ns, 0, &w->version, &w->token);
 	w->woke_ns = now_ns();
+	atomic_store(&w->done, 1);
 	return NULL;
 }
 
@@ -582,29 +590,6 @@ TEST_F(lease, destroy_wakes_waiters_eshutdown)
 #define KLOAD_PARAMS	"/sys/module/kcache_kload/parameters/"
 #define KLOAD_VAL	"kernel-value"
 
-struct kwait {
-	int fd;
-	atomic_int tid;
-	atomic_int done;
-	int answer;
-	uint64_t version;
-	uint64_t token;
-	char buf[64];
-	uint32_t len;
-};
-
-static void *kwait_thread(void *p)
-{
-	struct kwait *w = p;
-
-	atomic_store(&w->tid, (int)syscall(SYS_gettid));
-	w->len = sizeof(w->buf);
-	w->answer = kcache_get_or_lease(w->fd, "kk", 2, w->buf, &w->len, 30 * SEC, 0,
-					&w->version, &w->token);
-	atomic_store(&w->done, 1);
-	return NULL;
-}
-
 /* The first line of a file (without its newline), or "" */
 static const char *read_line(const char *path, char *buf, size_t len)
 {
@@ -679,7 +664,7 @@ static void kload_case(struct __test_metadata *_metadata, FIXTURE_DATA(lease) *s
 {
 	struct destroyer d = { .ctl = self->ctl, .name = self->name };
 	struct kcache_load_counters lc;
-	struct kwait w = { 0 };
+	struct waitarg w = { .key = "kk", .wait_ns = 30 * SEC };
 	char res[128], buf[64];
 	uint64_t version = 0;
 	pthread_t t, td;
@@ -693,7 +678,7 @@ static void kload_case(struct __test_metadata *_metadata, FIXTURE_DATA(lease) *s
 	ASSERT_STREQ("running", kload_result(res, sizeof(res)));
 	w.fd = open_rw(self);
 	ASSERT_LE(0, w.fd);
-	ASSERT_EQ(0, pthread_create(&t, NULL, kwait_thread, &w));
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
 	for (i = 0; i < 2000 && !atomic_load(&w.tid); i++)
 		usleep(1000);
 	ASSERT_TRUE(sleeps_in_load_wait(atomic_load(&w.tid)));
