@@ -643,6 +643,7 @@ struct destroyer {
 	int ctl;
 	const char *name;
 	int ret;
+	atomic_int done;
 };
 
 static void *destroy_thread(void *p)
@@ -650,6 +651,7 @@ static void *destroy_thread(void *p)
 	struct destroyer *d = p;
 
 	d->ret = kcache_destroy(d->ctl, d->name);
+	atomic_store(&d->done, 1);
 	return NULL;
 }
 
@@ -701,6 +703,8 @@ static void kload_case(struct __test_metadata *_metadata, FIXTURE_DATA(lease) *s
 			usleep(10000);
 		EXPECT_EQ(1, atomic_load(&w.done));
 		EXPECT_STREQ("running", kload_result(res, sizeof(res)));
+		/* the kernel caller holds an operation reference: destroy still waits */
+		EXPECT_EQ(0, atomic_load(&d.done));
 		ASSERT_EQ(0, write_param("release", "1"));
 		pthread_join(td, NULL);
 		EXPECT_EQ(0, d.ret);

@@ -54,7 +54,8 @@ static int kl_loader(void *ctx, const void *k, u32 klen, void **v, u32 *vlen)
 	size_t len = strlen(val);
 
 	complete(&kl_entered);
-	if (!wait_for_completion_timeout(&kl_release, KL_TIMEOUT))
+	/* not an uninterruptible sleep: a test that dies leaves no hung-task report behind */
+	if (wait_for_completion_interruptible_timeout(&kl_release, KL_TIMEOUT) <= 0)
 		return -ETIME;
 	*v = kvmalloc(len ?: 1, GFP_KERNEL);
 	if (!*v)
@@ -80,6 +81,11 @@ static int kl_release_set(const char *buf, const struct kernel_param *kp)
 	return 0;
 }
 
+static int kl_result_set(const char *buf, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
 static int kl_result_get(char *buf, const struct kernel_param *kp)
 {
 	if (!completion_done(&kl_done))
@@ -89,7 +95,10 @@ static int kl_result_get(char *buf, const struct kernel_param *kp)
 }
 
 static const struct kernel_param_ops kl_release_ops = { .set = kl_release_set };
-static const struct kernel_param_ops kl_result_ops = { .get = kl_result_get };
+static const struct kernel_param_ops kl_result_ops = {
+	.set = kl_result_set,	/* insmod ... result=x calls it */
+	.get = kl_result_get,
+};
 module_param_cb(release, &kl_release_ops, NULL, 0200);
 MODULE_PARM_DESC(release, "write anything: the loader returns its value");
 module_param_cb(result, &kl_result_ops, NULL, 0444);
@@ -109,7 +118,7 @@ static int __init kcache_kload_init(void)
 		kcache_put_ref(kl_cache);
 		return PTR_ERR(t);
 	}
-	if (!wait_for_completion_timeout(&kl_entered, KL_TIMEOUT)) {
+	if (wait_for_completion_killable_timeout(&kl_entered, KL_TIMEOUT) <= 0) {
 		complete_all(&kl_release);
 		wait_for_completion(&kl_done);
 		kcache_put_ref(kl_cache);
