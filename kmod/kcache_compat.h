@@ -19,8 +19,24 @@
 #endif
 
 #include <linux/err.h>
+#include <linux/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
+
+/* VMA flags: 6.3 made vm_flags writable only through vm_flags_set() and friends. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline void kcache_vm_flags_mod(struct vm_area_struct *vma, vm_flags_t set,
+				       vm_flags_t clear)
+{
+	vm_flags_mod(vma, set, clear);
+}
+#else
+static inline void kcache_vm_flags_mod(struct vm_area_struct *vma, vm_flags_t set,
+				       vm_flags_t clear)
+{
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+}
+#endif
 
 /*
  * Shrinkers: 6.7 made them allocated objects (shrinker_alloc(), shrinker_register(),

@@ -112,7 +112,8 @@ static long kc_ioc_version(void __user *uarg)
 		return -EINVAL;
 	v.abi_version = KCACHE_ABI_VERSION;
 	v.features = KCACHE_FEATURE_VERSION | KCACHE_FEATURE_CACHES | KCACHE_FEATURE_BATCH |
-		     KCACHE_FEATURE_DUMP | KCACHE_FEATURE_STREAMS | KCACHE_FEATURE_LEASES;
+		     KCACHE_FEATURE_DUMP | KCACHE_FEATURE_STREAMS | KCACHE_FEATURE_LEASES |
+		     KCACHE_FEATURE_GET_PAGE;
 	return kcache_copy_struct_out(uarg, &v, sizeof(v));
 }
 

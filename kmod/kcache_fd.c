@@ -19,6 +19,12 @@
  * only; every handler may sleep. While copying to or from userspace nothing is held but
  * the scratch lock, and RCU for the values GET and MGET copy with page faults disabled.
  * DUMP is in kcache_dump.c.
+ *
+ * GET_PAGE works on pages that the fd shares with its mappings (kcache_file_mmap()): the
+ * first mmap() allocates them and publishes them with a release store, once; they are
+ * freed with the fd (each mapping holds its own page references). The pages' contents
+ * are the process's and may change at any time: the kernel reads the key length once and
+ * copies the key before using it.
  */
 
 #include <linux/anon_inodes.h>
@@ -37,6 +43,7 @@
 
 #include "kcache.h"
 #include "kcache_api.h"
+#include "kcache_compat.h"
 #include "kcache_fd.h"
 #include "kcache_load.h"
 #include "kcache_stream.h"
@@ -62,6 +69,7 @@
  * @scratch_lock: held by the batch using @scratch
  * @scratch: %KC_BATCH_SCRATCH bytes for a batch's item array and key block, allocated by
  *	the first batch: a batch allocates and frees nothing else while it is free
+ * @pages: the pages of GET_PAGE, set once by the first mmap(); NULL before
  */
 struct kcache_file {
 	struct kcache *cache;
@@ -69,7 +77,21 @@ struct kcache_file {
 	struct kcache_lease_owner leases;
 	struct mutex scratch_lock;	/* see above; never held with another fd's */
 	void *scratch;
+	struct kc_get_pages *pages;
 };
+
+/**
+ * struct kc_get_pages - the pages an fd shares with its mappings
+ * @nr: number of pages, 1..%KCACHE_GET_PAGES_MAX
+ * @page: the pages, each a &struct kcache_get_page
+ */
+struct kc_get_pages {
+	unsigned int nr;
+	struct page *page[];
+};
+
+/* room for the key, then the value, in one page */
+#define KC_GET_PAGE_DATA	(PAGE_SIZE - sizeof(struct kcache_get_page))
 
 static void __maybe_unused kcache_fd_build_check_abi(void)
 {
@@ -99,6 +121,7 @@ static void __maybe_unused kcache_fd_build_check_abi(void)
 	BUILD_BUG_ON(offsetof(struct kcache_dump_args, cursor) != 16);
 	BUILD_BUG_ON(offsetof(struct kcache_dump_args, next) != 32);
 	BUILD_BUG_ON(sizeof(struct kcache_nop_args) != KCACHE_NOP_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_get_page) != 16);
 
 	/* the ABI's constants are the core's */
 	BUILD_BUG_ON(KCACHE_KEY_LEN_MAX != KCACHE_KEY_MAX);
@@ -641,11 +664,125 @@ static int kc_nop(void __user *uarg)
 	return a.flags ? -EINVAL : 0;
 }
 
+/*
+ * GET_PAGE: the key from page @idx of the fd's pages, the value into it. Nothing crosses
+ * the user boundary: the page is the kernel's, mapped into the process too.
+ */
+static int kc_get_page(struct kcache_file *kf, unsigned long idx)
+{
+	/* pairs with the release store of the first mmap() */
+	struct kc_get_pages *gp = smp_load_acquire(&kf->pages);
+	u8 kbuf[KC_STACK_KEY] __kc_filled;
+	struct kcache_get_page *p;
+	u32 klen, vlen = KC_GET_PAGE_DATA;
+	void *key = kbuf;
+	u64 version;
+	int ret;
+
+	if (!gp)
+		return -ENXIO;
+	if (idx >= gp->nr)
+		return -EINVAL;
+	p = page_address(gp->page[idx]);
+	/* once: the process may change it under us */
+	klen = READ_ONCE(p->key_len);
+	ret = kcache_key_len_check(klen);
+	if (ret)
+		return ret;
+	if (klen > KC_GET_PAGE_DATA)
+		return -E2BIG;
+	if (klen > sizeof(kbuf)) {
+		key = kmalloc(klen, GFP_KERNEL);
+		if (!key)
+			return -ENOMEM;
+	}
+	memcpy(key, p->data, klen);
+	ret = kcache_get(kf->cache, key, klen, p->data, &vlen, &version);
+	if (!ret || ret == -EMSGSIZE)
+		WRITE_ONCE(p->val_len, vlen);
+	if (!ret)
+		WRITE_ONCE(p->version, version);
+	if (key != kbuf)
+		kfree(key);
+	return ret;
+}
+
+static void kc_get_pages_free(struct kc_get_pages *gp)
+{
+	unsigned int i;
+
+	if (!gp)
+		return;
+	for (i = 0; i < gp->nr; i++)
+		if (gp->page[i])
+			__free_page(gp->page[i]);
+	kfree(gp);
+}
+
+/* The fd's pages, allocated by the first call: as many as @nr. */
+static struct kc_get_pages *kc_get_pages(struct kcache_file *kf, unsigned int nr)
+{
+	/* pairs with the cmpxchg_release() below, as in kc_get_page() */
+	struct kc_get_pages *gp = smp_load_acquire(&kf->pages), *old;
+	unsigned int i;
+
+	if (gp)
+		return gp;
+	gp = kzalloc(struct_size(gp, page, nr), GFP_KERNEL_ACCOUNT);
+	if (!gp)
+		return ERR_PTR(-ENOMEM);
+	gp->nr = nr;
+	for (i = 0; i < nr; i++) {
+		gp->page[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!gp->page[i]) {
+			kc_get_pages_free(gp);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
+	/* two first mmap()s at once: one set of pages wins, the other is freed */
+	old = cmpxchg_release(&kf->pages, NULL, gp);
+	if (old) {
+		kc_get_pages_free(gp);
+		gp = old;
+	}
+	return gp;
+}
+
+/* mmap() of a cache fd: the pages of GET_PAGE (uapi/linux/kcache.h) */
+static int kcache_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kcache_file *kf = file->private_data;
+	unsigned long i, nr = vma_pages(vma);
+	struct kc_get_pages *gp;
+	int ret;
+
+	if (!(kf->access & KCACHE_OPEN_READ))
+		return -EBADF;
+	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff || !nr || nr > KCACHE_GET_PAGES_MAX)
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	gp = kc_get_pages(kf, nr);
+	if (IS_ERR(gp))
+		return PTR_ERR(gp);
+	if (nr > gp->nr)
+		return -EINVAL;
+	/* no mremap() growth, no core dumps of them, never executable */
+	kcache_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYEXEC);
+	for (i = 0; i < nr; i++) {
+		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE, gp->page[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* The right each cache-fd command (by number) needs; 0 for none. */
 static u32 kc_cmd_right(unsigned int nr)
 {
 	switch (nr) {
 	case _IOC_NR(KCACHE_IOC_GET):
+	case _IOC_NR(KCACHE_IOC_GET_PAGE):
 	case _IOC_NR(KCACHE_IOC_MGET):
 	case _IOC_NR(KCACHE_IOC_STATS):
 	case _IOC_NR(KCACHE_IOC_INFO):
@@ -703,6 +840,8 @@ static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long
 		return kcache_dump_ioctl(kf->cache, uarg);
 	case _IOC_NR(KCACHE_IOC_NOP):
 		return kc_nop(uarg);
+	case _IOC_NR(KCACHE_IOC_GET_PAGE):
+		return kc_get_page(kf, arg);
 	case _IOC_NR(KCACHE_IOC_SUBSCRIBE):
 		return kcache_streams_subscribe_ioctl(kf->cache, uarg);
 	/* the lease handlers check the rights they need */
@@ -727,6 +866,8 @@ static int kcache_file_release(struct inode *inode, struct file *file)
 		kcache_put_ref(kf->cache);
 	}
 	kvfree(kf->scratch);
+	/* a mapping that outlives the fd holds its own references to the pages */
+	kc_get_pages_free(kf->pages);
 	mutex_destroy(&kf->scratch_lock);
 	kfree(kf);
 	return 0;
@@ -737,6 +878,7 @@ static const struct file_operations kcache_file_fops = {
 	.release	= kcache_file_release,
 	.unlocked_ioctl	= kcache_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= kcache_file_mmap,
 	.llseek		= noop_llseek,
 };
 

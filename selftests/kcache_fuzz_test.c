@@ -100,6 +100,8 @@ static const struct cmd {
 	{ "INFO", KCACHE_IOC_INFO, sizeof(struct kcache_info_args), 0, 1, E(0) },
 	{ "DUMP", KCACHE_IOC_DUMP, sizeof(struct kcache_dump_args), 0, 1, E(EMSGSIZE) },
 	{ "NOP", KCACHE_IOC_NOP, sizeof(struct kcache_nop_args), 0, 0, E(0) },
+	/* its argument is a page number; the fuzzer never maps the fd */
+	{ "GET_PAGE", KCACHE_IOC_GET_PAGE, 8, 0, 1, E(ENXIO, ENOENT, EMSGSIZE) },
 	{ "SUBSCRIBE", KCACHE_IOC_SUBSCRIBE, sizeof(struct kcache_subscribe_args), 0, 1,
 	  E(EMFILE) },
 #undef E

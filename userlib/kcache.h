@@ -61,6 +61,13 @@ int kcache_dump(int fd, void *buf, uint32_t buf_len, uint64_t *cursor, int *done
 		uint32_t *needed);
 int kcache_nop(int fd);
 
+/* GET through pages shared with the kernel: no copy across the user boundary */
+int kcache_get_pages_map(int fd, unsigned int nr, struct kcache_get_page **pages);
+int kcache_get_pages_unmap(struct kcache_get_page *pages, unsigned int nr);
+int kcache_get_mapped(int fd, struct kcache_get_page *pages, unsigned int page,
+		      const void *key, uint32_t key_len, const void **val, uint32_t *val_len,
+		      uint64_t *version);
+
 /**
  * kcache_dump_next() - walk the records kcache_dump() wrote
  * @rec: the current record

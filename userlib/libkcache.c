@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kcache.h"
@@ -305,4 +306,61 @@ int kcache_nop(int fd)
 	struct kcache_nop_args a = { .size = sizeof(a) };
 
 	return kc_ioctl(fd, KCACHE_IOC_NOP, &a);
+}
+
+static size_t kc_page_size(void)
+{
+	static size_t size;	/* threads racing to set it store the same value */
+
+	if (!size)
+		size = (size_t)sysconf(_SC_PAGESIZE);
+	return size;
+}
+
+int kcache_get_pages_map(int fd, unsigned int nr, struct kcache_get_page **pages)
+{
+	int saved = errno, ret = 0;
+	void *p;
+
+	p = mmap(NULL, (size_t)nr * kc_page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		ret = -errno;
+	else
+		*pages = p;
+	errno = saved;
+	return ret;
+}
+
+int kcache_get_pages_unmap(struct kcache_get_page *pages, unsigned int nr)
+{
+	int saved = errno, ret = 0;
+
+	if (munmap(pages, (size_t)nr * kc_page_size()))
+		ret = -errno;
+	errno = saved;
+	return ret;
+}
+
+int kcache_get_mapped(int fd, struct kcache_get_page *pages, unsigned int page,
+		      const void *key, uint32_t key_len, const void **val, uint32_t *val_len,
+		      uint64_t *version)
+{
+	size_t psize = kc_page_size();
+	struct kcache_get_page *p = (void *)((char *)pages + (size_t)page * psize);
+	int ret;
+
+	/* checked here too: the key must not run past its page */
+	if (key_len > psize - sizeof(*p))
+		return -E2BIG;
+	memmove(p->data, key, key_len);
+	p->key_len = key_len;
+	ret = kc_ioctl(fd, KCACHE_IOC_GET_PAGE, (void *)(uintptr_t)page);
+	if (!ret || ret == -EMSGSIZE)
+		*val_len = p->val_len;
+	if (!ret) {
+		*val = p->data;
+		if (version)
+			*version = p->version;
+	}
+	return ret;
 }

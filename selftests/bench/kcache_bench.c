@@ -13,12 +13,12 @@
  * A figure is the median over the repetitions of the ratio of two operations measured one
  * after the other in the same repetition ("paired"); the table also shows min and max.
  *
- * Sections: the main group (GET hit and miss, SET replace and evicting, MGET by batch size,
- * their baselines, memcached), value sizes 0..16 KiB, SET by write-ring size (the module's
- * write_buffer_size, set for the run), cache sizes 10^4..10^6 entries with
- * bytes per entry, 2-thread scaling on distinct keys of one cache, and CPU time: of the
- * process and of the whole guest (/proc/stat) against wall time, so that work pushed to
- * the other CPU (the maintenance worker) is not hidden.
+ * Sections: the main group (GET hit and miss, GET through a page shared with the kernel,
+ * SET replace and evicting, MGET by batch size, their baselines, memcached), value sizes
+ * 0..16 KiB, SET by write-ring size (the module's write_buffer_size, set for the run),
+ * cache sizes 10^4..10^6 entries with bytes per entry, 2-thread scaling on distinct keys
+ * of one cache, and CPU time: of the process and of the whole guest (/proc/stat) against
+ * wall time, so that work pushed to the other CPU (the maintenance worker) is not hidden.
  *
  * Output: "ratio NAME VALUE" lines (the harness collects them into build/bench.txt),
  * "data SERIES X Y..." lines (the plots of scripts/bench-plot.sh) and tables for humans.
@@ -381,6 +381,33 @@ static double kb_run_get(struct kb_ctx *c, struct kb_op *o)
 	if (len != o->arg || memcmp(c->out, c->val, len))
 		return -EBADMSG;
 	return kb_ns_per(t0, o->ops);
+}
+
+/*
+ * GET through a page shared with the kernel (kcache_get_mapped(3)): the key written into
+ * the page, the value read from it (o->arg: value length, checked at the end)
+ */
+static double kb_run_get_mapped(struct kb_ctx *c, struct kb_op *o)
+{
+	struct kcache_get_page *pages;
+	const void *val = NULL;
+	__u32 len = 0;
+	unsigned int i;
+	__u64 t0;
+	int ret;
+
+	ret = kcache_get_pages_map(o->fd, 1, &pages);
+	if (ret)
+		return ret;
+	t0 = kb_now_ns();
+	for (i = 0; i < o->ops && !ret; i++)
+		ret = kcache_get_mapped(o->fd, pages, 0, o->keys[kb_idx(o->next++, o->nkeys)],
+					KB_KEY_LEN, &val, &len, NULL);
+	t0 = kb_now_ns() - t0;
+	if (!ret && (len != o->arg || memcmp(val, c->val, len)))
+		ret = -EBADMSG;
+	kcache_get_pages_unmap(pages, 1);
+	return ret ?: (double)t0 / o->ops;
 }
 
 /*
@@ -870,6 +897,8 @@ static int kb_main_group(struct kb_ctx *c)
 	ops[n++] = kb_mkop("null_ioctl", kb_run_nop, c->ops, 0, c->fd, NULL, 0, 0);
 	ops[n++] = kb_mkop("get", kb_run_get, c->ops, KB_VAL_LEN, c->fd, c->keys, KB_NKEYS, 0);
 	ops[n++] = kb_mkop("get_miss", kb_run_get_fail, c->ops, 0, c->fd, c->miss, KB_NKEYS, 0);
+	ops[n++] = kb_mkop("get_mapped", kb_run_get_mapped, c->ops, KB_VAL_LEN, c->fd, c->keys,
+			   KB_NKEYS, 0);
 	ops[n++] = kb_mkop("get_einval", kb_run_get_fail, c->ops, 1, c->fd, c->miss, KB_NKEYS,
 			   0);
 	ops[n++] = kb_mkop("get_emsgsize", kb_run_get_fail, c->ops, 2, c->fd, c->keys, KB_NKEYS,
@@ -911,6 +940,9 @@ static int kb_main_group(struct kb_ctx *c)
 	kb_ratio(c, "null_ioctl/getppid", OP("null_ioctl"), OP("getppid"));
 	kb_ratio(c, "get/null_ioctl", OP("get"), OP("null_ioctl"));
 	kb_ratio(c, "get_miss/null_ioctl", OP("get_miss"), OP("null_ioctl"));
+	kb_ratio(c, "get_mapped/null_ioctl", OP("get_mapped"), OP("null_ioctl"));
+	kb_ratio(c, "get_mapped/get", OP("get_mapped"), OP("get"));
+	kb_ratio(c, "get_mapped/bpf_lookup", OP("get_mapped"), OP("bpf_lookup"));
 	kb_ratio(c, "get_einval/null_ioctl", OP("get_einval"), OP("null_ioctl"));
 	kb_ratio(c, "get_emsgsize/null_ioctl", OP("get_emsgsize"), OP("null_ioctl"));
 	kb_ratio(c, "set/null_ioctl", OP("set"), OP("null_ioctl"));

@@ -7,7 +7,7 @@
  *  - a cache fd (an anonymous inode, always O_CLOEXEC) returned by CREATE and OPEN: it
  *    holds a reference to one cache and the access rights it was opened with (read,
  *    write), and carries every data operation (GET, SET, DEL, CAS, ADD, MGET, MSET,
- *    INVALIDATE, STATS, INFO, DUMP, NOP).
+ *    INVALIDATE, STATS, INFO, DUMP, NOP); mmap() of it gives the pages of GET_PAGE.
  *
  * Command numbers are _IO(KCACHE_IOC_MAGIC, nr): they carry no size, and the kernel
  * dispatches on the type and the number alone (the direction and size bits are ignored),
@@ -71,6 +71,7 @@
 #define KCACHE_FEATURE_BATCH	_BITULL(2)	/* MGET/MSET */
 #define KCACHE_FEATURE_DUMP	_BITULL(3)	/* DUMP */
 #define KCACHE_FEATURE_LEASES	_BITULL(5)	/* leases, refresh ahead, LEASE_ABORT, LOAD_* */
+#define KCACHE_FEATURE_GET_PAGE	_BITULL(6)	/* mmap() of a cache fd, GET_PAGE */
 
 /* Bounds of the ABI. */
 /* name field: 1..64 bytes of ASCII [A-Za-z0-9._-] (no other byte), NUL, zeros */
@@ -793,6 +794,56 @@ struct kcache_nop_args {
  * Errors: only the common ones.
  */
 #define KCACHE_IOC_NOP		_IO(KCACHE_IOC_MAGIC, 0x1f)
+
+/* ---------------------------------------------------------------------------------- */
+/* GET through pages shared with the kernel (Documentation/userspace-api.rst)          */
+
+/*
+ * A cache fd can be mmap()ed: MAP_SHARED, offset 0, 1..%KCACHE_GET_PAGES_MAX pages, not
+ * executable. The first mmap() of the fd allocates its pages (charged to the caller's
+ * memory cgroup); a later one maps the same pages again and may not ask for more. Each
+ * page is a &struct kcache_get_page. %KCACHE_IOC_GET_PAGE reads a key from a page and
+ * writes the value into the same page: no argument struct, key or value is copied from or
+ * to user memory, which makes it cheaper than %KCACHE_IOC_GET, most of all for short
+ * values. A thread needs a page of its own (the kernel serialises nothing between
+ * threads sharing one). The pages live until the last mapping and the fd are gone.
+ *
+ * mmap() errors: -EINVAL (not MAP_SHARED, an offset, more than %KCACHE_GET_PAGES_MAX
+ * pages, or more than the fd's pages), -EPERM (PROT_EXEC), -EBADF (fd without read
+ * right), -ENOMEM.
+ */
+
+#define KCACHE_GET_PAGES_MAX	64
+
+/**
+ * struct kcache_get_page - the head of a page that %KCACHE_IOC_GET_PAGE reads and writes
+ * @key_len: in: key length, 1..min(%KCACHE_KEY_LEN_MAX, page size - 16)
+ * @val_len: out: the value's length (also on -EMSGSIZE)
+ * @version: out: the entry's version
+ * @data: in: the key; out: the value, over the key (up to page size - 16 bytes)
+ *
+ * The kernel reads @key_len once and copies the key before it looks it up, so a thread
+ * that changes the page during the call changes only its own result.
+ */
+struct kcache_get_page {
+	__u32 key_len;
+	__u32 val_len;
+	__u64 version;
+	__u8 data[];
+};
+
+/*
+ * KCACHE_IOC_GET_PAGE - GET the key in page N of the fd's mapping, N being the ioctl's
+ * argument itself (a number, not a pointer). Needs read right. On success the value is
+ * in the page's data, val_len and version are set, and nothing else is written.
+ * Errors (besides -EBADF, -ENOMEM and -ESHUTDOWN):
+ *  -ENXIO     the fd has no pages: it was never mmap()ed
+ *  -EINVAL    N is not a page of the fd, or key_len is 0
+ *  -E2BIG     key_len above %KCACHE_KEY_LEN_MAX or the page's data
+ *  -ENOENT    absent or expired
+ *  -EMSGSIZE  the value does not fit the page's data (val_len set; use %KCACHE_IOC_GET)
+ */
+#define KCACHE_IOC_GET_PAGE	_IO(KCACHE_IOC_MAGIC, 0x1b)
 
 /* ---------------------------------------------------------------------------------- */
 /* Change streams (Documentation/streams.rst)                                          */
