@@ -21,10 +21,14 @@
  * DUMP is in kcache_dump.c.
  *
  * GET_PAGE works on pages that the fd shares with its mappings (kcache_file_mmap()): the
- * first mmap() allocates them and publishes them with a release store, once; they are
- * freed with the fd (each mapping holds its own page references). The pages' contents
- * are the process's and may change at any time: the kernel reads the key length once and
- * copies the key before using it.
+ * first mmap() allocates them, with the mm that mapped them, and publishes them with a
+ * release store, once. Mappings fault them in (kc_get_page_fault(), as KVM's vCPU page)
+ * and pin the file, so they are freed with the fd after the last mapping is gone; a page
+ * reference taken by get_user_pages() keeps its page beyond that. Only the mm that
+ * mapped them first may map or use them: fork() does not copy the mapping, and an fd
+ * passed to another process cannot read this one's keys. Their contents are the
+ * process's and may change at any time: the kernel reads the key length once and copies
+ * the key before using it.
  */
 
 #include <linux/anon_inodes.h>
@@ -37,6 +41,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -82,10 +87,12 @@ struct kcache_file {
 
 /**
  * struct kc_get_pages - the pages an fd shares with its mappings
+ * @mm: the mm that mapped them first, the only one that may map or use them (mmgrab()ed)
  * @nr: number of pages, 1..%KCACHE_GET_PAGES_MAX
  * @page: the pages, each a &struct kcache_get_page
  */
 struct kc_get_pages {
+	struct mm_struct *mm;
 	unsigned int nr;
 	struct page *page[];
 };
@@ -681,6 +688,8 @@ static int kc_get_page(struct kcache_file *kf, unsigned long idx)
 
 	if (!gp)
 		return -ENXIO;
+	if (gp->mm != current->mm)
+		return -EPERM;
 	if (idx >= gp->nr)
 		return -EINVAL;
 	p = page_address(gp->page[idx]);
@@ -716,6 +725,7 @@ static void kc_get_pages_free(struct kc_get_pages *gp)
 	for (i = 0; i < gp->nr; i++)
 		if (gp->page[i])
 			__free_page(gp->page[i]);
+	mmdrop(gp->mm);
 	kfree(gp);
 }
 
@@ -731,6 +741,8 @@ static struct kc_get_pages *kc_get_pages(struct kcache_file *kf, unsigned int nr
 	gp = kzalloc(struct_size(gp, page, nr), GFP_KERNEL_ACCOUNT);
 	if (!gp)
 		return ERR_PTR(-ENOMEM);
+	mmgrab(current->mm);
+	gp->mm = current->mm;
 	gp->nr = nr;
 	for (i = 0; i < nr; i++) {
 		gp->page[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -743,18 +755,40 @@ static struct kc_get_pages *kc_get_pages(struct kcache_file *kf, unsigned int nr
 	old = cmpxchg_release(&kf->pages, NULL, gp);
 	if (old) {
 		kc_get_pages_free(gp);
-		gp = old;
+		/* the winner's, read as kc_get_page() reads them */
+		gp = smp_load_acquire(&kf->pages);
 	}
 	return gp;
 }
+
+/* A page of a mapping, on first touch and again after MADV_DONTNEED. */
+static vm_fault_t kc_get_page_fault(struct vm_fault *vmf)
+{
+	struct kcache_file *kf = vmf->vma->vm_file->private_data;
+	/* set before the mapping existed; the mmap lock orders it since */
+	struct kc_get_pages *gp = READ_ONCE(kf->pages);
+
+	if (!gp || vmf->pgoff >= gp->nr)
+		return VM_FAULT_SIGBUS;
+	vmf->page = gp->page[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
+/*
+ * Not an anonymous mapping (that is what no vm_ops means): userfaultfd, MADV_DONTNEED and
+ * mremap() treat it as the file mapping it is.
+ */
+static const struct vm_operations_struct kc_get_page_vm_ops = {
+	.fault = kc_get_page_fault,
+};
 
 /* mmap() of a cache fd: the pages of GET_PAGE (uapi/linux/kcache.h) */
 static int kcache_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kcache_file *kf = file->private_data;
-	unsigned long i, nr = vma_pages(vma);
+	unsigned long nr = vma_pages(vma);
 	struct kc_get_pages *gp;
-	int ret;
 
 	if (!(kf->access & KCACHE_OPEN_READ))
 		return -EBADF;
@@ -765,15 +799,16 @@ static int kcache_file_mmap(struct file *file, struct vm_area_struct *vma)
 	gp = kc_get_pages(kf, nr);
 	if (IS_ERR(gp))
 		return PTR_ERR(gp);
+	if (gp->mm != current->mm)
+		return -EPERM;
 	if (nr > gp->nr)
 		return -EINVAL;
-	/* no mremap() growth, no core dumps of them, never executable */
-	kcache_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYEXEC);
-	for (i = 0; i < nr; i++) {
-		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE, gp->page[i]);
-		if (ret)
-			return ret;
-	}
+	/*
+	 * No mremap() growth, no core dumps of them, never executable, and not in a child
+	 * after fork(): its calls would go to the same pages as its parent's.
+	 */
+	kcache_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY, VM_MAYEXEC);
+	vma->vm_ops = &kc_get_page_vm_ops;
 	return 0;
 }
 
@@ -866,7 +901,7 @@ static int kcache_file_release(struct inode *inode, struct file *file)
 		kcache_put_ref(kf->cache);
 	}
 	kvfree(kf->scratch);
-	/* a mapping that outlives the fd holds its own references to the pages */
+	/* mappings pin the file; a page get_user_pages() holds stays until it is put */
 	kc_get_pages_free(kf->pages);
 	mutex_destroy(&kf->scratch_lock);
 	kfree(kf);

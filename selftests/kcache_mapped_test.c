@@ -3,18 +3,24 @@
  * GET through pages shared with the kernel (KCACHE_IOC_GET_PAGE, mmap() of a cache fd):
  * hits, misses and versions as GET gives them; values that fill a page or do not fit;
  * keys on and off the kernel's stack buffer; every documented error of mmap() and of the
- * ioctl; pages that outlive the fd; destroy; threads on pages of their own, with another
- * thread scribbling over a page while the kernel reads it.
+ * ioctl; closing the fd before unmapping; fork() (no mapping, no access in the child);
+ * MADV_DONTNEED and userfaultfd on the mapping (a file mapping, not an anonymous one);
+ * destroy; threads on pages of their own, with another thread scribbling over a page
+ * while the kernel reads it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kcache.h"
@@ -93,9 +99,11 @@ TEST_F(mapped, hit_miss_version_and_counters)
 	len = sizeof(buf);
 	ASSERT_EQ(0, kcache_get(self->fd, "key", 3, buf, &len, &v_get));
 	EXPECT_EQ(v_get, v_mapped);
-	/* a miss writes nothing back: the key is still in the page */
+	/* a miss writes nothing back: the key is still in the page, val_len as it was */
+	page_of(pages, 0)->val_len = 777;
 	EXPECT_EQ(-ENOENT, kcache_get_mapped(self->fd, pages, 0, "nokey", 5, &val, &len, NULL));
 	EXPECT_EQ(0, memcmp(page_of(pages, 0)->data, "nokey", 5));
+	EXPECT_EQ(777, page_of(pages, 0)->val_len);
 	ASSERT_EQ(0, kcache_stats(self->fd, &after));
 	/* counted as GETs are: the hit and the miss above, and the plain GET */
 	EXPECT_EQ(before.hits + 2, after.hits);
@@ -187,7 +195,7 @@ TEST_F(mapped, ioctl_errors)
 	/* not a page of the fd */
 	EXPECT_EQ(-EINVAL, get_page(self->fd, 2));
 	EXPECT_EQ(-EINVAL, get_page(self->fd, ~0UL));
-	/* the rights come first: a write-only fd, mapped or not */
+	/* the rights come first: a write-only fd can neither use nor map pages */
 	EXPECT_EQ(-EBADF, get_page(wfd, 0));
 	EXPECT_EQ(-EBADF, kcache_get_pages_map(wfd, 1, &pages));
 	/* the fd's pages are its own: another fd of the same cache has none */
@@ -229,14 +237,20 @@ TEST_F(mapped, mmap_errors_and_second_mapping)
 	EXPECT_STREQ("shared", b + 100);
 	/* never executable, not even later */
 	EXPECT_EQ(-1, mprotect(a, ps, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
 	/* and it does not grow */
 	EXPECT_EQ(MAP_FAILED, mremap(b, ps, 2 * ps, MREMAP_MAYMOVE));
+	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(0, munmap(a, 2 * ps));
 	EXPECT_EQ(0, munmap(b, ps));
 }
 
-/* the pages stay while a mapping does: close the fd first, then use and unmap them */
-TEST_F(mapped, pages_outlive_the_fd)
+/*
+ * Close the fd first, then use and unmap the mapping: the mapping pins the file, whose
+ * release frees the pages at the munmap() (kmemleak and KASAN watch that on the debug
+ * kernel).
+ */
+TEST_F(mapped, close_fd_then_unmap)
 {
 	struct kcache_get_page *pages;
 	const void *val;
@@ -251,6 +265,80 @@ TEST_F(mapped, pages_outlive_the_fd)
 	EXPECT_EQ(0, memcmp(pages->data, "kept", 4));
 	memset(pages->data, 0x5a, psize() - sizeof(*pages));
 	EXPECT_EQ(0x5a, pages->data[psize() - sizeof(*pages) - 1]);
+	EXPECT_EQ(0, kcache_get_pages_unmap(pages, 1));
+}
+
+/* The child of a process that mapped the pages: no mapping, no access, no pages of its own. */
+TEST_F(mapped, fork_child_has_neither_mapping_nor_access)
+{
+	struct kcache_get_page *pages;
+	unsigned char vec;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, kcache_set(self->fd, "k", 1, "v", 1, 0, 0, NULL));
+	ASSERT_EQ(0, kcache_get_pages_map(self->fd, 1, &pages));
+	pages->key_len = 1;
+	pages->data[0] = 'k';
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int ret = 0;
+
+		/* not inherited: the range is unmapped in the child */
+		if (mincore(pages, psize(), &vec) != -1 || errno != ENOMEM)
+			ret |= 1;
+		if (get_page(self->fd, 0) != -EPERM)
+			ret |= 2;
+		if (mmap(NULL, psize(), PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0) !=
+		    MAP_FAILED || errno != EPERM)
+			ret |= 4;
+		_exit(ret);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* the parent's are as they were */
+	EXPECT_EQ(0, get_page(self->fd, 0));
+	EXPECT_EQ(1, pages->val_len);
+	EXPECT_EQ(0, kcache_get_pages_unmap(pages, 1));
+}
+
+/* MADV_DONTNEED drops the page table entries, not the pages: the next touch finds them */
+TEST_F(mapped, dontneed_keeps_the_pages)
+{
+	struct kcache_get_page *pages;
+	const void *val;
+	uint32_t len;
+
+	ASSERT_EQ(0, kcache_set(self->fd, "k", 1, "kept", 4, 0, 0, NULL));
+	ASSERT_EQ(0, kcache_get_pages_map(self->fd, 2, &pages));
+	strcpy((char *)page_of(pages, 1)->data, "written before");
+	ASSERT_EQ(0, madvise(pages, 2 * psize(), MADV_DONTNEED));
+	EXPECT_STREQ("written before", (char *)page_of(pages, 1)->data);
+	ASSERT_EQ(0, kcache_get_mapped(self->fd, pages, 0, "k", 1, &val, &len, NULL));
+	EXPECT_EQ(0, memcmp(val, "kept", 4));
+	EXPECT_EQ(0, kcache_get_pages_unmap(pages, 2));
+}
+
+/* userfaultfd takes only anonymous, shmem and hugetlb ranges: this is none of them */
+TEST_F(mapped, userfaultfd_refuses_the_mapping)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct kcache_get_page *pages;
+	struct uffdio_register reg;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	ASSERT_EQ(0, kcache_get_pages_map(self->fd, 1, &pages));
+	reg = (struct uffdio_register){ .range = { (uintptr_t)pages, psize() },
+					.mode = UFFDIO_REGISTER_MODE_MISSING };
+	EXPECT_EQ(-1, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	EXPECT_EQ(EINVAL, errno);
+	close(uffd);
 	EXPECT_EQ(0, kcache_get_pages_unmap(pages, 1));
 }
 
@@ -273,7 +361,7 @@ static void *reader_fn(void *arg)
 	uint32_t len;
 	int klen;
 
-	while (!atomic_load(r->stop) || r->calls < 2000) {
+	while (!atomic_load(r->stop)) {
 		i = r->calls++ % THREAD_KEYS;
 		klen = snprintf(key, sizeof(key), "t%u-%u", r->page, i);
 		snprintf(want, sizeof(want), "value of t%u-%u", r->page, i);
@@ -342,7 +430,7 @@ TEST_F(mapped, threads_on_pages_of_their_own_and_a_scribbled_page)
 		pthread_join(t[i], NULL);
 	for (i = 0; i < NTHREADS; i++) {
 		EXPECT_EQ(0, r[i].wrong);
-		EXPECT_LE(2000, r[i].calls);
+		EXPECT_LT(0, r[i].calls);
 	}
 	EXPECT_EQ(0, r[NTHREADS + 1].wrong);
 	EXPECT_LT(0, r[NTHREADS + 1].calls);

@@ -349,7 +349,9 @@ int kcache_get_mapped(int fd, struct kcache_get_page *pages, unsigned int page,
 	struct kcache_get_page *p = (void *)((char *)pages + (size_t)page * psize);
 	int ret;
 
-	/* checked here too: the key must not run past its page */
+	/* checked here too: the key must not run past its page, nor the page past any map */
+	if (page >= KCACHE_GET_PAGES_MAX)
+		return -EINVAL;
 	if (key_len > psize - sizeof(*p))
 		return -E2BIG;
 	memmove(p->data, key, key_len);

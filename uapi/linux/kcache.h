@@ -801,7 +801,10 @@ struct kcache_nop_args {
 /*
  * A cache fd can be mmap()ed: MAP_SHARED, offset 0, 1..%KCACHE_GET_PAGES_MAX pages, not
  * executable. The first mmap() of the fd allocates its pages (charged to the caller's
- * memory cgroup); a later one maps the same pages again and may not ask for more. Each
+ * memory cgroup) for the calling process; a later one in that process maps the same pages
+ * again and may not ask for more. Other processes (a child after fork(), which does not
+ * inherit the mapping, or one the fd was passed to) may neither map nor use them: they
+ * OPEN the cache for an fd of their own. Each
  * page is a &struct kcache_get_page. %KCACHE_IOC_GET_PAGE reads a key from a page and
  * writes the value into the same page: no argument struct, key or value is copied from or
  * to user memory, which makes it cheaper than %KCACHE_IOC_GET, most of all for short
@@ -809,7 +812,8 @@ struct kcache_nop_args {
  * threads sharing one). The pages live until the last mapping and the fd are gone.
  *
  * mmap() errors: -EINVAL (not MAP_SHARED, an offset, more than %KCACHE_GET_PAGES_MAX
- * pages, or more than the fd's pages), -EPERM (PROT_EXEC), -EBADF (fd without read
+ * pages, or more than the fd's pages), -EPERM (PROT_EXEC, also implied by the
+ * READ_IMPLIES_EXEC personality; or another process's pages), -EBADF (fd without read
  * right), -ENOMEM.
  */
 
@@ -838,6 +842,7 @@ struct kcache_get_page {
  * in the page's data, val_len and version are set, and nothing else is written.
  * Errors (besides -EBADF, -ENOMEM and -ESHUTDOWN):
  *  -ENXIO     the fd has no pages: it was never mmap()ed
+ *  -EPERM     the pages are another process's
  *  -EINVAL    N is not a page of the fd, or key_len is 0
  *  -E2BIG     key_len above %KCACHE_KEY_LEN_MAX or the page's data
  *  -ENOENT    absent or expired
