@@ -354,7 +354,23 @@ int kcache_get_mapped(int fd, struct kcache_get_page *pages, unsigned int page,
 		return -EINVAL;
 	if (key_len > psize - sizeof(*p))
 		return -E2BIG;
-	memmove(p->data, key, key_len);
+	if (key_len <= 64 && ((const uint8_t *)key + key_len <= p->data ||
+			      (const uint8_t *)key >= p->data + key_len)) {
+		/* short and apart: word stores, no call into the C library */
+		const uint8_t *s = key;
+		uint8_t *d = p->data;
+		uint32_t n = key_len;
+		uint64_t w;
+
+		for (; n >= sizeof(w); n -= sizeof(w), s += sizeof(w), d += sizeof(w)) {
+			__builtin_memcpy(&w, s, sizeof(w));
+			__builtin_memcpy(d, &w, sizeof(w));
+		}
+		while (n--)
+			*d++ = *s++;
+	} else {
+		memmove(p->data, key, key_len);
+	}
 	p->key_len = key_len;
 	ret = kc_ioctl(fd, KCACHE_IOC_GET_PAGE, (void *)(uintptr_t)page);
 	if (!ret || ret == -EMSGSIZE)
