@@ -100,7 +100,7 @@ static const struct cmd {
 	{ "INFO", KCACHE_IOC_INFO, sizeof(struct kcache_info_args), 0, 1, E(0) },
 	{ "DUMP", KCACHE_IOC_DUMP, sizeof(struct kcache_dump_args), 0, 1, E(EMSGSIZE) },
 	{ "NOP", KCACHE_IOC_NOP, sizeof(struct kcache_nop_args), 0, 0, E(0) },
-	/* its argument is a page number; the fuzzer never maps the fd */
+	/* its argument is a page number: the workers map each fd with read right */
 	{ "GET_PAGE", KCACHE_IOC_GET_PAGE, 8, 0, 1, E(ENXIO, ENOENT, EMSGSIZE) },
 	{ "SUBSCRIBE", KCACHE_IOC_SUBSCRIBE, sizeof(struct kcache_subscribe_args), 0, 1,
 	  E(EMFILE) },
@@ -316,6 +316,7 @@ struct worker {
 	struct tally *t;
 	int fds[4];
 	uint32_t access[4];
+	struct kcache_get_page *pages[4];	/* GET_PAGE_NR pages of fds[i], or NULL */
 	uint8_t *arena;			/* ARENA_LEN bytes, then ARENA_GUARD inaccessible */
 	char *keys;			/* "k0000000".."k0000063", back to back, in arena */
 	struct kcache_batch_item *items;	/* 8 of them, in arena after keys */
@@ -330,6 +331,40 @@ struct worker {
 
 _Static_assert(NKEYS * KEYLEN + 8 * sizeof(struct kcache_batch_item) <= ARENA_LEN,
 	       "keys and items fit in the arena");
+
+#define GET_PAGE_NR	2
+
+/* Map fd @slot's pages (if it has read right), after unmapping the old fd's. */
+static void map_pages(struct worker *wk, int slot)
+{
+	void *p;
+
+	if (wk->pages[slot])
+		munmap(wk->pages[slot], GET_PAGE_NR * 4096);
+	wk->pages[slot] = NULL;
+	if (!(wk->access[slot] & KCACHE_OPEN_READ))
+		return;
+	p = mmap(NULL, GET_PAGE_NR * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, wk->fds[slot], 0);
+	if (p != MAP_FAILED)
+		wk->pages[slot] = p;
+}
+
+/* A page of fd @slot with a key of one of the workers' keys, or random bytes and length. */
+static void fill_page(struct worker *wk, int slot, unsigned int page)
+{
+	struct kcache_get_page *p;
+
+	if (!wk->pages[slot] || page >= GET_PAGE_NR)
+		return;
+	p = (void *)((char *)wk->pages[slot] + page * 4096);
+	if (rnd_below(2)) {
+		p->key_len = KEYLEN;
+		memcpy(p->data, wk->keys + KEYLEN * rnd_below(NKEYS), KEYLEN);
+	} else {
+		p->key_len = rnd_below(2) ? rnd_len() : rnd();
+		p->data[rnd_below(64)] = rnd();
+	}
+}
 
 static void init_keys(char *keys)
 {
@@ -501,6 +536,12 @@ static void *worker_fn(void *arg)
 			argp = buf;
 			break;
 		}
+		/* GET_PAGE's argument is a page number: mostly one of the fd's pages */
+		if (_IOC_NR(cmd) == _IOC_NR(KCACHE_IOC_GET_PAGE) && rnd_below(4)) {
+			argp = (void *)(uintptr_t)rnd_below(GET_PAGE_NR + 1);
+			if (!on_ctl)
+				fill_page(wk, slot, (uintptr_t)argp);
+		}
 		last_cmd[n % 8] = cmd;
 		last_arg[n % 8] = argp;
 		n++;
@@ -532,6 +573,7 @@ static void *worker_fn(void *arg)
 			if (nfd >= 0) {
 				close(wk->fds[slot]);
 				wk->fds[slot] = nfd;
+				map_pages(wk, slot);
 			}
 		}
 	}
@@ -660,6 +702,9 @@ FIXTURE_SETUP(fuzz)
 			self->wk[i].access[j] = acc[j];
 			self->wk[i].fds[j] = ioctl(sh->ctl, KCACHE_IOC_OPEN, &o);
 			ASSERT_LE(0, self->wk[i].fds[j]);
+			map_pages(&self->wk[i], j);
+			if (acc[j] & KCACHE_OPEN_READ)
+				ASSERT_NE(NULL, self->wk[i].pages[j]);
 		}
 	}
 }
@@ -678,8 +723,11 @@ FIXTURE_TEARDOWN(fuzz)
 		ioctl(sh->ctl, KCACHE_IOC_DESTROY, &d);
 	}
 	for (i = 0; i < WORKERS; i++) {
-		for (j = 0; j < 4; j++)
+		for (j = 0; j < 4; j++) {
+			if (self->wk[i].pages[j])
+				munmap(self->wk[i].pages[j], GET_PAGE_NR * 4096);
 			close(self->wk[i].fds[j]);
+		}
 		munmap(self->wk[i].arena, ARENA_LEN + ARENA_GUARD);
 	}
 	close(sh->ctl);
