@@ -49,6 +49,7 @@
 #include "kcache.h"
 #include "kcache_api.h"
 #include "kcache_compat.h"
+#include "kcache_entry.h"
 #include "kcache_fd.h"
 #include "kcache_load.h"
 #include "kcache_stream.h"
@@ -705,7 +706,8 @@ static int kc_get_page(struct kcache_file *kf, unsigned long idx)
 		if (!key)
 			return -ENOMEM;
 	}
-	memcpy(key, p->data, klen);
+	/* word moves inline: memcpy() is a string copy, an iteration a block under TCG */
+	kcache_copy_bytes(key, p->data, klen);
 	ret = kcache_get(kf->cache, key, klen, p->data, &vlen, &version);
 	if (!ret || ret == -EMSGSIZE)
 		WRITE_ONCE(p->val_len, vlen);
