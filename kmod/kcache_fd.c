@@ -18,17 +18,7 @@
  * nest inside it while the batch runs) and never waited for. Contexts: process context
  * only; every handler may sleep. While copying to or from userspace nothing is held but
  * the scratch lock, and RCU for the values GET and MGET copy with page faults disabled.
- * DUMP is in kcache_dump.c.
- *
- * GET_PAGE works on pages that the fd shares with its mappings (kcache_file_mmap()): the
- * first mmap() allocates them, with the mm that mapped them, and publishes them with a
- * release store, once. Mappings fault them in (kc_get_page_fault(), as KVM's vCPU page)
- * and pin the file, so they are freed with the fd after the last mapping is gone; a page
- * reference taken by get_user_pages() keeps its page beyond that. Only the mm that
- * mapped them first may map or use them: fork() does not copy the mapping, and an fd
- * passed to another process cannot read this one's keys. Their contents are the
- * process's and may change at any time: the kernel reads the key length once and copies
- * the key before using it.
+ * DUMP is in kcache_dump.c; GET_PAGE and mmap() in kcache_getpage.c.
  */
 
 #include <linux/anon_inodes.h>
@@ -41,15 +31,12 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "kcache.h"
 #include "kcache_api.h"
-#include "kcache_compat.h"
-#include "kcache_entry.h"
 #include "kcache_fd.h"
 #include "kcache_load.h"
 #include "kcache_stream.h"
@@ -83,23 +70,8 @@ struct kcache_file {
 	struct kcache_lease_owner leases;
 	struct mutex scratch_lock;	/* see above; never held with another fd's */
 	void *scratch;
-	struct kc_get_pages *pages;
+	struct kcache_fd_pages *pages;
 };
-
-/**
- * struct kc_get_pages - the pages an fd shares with its mappings
- * @mm: the mm that mapped them first, the only one that may map or use them (mmgrab()ed)
- * @nr: number of pages, 1..%KCACHE_GET_PAGES_MAX
- * @page: the pages, each a &struct kcache_get_page
- */
-struct kc_get_pages {
-	struct mm_struct *mm;
-	unsigned int nr;
-	struct page *page[];
-};
-
-/* room for the key, then the value, in one page */
-#define KC_GET_PAGE_DATA	(PAGE_SIZE - sizeof(struct kcache_get_page))
 
 static void __maybe_unused kcache_fd_build_check_abi(void)
 {
@@ -129,7 +101,6 @@ static void __maybe_unused kcache_fd_build_check_abi(void)
 	BUILD_BUG_ON(offsetof(struct kcache_dump_args, cursor) != 16);
 	BUILD_BUG_ON(offsetof(struct kcache_dump_args, next) != 32);
 	BUILD_BUG_ON(sizeof(struct kcache_nop_args) != KCACHE_NOP_ARGS_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct kcache_get_page) != 16);
 
 	/* the ABI's constants are the core's */
 	BUILD_BUG_ON(KCACHE_KEY_LEN_MAX != KCACHE_KEY_MAX);
@@ -672,146 +643,12 @@ static int kc_nop(void __user *uarg)
 	return a.flags ? -EINVAL : 0;
 }
 
-/*
- * GET_PAGE: the key from page @idx of the fd's pages, the value into it. Nothing crosses
- * the user boundary: the page is the kernel's, mapped into the process too.
- */
-static int kc_get_page(struct kcache_file *kf, unsigned long idx)
-{
-	/* pairs with the release store of the first mmap() */
-	struct kc_get_pages *gp = smp_load_acquire(&kf->pages);
-	u8 kbuf[KC_STACK_KEY] __kc_filled;
-	struct kcache_get_page *p;
-	u32 klen, vlen = KC_GET_PAGE_DATA;
-	void *key = kbuf;
-	u64 version;
-	int ret;
-
-	if (!gp)
-		return -ENXIO;
-	if (gp->mm != current->mm)
-		return -EPERM;
-	if (idx >= gp->nr)
-		return -EINVAL;
-	p = page_address(gp->page[idx]);
-	/* once: the process may change it under us */
-	klen = READ_ONCE(p->key_len);
-	ret = kcache_key_len_check(klen);
-	if (ret)
-		return ret;
-	if (klen > KC_GET_PAGE_DATA)
-		return -E2BIG;
-	if (klen > sizeof(kbuf)) {
-		key = kmalloc(klen, GFP_KERNEL);
-		if (!key)
-			return -ENOMEM;
-	}
-	/* word moves inline: memcpy() is a string copy, an iteration a block under TCG */
-	kcache_copy_bytes(key, p->data, klen);
-	ret = kcache_get(kf->cache, key, klen, p->data, &vlen, &version);
-	if (!ret || ret == -EMSGSIZE)
-		WRITE_ONCE(p->val_len, vlen);
-	if (!ret)
-		WRITE_ONCE(p->version, version);
-	if (key != kbuf)
-		kfree(key);
-	return ret;
-}
-
-static void kc_get_pages_free(struct kc_get_pages *gp)
-{
-	unsigned int i;
-
-	if (!gp)
-		return;
-	for (i = 0; i < gp->nr; i++)
-		if (gp->page[i])
-			__free_page(gp->page[i]);
-	mmdrop(gp->mm);
-	kfree(gp);
-}
-
-/* The fd's pages, allocated by the first call: as many as @nr. */
-static struct kc_get_pages *kc_get_pages(struct kcache_file *kf, unsigned int nr)
-{
-	/* pairs with the cmpxchg_release() below, as in kc_get_page() */
-	struct kc_get_pages *gp = smp_load_acquire(&kf->pages), *old;
-	unsigned int i;
-
-	if (gp)
-		return gp;
-	gp = kzalloc(struct_size(gp, page, nr), GFP_KERNEL_ACCOUNT);
-	if (!gp)
-		return ERR_PTR(-ENOMEM);
-	mmgrab(current->mm);
-	gp->mm = current->mm;
-	gp->nr = nr;
-	for (i = 0; i < nr; i++) {
-		gp->page[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-		if (!gp->page[i]) {
-			kc_get_pages_free(gp);
-			return ERR_PTR(-ENOMEM);
-		}
-	}
-	/* two first mmap()s at once: one set of pages wins, the other is freed */
-	old = cmpxchg_release(&kf->pages, NULL, gp);
-	if (old) {
-		kc_get_pages_free(gp);
-		/* the winner's, read as kc_get_page() reads them */
-		gp = smp_load_acquire(&kf->pages);
-	}
-	return gp;
-}
-
-/* A page of a mapping, on first touch and again after MADV_DONTNEED. */
-static vm_fault_t kc_get_page_fault(struct vm_fault *vmf)
-{
-	struct kcache_file *kf = vmf->vma->vm_file->private_data;
-	/* set before the mapping existed; the mmap lock orders it since */
-	struct kc_get_pages *gp = READ_ONCE(kf->pages);
-
-	if (!gp || vmf->pgoff >= gp->nr)
-		return VM_FAULT_SIGBUS;
-	vmf->page = gp->page[vmf->pgoff];
-	get_page(vmf->page);
-	return 0;
-}
-
-/*
- * Not an anonymous mapping (that is what no vm_ops means): userfaultfd, MADV_DONTNEED and
- * mremap() treat it as the file mapping it is.
- */
-static const struct vm_operations_struct kc_get_page_vm_ops = {
-	.fault = kc_get_page_fault,
-};
-
-/* mmap() of a cache fd: the pages of GET_PAGE (uapi/linux/kcache.h) */
+/* mmap() of a cache fd: the pages of GET_PAGE (kcache_getpage.c) */
 static int kcache_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kcache_file *kf = file->private_data;
-	unsigned long nr = vma_pages(vma);
-	struct kc_get_pages *gp;
 
-	if (!(kf->access & KCACHE_OPEN_READ))
-		return -EBADF;
-	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff || !nr || nr > KCACHE_GET_PAGES_MAX)
-		return -EINVAL;
-	if (vma->vm_flags & VM_EXEC)
-		return -EPERM;
-	gp = kc_get_pages(kf, nr);
-	if (IS_ERR(gp))
-		return PTR_ERR(gp);
-	if (gp->mm != current->mm)
-		return -EPERM;
-	if (nr > gp->nr)
-		return -EINVAL;
-	/*
-	 * No mremap() growth, no core dumps of them, never executable, and not in a child
-	 * after fork(): its calls would go to the same pages as its parent's.
-	 */
-	kcache_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY, VM_MAYEXEC);
-	vma->vm_ops = &kc_get_page_vm_ops;
-	return 0;
+	return kcache_get_pages_mmap(&kf->pages, kf->access, vma);
 }
 
 /* The right each cache-fd command (by number) needs; 0 for none. */
@@ -878,7 +715,7 @@ static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long
 	case _IOC_NR(KCACHE_IOC_NOP):
 		return kc_nop(uarg);
 	case _IOC_NR(KCACHE_IOC_GET_PAGE):
-		return kc_get_page(kf, arg);
+		return kcache_get_page_ioctl(kf->cache, &kf->pages, arg);
 	case _IOC_NR(KCACHE_IOC_SUBSCRIBE):
 		return kcache_streams_subscribe_ioctl(kf->cache, uarg);
 	/* the lease handlers check the rights they need */
@@ -903,8 +740,8 @@ static int kcache_file_release(struct inode *inode, struct file *file)
 		kcache_put_ref(kf->cache);
 	}
 	kvfree(kf->scratch);
-	/* mappings pin the file; a page get_user_pages() holds stays until it is put */
-	kc_get_pages_free(kf->pages);
+	/* no mapping is left: each pins the file */
+	kcache_get_pages_free(kf->pages);
 	mutex_destroy(&kf->scratch_lock);
 	kfree(kf);
 	return 0;

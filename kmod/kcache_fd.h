@@ -9,6 +9,8 @@
 struct file;
 struct kcache;
 struct kcache_counters;
+struct kcache_fd_pages;
+struct vm_area_struct;
 
 /**
  * struct kcache_fd_slot - a cache fd made ready before its cache is known
@@ -27,5 +29,11 @@ void kcache_fd_counters(struct kcache *c, struct kcache_counters *out);
 
 /* kcache_dump.c */
 int kcache_dump_ioctl(struct kcache *c, void __user *uarg);
+
+/* kcache_getpage.c */
+int kcache_get_page_ioctl(struct kcache *c, struct kcache_fd_pages **pages, unsigned long idx);
+int kcache_get_pages_mmap(struct kcache_fd_pages **pages, u32 access,
+			  struct vm_area_struct *vma);
+void kcache_get_pages_free(struct kcache_fd_pages *gp);
 
 #endif /* _KCACHE_FD_H */
