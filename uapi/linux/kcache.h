@@ -804,12 +804,13 @@ struct kcache_nop_args {
  * memory cgroup) for the calling process; a later one in that process maps the same pages
  * again and may not ask for more. Other processes (a child after fork(), which does not
  * inherit the mapping, or one the fd was passed to) may neither map nor use them: they
- * OPEN the cache for an fd of their own. Each
- * page is a &struct kcache_get_page. %KCACHE_IOC_GET_PAGE reads a key from a page and
- * writes the value into the same page: no argument struct, key or value is copied from or
- * to user memory, which makes it cheaper than %KCACHE_IOC_GET, most of all for short
- * values. A thread needs a page of its own (the kernel serialises nothing between
- * threads sharing one). The pages live until the last mapping and the fd are gone.
+ * OPEN the cache for an fd of their own.
+ *
+ * Each page is a &struct kcache_get_page. %KCACHE_IOC_GET_PAGE reads a key from a page
+ * and writes the value into the same page: no argument struct, key or value is copied
+ * from or to user memory, which makes it cheaper than %KCACHE_IOC_GET. A thread needs a
+ * page of its own (the kernel serialises nothing between threads sharing one). The pages
+ * live until the fd and its last mapping are gone.
  *
  * mmap() errors: -EINVAL (not MAP_SHARED, an offset, more than %KCACHE_GET_PAGES_MAX
  * pages, or more than the fd's pages), -EPERM (PROT_EXEC, also implied by the
