@@ -158,14 +158,18 @@ static struct kcache_fd_pages *kc_get_pages(struct kcache_fd_pages **pages, unsi
 	return gp;
 }
 
-/* A page of a mapping, on first touch and again after MADV_DONTNEED. */
+/*
+ * A page of a mapping, on first touch and again after MADV_DONTNEED. Only in the mm that
+ * owns the pages: MADV_DOFORK takes VM_DONTCOPY off, and a child's copy of the mapping
+ * must not reach its parent's keys and values.
+ */
 static vm_fault_t kc_get_page_fault(struct vm_fault *vmf)
 {
 	struct kcache_fd_pages **pages = vmf->vma->vm_private_data;
-	/* set before the mapping existed; the mmap lock orders it since */
+	/* stored before mmap() made the mapping visible to any fault */
 	struct kcache_fd_pages *gp = READ_ONCE(*pages);
 
-	if (!gp || vmf->pgoff >= gp->nr)
+	if (!gp || vmf->pgoff >= gp->nr || vmf->vma->vm_mm != gp->mm)
 		return VM_FAULT_SIGBUS;
 	vmf->page = gp->page[vmf->pgoff];
 	get_page(vmf->page);

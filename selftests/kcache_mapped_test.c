@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -299,6 +300,41 @@ TEST_F(mapped, fork_child_has_neither_mapping_nor_access)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* the parent's are as they were */
+	EXPECT_EQ(0, get_page(self->fd, 0));
+	EXPECT_EQ(1, pages->val_len);
+	EXPECT_EQ(0, kcache_get_pages_unmap(pages, 1));
+}
+
+/*
+ * MADV_DOFORK takes VM_DONTCOPY off: the child then has the mapping, but touching it is
+ * SIGBUS, and its calls are refused; the parent's pages are untouched.
+ */
+TEST_F(mapped, dofork_child_cannot_touch_the_pages)
+{
+	struct kcache_get_page *pages;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, kcache_set(self->fd, "k", 1, "v", 1, 0, 0, NULL));
+	ASSERT_EQ(0, kcache_get_pages_map(self->fd, 1, &pages));
+	pages->key_len = 1;
+	pages->data[0] = 'k';
+	ASSERT_EQ(0, madvise(pages, psize(), MADV_DOFORK));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (get_page(self->fd, 0) != -EPERM)
+			_exit(2);
+		/* the child's page tables are empty: this faults, and the fault refuses */
+		__atomic_store_n(&pages->key_len, 2, __ATOMIC_RELAXED);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status)) {
+		TH_LOG("child exited with %d", WEXITSTATUS(status));
+	}
+	EXPECT_EQ(SIGBUS, WTERMSIG(status));
+	EXPECT_EQ(1, pages->key_len);
 	EXPECT_EQ(0, get_page(self->fd, 0));
 	EXPECT_EQ(1, pages->val_len);
 	EXPECT_EQ(0, kcache_get_pages_unmap(pages, 1));

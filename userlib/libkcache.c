@@ -310,11 +310,15 @@ int kcache_nop(int fd)
 
 static size_t kc_page_size(void)
 {
-	static size_t size;	/* threads racing to set it store the same value */
+	/* threads racing to set it store the same value; atomic, so that it is no data race */
+	static size_t size;
+	size_t s = __atomic_load_n(&size, __ATOMIC_RELAXED);
 
-	if (!size)
-		size = (size_t)sysconf(_SC_PAGESIZE);
-	return size;
+	if (!s) {
+		s = (size_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&size, s, __ATOMIC_RELAXED);
+	}
+	return s;
 }
 
 int kcache_get_pages_map(int fd, unsigned int nr, struct kcache_get_page **pages)
@@ -349,7 +353,11 @@ int kcache_get_mapped(int fd, struct kcache_get_page *pages, unsigned int page,
 	struct kcache_get_page *p = (void *)((char *)pages + (size_t)page * psize);
 	int ret;
 
-	/* checked here too: the key must not run past its page, nor the page past any map */
+	/*
+	 * Checked here too: the key must not run past its page, nor @page past the largest
+	 * map. That @page is below the map's own number of pages is the caller's to ensure:
+	 * the pages carry no count, and the kernel's -EINVAL comes after the key is written.
+	 */
 	if (page >= KCACHE_GET_PAGES_MAX)
 		return -EINVAL;
 	if (key_len > psize - sizeof(*p))

@@ -804,7 +804,8 @@ struct kcache_nop_args {
  * memory cgroup) for the calling process; a later one in that process maps the same pages
  * again and may not ask for more. Other processes (a child after fork(), which does not
  * inherit the mapping, or one the fd was passed to) may neither map nor use them: they
- * OPEN the cache for an fd of their own.
+ * OPEN the cache for an fd of their own. A child that inherits the mapping all the same
+ * (MADV_DOFORK) gets SIGBUS when it touches it.
  *
  * Each page is a &struct kcache_get_page. %KCACHE_IOC_GET_PAGE reads a key from a page
  * and writes the value into the same page: no argument struct, key or value is copied
