@@ -302,6 +302,29 @@ static double kb_ratio(struct kb_ctx *c, const char *name, const struct kb_op *a
 	return med;
 }
 
+/*
+ * One part of an operation's time, in units of @base: the median over the repetitions of
+ * (a - b) / base, each term from the same repetition; @b NULL for a / base. Printed as a
+ * "ratio part_NAME" line (a difference: noise can make it negative).
+ */
+static void kb_part(struct kb_ctx *c, const char *name, const struct kb_op *a,
+		    const struct kb_op *b, const struct kb_op *base)
+{
+	unsigned int i, n = a->nr < base->nr ? a->nr : base->nr;
+	double r[KB_REPS_MAX], med;
+	char rn[64];
+
+	if (b)
+		n = n < b->nr ? n : b->nr;
+	if (a->skip || base->skip || (b && b->skip) || !n)
+		return;
+	for (i = 0; i < n; i++)
+		r[i] = (a->ns[i] - (b ? b->ns[i] : 0)) / base->ns[i];
+	med = kb_median(r, n);
+	snprintf(rn, sizeof(rn), "part_%s", name);
+	kb_record(c, rn, med, r[0], r[n - 1]);
+}
+
 /* a plot point: "NaN" for gnuplot if not measured */
 static void kb_pt(double v)
 {
@@ -408,6 +431,39 @@ static double kb_run_get_mapped(struct kb_ctx *c, struct kb_op *o)
 		ret = -EBADMSG;
 	kcache_get_pages_unmap(pages, 1);
 	return ret ?: (double)t0 / o->ops;
+}
+
+/*
+ * A GET_PAGE that fails as it should, through one mapped page: o->arg 0 is a miss
+ * (-ENOENT); o->arg 1 a key length of 0 (-EINVAL), refused before any lookup: an ioctl
+ * that moves nothing across the user boundary, by difference from null_ioctl the cost of
+ * one user-access window.
+ */
+static double kb_run_get_mapped_fail(struct kb_ctx *c, struct kb_op *o)
+{
+	static const int want_of[] = { -ENOENT, -EINVAL };
+	__u32 klen = o->arg == 1 ? 0 : KB_KEY_LEN, len = 0;
+	struct kcache_get_page *pages;
+	int want = want_of[o->arg], ret;
+	const void *val = NULL;
+	unsigned int i;
+	__u64 t0;
+
+	ret = kcache_get_pages_map(o->fd, 1, &pages);
+	if (ret)
+		return ret;
+	t0 = kb_now_ns();
+	for (i = 0; i < o->ops; i++) {
+		ret = kcache_get_mapped(o->fd, pages, 0, o->keys[kb_idx(o->next++, o->nkeys)],
+					klen, &val, &len, NULL);
+		if (ret != want)
+			break;
+	}
+	t0 = kb_now_ns() - t0;
+	kcache_get_pages_unmap(pages, 1);
+	if (ret != want)
+		return ret ? ret : -EEXIST;
+	return (double)t0 / o->ops;
 }
 
 /*
@@ -901,6 +957,10 @@ static int kb_main_group(struct kb_ctx *c)
 			   KB_NKEYS, 0);
 	ops[n++] = kb_mkop("get_einval", kb_run_get_fail, c->ops, 1, c->fd, c->miss, KB_NKEYS,
 			   0);
+	ops[n++] = kb_mkop("get_mapped_miss", kb_run_get_mapped_fail, c->ops, 0, c->fd, c->miss,
+			   KB_NKEYS, 0);
+	ops[n++] = kb_mkop("get_mapped_einval", kb_run_get_mapped_fail, c->ops, 1, c->fd,
+			   c->miss, KB_NKEYS, 0);
 	ops[n++] = kb_mkop("get_emsgsize", kb_run_get_fail, c->ops, 2, c->fd, c->keys, KB_NKEYS,
 			   0);
 	ops[n++] = kb_mkop("set", kb_run_set, c->ops, KB_VAL_LEN, c->fd, c->keys, KB_NKEYS, 0);
@@ -943,6 +1003,8 @@ static int kb_main_group(struct kb_ctx *c)
 	kb_ratio(c, "get_mapped/null_ioctl", OP("get_mapped"), OP("null_ioctl"));
 	kb_ratio(c, "get_mapped/get", OP("get_mapped"), OP("get"));
 	kb_ratio(c, "get_mapped/bpf_lookup", OP("get_mapped"), OP("bpf_lookup"));
+	kb_ratio(c, "get_mapped_miss/null_ioctl", OP("get_mapped_miss"), OP("null_ioctl"));
+	kb_ratio(c, "get_mapped_einval/null_ioctl", OP("get_mapped_einval"), OP("null_ioctl"));
 	kb_ratio(c, "get_einval/null_ioctl", OP("get_einval"), OP("null_ioctl"));
 	kb_ratio(c, "get_emsgsize/null_ioctl", OP("get_emsgsize"), OP("null_ioctl"));
 	kb_ratio(c, "set/null_ioctl", OP("set"), OP("null_ioctl"));
@@ -967,6 +1029,20 @@ static int kb_main_group(struct kb_ctx *c)
 		 OP("mget64_per_key"));
 	kb_ratio(c, "memcached_mget256_per_key/mget256_per_key",
 		 OP("memcached_mget256_per_key"), OP("mget256_per_key"));
+	/*
+	 * Where a GET's time goes, in null ioctls, each part the difference of two operations
+	 * that differ only by it: the system call, the ioctl around no work (GET_PAGE refused
+	 * before any lookup), one user-access window (the null ioctl reads its argument), the
+	 * hash and table lookup (a GET_PAGE miss), the hit (counters, read ring, value copy),
+	 * and what the GET ioctl adds to GET_PAGE (its windows for key, value and lengths).
+	 */
+	kb_part(c, "syscall", OP("getppid"), NULL, OP("null_ioctl"));
+	kb_part(c, "ioctl_no_copy", OP("get_mapped_einval"), OP("getppid"), OP("null_ioctl"));
+	kb_part(c, "user_window", OP("null_ioctl"), OP("get_mapped_einval"), OP("null_ioctl"));
+	kb_part(c, "lookup_miss", OP("get_mapped_miss"), OP("get_mapped_einval"),
+		OP("null_ioctl"));
+	kb_part(c, "hit_copy64", OP("get_mapped"), OP("get_mapped_miss"), OP("null_ioctl"));
+	kb_part(c, "get_over_mapped", OP("get"), OP("get_mapped"), OP("null_ioctl"));
 	/* plot: per-key cost by batch size, in null ioctls */
 	for (b = 0; b < KB_NR_BATCH; b++) {
 		double lo, hi;
@@ -1115,9 +1191,10 @@ static long kb_meminfo_kb(const char *field)
 }
 
 /* GET over a cache of @n entries filled by MSET; the keys are generated, not stored */
-static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio, double *bpf_ratio)
+static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio, double *bpf_ratio,
+		       double *mapped_ratio)
 {
-	struct kb_op ops[3];
+	struct kb_op ops[4];
 	struct kcache_counters st;
 	char name[KCACHE_NAME_BUF], tag[32];
 	unsigned char (*keys)[KB_KEY_LEN];
@@ -1168,12 +1245,15 @@ static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio, double *
 	ops[0] = kb_mkop("null_ioctl", kb_run_nop, c->ops / 2, 0, fd, NULL, 0, 0);
 	ops[1] = kb_mkop("get", kb_run_get, c->ops / 2, KB_VAL_LEN, fd, keys, n, 0);
 	ops[2] = kb_mkop("bpf_lookup", kb_run_bpf_lookup, c->ops / 2, 0, map, keys, n, 1);
-	ret = kb_run_group(c, ops, 3);
+	ops[3] = kb_mkop("get_mapped", kb_run_get_mapped, c->ops / 2, KB_VAL_LEN, fd, keys, n, 0);
+	ret = kb_run_group(c, ops, 4);
 	if (!ret) {
 		snprintf(tag, sizeof(tag), "get_n%u/null_ioctl", n);
 		*ratio = kb_ratio(c, tag, &ops[1], &ops[0]);
 		snprintf(tag, sizeof(tag), "bpf_lookup_n%u/null_ioctl", n);
 		*bpf_ratio = kb_ratio(c, tag, &ops[2], &ops[0]);
+		snprintf(tag, sizeof(tag), "get_mapped_n%u/null_ioctl", n);
+		*mapped_ratio = kb_ratio(c, tag, &ops[3], &ops[0]);
 		printf("data cachesize %u %.3f\n", n, *ratio);
 	}
 	if (map >= 0)
@@ -1189,7 +1269,7 @@ static int kb_size_group(struct kb_ctx *c)
 {
 	const char *env = getenv("KCACHE_BENCH_SIZES");
 	char buf[128], *s, *save = NULL;
-	double r, rb, first = 0, last = 0, bfirst = 0, blast = 0;
+	double r, rb, rm, first = 0, last = 0, bfirst = 0, blast = 0, mfirst = 0, mlast = 0;
 	unsigned int n, nfirst = 0, nlast = 0;
 	char rn[64];
 	int ret;
@@ -1203,7 +1283,8 @@ static int kb_size_group(struct kb_ctx *c)
 			continue;
 		r = 0;
 		rb = 0;
-		ret = kb_size_one(c, n, &r, &rb);
+		rm = 0;
+		ret = kb_size_one(c, n, &r, &rb, &rm);
 		if (ret)
 			return ret;
 		if (!r)
@@ -1212,14 +1293,20 @@ static int kb_size_group(struct kb_ctx *c)
 			nfirst = n;
 			first = r;
 			bfirst = rb;
+			mfirst = rm;
 		}
 		nlast = n;
 		last = r;
 		blast = rb;
+		mlast = rm;
 	}
 	if (nlast != nfirst && first > 0) {
 		snprintf(rn, sizeof(rn), "get_n%u/get_n%u", nlast, nfirst);
 		kb_record(c, rn, last / first, last / first, last / first);
+	}
+	if (nlast != nfirst && mfirst > 0 && mlast > 0) {
+		snprintf(rn, sizeof(rn), "get_mapped_n%u/get_mapped_n%u", nlast, nfirst);
+		kb_record(c, rn, mlast / mfirst, mlast / mfirst, mlast / mfirst);
 	}
 	/* the BPF map's growth over the same sizes: the memory system's share, not ours */
 	if (nlast != nfirst && first > 0 && bfirst > 0 && blast > 0) {

@@ -10,7 +10,8 @@
  *  - kcache_get (hit, miss), kcache_get_handle() + copy + kcache_handle_put() (the read path
  *    the ioctl layer uses), kcache_set() replacing a value;
  *  - scaling: two kthreads bound to CPUs 0 and 1 on distinct halves of the keys, against
- *    one kthread doing as many operations: throughput of 2 / (2 x throughput of 1).
+ *    one kthread doing as many operations: throughput of 2 / (2 x throughput of 1);
+ *  - sizes: kcache_get() and rht_fast at 10^4 and 10^6 entries (kb_sizes()).
  * A figure is the median over KB_RUNS runs of the ratio of two operations measured one
  * after the other in the same run. Output: "ratio NAME VALUE" lines (kept by the harness
  * in build/bench.txt) and a table of ns per operation.
@@ -425,6 +426,173 @@ static void kb_free_obj(void *ptr, void *arg)
 	kfree(ptr);
 }
 
+/*
+ * ---- sizes: what a GET adds as the cache grows, against what the bare table adds ----
+ *
+ * The same keys in a kcache and in a bare rhashtable of struct kb_obj (key and value next
+ * to the table linkage, all in the first two cache lines) at 10^4 and at 10^6 entries, read
+ * in a stride that visits every key once per pass, far from the last: what the memory
+ * system adds per lookup at 10^6, for kcache's entries and for the tightest objects the
+ * table could hold.
+ */
+#define KB_SZ_RUNS	5
+#define KB_SZ_OPS	100000
+#define KB_SZ_STEP	611953U		/* a prime: coprime with 10^4 and 10^6 */
+
+static const u32 kb_sz_n[] = { 10000, 1000000 };
+
+struct kb_sz {
+	struct rhashtable ht;
+	bool ht_ready;
+	struct kcache *c;
+	u8 (*keys)[KB_KLEN];
+	u32 n;
+};
+
+static int kb_sz_fill(struct kb_sz *z, u32 n, const u8 *val)
+{
+	/* room for every entry: 256 bytes each, as the userspace bench's cache-size sweep */
+	struct kcache_config cfg = {
+		.max_entries = n + n / 8, .max_bytes = (u64)n * 256 + (1 << 20),
+	};
+	struct kb_obj *o;
+	u32 i;
+	int ret;
+
+	z->n = n;
+	z->keys = kvmalloc_array(n, KB_KLEN, GFP_KERNEL);
+	if (!z->keys)
+		return -ENOMEM;
+	ret = rhashtable_init(&z->ht, &kb_params);
+	if (ret)
+		return ret;
+	z->ht_ready = true;
+	z->c = kcache_create(n == kb_sz_n[0] ? "kbench_small" : "kbench_large", &cfg);
+	if (IS_ERR(z->c)) {
+		ret = PTR_ERR(z->c);
+		z->c = NULL;
+		return ret;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(z->keys[i], KB_KLEN, "key-%011u", i);
+		o = kzalloc(sizeof(*o), GFP_KERNEL);
+		if (!o)
+			return -ENOMEM;
+		memcpy(o->key, z->keys[i], KB_KLEN);
+		memcpy(o->val, val, KB_VLEN);
+		ret = rhashtable_insert_fast(&z->ht, &o->node, kb_params);
+		if (ret) {
+			kfree(o);
+			return ret;
+		}
+		ret = kcache_set(z->c, z->keys[i], KB_KLEN, val, KB_VLEN, 0, 0, NULL);
+		if (ret)
+			return ret;
+		if ((i & 1023) == 1023)
+			cond_resched();
+	}
+	kcache_maintain(z->c);
+	return 0;
+}
+
+static void kb_sz_free(struct kb_sz *z)
+{
+	if (z->c) {
+		kcache_destroy(z->c);
+		kcache_put_ref(z->c);
+	}
+	if (z->ht_ready)
+		rhashtable_free_and_destroy(&z->ht, kb_free_obj, NULL);
+	kvfree(z->keys);
+}
+
+/* ns per lookup over %KB_SZ_OPS keys in stride order: the cache's, or the bare table's */
+static s64 kb_sz_loop(struct kb_sz *z, bool cache, u8 *buf)
+{
+	u64 t = ktime_get_ns();
+	u32 i, k = 0, step = KB_SZ_STEP % z->n;
+	struct kb_obj *o;
+	u32 len;
+	int ret;
+
+	for (i = 0; i < KB_SZ_OPS; i++) {
+		if (cache) {
+			len = KB_VLEN;
+			ret = kcache_get(z->c, z->keys[k], KB_KLEN, buf, &len, NULL);
+			if (ret)
+				return ret;
+		} else {
+			rcu_read_lock();
+			o = rhashtable_lookup_fast(&z->ht, z->keys[k], kb_params);
+			if (o)
+				memcpy(buf, o->val, KB_VLEN);
+			rcu_read_unlock();
+			if (!o)
+				return -ENOENT;
+		}
+		k += step;
+		if (k >= z->n)
+			k -= z->n;
+		if ((i & 255) == 255)
+			cond_resched();
+	}
+	return div_u64(ktime_get_ns() - t, KB_SZ_OPS);
+}
+
+static int kb_sizes(const u8 *val)
+{
+	struct kb_sz z[ARRAY_SIZE(kb_sz_n)] = {};
+	u64 ns[2][ARRAY_SIZE(kb_sz_n)][KB_SZ_RUNS];	/* [bare table, cache][size][run] */
+	u64 r[3][KB_SZ_RUNS], med[3];
+	static const char * const what[] = { "rht_fast", "kget" };
+	u8 buf[KB_VLEN];
+	int i, j, run, ret = 0;
+	u64 rht_add, get_add;
+	s64 t;
+
+	for (i = 0; i < ARRAY_SIZE(kb_sz_n) && !ret; i++)
+		ret = kb_sz_fill(&z[i], kb_sz_n[i], val);
+	for (run = -1; run < KB_SZ_RUNS && !ret; run++) {	/* run -1: warm-up */
+		for (i = 0; i < ARRAY_SIZE(kb_sz_n) && !ret; i++) {
+			for (j = 0; j < 2; j++) {
+				t = kb_sz_loop(&z[i], j, buf);
+				if (t < 0) {
+					pr_err("sizes: %s at %u failed: %lld\n", what[j],
+					       kb_sz_n[i], t);
+					ret = t;
+					break;
+				}
+				if (run >= 0)
+					ns[j][i][run] = max_t(s64, t, 1);
+			}
+		}
+	}
+	if (!ret) {
+		for (run = 0; run < KB_SZ_RUNS; run++) {
+			for (j = 0; j < 2; j++)
+				r[j][run] = div64_u64(ns[j][1][run] * 1000, ns[j][0][run]);
+			/* what 10^6 adds to a kcache_get() per what it adds to the bare lookup */
+			rht_add = ns[0][1][run] > ns[0][0][run] ? ns[0][1][run] - ns[0][0][run] : 1;
+			get_add = ns[1][1][run] > ns[1][0][run] ? ns[1][1][run] - ns[1][0][run] : 0;
+			r[2][run] = div64_u64(get_add * 1000, rht_add);
+		}
+		for (j = 0; j < 3; j++) {
+			med[j] = kb_median(r[j], KB_SZ_RUNS);
+			kb_print_ratio(j == 0 ? "rht_fast_n1000000/rht_fast_n10000" :
+				       j == 1 ? "kget_n1000000/kget_n10000" :
+				       "kget_added/rht_fast_added_n1000000",
+				       med[j], r[j][0], r[j][KB_SZ_RUNS - 1]);
+		}
+		for (j = 0; j < 2; j++)
+			for (i = 0; i < ARRAY_SIZE(kb_sz_n); i++)
+				pr_info("%-8s n=%-7u median %5llu ns/op\n", what[j], kb_sz_n[i],
+					kb_median(ns[j][i], KB_SZ_RUNS));
+	}
+	for (i = 0; i < ARRAY_SIZE(kb_sz_n); i++)
+		kb_sz_free(&z[i]);
+	return ret;
+}
+
 /* one object per key in each table, the same keys and values in the cache */
 static int kb_fill(struct kb_ctx *x)
 {
@@ -503,7 +671,7 @@ static int __init kcache_kbench_init(void)
 
 	pr_info("keys=%d key=%dB value=%dB, median of %d runs x %d rounds over the keys\n",
 		KB_KEYS, KB_KLEN, KB_VLEN, KB_RUNS, KB_ROUNDS);
-	ret = kb_single(x) ?: kb_scaling(x);
+	ret = kb_single(x) ?: kb_scaling(x) ?: kb_sizes(x->val);
 	pr_info("entry_header_bytes %zu (plus key, value and the table's bucket slot)\n",
 		kcache_entry_overhead());
 out_cache:

@@ -325,7 +325,7 @@ run_bench() {
 		judge stock "$log" "$vmok" bench || ok=1
 		# userspace lines start with "ratio", the module's with "[time] kcache_kbench: ratio"
 		tr -d '\r' < "$log" | grep -aE '^(\[[ 0-9.]*\] )?([a-z_]+: )?ratio ' |
-			sed -E 's/^(\[[ 0-9.]*\] )?([a-z_]+: )?ratio ([^ ]+) ([0-9.]+).*/\3 \4/' |
+			sed -E 's/^(\[[ 0-9.]*\] )?([a-z_]+: )?ratio ([^ ]+) (-?[0-9.]+).*/\3 \4/' |
 			sed "s/^/$i /" >> "$raw"
 		tr -d '\r' < "$log" | grep -a '^data ' | sed "s/^data /$i /" >> "$B/bench-data.txt"
 		# the same main group on one CPU: maintenance can no longer hide on a spare one
@@ -338,7 +338,7 @@ run_bench() {
 			$(env | grep -E '^KCACHE_(BENCH_[A-Z]+|MEMCACHED)=[0-9,]+$') || vmok=1
 		judge stock "$log" "$vmok" bench || ok=1
 		tr -d '\r' < "$log" | grep -aE '^ratio smp1_' |
-			sed -E 's/^ratio ([^ ]+) ([0-9.]+).*/\1 \2/' | sed "s/^/$i /" >> "$raw"
+			sed -E 's/^ratio ([^ ]+) (-?[0-9.]+).*/\1 \2/' | sed "s/^/$i /" >> "$raw"
 	done
 	{
 		echo "# kcache bench: $(git -C "$top" describe --always --dirty 2>/dev/null)," \
