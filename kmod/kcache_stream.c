@@ -33,14 +33,15 @@
  *
  * Contexts: kcache_streams_emit() runs in atomic context and never blocks, allocates or
  * waits for a reader; everything else runs in process context and may sleep.
+ *
+ * %KCACHE_IOC_SUBSCRIBE and the stream fd are in kcache_stream_fd.c, which sees a
+ * subscriber only through the functions below.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/anon_inodes.h>
 #include <linux/build_bug.h>
 #include <linux/err.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
@@ -68,8 +69,6 @@ module_param(stream_ring_max, uint, 0644);
 MODULE_PARM_DESC(stream_ring_max, "Largest ring of a stream subscriber in bytes (ring sizes are capped to it)");
 
 #define KC_REC_HDR	sizeof(struct kcache_stream_rec)
-#define KC_SUB_FLAGS	(KCACHE_SUBSCRIBE_LIVE_ONLY | KCACHE_SUBSCRIBE_KEYS_ONLY | \
-			 KCACHE_SUBSCRIBE_RESYNC | KCACHE_SUBSCRIBE_NONBLOCK)
 
 /**
  * struct kcache_stream - one subscriber
@@ -456,7 +455,7 @@ static struct kcache_stream *kc_stream_alloc(struct kcache *c,
 	struct kcache_stream *s;
 	u8 *prefix = NULL;
 
-	if (o->flags & ~KC_SUB_FLAGS || (o->prefix_len && !o->prefix))
+	if (o->flags & ~KCACHE_SUBSCRIBE_FLAGS || (o->prefix_len && !o->prefix))
 		return ERR_PTR(-EINVAL);
 	if (o->prefix_len > KCACHE_KEY_MAX)
 		return ERR_PTR(-E2BIG);
@@ -708,7 +707,16 @@ out:
 	return ret == -ENOSPC ? -EMSGSIZE : ret;
 }
 
-static ssize_t kc_stream_read(struct kcache_stream *s, struct iov_iter *to, bool nonblock)
+/**
+ * kcache_stream_read_iter() - read whole records into @to, in stream order
+ * @s: the subscription
+ * @to: destination
+ * @nonblock: return -EAGAIN instead of waiting for a record
+ *
+ * Return: bytes copied; 0 at the end of the stream; -EAGAIN; -EMSGSIZE if @to cannot hold
+ * the next record; -EFAULT; -ERESTARTSYS.
+ */
+ssize_t kcache_stream_read_iter(struct kcache_stream *s, struct iov_iter *to, bool nonblock)
 {
 	ssize_t ret;
 
@@ -752,7 +760,7 @@ ssize_t kcache_stream_read(struct kcache_stream *s, void *buf, size_t len)
 	struct iov_iter to;
 
 	iov_iter_kvec(&to, ITER_DEST, &kv, 1, len);
-	return kc_stream_read(s, &to, true);
+	return kcache_stream_read_iter(s, &to, true);
 }
 EXPORT_SYMBOL_GPL(kcache_stream_read);
 
@@ -768,19 +776,16 @@ int kcache_stream_wait(struct kcache_stream *s)
 }
 EXPORT_SYMBOL_GPL(kcache_stream_wait);
 
-/* ---- the stream fd ---- */
-
-static ssize_t kc_stream_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/**
+ * kcache_stream_poll() - poll() of a stream fd
+ * @s: the subscription
+ * @file: the stream fd
+ * @pt: poll table
+ *
+ * Return: EPOLLIN when a read returns at once, EPOLLHUP once the stream ended.
+ */
+__poll_t kcache_stream_poll(struct kcache_stream *s, struct file *file, poll_table *pt)
 {
-	struct kcache_stream *s = iocb->ki_filp->private_data;
-	bool nonblock = (iocb->ki_flags & IOCB_NOWAIT) || (iocb->ki_filp->f_flags & O_NONBLOCK);
-
-	return kc_stream_read(s, to, nonblock);
-}
-
-static __poll_t kc_stream_poll(struct file *file, poll_table *pt)
-{
-	struct kcache_stream *s = file->private_data;
 	__poll_t mask = 0;
 
 	poll_wait(file, &s->wq, pt);
@@ -791,96 +796,10 @@ static __poll_t kc_stream_poll(struct file *file, poll_table *pt)
 	return mask;
 }
 
-static int kc_stream_release(struct inode *inode, struct file *file)
+/* The ring's size in bytes, fixed at subscription: the largest record it holds. */
+u32 kcache_stream_ring_size(const struct kcache_stream *s)
 {
-	kcache_unsubscribe(file->private_data);
-	return 0;
-}
-
-static const struct file_operations kcache_stream_fops = {
-	.owner		= THIS_MODULE,
-	.read_iter	= kc_stream_read_iter,
-	.poll		= kc_stream_poll,
-	.release	= kc_stream_release,
-	.llseek		= noop_llseek,
-};
-
-/**
- * kcache_streams_subscribe_ioctl() - %KCACHE_IOC_SUBSCRIBE on a cache fd
- * @c: the fd's cache (the caller checked the fd's read right)
- * @uarg: user pointer to &struct kcache_subscribe_args
- *
- * Return: a new stream fd or a negative errno (uapi/linux/kcache.h).
- */
-long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
-{
-	struct kcache_subscribe_args a;
-	struct kcache_stream_opts o = { };
-	struct kcache_stream *s;
-	struct file *f;
-	u8 kbuf[64];
-	void *prefix = NULL;
-	int ret, fd;
-
-	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_SUBSCRIBE_ARGS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (a.flags & ~KC_SUB_FLAGS || a.__pad || a.cutoff)
-		return -EINVAL;
-	if (a.format != KCACHE_STREAM_FORMAT_V1 || (a.prefix && !a.prefix_len))
-		return -EINVAL;
-	if (a.prefix_len > KCACHE_KEY_LEN_MAX)
-		return -E2BIG;
-	if (a.ring_size && a.ring_size < KCACHE_STREAM_RING_MIN)
-		return -EINVAL;
-	if (a.prefix_len) {
-		prefix = a.prefix_len <= sizeof(kbuf) ? kbuf :
-			 kvmalloc(a.prefix_len, GFP_KERNEL_ACCOUNT);
-		if (!prefix)
-			return -ENOMEM;
-		if (copy_from_user(prefix, u64_to_user_ptr(a.prefix), a.prefix_len)) {
-			ret = -EFAULT;
-			goto out;
-		}
-	}
-	o.prefix = prefix;
-	o.prefix_len = a.prefix_len;
-	o.flags = a.flags;
-	o.ring_size = a.ring_size;
-	s = kcache_subscribe(c, &o, &a.cutoff);
-	if (IS_ERR(s)) {
-		ret = PTR_ERR(s);
-		goto out;
-	}
-	a.ring_size = s->size;
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto out_unsub;
-	}
-	/* no fd is installed before the results are out: nothing to undo in userspace */
-	ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
-	if (ret)
-		goto out_fd;
-	f = anon_inode_getfile("[kcache-stream]", &kcache_stream_fops, s,
-			       O_RDONLY | ((a.flags & KCACHE_SUBSCRIBE_NONBLOCK) ? O_NONBLOCK : 0));
-	if (IS_ERR(f)) {
-		ret = PTR_ERR(f);
-		goto out_fd;
-	}
-	/* the file owns @s from here; its release ends the subscription */
-	fd_install(fd, f);
-	ret = fd;
-	goto out;
-
-out_fd:
-	put_unused_fd(fd);
-out_unsub:
-	kcache_unsubscribe(s);
-out:
-	if (prefix != kbuf)
-		kvfree(prefix);
-	return ret;
+	return s->size;
 }
 
 /* ---- the cache's side ---- */

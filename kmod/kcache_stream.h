@@ -11,8 +11,16 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+struct file;
+struct iov_iter;
 struct kcache;
 struct kcache_rec;
+struct kcache_stream;
+struct poll_table_struct;
+
+/* the subscription flags of kcache_subscribe() and of %KCACHE_IOC_SUBSCRIBE */
+#define KCACHE_SUBSCRIBE_FLAGS	(KCACHE_SUBSCRIBE_LIVE_ONLY | KCACHE_SUBSCRIBE_KEYS_ONLY | \
+				 KCACHE_SUBSCRIBE_RESYNC | KCACHE_SUBSCRIBE_NONBLOCK)
 
 /**
  * struct kcache_streams - the subscribers of one cache, embedded in &struct kcache
@@ -48,6 +56,12 @@ static inline bool kcache_streams_active(const struct kcache_streams *s)
 }
 
 void kcache_streams_emit(struct kcache *c, const struct kcache_rec *r);
+
+/* for the stream fd (kcache_stream_fd.c) */
+ssize_t kcache_stream_read_iter(struct kcache_stream *s, struct iov_iter *to, bool nonblock);
+__poll_t kcache_stream_poll(struct kcache_stream *s, struct file *file,
+			    struct poll_table_struct *pt);
+u32 kcache_stream_ring_size(const struct kcache_stream *s);
 
 long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg);
 

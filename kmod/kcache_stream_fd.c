@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcache change streams, the file side: %KCACHE_IOC_SUBSCRIBE on a cache fd, and the
+ * stream fd it returns (read(), poll(), close()). Each call checks and copies its
+ * arguments and goes through kcache_stream.c's functions; the subscriber, its ring and
+ * its locks are kcache_stream.c's alone.
+ *
+ * Locks: none of its own. The stream fd owns its subscription: its release ends it.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "kcache_cache.h"
+#include "kcache_stream.h"
+#include "kcache_uaccess.h"
+
+static ssize_t kc_stream_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct kcache_stream *s = iocb->ki_filp->private_data;
+	bool nonblock = (iocb->ki_flags & IOCB_NOWAIT) || (iocb->ki_filp->f_flags & O_NONBLOCK);
+
+	return kcache_stream_read_iter(s, to, nonblock);
+}
+
+static __poll_t kc_stream_poll(struct file *file, poll_table *pt)
+{
+	return kcache_stream_poll(file->private_data, file, pt);
+}
+
+static int kc_stream_release(struct inode *inode, struct file *file)
+{
+	kcache_unsubscribe(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kcache_stream_fops = {
+	.owner		= THIS_MODULE,
+	.read_iter	= kc_stream_read_iter,
+	.poll		= kc_stream_poll,
+	.release	= kc_stream_release,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * kcache_streams_subscribe_ioctl() - %KCACHE_IOC_SUBSCRIBE on a cache fd
+ * @c: the fd's cache (the caller checked the fd's read right)
+ * @uarg: user pointer to &struct kcache_subscribe_args
+ *
+ * Return: a new stream fd or a negative errno (uapi/linux/kcache.h).
+ */
+long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
+{
+	struct kcache_subscribe_args a;
+	struct kcache_stream_opts o = { };
+	struct kcache_stream *s;
+	struct file *f;
+	u8 kbuf[64];
+	void *prefix = NULL;
+	int ret, fd;
+
+	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_SUBSCRIBE_ARGS_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (a.flags & ~KCACHE_SUBSCRIBE_FLAGS || a.__pad || a.cutoff)
+		return -EINVAL;
+	if (a.format != KCACHE_STREAM_FORMAT_V1 || (a.prefix && !a.prefix_len))
+		return -EINVAL;
+	if (a.prefix_len > KCACHE_KEY_LEN_MAX)
+		return -E2BIG;
+	if (a.ring_size && a.ring_size < KCACHE_STREAM_RING_MIN)
+		return -EINVAL;
+	if (a.prefix_len) {
+		prefix = a.prefix_len <= sizeof(kbuf) ? kbuf :
+			 kvmalloc(a.prefix_len, GFP_KERNEL_ACCOUNT);
+		if (!prefix)
+			return -ENOMEM;
+		if (copy_from_user(prefix, u64_to_user_ptr(a.prefix), a.prefix_len)) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+	o.prefix = prefix;
+	o.prefix_len = a.prefix_len;
+	o.flags = a.flags;
+	o.ring_size = a.ring_size;
+	s = kcache_subscribe(c, &o, &a.cutoff);
+	if (IS_ERR(s)) {
+		ret = PTR_ERR(s);
+		goto out;
+	}
+	a.ring_size = kcache_stream_ring_size(s);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto out_unsub;
+	}
+	/* no fd is installed before the results are out: nothing to undo in userspace */
+	ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
+	if (ret)
+		goto out_fd;
+	f = anon_inode_getfile("[kcache-stream]", &kcache_stream_fops, s,
+			       O_RDONLY | ((a.flags & KCACHE_SUBSCRIBE_NONBLOCK) ? O_NONBLOCK : 0));
+	if (IS_ERR(f)) {
+		ret = PTR_ERR(f);
+		goto out_fd;
+	}
+	/* the file owns @s from here; its release ends the subscription */
+	fd_install(fd, f);
+	ret = fd;
+	goto out;
+
+out_fd:
+	put_unused_fd(fd);
+out_unsub:
+	kcache_unsubscribe(s);
+out:
+	if (prefix != kbuf)
+		kvfree(prefix);
+	return ret;
+}
