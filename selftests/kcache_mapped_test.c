@@ -47,6 +47,19 @@ static int get_page(int fd, unsigned long i)
 	return ioctl(fd, KCACHE_IOC_GET_PAGE, i) ? -errno : 0;
 }
 
+/* k = v in the cache, one page mapped, and key k written into it */
+static int map_with_key_k(int fd, struct kcache_get_page **pages)
+{
+	int ret = kcache_set(fd, "k", 1, "v", 1, 0, 0, NULL) ?:
+		  kcache_get_pages_map(fd, 1, pages);
+
+	if (!ret) {
+		(*pages)->key_len = 1;
+		(*pages)->data[0] = 'k';
+	}
+	return ret;
+}
+
 FIXTURE(mapped) {
 	int ctl;
 	int fd;
@@ -277,10 +290,7 @@ TEST_F(mapped, fork_child_has_neither_mapping_nor_access)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, kcache_set(self->fd, "k", 1, "v", 1, 0, 0, NULL));
-	ASSERT_EQ(0, kcache_get_pages_map(self->fd, 1, &pages));
-	pages->key_len = 1;
-	pages->data[0] = 'k';
+	ASSERT_EQ(0, map_with_key_k(self->fd, &pages));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -315,10 +325,7 @@ TEST_F(mapped, dofork_child_cannot_touch_the_pages)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, kcache_set(self->fd, "k", 1, "v", 1, 0, 0, NULL));
-	ASSERT_EQ(0, kcache_get_pages_map(self->fd, 1, &pages));
-	pages->key_len = 1;
-	pages->data[0] = 'k';
+	ASSERT_EQ(0, map_with_key_k(self->fd, &pages));
 	ASSERT_EQ(0, madvise(pages, psize(), MADV_DOFORK));
 	pid = fork();
 	ASSERT_LE(0, pid);
