@@ -796,7 +796,12 @@ __poll_t kcache_stream_poll(struct kcache_stream *s, struct file *file, poll_tab
 	return mask;
 }
 
-/* The ring's size in bytes, fixed at subscription: the largest record it holds. */
+/**
+ * kcache_stream_ring_size() - the ring's size of a subscription
+ * @s: the subscription
+ *
+ * Return: the size in bytes, fixed at subscription: also the largest record it holds.
+ */
 u32 kcache_stream_ring_size(const struct kcache_stream *s)
 {
 	return s->size;

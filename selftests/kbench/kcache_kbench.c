@@ -25,6 +25,7 @@
 
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/jhash.h>
 #include <linux/kthread.h>
@@ -431,9 +432,10 @@ static void kb_free_obj(void *ptr, void *arg)
  *
  * The same keys in a kcache and in a bare rhashtable of struct kb_obj (key and value next
  * to the table linkage, all in the first two cache lines) at 10^4 and at 10^6 entries, read
- * in a stride that visits every key once per pass, far from the last: what the memory
- * system adds per lookup at 10^6, for kcache's entries and for the tightest objects the
- * table could hold.
+ * in a stride that visits every key once per n lookups, each far from the last; each loop
+ * goes on where the last one of its kind stopped, so that the cache and the table see the
+ * same keys and the runs together cover most of them: what the memory system adds per
+ * lookup at 10^6, for kcache's entries and for the tightest objects the table could hold.
  */
 #define KB_SZ_RUNS	5
 #define KB_SZ_OPS	100000
@@ -447,7 +449,19 @@ struct kb_sz {
 	struct kcache *c;
 	u8 (*keys)[KB_KLEN];
 	u32 n;
+	u32 next[2];	/* where the next loop starts: [bare table, cache] */
 };
+
+/* A fill that meets a transient -EBUSY or -ENOMEM (a table growing) tries again. */
+#define KB_SZ_RETRIES	100
+
+static bool kb_sz_retry(int ret, int *tries)
+{
+	if ((ret != -EBUSY && ret != -ENOMEM) || ++*tries > KB_SZ_RETRIES)
+		return false;
+	usleep_range(100, 1000);
+	return true;
+}
 
 static int kb_sz_fill(struct kb_sz *z, u32 n, const u8 *val)
 {
@@ -456,8 +470,8 @@ static int kb_sz_fill(struct kb_sz *z, u32 n, const u8 *val)
 		.max_entries = n + n / 8, .max_bytes = (u64)n * 256 + (1 << 20),
 	};
 	struct kb_obj *o;
+	int ret, tries;
 	u32 i;
-	int ret;
 
 	z->n = n;
 	z->keys = kvmalloc_array(n, KB_KLEN, GFP_KERNEL);
@@ -480,12 +494,18 @@ static int kb_sz_fill(struct kb_sz *z, u32 n, const u8 *val)
 			return -ENOMEM;
 		memcpy(o->key, z->keys[i], KB_KLEN);
 		memcpy(o->val, val, KB_VLEN);
-		ret = rhashtable_insert_fast(&z->ht, &o->node, kb_params);
+		tries = 0;
+		do {
+			ret = rhashtable_insert_fast(&z->ht, &o->node, kb_params);
+		} while (kb_sz_retry(ret, &tries));
 		if (ret) {
 			kfree(o);
 			return ret;
 		}
-		ret = kcache_set(z->c, z->keys[i], KB_KLEN, val, KB_VLEN, 0, 0, NULL);
+		tries = 0;
+		do {
+			ret = kcache_set(z->c, z->keys[i], KB_KLEN, val, KB_VLEN, 0, 0, NULL);
+		} while (kb_sz_retry(ret, &tries));
 		if (ret)
 			return ret;
 		if ((i & 1023) == 1023)
@@ -510,7 +530,7 @@ static void kb_sz_free(struct kb_sz *z)
 static s64 kb_sz_loop(struct kb_sz *z, bool cache, u8 *buf)
 {
 	u64 t = ktime_get_ns();
-	u32 i, k = 0, step = KB_SZ_STEP % z->n;
+	u32 i, k = z->next[cache], step = KB_SZ_STEP % z->n;
 	struct kb_obj *o;
 	u32 len;
 	int ret;
@@ -536,12 +556,13 @@ static s64 kb_sz_loop(struct kb_sz *z, bool cache, u8 *buf)
 		if ((i & 255) == 255)
 			cond_resched();
 	}
+	z->next[cache] = k;
 	return div_u64(ktime_get_ns() - t, KB_SZ_OPS);
 }
 
 static int kb_sizes(const u8 *val)
 {
-	struct kb_sz z[ARRAY_SIZE(kb_sz_n)] = {};
+	struct kb_sz *z;	/* not on the stack: each table has a work item */
 	u64 ns[2][ARRAY_SIZE(kb_sz_n)][KB_SZ_RUNS];	/* [bare table, cache][size][run] */
 	u64 r[3][KB_SZ_RUNS], med[3];
 	static const char * const what[] = { "rht_fast", "kget" };
@@ -550,6 +571,9 @@ static int kb_sizes(const u8 *val)
 	u64 rht_add, get_add;
 	s64 t;
 
+	z = kcalloc(ARRAY_SIZE(kb_sz_n), sizeof(*z), GFP_KERNEL);
+	if (!z)
+		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(kb_sz_n) && !ret; i++)
 		ret = kb_sz_fill(&z[i], kb_sz_n[i], val);
 	for (run = -1; run < KB_SZ_RUNS && !ret; run++) {	/* run -1: warm-up */
@@ -572,8 +596,9 @@ static int kb_sizes(const u8 *val)
 			for (j = 0; j < 2; j++)
 				r[j][run] = div64_u64(ns[j][1][run] * 1000, ns[j][0][run]);
 			/* what 10^6 adds to a kcache_get() per what it adds to the bare lookup */
+			/* at least 1 ns each: a run with no growth must not divide by 0 */
 			rht_add = ns[0][1][run] > ns[0][0][run] ? ns[0][1][run] - ns[0][0][run] : 1;
-			get_add = ns[1][1][run] > ns[1][0][run] ? ns[1][1][run] - ns[1][0][run] : 0;
+			get_add = ns[1][1][run] > ns[1][0][run] ? ns[1][1][run] - ns[1][0][run] : 1;
 			r[2][run] = div64_u64(get_add * 1000, rht_add);
 		}
 		for (j = 0; j < 3; j++) {
@@ -590,6 +615,7 @@ static int kb_sizes(const u8 *val)
 	}
 	for (i = 0; i < ARRAY_SIZE(kb_sz_n); i++)
 		kb_sz_free(&z[i]);
+	kfree(z);
 	return ret;
 }
 
