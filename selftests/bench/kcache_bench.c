@@ -1034,7 +1034,7 @@ static int kb_main_group(struct kb_ctx *c)
 	 * that differ only by it: the system call, the ioctl around no work (GET_PAGE refused
 	 * before any lookup), one user-access window (the null ioctl reads its argument), the
 	 * hash and table lookup (a GET_PAGE miss), the hit (counters, read ring, value copy),
-	 * and what the GET ioctl adds to GET_PAGE (its windows for key, value and lengths).
+	 * and what the GET ioctl adds to GET_PAGE (its argument struct, key and value copies).
 	 */
 	kb_part(c, "syscall", OP("getppid"), NULL, OP("null_ioctl"));
 	kb_part(c, "ioctl_no_copy", OP("get_mapped_einval"), OP("getppid"), OP("null_ioctl"));
