@@ -48,8 +48,9 @@
  * Contexts: process context; everything here may sleep except the hooks, which run under
  * the stripe lock.
  *
- * The cache fd's ioctls (lease GET, SET, MGET, ABORT; LOAD_CONFIG, LOAD_STATS) are in
- * kcache_load_fd.c, which sees a record only through the functions below.
+ * The front ends see a record only through the functions below: the cache fd's ioctls
+ * (lease GET, SET, MGET, ABORT; LOAD_CONFIG, LOAD_STATS) in kcache_load_fd.c, and
+ * kcache_get_or_load() in kcache_load_kernel.c.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -555,11 +556,22 @@ void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *k
 	r->revoked = 1;
 }
 
-/* ---- in-kernel loads ---- */
+/* ---- results ---- */
 
-/* A DONE record's result: its error, or its value (entry or unstored) and version. */
-static int kc_load_value(const struct kcache_load *r, const void **val, u32 *len,
-			 u64 *version)
+/**
+ * kcache_load_value() - a finished load's result, in place
+ * @r: a record that kcache_load_wait() returned %KC_WAIT_DONE for, or an in-kernel
+ *	holder's after kcache_load_finish()
+ * @val: gets the value (the stored entry's, or the unstored one of a revoked load)
+ * @len: gets its length
+ * @version: if not NULL, gets its version (0 for a value that was not stored)
+ *
+ * The value lives as long as the caller's reference on @r.
+ *
+ * Return: 0, or the load's error.
+ */
+int kcache_load_value(const struct kcache_load *r, const void **val, u32 *len,
+		      u64 *version)
 {
 	if (r->err)
 		return r->err;
@@ -574,24 +586,6 @@ static int kc_load_value(const struct kcache_load *r, const void **val, u32 *len
 		if (version)
 			*version = 0;
 	}
-	return 0;
-}
-
-static int kc_load_result(struct kcache_load *r, void *buf, u32 *vlen, u64 *version)
-{
-	const void *val;
-	u32 len;
-	int ret;
-
-	ret = kc_load_value(r, &val, &len, version);
-	if (ret)
-		return ret;
-	if (*vlen < len) {
-		*vlen = len;
-		return -EMSGSIZE;
-	}
-	memcpy(buf, val, len);
-	*vlen = len;
 	return 0;
 }
 
@@ -612,7 +606,7 @@ int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
 	u32 len, room = *vlen;
 	int ret;
 
-	ret = kc_load_value(r, &val, &len, version);
+	ret = kcache_load_value(r, &val, &len, version);
 	if (ret)
 		return ret;
 	*vlen = len;
@@ -621,146 +615,38 @@ int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
 	return copy_to_user(ubuf, val, len) ? -EFAULT : 0;
 }
 
-/* The holder's part: run the loader, store, and complete @r for everyone. */
-static void kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const void *key,
-			u32 klen, kcache_loader_fn loader, void *ctx, u64 ttl_ns)
+/**
+ * kcache_load_finish() - end an in-kernel holder's load after its store
+ * @c: the cache
+ * @r: the record the caller holds the lease of
+ * @token: that lease's token
+ * @err: 0 if the store succeeded, else its error or the loader's
+ * @val: the loaded value (kvmalloc()); set to NULL if @r took it over
+ * @vlen: its length
+ *
+ * A store that succeeded has completed @r already (kcache_loads_on_store()). Otherwise, if
+ * the lease is still the caller's, @r completes with @err (-EIO for none) for every
+ * waiter; or, if the store failed with -ESTALE because a delete revoked the load, with
+ * the unstored value @val, which @r then owns.
+ */
+void kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
+			void **val, u32 vlen)
 {
-	struct kcache_load_claim claim = { .owner = NULL, .token = token };
 	struct kcache_loads *L = kc_loads(c);
 	struct kc_stripe *s = r->stripe;
-	void *val = NULL;
-	u32 vlen = 0;
-	int ret;
 
-	ret = loader(ctx, key, klen, &val, &vlen);
-	if (WARN_ON_ONCE(ret > 0))
-		ret = -EINVAL;
-	if (!ret && vlen && !val)
-		ret = -EINVAL;
-	if (!ret)
-		ret = kcache_store_claimed(c, key, klen, val, vlen, ttl_ns, 0, &claim, NULL);
 	spin_lock(&s->lock);
-	/* a successful store completed @r in kcache_loads_on_store() */
 	if (r->state == KC_LOAD_BUSY && r->token == token) {
-		if (ret == -ESTALE && r->revoked) {
-			kc_load_complete(L, r, NULL, val, vlen, 0);
-			val = NULL;
+		if (err == -ESTALE && r->revoked) {
+			kc_load_complete(L, r, NULL, *val, vlen, 0);
+			*val = NULL;
 		} else {
 			atomic64_inc(&L->failed);
-			kc_load_complete(L, r, NULL, NULL, 0, ret ?: -EIO);
+			kc_load_complete(L, r, NULL, NULL, 0, err ?: -EIO);
 		}
 	}
 	spin_unlock(&s->lock);
-	kvfree(val);
 }
-
-/**
- * kcache_get_or_load() - get a value, loading it exactly once if it is missing
- * @c: the cache
- * @key: key bytes
- * @klen: key length, 1..%KCACHE_KEY_MAX
- * @loader: called on a miss, in the caller's context, by exactly one of the callers that
- *	miss the key at once; it may sleep. It returns 0 and sets *@val to a kvmalloc()ed
- *	value of *@vlen bytes (kcache frees it), or a negative errno.
- * @ctx: passed to @loader
- * @buf: destination of the value
- * @vlen: in: size of @buf; out: length of the value
- * @ttl_ns: TTL of a loaded value: 0 none, %KCACHE_TTL_DEFAULT the cache's default
- * @version: if not NULL, gets the value's version (0 if the value was not stored)
- *
- * A hit returns the value. On a miss, the key is looked up again under its stripe lock
- * and then for a load in flight: if one runs, the caller sleeps (killable) until it ends
- * and gets its value or its error; if none, the caller runs @loader, stores the value and
- * wakes the others. Errors are not cached: the next call loads again. A SET of the key
- * while the load runs completes it: everyone gets the SET's value and the loader's value
- * is dropped. A DEL of the key while it runs: the loader's value goes to the callers but
- * is not stored. With a refresh margin (kcache_load_config()), one caller that finds the
- * entry past its soft deadline reloads it (and returns the stale value if that fails)
- * while the others get the stale value at once.
- *
- * Context: process context, may sleep.
- *
- * Return: 0; the loader's error (also to every caller that waited for it); -EINTR if the
- * caller was killed while it waited (the load goes on for the others); -EMSGSIZE if @buf
- * is too small (*@vlen holds the length; a load still completed); -E2BIG if the loaded
- * value exceeds value_max or the cache's bytes; -EINVAL / -E2BIG for a bad key;
- * -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed.
- */
-int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loader_fn loader,
-		       void *ctx, void *buf, u32 *vlen, u64 ttl_ns, u64 *version)
-{
-	struct kcache_loads *L = kc_loads(c);
-	struct kcache_load *r = NULL;
-	struct kcache_entry *e = NULL;
-	u64 token = 0, stale_version;
-	u32 len;
-	int ret;
-
-	might_sleep();
-	if (!key || !klen || !loader || (*vlen && !buf))
-		return -EINVAL;
-	if (klen > KCACHE_KEY_MAX)
-		return -E2BIG;
-	if (!READ_ONCE(L->refresh_ns)) {
-		/* the lock-free GET; only a miss goes on */
-		ret = kcache_get(c, key, klen, buf, vlen, version);
-		if (ret != -ENOENT)
-			return ret;
-	}
-	if (!kcache_enter(c))
-		return -ESHUTDOWN;
-	ret = kcache_load_begin(c, key, klen, NULL, 0, *vlen, true, &r, &e, &token);
-	switch (ret) {
-	case KC_BEGIN_HIT:
-	case KC_BEGIN_STALE:
-		len = e->vlen;
-		ret = 0;
-		if (*vlen < len)
-			ret = -EMSGSIZE;
-		else
-			memcpy(buf, kcache_entry_value(e), len);
-		*vlen = len;
-		if (!ret && version)
-			*version = e->seq;
-		kcache_entry_put(e);
-		break;
-	case KC_BEGIN_REFRESH:
-		/* stale while revalidate: a failed refresh still returns the stale value */
-		len = e->vlen;
-		memcpy(buf, kcache_entry_value(e), len);
-		stale_version = e->seq;
-		kcache_entry_put(e);
-		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
-		ret = kc_load_result(r, buf, vlen, version);
-		if (ret && ret != -EMSGSIZE) {
-			*vlen = len;
-			if (version)
-				*version = stale_version;
-			ret = 0;
-		}
-		kcache_load_put(r);
-		break;
-	case KC_BEGIN_LOAD:
-		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
-		ret = kc_load_result(r, buf, vlen, version);
-		kcache_load_put(r);
-		break;
-	case KC_BEGIN_WAIT:
-		ret = kcache_load_wait(c, r, NULL, 0, 0, &token);
-		if (ret == KC_WAIT_LEASE) {
-			/* the record stays ours: the waiter's reference is now the holder's */
-			kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
-			ret = KC_WAIT_DONE;
-		}
-		if (ret == KC_WAIT_DONE)
-			ret = kc_load_result(r, buf, vlen, version);
-		kcache_load_put(r);
-		break;
-	}
-	kcache_leave(c);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(kcache_get_or_load);
 
 /**
  * kcache_load_config() - set a cache's refresh margin and default lease deadline

@@ -87,7 +87,7 @@ void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
 void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *key,
 			    u32 klen, u32 hash, u8 cause);
 
-/* A record's life as the cache fd's front end (kcache_load_fd.c) drives it */
+/* A record's life as the front ends drive it (kcache_load_fd.c, kcache_load_kernel.c) */
 /* What kcache_load_begin() found. */
 enum kc_begin {
 	KC_BEGIN_HIT,		/* live fresh entry, pinned */
@@ -109,8 +109,12 @@ int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 		      struct kcache_load **rp, struct kcache_entry **ep, u64 *token);
 int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_lease_owner *o,
 		     u64 lease_ns, u64 until, u64 *token);
+int kcache_load_value(const struct kcache_load *r, const void **val, u32 *len,
+		      u64 *version);
 int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
 			    u64 *version);
+void kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
+			void **val, u32 vlen);
 void kcache_load_put(struct kcache_load *r);
 void kcache_lease_owner_init(struct kcache_lease_owner *o);
 void kcache_lease_owner_release(struct kcache *c, struct kcache_lease_owner *o);
