@@ -168,7 +168,7 @@ struct kcache_stream *kcache_subscribe(struct kcache *c, const struct kcache_str
 ssize_t kcache_stream_read(struct kcache_stream *s, void *buf, size_t len);
 int kcache_stream_wait(struct kcache_stream *s);
 void kcache_unsubscribe(struct kcache_stream *s);
-/* ---- single-flight loading (kcache_load.c, Documentation/loading.rst) ---- */
+/* ---- single-flight loading (kcache_load*.c, Documentation/loading.rst) ---- */
 
 /**
  * typedef kcache_loader_fn - loads a missing value for kcache_get_or_load()

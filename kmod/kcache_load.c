@@ -68,7 +68,6 @@
 #include <linux/wait.h>
 
 #include "kcache_cache.h"
-#include "kcache_api.h"
 #include "kcache_entry.h"
 #include "kcache_load.h"
 #include "kcache_record.h"

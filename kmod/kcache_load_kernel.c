@@ -11,7 +11,7 @@
 
 #include <linux/bug.h>
 #include <linux/export.h>
-#include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "kcache_api.h"

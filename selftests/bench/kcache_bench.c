@@ -85,7 +85,7 @@ struct kb_op {
 	unsigned char (*keys)[KB_KEY_LEN];
 	unsigned int nkeys;
 	unsigned int next;	/* rolling position in @keys */
-	unsigned long stride;	/* of the walk over @keys: KB_STRIDE, or 1 if stored walked */
+	unsigned long stride;	/* of the walk: KB_STRIDE, or 1 for keys stored in walk order */
 	int optional;		/* bpf/memcached: a failure skips it instead of failing */
 	int skip;
 	unsigned int nr;
@@ -1202,7 +1202,7 @@ static long kb_meminfo_kb(const char *field)
  * GET over a cache of @n entries filled by MSET in key order. The GETs take the keys in
  * the order of the pseudo-random walk of the other groups, from a copy stored in that
  * order: the cache sees random keys, while the benchmark's own reads of them are
- * sequential. Read at random from a 16 MiB array (10^6 keys), each would add a miss of
+ * sequential. Read at random from a 16 MB array (10^6 keys), each would add a miss of
  * the benchmark's to the GET's time.
  */
 static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio, double *bpf_ratio,

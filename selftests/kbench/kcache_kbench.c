@@ -474,7 +474,7 @@ static int kb_sz_fill(struct kb_sz *z, u32 n, const u8 *val)
 	u8 (*walk)[KB_KLEN];
 	struct kb_obj *o;
 	int ret, tries;
-	u32 i;
+	u32 i, k;
 
 	z->n = n;
 	z->keys = kvmalloc_array(n, KB_KLEN, GFP_KERNEL);
@@ -518,8 +518,14 @@ static int kb_sz_fill(struct kb_sz *z, u32 n, const u8 *val)
 	walk = kvmalloc_array(n, KB_KLEN, GFP_KERNEL);
 	if (!walk)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		memcpy(walk[i], z->keys[(u64)i * KB_SZ_STEP % n], KB_KLEN);
+	for (i = 0, k = 0; i < n; i++) {
+		memcpy(walk[i], z->keys[k], KB_KLEN);
+		k += KB_SZ_STEP % n;
+		if (k >= n)
+			k -= n;
+		if ((i & 1023) == 1023)
+			cond_resched();
+	}
 	kvfree(z->keys);
 	z->keys = walk;
 	return 0;
