@@ -24,8 +24,8 @@ static inline int kc_check_key(const void *key, u32 klen)
 
 /**
  * struct kcache_get_wb - where a GET's caller wants the value's length and version
- * @vlen: user address of the length
- * @version: user address of the version
+ * @vlen: user address of the length, in a range the caller checked with access_ok()
+ * @version: user address of the version, in a range the caller checked with access_ok()
  * @done: set if kcache_get_user() stored both, in the value copy's user-access window
  */
 struct kcache_get_wb {

@@ -6,6 +6,7 @@
 #ifndef _KCACHE_TABLE_H
 #define _KCACHE_TABLE_H
 
+#include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/rhashtable.h>
 
@@ -26,9 +27,14 @@ struct kc_key {
 	u32 hash;
 };
 
+/*
+ * The bucket hash: the key's hash is already keyed and uniform, so one multiply suffices
+ * to make every bit of it and of the table's seed reach the low bits rhashtable indexes
+ * with (the product's middle bits), and a new seed part keys that shared a bucket.
+ */
 static inline u32 kcache_ht_mix(u32 hash, u32 seed)
 {
-	return jhash_1word(hash, seed);
+	return hash_64(hash ^ seed, 32);
 }
 
 /* rhashtable's hash of a lookup key (struct kc_key) */
@@ -89,8 +95,8 @@ static inline struct kc_stripe *kcache_stripe(struct kcache *c, u32 hash)
  * The entry of @key, whose kcache_key_hash() is @hash. Under rcu_read_lock() or the key's
  * stripe lock. Expired entries are returned too.
  */
-static inline struct kcache_entry *kcache_table_lookup(struct kcache *c, const void *key,
-						       u32 klen, u32 hash)
+static __always_inline struct kcache_entry *
+kcache_table_lookup(struct kcache *c, const void *key, u32 klen, u32 hash)
 {
 	static const struct rhashtable_params params = KCACHE_HT_PARAMS;
 	struct kc_key k = { .p = key, .len = klen, .hash = hash };

@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# insns-report.sh LOG COUNTS: the report of `make bench-insns`. LOG is the guest's console
+# (KCSYM lines: the kernel's and modules' text symbols; insns-phase lines: each phase's
+# name and operations), COUNTS the kcache_tbcount plugin's "ADDR PHASE VCPU INSNS" lines.
+# Prints guest instructions per operation on the caller's CPU (0) and on the others, their
+# ratios to the null ioctl's, and each phase's functions by instructions per operation.
+set -euo pipefail
+log=$1 counts=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tr -d '\r' < "$log" | awk '$1 == "insns-phase" { print $2, $3, $4 }' > "$tmp/phases"
+[ -s "$tmp/phases" ] || { echo "insns-report: no phases in $log" >&2; exit 1; }
+{
+	tr -d '\r' < "$log" | awk '$1 == "KCSYM" && NF >= 3 { print $2, "S", $3 }'
+	awk '{ print $1, "T", $2, $3, $4 }' "$counts"
+} | LC_ALL=C sort -k1,1 -k2,2 | awk -v phases="$tmp/phases" '
+	BEGIN {
+		while ((getline l < phases) > 0) {
+			split(l, f, " ")
+			name[f[1]] = f[2]; ops[f[1]] = f[3]; np++
+		}
+		sym = "user"
+	}
+	# a block belongs to the last symbol at or below it; below the kernel: userspace
+	$2 == "S" { sym = $3; next }
+	{
+		s = $1 < "ffff800000000000" ? "user" : sym
+		cpu = $4 == 0 ? "own" : "other"
+		if (!($3 in name)) next
+		tot[$3, cpu] += $5
+		fn[$3, cpu, s] += $5
+		if (!(($3, cpu, s) in seen)) { seen[$3, cpu, s] = 1; list[$3, cpu] = list[$3, cpu] " " s }
+	}
+	END {
+		printf "# guest instructions per operation, counted by the kcache_tbcount QEMU plugin\n"
+		printf "# own: the calling CPU (0); other: every other CPU meanwhile (maintenance)\n"
+		for (p = 1; p <= np; p++)
+			if (name[p] == "null_ioctl") floor = tot[p, "own"] / ops[p]
+		for (p = 1; p <= np; p++)
+			printf "insns %s own %.1f other %.1f\n", name[p], tot[p, "own"] / ops[p],
+				tot[p, "other"] / ops[p]
+		if (floor > 0)
+			for (p = 1; p <= np; p++)
+				if (name[p] != "null_ioctl")
+					printf "ratio insns_%s/null_ioctl %.3f\n", name[p],
+						tot[p, "own"] / ops[p] / floor
+		for (p = 1; p <= np; p++) {
+			printf "\n# %s: instructions per operation by function (CPU 0, at least 1)\n", name[p]
+			n = split(list[p, "own"], fs, " ")
+			for (i = 1; i <= n; i++) {
+				v = fn[p, "own", fs[i]] / ops[p]
+				if (v >= 1) printf "%10.1f %s\n", v, fs[i] | "sort -rn"
+			}
+			close("sort -rn")
+		}
+	}'
