@@ -12,6 +12,7 @@
 #   make style / sparse  checkpatch --strict / sparse on our sources
 #   make htmldocs        Documentation/ with Sphinx and kernel-doc, into build/htmldocs
 #   make demo / bench / bench-hitratio
+#   make bench-insns     guest instructions per GET, MGET, SET and null ioctl, by function
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
@@ -28,7 +29,7 @@ DKMS_SRC = $(DESTDIR)/usr/src/kcache-$(VERSION)
 
 .PHONY: all module userlib selftests clean style sparse deps check check-stock check-debug \
 	check-harness check-bpo check-rt check-kernels check-dkms check-install demo bench \
-	bench-hitratio htmldocs install install-module install-userlib dkms-install dkms-uninstall version
+	bench-insns bench-hitratio htmldocs install install-module install-userlib dkms-install dkms-uninstall version
 
 all: module userlib
 
@@ -120,6 +121,9 @@ bench: deps
 htmldocs:
 	@KCACHE_DEPS_DOCS=1 $(TOP)/scripts/deps.sh
 	@$(TOP)/scripts/htmldocs.sh
+
+bench-insns: deps
+	@$(TOP)/selftests/vm/check.sh insns
 
 bench-hitratio:
 	@TRACES=$(TRACES) CAPACITIES=$(CAPACITIES) $(TOP)/scripts/bench-hitratio.sh

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kcache's VM test harness.
-# usage: check.sh all|kernels|stock|bpo|rt|debug|harness|dkms|install|demo|bench
+# usage: check.sh all|kernels|stock|bpo|rt|debug|harness|dkms|install|demo|bench|insns
 #
 #   stock    Debian 12's 6.1 (installed by scripts/deps.sh): build against its headers, boot
 #            it, run the stress modules, the sample user and the selftests
@@ -112,6 +112,7 @@ mkinitramfs() {
 		[ -x "$t" ] && cp "$t" "$r/tests/$(basename "$t" .sh)"
 	done
 	cp "$top/userlib/kcachectl" "$r/bin/"
+	[ -x "$top/selftests/bench/kcache_insns" ] && cp "$top/selftests/bench/kcache_insns" "$r/bin/"
 	for b in "$top"/selftests/bench/kcache_bench*; do
 		[ -x "$b" ] && cp "$b" "$r/bench/"
 	done
@@ -152,8 +153,8 @@ run_vm() {
 	t0=$(date +%s)
 	timeout --foreground "$timeout_s" qemu-system-x86_64 "${acc[@]}" -m 2G -smp "${vm_smp:-2}" \
 		-nographic -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 no5lvl panic=-1 panic_on_warn=1 oops=panic loglevel=7 KCACHE_ACCEL=$accel $*" \
+		-kernel "$kernel" -initrd "$initrd" ${vm_qemu_args:-} \
+		-append "console=ttyS0 no5lvl panic=-1 panic_on_warn=1 oops=panic loglevel=7 KCACHE_ACCEL=$accel ${vm_append:-}$*" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
 	echo "   qemu exit $qrc after $(($(date +%s) - t0)) s (log: $log)"
@@ -372,6 +373,33 @@ run_bench() {
 	return $ok
 }
 
+# bench-insns: one boot of the stock kernel under the kcache_tbcount QEMU plugin, which
+# counts the guest instructions of each phase of kcache_insns; scripts/insns-report.sh
+# names them by function. Counts, unlike times, do not move with the host's load.
+run_insns() {
+	local stock_kver kernel kdir vmok=0 mark plugin=$B/kcache_tbcount.so log=$B/insns.log
+	read -r stock_kver kernel kdir <<< "$(kernel_of stock)"
+	[ -n "$stock_kver" ] || die "no stock kernel (scripts/kernels.sh)"
+	cc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -shared -fPIC -o "$plugin" \
+		"$top/selftests/bench/tcg/kcache_tbcount.c" || die "kcache_tbcount build failed"
+	mark=$(nm "$top/selftests/bench/kcache_insns" | awk '$3 == "ki_mark" { print "0x" $1 }')
+	[ -n "$mark" ] || die "no ki_mark in kcache_insns"
+	note "stock kernel: building modules"
+	build_modules stock "$kdir"
+	mkinitramfs "$B/stock.cpio.gz" "$B/stock" stock
+	note "bench-insns: booting $stock_kver under the plugin"
+	rm -f "$B/insns-tb.txt"
+	# nokaslr: the kernel's addresses in the plugin's counts are those /proc/kallsyms names
+	vm_qemu_args="-plugin $plugin,mark=$mark,out=$B/insns-tb.txt" vm_append="nokaslr " \
+		run_vm "$kernel" "$B/stock.cpio.gz" "$log" kctest_mode=insns || vmok=1
+	judge stock "$log" "$vmok" insns || return 1
+	tr -d '\r' < "$log" | grep -aq '^insns-done ok' || { echo "   kcache_insns failed"; return 1; }
+	"$top/scripts/insns-report.sh" "$log" "$B/insns-tb.txt" > "$B/insns.txt" ||
+		die "insns-report failed"
+	note "bench-insns: $B/insns.txt"
+	grep '^insns ' "$B/insns.txt" | sed 's/^/   /'
+}
+
 summary() {
 	local pass fail skip k
 	echo
@@ -415,6 +443,7 @@ demo)
 	grep -a -A200 '^KCDEMO-BEGIN' "$B/stock.log" | grep -a -B200 '^KCDEMO-END' | tr -d '\r'
 	;;
 bench) run_bench ;;
+insns) run_insns ;;
 *) die "unknown mode $mode" ;;
 esac
 summary

@@ -8,9 +8,6 @@
  *
  * At exit it writes, for every block run in a phase, "ADDR PHASE VCPU INSNS" (INSNS = the
  * block's instructions times its executions) to out=FILE.
- *
- * Debian's QEMU 7.2 ships no qemu-plugin.h: the declarations below are the ones of its
- * plugin API version 1 that this plugin uses.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -18,23 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
-typedef uint64_t qemu_plugin_id_t;
-struct qemu_plugin_tb;
-typedef struct qemu_info_t qemu_info_t;
-enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
-typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
-typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
-typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
-					   qemu_plugin_vcpu_tb_trans_cb_t cb);
-void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb,
-					  qemu_plugin_vcpu_udata_cb_t cb,
-					  enum qemu_plugin_cb_flags flags, void *userdata);
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
-uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
-void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb,
-				    void *userdata);
+#include "qemu_plugin_api.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
@@ -69,7 +50,7 @@ static void tb_exec(unsigned int vcpu, void *udata)
 		t->runs[p][vcpu]++;
 }
 
-static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+static void tb_trans(uint64_t id, struct qemu_plugin_tb *tb)
 {
 	struct tb_info *t = calloc(1, sizeof(*t));
 
@@ -84,7 +65,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS, t);
 }
 
-static void at_exit(qemu_plugin_id_t id, void *udata)
+static void at_exit(uint64_t id, void *udata)
 {
 	FILE *f = fopen(out_path, "w");
 	struct tb_info *t;
@@ -104,7 +85,7 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 	fclose(f);
 }
 
-QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(uint64_t id, const struct qemu_info_t *info,
 					   int argc, char **argv)
 {
 	int i;
