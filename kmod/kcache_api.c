@@ -17,7 +17,6 @@
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
-#include <asm/unaligned.h>
 
 #include "kcache_api.h"
 #include "kcache_entry.h"
@@ -120,10 +119,12 @@ static __always_inline bool kc_copy_value_nofault(void __user *ubuf,
 	pagefault_disable();
 	if (user_write_access_begin(ubuf, len)) {
 		for (; len >= 2 * sizeof(u64); len -= 2 * sizeof(u64)) {
-			unsafe_put_user(get_unaligned((const u64 *)src), (u64 __user *)dst,
-					efault);
-			unsafe_put_user(get_unaligned((const u64 *)src + 1),
-					(u64 __user *)dst + 1, efault);
+			u64 w[2];
+
+			/* inline moves, no call with user access on; src may be unaligned */
+			__builtin_memcpy(w, src, sizeof(w));
+			unsafe_put_user(w[0], (u64 __user *)dst, efault);
+			unsafe_put_user(w[1], (u64 __user *)dst + 1, efault);
 			src += 2 * sizeof(u64);
 			dst += 2 * sizeof(u64);
 		}
