@@ -21,32 +21,18 @@
 #include "kcache_api.h"
 #include "kcache_entry.h"
 #include "kcache_maint.h"
-#include "kcache_rbuf.h"
-#include "kcache_table.h"
-#include "kcache_trace.h"
+#include "kcache_read.h"
 
-/* values up to this size are copied to userspace under RCU, larger ones from a pin */
-#define KC_COPY_UNDER_RCU	4096
 /* keys an MGET looks up per RCU read section */
 #define KC_MGET_RESCHED		64
 
-/* A live entry for @key, or NULL (counted as a miss). Under rcu_read_lock(). */
-static __always_inline struct kcache_entry *
-kc_read(struct kcache *c, const void *key, u32 klen)
+/* The slow path of kc_get_user_rcu(), after rcu_read_unlock(): copy and unpin. */
+int kc_get_user_pinned(void __user *ubuf, struct kcache_entry *e)
 {
-	u32 hash = kcache_key_hash(c, key, klen);
-	struct kcache_entry *e = kcache_table_lookup(c, key, klen, hash);
+	int ret = copy_to_user(ubuf, kcache_entry_value(e), e->vlen) ? -EFAULT : 0;
 
-	if (!e || kc_expired_now(e)) {
-		this_cpu_inc(c->stats->misses);
-		kcache_rbuf_miss(c, hash);
-		trace_kcache_get(c, key, klen, false, 0);
-		return NULL;
-	}
-	this_cpu_inc(c->stats->hits);
-	kcache_rbuf_hit(c, e);
-	trace_kcache_get(c, key, klen, true, e->vlen);
-	return e;
+	kcache_entry_put(e);
+	return ret;
 }
 
 /**
@@ -97,124 +83,6 @@ out:
 }
 EXPORT_SYMBOL_GPL(kcache_get);
 
-/*
- * Copy a value to userspace from under RCU: page faults disabled, word stores in one
- * user-access window. Not copy_to_user_nofault(): for the short values of a cache, the
- * string copy's start-up (rep movsb) and hardened usercopy's walk from the pointer to its
- * slab object cost more than the copy, and the bounds are the entry's own. Two words a
- * turn, which halves the loop's own instructions. @wb, if not NULL, gets the length and
- * version in the same window (entering and leaving one costs more than a few stores).
- * Returns false if anything faulted (then the caller copies again with faults allowed,
- * and @wb is not done).
- */
-static __always_inline bool kc_copy_value_nofault(void __user *ubuf,
-						  const struct kcache_entry *e,
-						  struct kcache_get_wb *wb)
-{
-	const u8 *src = kcache_entry_value(e);
-	u8 __user *dst = ubuf;
-	u32 len = e->vlen;
-	bool ok = false;
-
-	pagefault_disable();
-	if (user_write_access_begin(ubuf, len)) {
-		for (; len >= 2 * sizeof(u64); len -= 2 * sizeof(u64)) {
-			u64 w[2];
-
-			/* inline moves, no call with user access on; src may be unaligned */
-			__builtin_memcpy(w, src, sizeof(w));
-			unsafe_put_user(w[0], (u64 __user *)dst, efault);
-			unsafe_put_user(w[1], (u64 __user *)dst + 1, efault);
-			src += 2 * sizeof(u64);
-			dst += 2 * sizeof(u64);
-		}
-		unsafe_copy_to_user(dst, src, len, efault);
-		if (wb) {
-			unsafe_put_user(e->vlen, wb->vlen, efault);
-			unsafe_put_user(e->seq, wb->version, efault);
-			wb->done = true;
-		}
-		ok = true;
-efault:
-		user_write_access_end();
-	}
-	pagefault_enable();
-	return ok;
-}
-
-/*
- * kcache_get_user() under rcu_read_lock() on a live cache. Returns -EAGAIN with *@pin set
- * and the entry pinned if the value must be copied with faults allowed (large, or the
- * copy faulted); the caller drops RCU, copies and unpins.
- */
-static __always_inline int kc_get_user_rcu(struct kcache *c, const void *key, u32 klen,
-					   void __user *ubuf, u32 *vlen, u64 *version,
-					   struct kcache_get_wb *wb, struct kcache_entry **pin)
-{
-	struct kcache_entry *e = kc_read(c, key, klen);
-	u32 size = *vlen;
-
-	if (!e)
-		return -ENOENT;
-	*version = e->seq;
-	*vlen = e->vlen;
-	if (size < e->vlen)
-		return -EMSGSIZE;
-	if (e->vlen <= KC_COPY_UNDER_RCU && kc_copy_value_nofault(ubuf, e, wb))
-		return 0;
-	if (!kcache_entry_tryget(e))
-		return -ENOENT;	/* freed meanwhile: it had left the table */
-	*pin = e;
-	return -EAGAIN;
-}
-
-/* The slow path of kc_get_user_rcu(), after rcu_read_unlock(). */
-static int kc_get_user_pinned(void __user *ubuf, struct kcache_entry *e)
-{
-	int ret = copy_to_user(ubuf, kcache_entry_value(e), e->vlen) ? -EFAULT : 0;
-
-	kcache_entry_put(e);
-	return ret;
-}
-
-/**
- * kcache_get_user() - copy a value to userspace
- * @c: the cache
- * @key: key bytes (kernel memory)
- * @klen: key length, 1..%KCACHE_KEY_MAX
- * @ubuf: destination in userspace
- * @vlen: in: size of @ubuf; out: length of the value
- * @version: gets the entry's version
- * @wb: if not NULL, the user addresses @vlen and @version are also stored to when the value
- *	is copied under RCU (then @wb->done is set); else the caller stores them
- *
- * Small values are copied under RCU with page faults disabled, touching nothing shared.
- * If that copy faults, or the value is large, the entry is pinned and copied outside RCU,
- * so a slow or faulting reader keeps a value alive no longer than needed. May sleep.
- *
- * Return: as kcache_get(), and -EFAULT if @ubuf cannot be written.
- */
-int __flatten kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
-			      u32 *vlen, u64 *version, struct kcache_get_wb *wb)
-{
-	struct kcache_entry *pin;
-	int ret;
-
-	ret = kc_check_key(key, klen);
-	if (ret)
-		return ret;
-	/* __flatten: the hash and the table walk inline, not a call and a frame each */
-	rcu_read_lock();
-	if (kcache_reader_live(c))
-		ret = kc_get_user_rcu(c, key, klen, ubuf, vlen, version, wb, &pin);
-	else
-		ret = -ESHUTDOWN;
-	rcu_read_unlock();
-	if (ret == -EAGAIN)
-		ret = kc_get_user_pinned(ubuf, pin);
-	return ret;
-}
-
 /**
  * kcache_mget_user() - look up a batch of keys and gather their values to userspace
  * @c: the cache
@@ -232,8 +100,9 @@ int __flatten kcache_get_user(struct kcache *c, const void *key, u32 klen, void 
  * Return: the number of hits; -ESHUTDOWN after destroy or -EFAULT if @ubuf cannot be
  * written (then @items is incomplete).
  */
-int kcache_mget_user(struct kcache *c, const void *keys, struct kcache_batch_item *items,
-		     u32 nr, void __user *ubuf, u32 ubuf_len)
+int __flatten kcache_mget_user(struct kcache *c, const void *keys,
+			       struct kcache_batch_item *items, u32 nr, void __user *ubuf,
+			       u32 ubuf_len)
 {
 	struct kcache_entry *pin;
 	u32 i, vlen, off = 0;

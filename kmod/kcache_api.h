@@ -26,7 +26,8 @@ static inline int kc_check_key(const void *key, u32 klen)
  * struct kcache_get_wb - where a GET's caller wants the value's length and version
  * @vlen: user address of the length, in a range the caller checked with access_ok()
  * @version: user address of the version, in a range the caller checked with access_ok()
- * @done: set if kcache_get_user() stored both, in the value copy's user-access window
+ * @done: set if kcache_get_user() (kcache_read.h) stored both, in the value copy's
+ *	user-access window
  */
 struct kcache_get_wb {
 	u32 __user *vlen;
@@ -34,8 +35,6 @@ struct kcache_get_wb {
 	bool done;
 };
 
-int kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
-		    u32 *vlen, u64 *version, struct kcache_get_wb *wb);
 int kcache_mget_user(struct kcache *c, const void *keys, struct kcache_batch_item *items,
 		     u32 nr, void __user *ubuf, u32 ubuf_len);
 int kcache_store_user(struct kcache *c, const void *key, u32 klen, const void __user *uval,

@@ -101,7 +101,7 @@ struct kc_pcpu_stats {
  * @kref: lifetime of this struct
  * @list: registry link, under the registry mutex
  * @dead: destroy has started (set under the registry mutex; readers check it under RCU)
- * @policy_seed: seed of key hashes for the policy's sketch
+ * @policy_seed: secret seed of the key hash (kcache_key_hash()): table, stripes, sketch
  * @memcg: the memory cgroup every allocation of this cache is charged to, the creator's
  *	(a reference, dropped when the struct is freed; NULL without memcg)
  * @memcg_token: this cache's item on the shrinker's per-memcg list (kcache_shrinker.c)
@@ -161,7 +161,7 @@ struct kcache {
 	struct kref kref;
 	struct list_head list;
 	bool dead;
-	u32 policy_seed;
+	unsigned long policy_seed;
 	struct mem_cgroup *memcg;
 	struct kc_memcg_token *memcg_token;
 	u64 footprint;

@@ -39,6 +39,7 @@
 #include "kcache_api.h"
 #include "kcache_fd.h"
 #include "kcache_load.h"
+#include "kcache_read.h"
 #include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
@@ -193,7 +194,8 @@ efault:
 	return -EFAULT;
 }
 
-static noinline int kc_get(struct kcache_file *kf, void __user *uarg)
+/* __flatten: the lookup, hash included, inline in this one frame (kcache_read.h) */
+static noinline __flatten int kc_get(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_get_args __user *ua = uarg;
 	struct kcache_get_args a __kc_filled;

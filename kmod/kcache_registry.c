@@ -213,7 +213,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	INIT_LIST_HEAD(&c->list);
 	init_completion(&c->users_done);
 	kref_init(&c->kref);
-	c->policy_seed = get_random_u32();
+	c->policy_seed = get_random_long();
 	kcache_maint_init(c);
 #ifdef CONFIG_MEMCG
 	/* a kernel thread (no mm) charges the active memcg or the root */
