@@ -194,7 +194,7 @@ efault:
 	return -EFAULT;
 }
 
-/* __flatten: the lookup, hash included, inline in this one frame (kcache_read.h) */
+/* __flatten: the lookup and the table walk inline in this one frame (kcache_read.h) */
 static noinline __flatten int kc_get(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_get_args __user *ua = uarg;

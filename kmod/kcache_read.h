@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kcache's read path, inline: the lookup (kc_read()) and the copy of a value to userspace
- * under RCU. In a header so that the GET ioctl (kcache_fd.c) inlines all of it, hash and
- * table walk included, into its own frame: a GET is a few hundred instructions, and a call
- * with its frame, canary and argument moves is a tenth of them. kcache_api.c uses the same
- * functions for kcache_get() and MGET.
+ * under RCU. In a header so that the GET ioctl (kcache_fd.c) inlines all of it, table walk
+ * included, into its own frame: a GET is a few hundred instructions, and a call with its
+ * frame, canary and argument moves is a tenth of them. The key hash (full_name_hash()) is
+ * the kernel's and stays a call. kcache_api.c uses the same functions for kcache_get() and
+ * MGET.
  *
- * Locking: callers hold rcu_read_lock() where noted; nothing else is taken.
+ * Locking: callers hold rcu_read_lock() where noted. A hit may queue the maintenance work
+ * (kcache_rbuf_record()); the slow path of a large or faulting copy pins the entry and
+ * copies with faults allowed, outside RCU.
  */
 #ifndef _KCACHE_READ_H
 #define _KCACHE_READ_H
@@ -135,7 +138,7 @@ static __always_inline int kc_get_user_rcu(struct kcache *c, const void *key, u3
  * Small values are copied under RCU with page faults disabled, touching nothing shared.
  * If that copy faults, or the value is large, the entry is pinned and copied outside RCU,
  * so a slow or faulting reader keeps a value alive no longer than needed. May sleep.
- * Callers mark themselves __flatten, so that the key hash and the table walk are inline too.
+ * Callers mark themselves __flatten, so that the table walk is inline too.
  *
  * Return: as kcache_get(), and -EFAULT if @ubuf cannot be written.
  */

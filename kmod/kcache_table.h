@@ -82,14 +82,17 @@ void kcache_table_clear(struct kcache *c, void (*fn)(void *ptr, void *arg), void
 
 /*
  * A key's hash under the cache's secret seed: the table's, the policy's sketch input and
- * the stripe index. The dcache's name hash, salted with the seed: it reads a word at a
- * time (jhash: a 32-bit word, its tail a byte at a time), about half of jhash's
- * instructions for the short keys of a cache, and like jhash it is no PRF: rhashtable
- * reseeds the bucket mix when chains grow (kcache_ht_mix()).
+ * the stripe index. The dcache's name hash: it reads a word at a time (jhash: a 32-bit
+ * word, its tail a byte at a time), about half of jhash's instructions for the short keys
+ * of a cache. Its salt is the seed and the length: the name hash zero-pads the last word
+ * and never mixes in the length (a name has no NUL), so a key and the same key with NULs
+ * appended within that word would collide under every seed. Like jhash it is no PRF.
  */
 static inline u32 kcache_key_hash(const struct kcache *c, const void *key, u32 klen)
 {
-	return full_name_hash((const void *)c->policy_seed, key, klen);
+	unsigned long salt = c->policy_seed ^ (klen * GOLDEN_RATIO_64);
+
+	return full_name_hash((const void *)salt, key, klen);
 }
 
 static inline struct kc_stripe *kcache_stripe(struct kcache *c, u32 hash)

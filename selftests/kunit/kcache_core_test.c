@@ -17,6 +17,7 @@
 #include "kcache_internal.h"
 #include "kcache_maint.h"
 #include "kcache_spare.h"
+#include "kcache_table.h"
 #include "kcache_test.h"
 
 static void kc_case_exit(struct kunit *test)
@@ -129,6 +130,26 @@ static void keys_differing_in_last_byte_are_distinct(struct kunit *test)
 		}
 		key[klen - 1] = 'k';
 	}
+}
+
+/*
+ * The key hash reads words and zero-pads the last one: keys that differ only by trailing
+ * NULs (a key is bytes, not a string) must still hash apart, or they would share a chain,
+ * a stripe and sketch counters under every seed. 32 hashes of a random function collide
+ * with a probability of about 10^-7.
+ */
+static void keys_padded_with_nuls_hash_apart(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	u8 key[40] = "abc";
+	u32 hash[32], i, j;
+
+	for (i = 0; i < ARRAY_SIZE(hash); i++)
+		hash[i] = kcache_key_hash(c, key, 3 + i);
+	for (i = 0; i < ARRAY_SIZE(hash); i++)
+		for (j = i + 1; j < ARRAY_SIZE(hash); j++)
+			KUNIT_EXPECT_NE_MSG(test, hash[i], hash[j], "key lengths %u and %u",
+					    3 + i, 3 + j);
 }
 
 /* The table's size now, read as its resize work would. */
@@ -820,6 +841,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(set_get_roundtrip),
 	KUNIT_CASE(word_copy_and_compare_exact),
 	KUNIT_CASE(keys_differing_in_last_byte_are_distinct),
+	KUNIT_CASE(keys_padded_with_nuls_hash_apart),
 	KUNIT_CASE(keys_found_across_table_resizes),
 	KUNIT_CASE(get_small_buffer_reports_length),
 	KUNIT_CASE(set_flags_select_condition),
