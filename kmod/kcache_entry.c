@@ -41,6 +41,7 @@
  * kcache_entry_charge() - the bytes a stored entry costs
  * @klen: key length
  * @vlen: value length
+ * @deadline: the entry has room for a deadline
  *
  * What the allocator gives an entry of this size (a slab object rounded up by
  * kmalloc_size_roundup(); whole pages above the largest kmalloc cache), plus the table's
@@ -49,9 +50,9 @@
  *
  * Return: bytes charged.
  */
-size_t kcache_entry_charge(u32 klen, u32 vlen)
+size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline)
 {
-	size_t size = kcache_entry_weight(klen, vlen);
+	size_t size = kcache_entry_size(klen, vlen, deadline);
 
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		size = kmalloc_size_roundup(size);
@@ -76,6 +77,48 @@ static u32 kc_entry_charge_of(const struct kcache_entry *e, size_t size)
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		size = PAGE_SIZE << get_order(size);
 	return size + KC_TABLE_SHARE;
+}
+
+/**
+ * kcache_entry_charged() - the bytes a stored entry is charged
+ * @e: the entry
+ *
+ * kcache_entry_charge() of its key and value, its deadline included, from where the memory
+ * came from: derived on each call from what the header holds anyway, rather than stored.
+ *
+ * Return: bytes charged.
+ */
+u32 kcache_entry_charged(const struct kcache_entry *e)
+{
+	size_t size = kcache_entry_size(e->klen, e->vlen, e->deadline);
+
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		size = kmalloc_size_roundup(size);
+	return kc_entry_charge_of(e, size);
+}
+
+/**
+ * kcache_entry_pn_weight() - the policy's weight of an entry (&kc_weight_fn)
+ * @n: the entry's policy node
+ *
+ * Return: kcache_entry_charged() of the entry.
+ */
+u32 kcache_entry_pn_weight(const struct kc_pnode *n)
+{
+	return kcache_entry_charged(container_of(n, struct kcache_entry, pn));
+}
+
+/**
+ * kcache_entry_set_expires() - set the deadline of an unpublished entry
+ * @e: the entry, built with room for a deadline unless @expires is 0
+ * @expires: deadline on the monotonic clock in ns, 0 for none
+ */
+void kcache_entry_set_expires(struct kcache_entry *e, u64 expires)
+{
+	if (e->deadline)
+		kcache_entry_deadline(e)->expires = expires;
+	else
+		WARN_ON_ONCE(expires);
 }
 
 /* New memory for an entry of @size bytes, charged to the cache's memcg; header zeroed. */
@@ -104,6 +147,8 @@ static struct kcache_entry *kc_entry_new(struct kcache *c, size_t size)
  * @val: value bytes, may be NULL (the caller fills them in)
  * @vlen: value length
  * @ttl_ns: time to live, 0 none, %KCACHE_TTL_DEFAULT for the cache's default
+ * @deadline: room for a deadline even without a TTL (for one kcache_entry_set_expires()
+ *	copies from the entry it replaces)
  *
  * One allocation, charged to the cache's memory cgroup, of the size the allocator would
  * round it to anyway (so the slack is the entry's, not an unaccounted tail): a spare of
@@ -113,13 +158,23 @@ static struct kcache_entry *kc_entry_new(struct kcache *c, size_t size)
  * Return: the entry, holding the cache's reference, or NULL.
  */
 struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
-					const void *val, u32 vlen, u64 ttl_ns)
+					const void *val, u32 vlen, u64 ttl_ns, bool deadline)
 {
-	size_t size = kcache_entry_weight(klen, vlen);
 	struct kcache_entry *e;
+	size_t size;
 
-	/* design §2: metadata per entry within a cache line */
-	BUILD_BUG_ON(sizeof(struct kcache_entry) > 64);
+	/* design §2: metadata per entry within a cache line; see struct kcache_entry */
+	BUILD_BUG_ON(sizeof(struct kcache_entry) != 48);
+	BUILD_BUG_ON(offsetof(struct kcache_entry, state) !=
+		     offsetof(struct kcache_entry, pn.owner[0]));
+	/* a dead entry's rcu_head leaves its lengths, which free and spare paths read */
+	BUILD_BUG_ON(sizeof(struct rcu_head) > offsetof(struct kcache_entry, __pn) +
+		     offsetof(struct kc_pnode, owner) - 1 - offsetof(struct kcache_entry, pn));
+	BUILD_BUG_ON(KCACHE_VAL_LEN_MAX >= 1U << 31);
+	if (ttl_ns == KCACHE_TTL_DEFAULT)
+		ttl_ns = c->cfg.default_ttl_ns;
+	deadline |= !!ttl_ns;
+	size = kcache_entry_size(klen, vlen, deadline);
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		size = kmalloc_size_roundup(size);
 	e = kcache_spare_get(c, size);
@@ -137,18 +192,18 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 	refcount_set(&e->ref, 1);
 	e->klen = klen;
 	e->vlen = vlen;
+	e->deadline = deadline;
 	kcache_copy_bytes(e->data, key, klen);
 	if (val)
 		kcache_copy_bytes(e->data + klen, val, vlen);
 	e->pn.hash = kcache_key_hash(c, key, klen);
-	e->pn.weight = kc_entry_charge_of(e, size);
-	if (ttl_ns == KCACHE_TTL_DEFAULT)
-		ttl_ns = c->cfg.default_ttl_ns;
-	if (ttl_ns) {
+	if (deadline) {
 		u64 now = ktime_get_ns();
 
-		/* a TTL past the end of the clock means "never expires" (U64_MAX) */
-		e->expires = ttl_ns > U64_MAX - now ? U64_MAX : now + ttl_ns;
+		*kcache_entry_deadline(e) = (struct kc_deadline){
+			/* a TTL past the end of the clock means "never expires" (U64_MAX) */
+			.expires = !ttl_ns ? 0 : ttl_ns > U64_MAX - now ? U64_MAX : now + ttl_ns,
+		};
 	}
 	return e;
 }

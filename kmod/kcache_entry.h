@@ -10,10 +10,12 @@
 #ifndef _KCACHE_ENTRY_H
 #define _KCACHE_ENTRY_H
 
+#include <linux/align.h>
 #include <linux/ktime.h>
 #include <linux/llist.h>
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
@@ -24,27 +26,47 @@ struct kcache;
 /* ->state, under the entry's stripe lock */
 enum kc_state { KC_NEW = 0, KC_LIVE, KC_RETIRED };
 
-/* ->flags, under the maintenance mutex */
+/*
+ * ->flags, under the maintenance mutex: they are the node's owner_bits, in a byte with the
+ * policy's queue and counter, which change under the same mutex.
+ */
 #define KC_F_PUB_SEEN	BIT(0)	/* the record that published it was applied */
 #define KC_F_RET_SEEN	BIT(1)	/* the record that retired it was applied */
 #define KC_F_IN_POLICY	BIT(2)	/* the policy links it */
 
 /**
+ * struct kc_deadline - the tail of an entry that has a deadline, after its value
+ * @expires: deadline on the monotonic clock in ns, 0 for none
+ * @heap_idx: 1 + index in the cache's deadline heap, 0 if not there; maintenance mutex
+ */
+struct kc_deadline {
+	u64 expires;
+	u32 heap_idx;
+};
+
+/**
  * struct kcache_entry - one key/value pair; header, key and value in one allocation
  * @node: table linkage
- * @pn: policy linkage; reused as the limbo list link once out of the policy
+ * @pn: policy linkage; reused as the limbo list link once out of the policy. The bits
+ *	and bytes it leaves to its owner are @flags, @state and @klen.
  * @rcu: for the final free, when no list links the entry any more
  * @spare: once dead, link in its cache's spare lists (kcache_spare.c)
+ * @__pn: the policy's bytes
+ * @__pn_bits: the policy's bits in the byte it shares with @flags
+ * @flags: KC_F_*, under the maintenance mutex (&struct kc_pnode.owner_bits)
+ * @state: &enum kc_state, under the stripe lock
+ * @klen: key length
  * @seq: sequence number of the mutation that published it (its version); set before
  *	the entry is published, never 0
- * @expires: deadline on the monotonic clock in ns, 0 for none
  * @vlen: value length
- * @klen: key length
- * @state: &enum kc_state, under the stripe lock
- * @flags: KC_F_*, under the maintenance mutex
+ * @deadline: a &struct kc_deadline follows the value (kcache_entry_deadline())
  * @ref: one for the cache plus one per pin (handles, slow copies); GET hits leave it alone
- * @heap_idx: 1 + index in the cache's deadline heap, 0 if not there; maintenance mutex
  * @data: key bytes followed by value bytes
+ *
+ * 48 bytes, so that a 16-byte key and a 64-byte value fill two cache lines and a
+ * 128-byte slab object. Only entries that may carry a deadline (a TTL, or a store that
+ * keeps the old one) pay for it, after their value. Everything but @state, the flags and
+ * @ref is set before the entry is published and never changes.
  */
 struct kcache_entry {
 	struct rhash_head node;
@@ -52,15 +74,18 @@ struct kcache_entry {
 		struct kc_pnode pn;
 		struct rcu_head rcu;
 		struct llist_node spare;
+		struct {
+			u8 __pn[offsetof(struct kc_pnode, owner) - 1];
+			u8 __pn_bits:4;	/* pn.queue, pn.freq */
+			u8 flags:4;
+			u8 state;
+			u16 klen;
+		};
 	};
 	u64 seq;
-	u64 expires;
-	u32 vlen;
-	u16 klen;
-	u8 state;
-	u8 flags;
+	u32 vlen:31;
+	u32 deadline:1;
 	refcount_t ref;
-	u32 heap_idx;
 	u8 data[];
 };
 
@@ -74,25 +99,52 @@ static inline const void *kcache_entry_value(const struct kcache_entry *e)
 	return e->data + e->klen;
 }
 
+/* Bytes an entry needs: header, key, value and, if @deadline, the deadline after them. */
+static inline size_t kcache_entry_size(u32 klen, u32 vlen, bool deadline)
+{
+	size_t size = sizeof(struct kcache_entry) + klen + vlen;
+
+	return deadline ? ALIGN(size, __alignof__(struct kc_deadline)) +
+			  sizeof(struct kc_deadline) : size;
+}
+
+/* Bytes an entry without a deadline needs (header, key, value). */
+static inline u32 kcache_entry_weight(u32 klen, u32 vlen)
+{
+	return kcache_entry_size(klen, vlen, false);
+}
+
+static inline struct kc_deadline *kcache_entry_deadline(const struct kcache_entry *e)
+{
+	size_t off = kcache_entry_size(e->klen, e->vlen, true) - sizeof(struct kc_deadline);
+
+	return (struct kc_deadline *)((u8 *)e + off);
+}
+
+/* The entry's deadline, 0 for none */
+static inline u64 kcache_entry_expires(const struct kcache_entry *e)
+{
+	return e->deadline ? kcache_entry_deadline(e)->expires : 0;
+}
+
 static inline bool kcache_entry_expired(const struct kcache_entry *e, u64 now)
 {
-	return e->expires && now >= e->expires;
+	u64 expires = kcache_entry_expires(e);
+
+	return expires && now >= expires;
 }
 
 static inline bool kc_expired_now(const struct kcache_entry *e)
 {
-	return e->expires && ktime_get_ns() >= e->expires;
+	return e->deadline && kcache_entry_expired(e, ktime_get_ns());
 }
 
-/* Bytes an entry needs (header, key, value); what it is charged: kcache_entry_charge(). */
-static inline u32 kcache_entry_weight(u32 klen, u32 vlen)
-{
-	return sizeof(struct kcache_entry) + klen + vlen;
-}
-
-size_t kcache_entry_charge(u32 klen, u32 vlen);
+size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline);
+u32 kcache_entry_charged(const struct kcache_entry *e);
+u32 kcache_entry_pn_weight(const struct kc_pnode *n);
 struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
-					const void *val, u32 vlen, u64 ttl_ns);
+					const void *val, u32 vlen, u64 ttl_ns, bool deadline);
+void kcache_entry_set_expires(struct kcache_entry *e, u64 expires);
 void kcache_entry_free_unpublished(struct kcache_entry *e);
 /* bytes up to which kcache_copy_bytes() moves words inline */
 #define KC_COPY_INLINE	64

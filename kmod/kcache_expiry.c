@@ -4,8 +4,8 @@
  *
  * An expired entry is never returned (readers check the deadline); reclaiming it does not
  * wait for traffic: the entries the policy holds that have a deadline sit in a binary
- * min-heap on ->expires (index kept in the entry header), and c->expire_work is armed for
- * the top, so reclaiming k expired entries costs O(k log n).
+ * min-heap on their deadlines (its index kept with the deadline, after the value), and
+ * c->expire_work is armed for the top, so reclaiming k expired entries costs O(k log n).
  *
  * A new entry enters the heap when maintenance applies its record, so a writer must make
  * sure a pass runs before its deadline: kcache_expiry_note() schedules one unless a pass is
@@ -31,13 +31,13 @@
 
 static inline bool kc_heap_less(struct kcache *c, u32 a, u32 b)
 {
-	return c->heap[a]->expires < c->heap[b]->expires;
+	return kcache_entry_expires(c->heap[a]) < kcache_entry_expires(c->heap[b]);
 }
 
 static void kc_heap_set(struct kcache *c, u32 i, struct kcache_entry *e)
 {
 	c->heap[i] = e;
-	e->heap_idx = i + 1;
+	kcache_entry_deadline(e)->heap_idx = i + 1;
 }
 
 static void kc_heap_swap(struct kcache *c, u32 a, u32 b)
@@ -76,11 +76,12 @@ static void kc_heap_fix(struct kcache *c, u32 i)
  */
 void kcache_expiry_add(struct kcache *c, struct kcache_entry *e)
 {
+	u64 expires = kcache_entry_expires(e);
 	struct kcache_entry **h;
 	u32 cap;
 
 	lockdep_assert_held(&c->maint_mutex);
-	if (!e->expires || e->expires == U64_MAX || e->heap_idx)
+	if (!expires || expires == U64_MAX || kcache_entry_deadline(e)->heap_idx)
 		return;
 	if (c->heap_nr == c->heap_cap) {
 		cap = max_t(u32, KC_HEAP_MIN, c->heap_cap * 2);
@@ -99,12 +100,17 @@ void kcache_expiry_add(struct kcache *c, struct kcache_entry *e)
 
 void kcache_expiry_del(struct kcache *c, struct kcache_entry *e)
 {
-	u32 i = e->heap_idx;
+	struct kc_deadline *d;
+	u32 i;
 
 	lockdep_assert_held(&c->maint_mutex);
+	if (!e->deadline)
+		return;
+	d = kcache_entry_deadline(e);
+	i = d->heap_idx;
 	if (!i--)
 		return;
-	e->heap_idx = 0;
+	d->heap_idx = 0;
 	if (i == --c->heap_nr)
 		return;
 	kc_heap_set(c, i, c->heap[c->heap_nr]);
@@ -115,14 +121,14 @@ void kcache_expiry_del(struct kcache *c, struct kcache_entry *e)
 struct kcache_entry *kcache_expiry_due(struct kcache *c, u64 now)
 {
 	lockdep_assert_held(&c->maint_mutex);
-	if (c->heap_nr && c->heap[0]->expires <= now)
+	if (c->heap_nr && kcache_entry_expires(c->heap[0]) <= now)
 		return c->heap[0];
 	return NULL;
 }
 
 u64 kcache_expiry_next(struct kcache *c)
 {
-	return c->heap_nr ? c->heap[0]->expires : 0;
+	return c->heap_nr ? kcache_entry_expires(c->heap[0]) : 0;
 }
 
 /* Forget every entry (destroy: they are all being freed). */
@@ -131,7 +137,7 @@ void kcache_expiry_clear(struct kcache *c)
 	u32 i;
 
 	for (i = 0; i < c->heap_nr; i++)
-		c->heap[i]->heap_idx = 0;
+		kcache_entry_deadline(c->heap[i])->heap_idx = 0;
 	c->heap_nr = 0;
 }
 

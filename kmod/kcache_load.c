@@ -183,9 +183,9 @@ static inline bool kc_soft_stale(struct kcache_loads *L, const struct kcache_ent
 				 u64 now)
 {
 	u64 margin = READ_ONCE(L->refresh_ns);
+	u64 expires = kcache_entry_expires(e);
 
-	return margin && e->expires && e->expires != U64_MAX &&
-	       now + margin >= e->expires;
+	return margin && expires && expires != U64_MAX && now + margin >= expires;
 }
 
 static inline bool kc_lease_expired(const struct kcache_load *r, u64 now)

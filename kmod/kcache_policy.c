@@ -35,7 +35,7 @@
  * cheap (the window grows with the next misses), the other way is not (a main chosen by
  * recency must first be won back by frequency).
  *
- * Per entry the policy keeps 24 bytes in the entry (struct kc_pnode: links, hash, weight,
+ * Per entry the policy keeps 24 bytes in the entry (struct kc_pnode: links, hash,
  * queue and S3-FIFO's counter), and per cache 8 bytes a counter word of sketch and 4 of
  * ghost per entry of the bound, plus the shadows (at most KC_SHADOW_MAX entries each).
  *
@@ -127,27 +127,36 @@ static struct kc_pnode *kc_head(struct kc_policy *p, int q)
 	return list_first_entry_or_null(&p->q[q], struct kc_pnode, link);
 }
 
-static void kc_link(struct kc_policy *p, struct kc_pnode *n, int q)
+static void kc_link_w(struct kc_policy *p, struct kc_pnode *n, int q, u32 w)
 {
 	list_add_tail(&n->link, &p->q[q]);
 	n->queue = q;
 	p->nr[q]++;
-	p->wt[q] += n->weight;
+	p->wt[q] += w;
+}
+
+static void kc_link(struct kc_policy *p, struct kc_pnode *n, int q)
+{
+	kc_link_w(p, n, q, p->weight(n));
 }
 
 static struct kc_pnode *kc_unlink(struct kc_policy *p, struct kc_pnode *n)
 {
 	list_del_init(&n->link);
 	p->nr[n->queue]--;
-	p->wt[n->queue] -= n->weight;
+	p->wt[n->queue] -= p->weight(n);
 	n->queue = KC_Q_NONE;
 	return n;
 }
 
 static void kc_move(struct kc_policy *p, struct kc_pnode *n, int q)
 {
-	kc_unlink(p, n);
-	kc_link(p, n, q);
+	u32 w = p->weight(n);
+
+	list_del_init(&n->link);
+	p->nr[n->queue]--;
+	p->wt[n->queue] -= w;
+	kc_link_w(p, n, q, w);
 }
 
 static bool kc_over_bounds(const struct kc_policy *p)
@@ -262,13 +271,15 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_pin_config);
  * @max_entries: bound on the number of entries
  * @max_weight: bound on the sum of weights
  * @seed: per-cache random secret; the sketch hash and every random choice derive from it
+ * @weight: gives an entry's weight from its node (called under the same serialisation)
  *
  * The sketch and the ghost are sized for the bounds given here; raising them later with
  * kcache_policy_set_limits() keeps the tables (and so their accuracy) of the first size.
  *
  * Return: 0, -EINVAL for an unknown @kind or a zero bound, -ENOMEM.
  */
-int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed)
+int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed,
+		       kc_weight_fn weight)
 {
 	u64 est, words, gslots, sgslots, bytes;
 	u32 nodes, buckets;
@@ -279,10 +290,10 @@ int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_w
 	BUILD_BUG_ON(sizeof(struct kc_pnode) != 24);
 #endif
 	if ((kind != KCACHE_POLICY_TINYLFU && kind != KCACHE_POLICY_LRU) || !max_entries ||
-	    !max_weight)
+	    !max_weight || !weight)
 		return -EINVAL;
 
-	*p = (struct kc_policy){ .kind = kind };
+	*p = (struct kc_policy){ .kind = kind, .weight = weight };
 	for (i = 0; i < KC_NR_QUEUES; i++)
 		INIT_LIST_HEAD(&p->q[i]);
 	p->max_entries = max_entries;
@@ -356,7 +367,7 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_destroy);
 /**
  * kcache_policy_add() - a new entry became resident
  * @p: the policy
- * @n: its node, with @n->hash and @n->weight set
+ * @n: its node, with @n->hash set (and its weight fixed)
  *
  * The entry enters the window, or in S3-FIFO mode main if the ghost remembers it; the caller
  * then calls kcache_policy_evict() until it returns NULL. A store of a key that was not
@@ -403,7 +414,7 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 	 * join it when hit, so that the order becomes the recency the new share asks for.
 	 */
 	if (n->queue != KC_Q_WINDOW && p->nr[KC_Q_WINDOW] < p->win_max_e &&
-	    p->wt[KC_Q_WINDOW] + n->weight <= p->win_max_w) {
+	    p->wt[KC_Q_WINDOW] + p->weight(n) <= p->win_max_w) {
 		kc_move(p, n, KC_Q_WINDOW);
 		return;
 	}
@@ -465,8 +476,8 @@ void kcache_policy_replace(struct kc_policy *p, struct kc_pnode *old, struct kc_
 	new->queue = q;
 	new->freq = old->freq;
 	old->queue = KC_Q_NONE;
-	p->wt[q] += new->weight;
-	p->wt[q] -= old->weight;
+	p->wt[q] += p->weight(new);
+	p->wt[q] -= p->weight(old);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_replace);
 

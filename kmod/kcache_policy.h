@@ -44,20 +44,27 @@ enum kc_queue {
  * struct kc_pnode - the policy's part of an entry (24 bytes: it sits in the entry header)
  * @link: position in one of the policy's lists
  * @hash: hash of the key (input of the frequency sketch and the ghost)
- * @weight: bytes charged for the entry (values are at most 64 MiB, so < 2^27)
  * @queue: an &enum kc_queue
  * @freq: S3-FIFO's counter: hits in S3-FIFO mode since it entered its queue, saturating at
  *	%KC_FREQ_MAX (W-TinyLFU mode leaves it at 0)
- * @spare: unused
+ * @owner_bits: the embedder's, never read or written by the policy; its byte is shared
+ *	with @queue and @freq, so they change only under the policy's serialisation
+ * @owner: the embedder's, never read or written by the policy
+ *
+ * An entry's weight is not here: the policy asks &struct kc_policy.weight, so that the
+ * embedder can derive it from what it stores anyway (kcache: the key and value lengths).
  */
 struct kc_pnode {
 	struct list_head link;
 	u32 hash;
-	u32 weight:27;
-	u32 queue:2;
-	u32 freq:2;
-	u32 spare:1;
+	u8 queue:2;
+	u8 freq:2;
+	u8 owner_bits:4;
+	u8 owner[3];
 };
+
+/* The weight of the entry holding @n: constant while @n is in the policy. */
+typedef u32 (*kc_weight_fn)(const struct kc_pnode *n);
 
 /* Window sizes are fractions of the capacity in parts per thousand. */
 #define KC_WIN_ONE		1000U
@@ -158,6 +165,7 @@ struct kc_shadow {
 /**
  * struct kc_policy - eviction state of one cache
  * @kind: an &enum kcache_policy_kind
+ * @weight: the weight of an entry (kc_weight_fn)
  * @max_entries: bound on the number of entries
  * @max_weight: bound on the sum of the entries' weights
  * @q: window, probation and protected lists (LRU uses the window list only), head = coldest
@@ -196,6 +204,7 @@ struct kc_shadow {
  */
 struct kc_policy {
 	int kind;
+	kc_weight_fn weight;
 	u64 max_entries;
 	u64 max_weight;
 	struct list_head q[KC_NR_QUEUES];
@@ -231,7 +240,8 @@ struct kc_policy {
 	u64 mem_bytes;
 };
 
-int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed);
+int kcache_policy_init(struct kc_policy *p, int kind, u64 max_entries, u64 max_weight, u64 seed,
+		       kc_weight_fn weight);
 void kcache_policy_destroy(struct kc_policy *p);
 void kcache_policy_add(struct kc_policy *p, struct kc_pnode *n);
 void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n);

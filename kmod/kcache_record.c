@@ -26,7 +26,7 @@ void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wri
 	case KCACHE_CAUSE_REPLACE:
 		this_cpu_inc(st->sets);
 		this_cpu_inc(st->entries);
-		this_cpu_add(st->bytes, r->e->pn.weight);
+		this_cpu_add(st->bytes, kcache_entry_charged(r->e));
 		break;
 	case KCACHE_CAUSE_DELETE:
 		this_cpu_inc(st->deletes);
@@ -50,10 +50,12 @@ void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wri
 		break;
 	}
 	if (gone) {
+		u32 charged = kcache_entry_charged(gone);
+
 		this_cpu_dec(st->entries);
-		this_cpu_sub(st->bytes, gone->pn.weight);
+		this_cpu_sub(st->bytes, charged);
 		/* memcg branch: the byte bound's count, see kc_store() */
-		atomic64_sub(gone->pn.weight, &c->charged);
+		atomic64_sub(charged, &c->charged);
 	}
 	if (kcache_streams_active(&c->streams))
 		kcache_streams_emit(c, r);

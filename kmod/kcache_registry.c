@@ -241,7 +241,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 	if (ret)
 		goto err_ref;
 	ret = kcache_policy_init(&c->policy, c->cfg.policy, c->cfg.max_entries,
-				 c->cfg.max_bytes, get_random_u64());
+				 c->cfg.max_bytes, get_random_u64(), kcache_entry_pn_weight);
 	if (ret)
 		goto err_rwsem;
 	ret = kcache_table_init(c);

@@ -61,7 +61,7 @@ static int kc_add_merge(struct kcache_entry *e, const struct kcache_entry *old)
 		if (old->vlen != sizeof(u64))
 			return -EINVAL;
 		memcpy(&v, kcache_entry_value(old), sizeof(v));
-		e->expires = old->expires;
+		kcache_entry_set_expires(e, kcache_entry_expires(old));
 	}
 	memcpy(&delta, kcache_entry_value(e), sizeof(delta));
 	v += delta;
@@ -84,7 +84,7 @@ static int kc_check_cond(struct kcache_entry *e, struct kcache_entry *old, bool 
 	if (p->cond == KC_COND_ADD)
 		return kc_add_merge(e, old_live ? old : NULL);
 	if (old_live && (p->flags & KCACHE_SET_KEEP_TTL))
-		e->expires = old->expires;
+		kcache_entry_set_expires(e, kcache_entry_expires(old));
 	return 0;
 }
 
@@ -135,7 +135,7 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	p->seq = rec.seq;
 	if (p->cond == KC_COND_ADD)
 		memcpy(&p->sum, kcache_entry_value(e), sizeof(p->sum));
-	expires = e->expires;
+	expires = kcache_entry_expires(e);
 out_unlock:
 	spin_unlock(&s->lock);
 	percpu_up_read(&c->mut_sem);
@@ -196,9 +196,9 @@ static int kc_reserve_bytes(struct kcache *c, u32 charge)
  * until that memory is freed and uncharged, and tries again.
  */
 static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen,
-				     const void *val, u32 vlen, u64 ttl_ns)
+				     const void *val, u32 vlen, u64 ttl_ns, bool deadline)
 {
-	struct kcache_entry *e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns);
+	struct kcache_entry *e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns, deadline);
 	unsigned long nr;
 	int i;
 
@@ -208,7 +208,7 @@ static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen
 			   kcache_policy_entries(&c->policy) / 64) << i;
 		if (!kcache_maint_reclaim(c, nr))
 			break;
-		e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns);
+		e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns, deadline);
 	}
 	return e;
 }
@@ -256,18 +256,20 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc
 		return kc_val_err(v, vlen, -E2BIG);
 	if (!kcache_enter(c))
 		return kc_val_err(v, vlen, -ESHUTDOWN);
-	e = kc_build(c, key, klen, v->val, vlen, ttl_ns);
+	/* a store that keeps the old deadline needs room for one */
+	e = kc_build(c, key, klen, v->val, vlen, ttl_ns,
+		     flags & KCACHE_SET_KEEP_TTL || pub->cond == KC_COND_ADD);
 	if (!e) {
 		ret = kc_val_err(v, vlen, -ENOMEM);
 		goto out;
 	}
 	ret = v->user ? kcache_bytes_in(e->data + klen, v->uval, vlen) : 0;
 	if (!ret)
-		ret = kc_reserve_bytes(c, e->pn.weight);
+		ret = kc_reserve_bytes(c, kcache_entry_charged(e));
 	if (!ret) {
 		ret = kc_publish(c, e, pub);
 		if (ret)
-			atomic64_sub(e->pn.weight, &c->charged);
+			atomic64_sub(kcache_entry_charged(e), &c->charged);
 	}
 	if (ret)
 		kcache_entry_free_unpublished(e);

@@ -184,7 +184,7 @@ static void kc_rec_entry(const struct kcache_stream *s, struct kcache_stream_rec
 	h->aux = aux;
 	h->key_len = e->klen;
 	if (type != KCACHE_REC_REMOVE) {
-		h->expires_ns = e->expires;
+		h->expires_ns = kcache_entry_expires(e);
 		h->val_len = e->vlen;
 		h->flags = with_val ? KCACHE_RECF_VALUE : 0;
 	}

@@ -387,16 +387,19 @@ static void limits_by_bytes_hold_after_maintain(struct kunit *test)
 	KUNIT_EXPECT_GT(test, st.entries, 0ULL);
 }
 
+/* @deadline_prefix: keys starting with this byte were stored with room for a deadline */
 struct kc_sum {
 	u64 bytes;
 	u64 n;
+	char deadline_prefix;
 };
 
 static int kc_sum_fn(void *ctx, const void *key, u32 klen, const void *val, u32 vlen, u64 v)
 {
 	struct kc_sum *s = ctx;
 
-	s->bytes += kcache_entry_charge(klen, vlen);
+	s->bytes += kcache_entry_charge(klen, vlen, s->deadline_prefix &&
+					*(const char *)key == s->deadline_prefix);
 	s->n++;
 	return 0;
 }
@@ -451,6 +454,102 @@ static void bytes_of_page_sized_entries(struct kunit *test)
 	kcache_stats(c, &st);
 	KUNIT_EXPECT_EQ(test, sum.n, (u64)ARRAY_SIZE(vlens));
 	KUNIT_EXPECT_EQ(test, sum.bytes, st.bytes);
+}
+
+/*
+ * The header is 48 bytes so that a 16-byte key and a 64-byte value fill one 128-byte slab
+ * object, and only entries that may carry a deadline pay its 16 bytes, after the value.
+ */
+static void bytes_count_deadlines_only_where_stored(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	struct kc_sum sum = { .deadline_prefix = 't' };
+	static const u8 val[64];
+	struct kcache_stats st;
+	char key[17];
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kcache_entry_charge(16, 64, false), 128 + 2 * sizeof(void *));
+	KUNIT_EXPECT_EQ(test, kcache_entry_charge(16, 64, true), 192 + 2 * sizeof(void *));
+	KUNIT_EXPECT_EQ(test, kcache_entry_charge(16, 48, true), 128 + 2 * sizeof(void *));
+	for (i = 0; i < 40; i++) {
+		/* t*: a TTL; k*: kept a deadline, here none (KEEP_TTL needs the room); p*: plain */
+		snprintf(key, sizeof(key), "t%015d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, 16, val, i, NSEC_PER_SEC * 3600, 0,
+						    NULL));
+		snprintf(key, sizeof(key), "p%015d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, 16, val, 64 - i, 0, 0, NULL));
+	}
+	kcache_maintain(c);
+	KUNIT_ASSERT_EQ(test, 0, kcache_walk(c, kc_sum_fn, &sum));
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, sum.n, 80ULL);
+	KUNIT_EXPECT_EQ(test, sum.bytes, st.bytes);
+	/* KEEP_TTL and ADD entries have the room even when there is nothing to keep */
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "tk", 2, val, 8, 0, KCACHE_SET_KEEP_TTL, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_add(c, "tn", 2, 1, 0, NULL));
+	kcache_maintain(c);
+	sum.bytes = 0;
+	sum.n = 0;
+	KUNIT_ASSERT_EQ(test, 0, kcache_walk(c, kc_sum_fn, &sum));
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, sum.n, 82ULL);
+	KUNIT_EXPECT_EQ(test, sum.bytes, st.bytes);
+}
+
+/* The entry's flags, state and key length are the bits and bytes its policy node leaves. */
+static void entry_fields_share_the_policy_node(struct kunit *test)
+{
+	struct kcache_entry *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->pn.hash = 0x12345678;
+	e->pn.queue = KC_Q_PROTECTED;
+	e->pn.freq = KC_FREQ_MAX;
+	e->flags = KC_F_PUB_SEEN | KC_F_RET_SEEN | KC_F_IN_POLICY;
+	e->state = KC_RETIRED;
+	e->klen = KCACHE_KEY_LEN_MAX;
+	KUNIT_EXPECT_EQ(test, e->pn.owner_bits, KC_F_PUB_SEEN | KC_F_RET_SEEN | KC_F_IN_POLICY);
+	KUNIT_EXPECT_EQ(test, e->pn.queue, KC_Q_PROTECTED);
+	KUNIT_EXPECT_EQ(test, e->pn.freq, KC_FREQ_MAX);
+	KUNIT_EXPECT_EQ(test, e->pn.hash, 0x12345678U);
+	e->flags &= ~KC_F_IN_POLICY;
+	e->pn.queue = KC_Q_NONE;
+	e->pn.freq = 0;
+	KUNIT_EXPECT_EQ(test, e->flags, KC_F_PUB_SEEN | KC_F_RET_SEEN);
+	KUNIT_EXPECT_EQ(test, e->state, KC_RETIRED);
+	KUNIT_EXPECT_EQ(test, e->klen, KCACHE_KEY_LEN_MAX);
+}
+
+/* A deadline survives a KEEP_TTL set and an ADD, which copy it into the new entry. */
+static void ttl_kept_by_keep_ttl_and_add(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	u32 len = 8;
+	char buf[8];
+	u64 r;
+
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "k", 1, "a", 1, 40 * NSEC_PER_MSEC, 0, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "k", 1, "b", 1, 0, KCACHE_SET_KEEP_TTL, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "f", 1, "a", 1, 40 * NSEC_PER_MSEC, 0, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "f", 1, "b", 1, 0, 0, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_add(c, "n", 1, 1, 40 * NSEC_PER_MSEC, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_add(c, "n", 1, 1, 0, &r));
+	KUNIT_EXPECT_EQ(test, 2ULL, r);
+	/* nothing to keep: no deadline */
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "e", 1, "b", 1, 0, KCACHE_SET_KEEP_TTL, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_add(c, "m", 1, 1, 0, NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_add(c, "m", 1, 1, 0, NULL));
+	msleep(80);
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "k", 1, buf, &len, NULL));
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "n", 1, buf, &len, NULL));
+	len = 8;
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "f", 1, buf, &len, NULL));
+	KUNIT_EXPECT_EQ(test, 'b', buf[0]);
+	len = 8;
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "e", 1, buf, &len, NULL));
+	len = 8;
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "m", 1, buf, &len, NULL));
 }
 
 static void ttl_expired_entry_never_returned(struct kunit *test)
@@ -854,6 +953,9 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE_PARAM(limits_by_bytes_hold_after_maintain, kc_policy_gen),
 	KUNIT_CASE(bytes_equal_sum_of_live_entries),
 	KUNIT_CASE(bytes_of_page_sized_entries),
+	KUNIT_CASE(bytes_count_deadlines_only_where_stored),
+	KUNIT_CASE(ttl_kept_by_keep_ttl_and_add),
+	KUNIT_CASE(entry_fields_share_the_policy_node),
 	KUNIT_CASE(ttl_expired_entry_never_returned),
 	KUNIT_CASE(ttl_reclaimed_without_reads),
 	KUNIT_CASE(ttl_mixed_deadlines_reclaimed),

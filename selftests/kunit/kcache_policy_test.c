@@ -42,7 +42,8 @@ static struct kc_test_cache *kc_test_cache_new(struct kunit *test, int kind, u32
 	KUNIT_ASSERT_NOT_NULL(test, c->e);
 	c->nr = nr;
 	KUNIT_ASSERT_EQ(test,
-			kcache_policy_init(&c->p, kind, max_entries, max_weight, KC_TEST_SEED), 0);
+			kcache_policy_init(&c->p, kind, max_entries, max_weight, KC_TEST_SEED,
+					   kc_synth_weight), 0);
 	return c;
 }
 
@@ -80,7 +81,7 @@ static void kc_test_request(struct kc_test_cache *c, u32 key, u32 weight)
 	}
 	kcache_policy_miss(&c->p, kc_synth_hash(key));
 	c->e[key].pn.hash = kc_synth_hash(key);
-	c->e[key].pn.weight = weight;
+	c->e[key].weight = weight;
 	c->e[key].resident = 1;
 	kcache_policy_add(&c->p, &c->e[key].pn);
 	while ((v = kcache_policy_evict(&c->p)))
@@ -92,10 +93,14 @@ static void kc_policy_init_rejects_bad_arguments(struct kunit *test)
 	struct kc_policy *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, KCACHE_POLICY_NR, 10, 10, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, -1, 10, 10, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, KCACHE_POLICY_TINYLFU, 0, 10, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, KCACHE_POLICY_LRU, 10, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, KCACHE_POLICY_NR, 10, 10, 0, kc_synth_weight),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, -1, 10, 10, 0, kc_synth_weight), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, KCACHE_POLICY_TINYLFU, 0, 10, 0,
+						 kc_synth_weight), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, KCACHE_POLICY_LRU, 10, 0, 0, kc_synth_weight),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kcache_policy_init(p, KCACHE_POLICY_LRU, 10, 10, 0, NULL), -EINVAL);
 }
 
 static void kc_sketch_increment_counts_and_saturates(struct kunit *test)
@@ -270,7 +275,7 @@ static void kc_policy_replace_keeps_position_and_queue(struct kunit *test)
 		kc_test_request(c, k, 10);
 	KUNIT_ASSERT_EQ(test, kc_q(&c->e[0].pn), KC_Q_PROBATION);
 	c->e[15].pn.hash = c->e[0].pn.hash;
-	c->e[15].pn.weight = 25;
+	c->e[15].weight = 25;
 	kcache_policy_replace(p, &c->e[0].pn, &c->e[15].pn);
 	c->e[0].resident = 0;
 	c->e[15].resident = 1;
@@ -531,7 +536,7 @@ static void kc_policy_footprint_counts_tables(struct kunit *test)
 	u64 tables = 4096 * sizeof(u64) + 2 * 4096 * sizeof(u16);
 	u64 fp = kcache_policy_footprint(&c->p);
 
-	/* The node fits the entry header: 24 bytes with the counters in the weight's word. */
+	/* The node fits the entry header: 24 bytes, the embedder's bytes included. */
 	if (sizeof(void *) == 8)
 		KUNIT_EXPECT_EQ(test, sizeof(struct kc_pnode), 24UL);
 	/* Sketch (8 B) and ghost (4 B) per entry, plus shadows bounded by KC_SHADOW_MAX. */

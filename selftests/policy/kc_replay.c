@@ -38,6 +38,12 @@ struct entry {
 
 static void bad_usage(void);
 
+/* the cache counts entries: every entry weighs 1 */
+static u32 kc_unit_weight(const struct kc_pnode *n)
+{
+	return 1;
+}
+
 static u64 mix64(u64 x)
 {
 	x ^= x >> 33;
@@ -134,7 +140,8 @@ static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, in
 		bits++;
 	buckets = calloc(1ULL << bits, sizeof(*buckets));
 	ents = calloc(capacity + 1, sizeof(*ents));
-	if (!buckets || !ents || kcache_policy_init(&p, kind, capacity, U64_MAX, seed)) {
+	if (!buckets || !ents ||
+	    kcache_policy_init(&p, kind, capacity, U64_MAX, seed, kc_unit_weight)) {
 		fprintf(stderr, "kc_replay: out of memory\n");
 		exit(2);
 	}
@@ -178,7 +185,6 @@ static void replay(const u64 *keys, size_t n, const char *name, u64 capacity, in
 		free_head = ents[e - 1].hnext;
 		ents[e - 1].key = k;
 		ents[e - 1].pn.hash = h >> 32;
-		ents[e - 1].pn.weight = 1;
 		ents[e - 1].hnext = buckets[b];
 		buckets[b] = e;
 		kcache_policy_add(&p, &ents[e - 1].pn);

@@ -19,12 +19,19 @@
 /**
  * struct kc_synth_entry - a cache entry of the synthetic workload, indexed by key
  * @pn: the policy node
+ * @weight: its weight, what kc_synth_weight() gives the policy
  * @resident: the key is in the cache
  */
 struct kc_synth_entry {
 	struct kc_pnode pn;
+	u32 weight;
 	u8 resident;
 };
+
+static inline u32 kc_synth_weight(const struct kc_pnode *n)
+{
+	return container_of(n, struct kc_synth_entry, pn)->weight;
+}
 
 static inline u32 kc_synth_rand(u64 *state)
 {
@@ -80,7 +87,8 @@ static inline u64 kc_synth_fnv(struct kc_policy *p, struct kc_synth_entry *e, in
 	struct kc_pnode *v;
 	u32 i, key;
 
-	if (kcache_policy_init(p, kind, KC_SYNTH_MAX_ENTRIES, KC_SYNTH_MAX_WEIGHT, KC_SYNTH_SEED))
+	if (kcache_policy_init(p, kind, KC_SYNTH_MAX_ENTRIES, KC_SYNTH_MAX_WEIGHT, KC_SYNTH_SEED,
+			       kc_synth_weight))
 		return 0;
 	for (i = 0; i < KC_SYNTH_REQUESTS; i++) {
 		key = kc_synth_key(&state, i);
@@ -97,7 +105,7 @@ static inline u64 kc_synth_fnv(struct kc_policy *p, struct kc_synth_entry *e, in
 		}
 		kcache_policy_miss(p, kc_synth_hash(key));
 		e[key].pn.hash = kc_synth_hash(key);
-		e[key].pn.weight = 64 + (key % 13) * 16;
+		e[key].weight = 64 + (key % 13) * 16;
 		e[key].resident = 1;
 		kcache_policy_add(p, &e[key].pn);
 		while ((v = kcache_policy_evict(p))) {

@@ -361,7 +361,7 @@ static void kc_test_byte_bound_storm(void)
 	bool ok = true;
 
 	bound = KC_BB_MAX_BYTES + max_t(u64, KC_BB_MAX_BYTES / 16,
-					kcache_entry_charge(4, KC_BB_VAL_MAX));
+					kcache_entry_charge(4, KC_BB_VAL_MAX, false));
 	w = kcalloc(nw + 1, sizeof(*w), GFP_KERNEL);
 	c = kcache_create("stress-bytes", &cfg);
 	if (!w || IS_ERR(c)) {
@@ -638,7 +638,7 @@ static void kc_test_huge_table(void)
 {
 	struct kcache_config cfg = {
 		.max_entries = big_entries + 1024,
-		.max_bytes = (u64)big_entries * kcache_entry_charge(16, 64) + (1 << 20),
+		.max_bytes = (u64)big_entries * kcache_entry_charge(16, 64, false) + (1 << 20),
 	};
 	unsigned long t0, t_inv, t_destroy, old_total;
 	struct kcache_stats st;
