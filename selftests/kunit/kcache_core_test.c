@@ -509,14 +509,15 @@ static void entry_fields_share_the_policy_node(struct kunit *test)
 	e->flags = KC_F_PUB_SEEN | KC_F_RET_SEEN | KC_F_IN_POLICY;
 	e->state = KC_RETIRED;
 	e->klen = KCACHE_KEY_LEN_MAX;
-	KUNIT_EXPECT_EQ(test, e->pn.owner_bits, KC_F_PUB_SEEN | KC_F_RET_SEEN | KC_F_IN_POLICY);
-	KUNIT_EXPECT_EQ(test, e->pn.queue, KC_Q_PROTECTED);
-	KUNIT_EXPECT_EQ(test, e->pn.freq, KC_FREQ_MAX);
+	KUNIT_EXPECT_EQ(test, (u32)e->pn.owner_bits,
+			KC_F_PUB_SEEN | KC_F_RET_SEEN | KC_F_IN_POLICY);
+	KUNIT_EXPECT_EQ(test, (u32)e->pn.queue, KC_Q_PROTECTED);
+	KUNIT_EXPECT_EQ(test, (u32)e->pn.freq, KC_FREQ_MAX);
 	KUNIT_EXPECT_EQ(test, e->pn.hash, 0x12345678U);
 	e->flags &= ~KC_F_IN_POLICY;
 	e->pn.queue = KC_Q_NONE;
 	e->pn.freq = 0;
-	KUNIT_EXPECT_EQ(test, e->flags, KC_F_PUB_SEEN | KC_F_RET_SEEN);
+	KUNIT_EXPECT_EQ(test, (u32)e->flags, KC_F_PUB_SEEN | KC_F_RET_SEEN);
 	KUNIT_EXPECT_EQ(test, e->state, KC_RETIRED);
 	KUNIT_EXPECT_EQ(test, e->klen, KCACHE_KEY_LEN_MAX);
 }
