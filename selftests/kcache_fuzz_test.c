@@ -9,6 +9,16 @@
  * valid structs with random fields mutated; pointers that are valid, NULL, unmapped,
  * kernel-space, misaligned or running off a mapping.
  *
+ * The kernel writes through the pointers it is given, as it should: a pointer into the
+ * fuzzer's own memory (a thread's stack, its image's data) would let it corrupt the test
+ * itself. A byte-mutated pointer to a target used to land there 50-60 times per 10^6
+ * calls (in thread stacks and the image's data), the likely cause of a run where two
+ * threads died at ip 0. So every target lives in one reserved, 1 TiB-aligned block of
+ * address space (the region), inaccessible but for the pool and the arenas: a pointer
+ * into it with any of its five low bytes changed stays in it. And each call's argument
+ * words are checked against the process's writable mappings (read once all threads
+ * run): a call that would still point the kernel at them is not made, only counted.
+ *
  * Fails on:
  *  - an errno that uapi/linux/kcache.h does not document for the command (and the fd
  *    kind) the call reached; ENOTTY only for numbers that are no command of that fd;
@@ -19,7 +29,8 @@
  * It prints the calls per command and per errno, and the slowest call per command.
  *
  * Calls: KCACHE_FUZZ_CALLS, else 10^6, or 10^5 on a debug kernel (one with lockdep,
- * /proc/lockdep, where every call costs ten times more). KCACHE_FUZZ_SEED sets the seed.
+ * /proc/lockdep, where every call costs ten times more). KCACHE_FUZZ_SEED sets the seed,
+ * else it comes from the pid and the time; it is printed first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +51,10 @@
 
 #define WORKERS		4
 #define POOL_LEN	65536
-#define GUARD_LEN	65536	/* inaccessible on both sides of the pool */
+#define REGION_SHIFT	40	/* 1 TiB: changing byte 0..4 of an address stays in its block */
+#define REGION_LEN	(1UL << REGION_SHIFT)
+#define REGION_HINT	(32UL << REGION_SHIFT)	/* far from the image, heap, mmaps and stack */
+#define NOWN		512	/* writable mappings of the process, at most */
 #define CALL_BOUND_MS	2000	/* no ioctl may take longer (TCG, debug kernel included) */
 #define NERR		160	/* errno values counted one by one */
 
@@ -151,14 +165,24 @@ struct tally {
 	unsigned long undocumented;
 	unsigned long too_slow;
 	unsigned long smashed;
+	unsigned long skipped;	/* calls not made: an argument word pointed at own[] */
 	uint64_t max_ns[NCMDS + 1];
+};
+
+/* A range of addresses, [lo, hi). */
+struct range {
+	uintptr_t lo, hi;
 };
 
 struct shared {
 	int ctl;
 	char name[KCACHE_NAME_BUF];
+	uint8_t *region;	/* REGION_LEN reserved, PROT_NONE but for the pool and arenas */
 	uint8_t *pool;		/* POOL_LEN bytes the remapper keeps replacing */
 	void *unmapped;
+	struct range own[NOWN];	/* the process's writable mappings outside the region */
+	int nown;
+	pthread_barrier_t start;	/* the workers wait for own[] */
 	long target;
 	atomic_long issued;
 	atomic_int stop;
@@ -300,15 +324,21 @@ static void fill(uint8_t *buf, unsigned int i, struct shared *sh)
 #define NKEYS	64
 #define KEYLEN	8
 /*
- * A worker's keys and batch items live in an arena of their own, followed by an
- * inaccessible guard, never next to memory the fuzzer needs: a mutated command number
- * makes the kernel read one command's struct as another's, so the pointer to the keys
- * can arrive as a DUMP's buffer with a random length (an ADD's delta), and the kernel
- * rightly fills it. The guard is larger than any record the kernel writes in one go
- * (values come from the pool, at most POOL_LEN bytes), so writes stop there.
+ * A worker's keys and batch items live in an arena of their own in the region, followed
+ * by at least ARENA_GUARD of its inaccessible space, never next to memory the fuzzer
+ * needs: a mutated command number makes the kernel read one command's struct as
+ * another's, so the pointer to the keys can arrive as a DUMP's buffer with a random
+ * length (an ADD's delta), and the kernel rightly fills it. The guard is larger than any
+ * record the kernel writes in one go (values come from the pool, at most POOL_LEN
+ * bytes), so writes stop there.
  */
 #define ARENA_LEN	4096
-#define ARENA_GUARD	(4 << 20)
+#define ARENA_GUARD	(4UL << 20)
+#define ARENA_STEP	(1UL << 32)	/* arena i at pool + (i + 1) * ARENA_STEP */
+
+_Static_assert(ARENA_STEP >= (ARENA_LEN + ARENA_GUARD) &&
+	       ARENA_STEP * (WORKERS + 1) < (REGION_LEN / 2),
+	       "the arenas and their guards fit in the region");
 
 struct worker {
 	struct shared *sh;
@@ -461,6 +491,52 @@ static int open_name(struct shared *sh, struct tally *t, uint32_t access)
 	return timed_ioctl(sh, t, sh->ctl, 1, KCACHE_IOC_OPEN, &o, &err);
 }
 
+/* The process's writable mappings outside the region, from /proc/self/maps. */
+static int read_own(struct shared *sh)
+{
+	uintptr_t r0 = (uintptr_t)sh->region, r1 = r0 + REGION_LEN;
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512], perm[8];
+	uintptr_t lo, hi;
+
+	if (!f)
+		return -errno;
+	sh->nown = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[1] != 'w')
+			continue;
+		if (lo >= r0 && hi <= r1)
+			continue;
+		if (sh->nown == NOWN) {
+			fclose(f);
+			return -E2BIG;
+		}
+		sh->own[sh->nown++] = (struct range){ lo, hi };
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * Would the kernel, reading @len bytes at @arg as a command's struct, find an address in
+ * the process's own memory? Every 8-byte word at @arg + 8k: where the ABI's structs have
+ * their pointers (u64, naturally aligned), at whatever alignment @arg has.
+ */
+static int points_at_own(const struct shared *sh, const uint8_t *arg, uint32_t len)
+{
+	uint64_t w;
+	uint32_t k;
+	int i;
+
+	for (k = 0; k + 8 <= len; k += 8) {
+		memcpy(&w, arg + k, 8);
+		for (i = 0; i < sh->nown; i++)
+			if (w >= sh->own[i].lo && w < sh->own[i].hi)
+				return 1;
+	}
+	return 0;
+}
+
 static void *worker_fn(void *arg)
 {
 	struct worker *wk = arg;
@@ -472,12 +548,18 @@ static void *worker_fn(void *arg)
 	void *last_arg[8] = { NULL };
 	unsigned long n = 0;
 	void *argp;
-	unsigned int i, k, slot;
+	unsigned int i, k, slot, maxsize = 0;
 	int fd, on_ctl, ret, err, valid;
 	uint32_t size;
 
 	/* every thread its own sequence (the state is per thread, and 0 would stay 0) */
 	rng_state = sh->seed ^ (0x9e3779b97f4a7c15ULL * (wk->id + 1)) ?: 1;
+	/* a struct the kernel reads is no larger than the largest command's */
+	for (i = 0; i < NCMDS; i++)
+		if (cmds[i].size > maxsize)
+			maxsize = cmds[i].size;
+	/* own[] is read once every thread, and so every thread's stack, exists */
+	pthread_barrier_wait(&sh->start);
 	while (atomic_fetch_add(&sh->issued, 1) < sh->target) {
 		i = rnd_below(NCMDS);
 		cmd = cmds[i].cmd;
@@ -541,6 +623,13 @@ static void *worker_fn(void *arg)
 			argp = (void *)(uintptr_t)rnd_below(GET_PAGE_NR + 1);
 			if (!on_ctl)
 				fill_page(wk, slot, (uintptr_t)argp);
+		}
+		/* not a call that lets the kernel write into the fuzzer: not counted either */
+		if ((uint8_t *)argp >= buf && (uint8_t *)argp < buf + sizeof(wk->buf) &&
+		    points_at_own(sh, argp, maxsize + 64)) {
+			wk->t->skipped++;
+			atomic_fetch_sub(&sh->issued, 1);
+			continue;
 		}
 		last_cmd[n % 8] = cmd;
 		last_arg[n % 8] = argp;
@@ -671,22 +760,20 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_LE(0, fd) TH_LOG("create %s: %s", sh->name, strerror(errno));
 	close(fd);
 	/*
-	 * Guards around the pool: the kernel writes through pointers "running off the end"
-	 * of it, which must fault, not land in this process's other memory.
+	 * The region: the pool in its middle, the kernel's writes through pointers "running
+	 * off the end" of it fault; a page of it stands for unmapped memory.
 	 */
-	sh->pool = mmap(NULL, POOL_LEN + 2 * GUARD_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-			-1, 0);
-	ASSERT_NE(MAP_FAILED, sh->pool);
-	sh->pool += GUARD_LEN;
+	sh->region = mmap((void *)REGION_HINT, REGION_LEN, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_EQ((void *)REGION_HINT, sh->region) TH_LOG("reserve the region: %s",
+							  strerror(errno));
+	sh->pool = sh->region + REGION_LEN / 2;
 	ASSERT_EQ(0, mprotect(sh->pool, POOL_LEN, PROT_READ | PROT_WRITE));
-	sh->unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, sh->unmapped);
+	sh->unmapped = sh->region + REGION_LEN / 4;
 	for (i = 0; i < WORKERS; i++) {
 		self->wk[i].sh = sh;
 		self->wk[i].id = i;
-		self->wk[i].arena = mmap(NULL, ARENA_LEN + ARENA_GUARD, PROT_NONE,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ASSERT_NE(MAP_FAILED, self->wk[i].arena);
+		self->wk[i].arena = sh->pool + (i + 1) * ARENA_STEP;
 		ASSERT_EQ(0, mprotect(self->wk[i].arena, ARENA_LEN, PROT_READ | PROT_WRITE));
 		self->wk[i].keys = (char *)self->wk[i].arena;
 		self->wk[i].items = (struct kcache_batch_item *)(self->wk[i].arena +
@@ -728,8 +815,8 @@ FIXTURE_TEARDOWN(fuzz)
 				munmap(self->wk[i].pages[j], GET_PAGE_NR * 4096);
 			close(self->wk[i].fds[j]);
 		}
-		munmap(self->wk[i].arena, ARENA_LEN + ARENA_GUARD);
 	}
+	munmap(sh->region, REGION_LEN);
 	close(sh->ctl);
 	free(sh);
 }
@@ -776,25 +863,37 @@ TEST_F_TIMEOUT(fuzz, threaded_documented_errnos_and_bounded_time, 580)
 	const char *e = getenv("KCACHE_FUZZ_SEED");
 	uint64_t t0;
 	unsigned int i, j, k;
+	int own;
 
 	ASSERT_NE(NULL, sum);
 	sh->target = default_calls();
-	sh->seed = e ? strtoull(e, NULL, 0) : 0x9e3779b97f4a7c15ULL ^ getpid();
+	/* the time too: a fresh guest gives the fuzzer nearly the same pid every boot */
+	sh->seed = e ? strtoull(e, NULL, 0) : 0x9e3779b97f4a7c15ULL ^ getpid() ^ now_ns();
 	TH_LOG("seed 0x%llx, %ld calls, %d workers, bound %d ms per call",
 	       (unsigned long long)sh->seed, sh->target, WORKERS, CALL_BOUND_MS);
 	rng_state = sh->seed ?: 1;
 	for (i = 0; i < POOL_LEN; i++)
 		sh->pool[i] = rnd();
+	ASSERT_EQ(0, pthread_barrier_init(&sh->start, NULL, WORKERS + 1));
 	t0 = now_ns();
 	ASSERT_EQ(0, pthread_create(&destroyer, NULL, destroyer_fn, sh));
 	ASSERT_EQ(0, pthread_create(&remapper, NULL, remapper_fn, sh));
 	for (i = 0; i < WORKERS; i++)
 		ASSERT_EQ(0, pthread_create(&w[i], NULL, worker_fn, &self->wk[i]));
+	own = read_own(sh);
+	if (own)
+		sh->target = 0;		/* the workers leave at once, joined below */
+	else
+		TH_LOG("%d writable mappings of the fuzzer's own kept out of its arguments",
+		       sh->nown);
+	pthread_barrier_wait(&sh->start);
 	for (i = 0; i < WORKERS; i++)
 		pthread_join(w[i], NULL);
 	atomic_store(&sh->stop, 1);
 	pthread_join(destroyer, NULL);
 	pthread_join(remapper, NULL);
+	pthread_barrier_destroy(&sh->start);
+	ASSERT_EQ(0, own) TH_LOG("/proc/self/maps: %s", strerror(-own));
 	for (i = 0; i < WORKERS + 2; i++) {
 		struct tally *t = &sh->tally[i];
 
@@ -809,8 +908,11 @@ TEST_F_TIMEOUT(fuzz, threaded_documented_errnos_and_bounded_time, 580)
 		sum->undocumented += t->undocumented;
 		sum->too_slow += t->too_slow;
 		sum->smashed += t->smashed;
+		sum->skipped += t->skipped;
 	}
 	report(_metadata, sh, sum, (now_ns() - t0) / 1e9);
+	TH_LOG("calls not made, an argument pointing at the fuzzer's own memory: %lu",
+	       sum->skipped);
 	/* the workers' calls alone reach the target */
 	for (i = 0, k = 0; i < WORKERS; i++)
 		for (j = 0; j <= NCMDS; j++)

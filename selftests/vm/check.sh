@@ -22,7 +22,9 @@
 # the nested KVM of these machines guests hang instead of failing).
 # KCACHE_ONLY=kcache_x_test[,...] runs only those selftests or stress modules (a developer's
 # rerun: the suites left out are reported missing, so such a run never passes), and
-# KCACHE_BIG=N gives the stress module's huge-table test N entries (200000 by default).
+# KCACHE_BIG=N gives the stress module's huge-table test N entries (200000 by default);
+# KCACHE_FUZZ_SEED and KCACHE_FUZZ_CALLS reach the fuzzer in the guest (a failed run's
+# seed is in its log).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/selftests/vm
@@ -233,8 +235,10 @@ run_kind() {
 	build_modules "$kind" "$kdir"
 	mkinitramfs "$B/$kind.cpio.gz" "$B/$kind" "$kind"
 	note "$kind kernel: booting $(basename "$(readlink -f "$kernel")") (${KCACHE_KVM:+kvm}${KCACHE_KVM:-tcg})"
+	# shellcheck disable=SC2046 # the kernel hands these to init as environment
 	run_vm "$kernel" "$B/$kind.cpio.gz" "$B/$kind.log" kctest_mode="${2:-check}" ${KCACHE_ONLY:+kctest_only=$KCACHE_ONLY} \
-		${KCACHE_BIG:+kctest_big=$KCACHE_BIG} || vmok=1
+		${KCACHE_BIG:+kctest_big=$KCACHE_BIG} \
+		$(env | grep -E '^KCACHE_FUZZ_(SEED|CALLS)=(0x)?[0-9a-fA-F]+$') || vmok=1
 	judge "$kind" "$B/$kind.log" "$vmok" "${2:-check}"
 }
 
