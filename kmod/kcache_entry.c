@@ -45,8 +45,8 @@
  *
  * What the allocator gives an entry of this size (a slab object rounded up by
  * kmalloc_size_roundup(); whole pages above the largest kmalloc cache), plus the table's
- * share. kcache_entry_alloc() sets the exact figure once it knows whether the memory
- * came from vmalloc.
+ * share. kcache_entry_charged() gives a stored entry's, which may have come from
+ * vmalloc.
  *
  * Return: bytes charged.
  */
@@ -62,29 +62,13 @@ size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_charge);
 
-/*
- * kcache_entry_charge() of an entry kvmalloc() gave @size bytes, @size being already what
- * kmalloc_size_roundup() makes of a slab size (the allocation asked for it): the store
- * path does not round twice. A large entry may have come from vmalloc: pages plus its
- * page array.
- */
-static u32 kc_entry_charge_of(const struct kcache_entry *e, size_t size)
-{
-	/* kvmalloc() takes a page or less from the slab only */
-	if (size > PAGE_SIZE && is_vmalloc_addr(e))
-		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
-		       KC_TABLE_SHARE;
-	if (size > KMALLOC_MAX_CACHE_SIZE)
-		size = PAGE_SIZE << get_order(size);
-	return size + KC_TABLE_SHARE;
-}
-
 /**
  * kcache_entry_charged() - the bytes a stored entry is charged
  * @e: the entry
  *
  * kcache_entry_charge() of its key and value, its deadline included, from where the memory
  * came from: derived on each call from what the header holds anyway, rather than stored.
+ * A large entry may have come from vmalloc: pages plus its page array.
  *
  * Return: bytes charged.
  */
@@ -92,9 +76,11 @@ u32 kcache_entry_charged(const struct kcache_entry *e)
 {
 	size_t size = kcache_entry_size(e->klen, e->vlen, e->deadline);
 
-	if (size <= KMALLOC_MAX_CACHE_SIZE)
-		size = kmalloc_size_roundup(size);
-	return kc_entry_charge_of(e, size);
+	/* kvmalloc() takes a page or less from the slab only */
+	if (size > PAGE_SIZE && is_vmalloc_addr(e))
+		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
+		       KC_TABLE_SHARE;
+	return kcache_entry_charge(e->klen, e->vlen, e->deadline);
 }
 
 /**
