@@ -396,8 +396,14 @@ static double kb_run_nop(struct kb_ctx *c, struct kb_op *o)
 	return kb_ns_per(t0, o->ops);
 }
 
-/* GET of keys that are there (o->arg: value length, checked at the end) */
-static double kb_run_get(struct kb_ctx *c, struct kb_op *o)
+/*
+ * GET of keys that are there (o->arg: value length, checked at the end); with @nop, a
+ * null ioctl after each: with GET alone subtracted, what a null ioctl costs right after
+ * a lookup, that is whether the lookups' misses at 10^6 slow the system call path itself.
+ * Inline: each caller's loop is compiled for its own @nop, GET's with no test in it.
+ */
+static inline __attribute__((always_inline)) double kb_get_loop(struct kb_ctx *c,
+								struct kb_op *o, int nop)
 {
 	__u64 t0 = kb_now_ns();
 	__u32 len = 0;
@@ -407,12 +413,24 @@ static double kb_run_get(struct kb_ctx *c, struct kb_op *o)
 	for (i = 0; i < o->ops; i++) {
 		len = sizeof(c->out);
 		ret = kcache_get(o->fd, kb_next_key(o), KB_KEY_LEN, c->out, &len, NULL);
+		if (!ret && nop)
+			ret = kcache_nop(o->fd);
 		if (ret)
 			return ret;
 	}
 	if (len != o->arg || memcmp(c->out, c->val, len))
 		return -EBADMSG;
 	return kb_ns_per(t0, o->ops);
+}
+
+static double kb_run_get(struct kb_ctx *c, struct kb_op *o)
+{
+	return kb_get_loop(c, o, 0);
+}
+
+static double kb_run_get_nop(struct kb_ctx *c, struct kb_op *o)
+{
+	return kb_get_loop(c, o, 1);
 }
 
 /*
@@ -1203,15 +1221,17 @@ static long kb_meminfo_kb(const char *field)
  * the order of the pseudo-random walk of the other groups, from a copy stored in that
  * order: the cache sees random keys, while the benchmark's own reads of them are
  * sequential. Read at random from a 16 MB array (10^6 keys), each would add a miss of
- * the benchmark's to the GET's time. Each kind of lookup starts in its own third of the
+ * the benchmark's to the GET's time. Each kind of lookup starts in its own part of the
  * walk: one that followed another over the same keys would find their entries in the
  * caches (get_mapped, run right after get over get's keys, grew 1.06-1.29x from 10^4 to
- * 10^6 entries where get grew 1.32-1.53x).
+ * 10^6 entries where get grew 1.32-1.53x). Now in quarters: get_nop, a GET and a null
+ * ioctl per key, gives what a null ioctl costs right after a lookup
+ * (part_nop_after_get_nN, in null ioctls).
  */
 static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio, double *bpf_ratio,
 		       double *mapped_ratio)
 {
-	struct kb_op ops[4];
+	struct kb_op ops[5];
 	struct kcache_counters st;
 	char name[KCACHE_NAME_BUF], tag[32];
 	unsigned char (*keys)[KB_KEY_LEN], (*walk)[KB_KEY_LEN] = NULL;
@@ -1270,11 +1290,12 @@ static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio, double *
 	ops[1] = kb_mkop("get", kb_run_get, c->ops / 2, KB_VAL_LEN, fd, walk, n, 0);
 	ops[2] = kb_mkop("bpf_lookup", kb_run_bpf_lookup, c->ops / 2, 0, map, walk, n, 1);
 	ops[3] = kb_mkop("get_mapped", kb_run_get_mapped, c->ops / 2, KB_VAL_LEN, fd, walk, n, 0);
-	for (i = 1; i < 4; i++) {
+	ops[4] = kb_mkop("get_nop", kb_run_get_nop, c->ops / 2, KB_VAL_LEN, fd, walk, n, 0);
+	for (i = 1; i < 5; i++) {
 		ops[i].stride = 1;
-		ops[i].next = (i - 1) * (n / 3);
+		ops[i].next = (i - 1) * (n / 4);
 	}
-	ret = kb_run_group(c, ops, 4);
+	ret = kb_run_group(c, ops, 5);
 	if (!ret) {
 		snprintf(tag, sizeof(tag), "get_n%u/null_ioctl", n);
 		*ratio = kb_ratio(c, tag, &ops[1], &ops[0]);
@@ -1282,6 +1303,8 @@ static int kb_size_one(struct kb_ctx *c, unsigned int n, double *ratio, double *
 		*bpf_ratio = kb_ratio(c, tag, &ops[2], &ops[0]);
 		snprintf(tag, sizeof(tag), "get_mapped_n%u/null_ioctl", n);
 		*mapped_ratio = kb_ratio(c, tag, &ops[3], &ops[0]);
+		snprintf(tag, sizeof(tag), "nop_after_get_n%u", n);
+		kb_part(c, tag, &ops[4], &ops[1], &ops[0]);
 		printf("data cachesize %u %.3f\n", n, *ratio);
 	}
 out_map:
