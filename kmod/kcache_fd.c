@@ -143,40 +143,49 @@ static void *kc_key_in(void *stack, size_t stack_len, u64 uptr, u32 len)
 	return ret ? ERR_PTR(ret) : kcache_buf_in(stack, stack_len, uptr, len);
 }
 
+/* What a GET's lookup needs of its argument struct, in registers on the common path */
+struct kc_get_in {
+	u64 val;
+	u32 key_len;
+	u32 val_len;
+};
+
 /*
  * GET's common case, the struct at this module's size with no flags and a key that fits
  * @kbuf: the struct and the key in one user-access window (entering and leaving one costs
  * more than these few words, an emulator's translation block each). Reads the key only
  * once every check the general path makes before it has passed, so the errors come in
- * the same order. Returns 1 if both were read, 0 for the general path, or -EFAULT.
+ * the same order. The fields only checked for zero are never stored. Returns 1 if both
+ * were read, 0 for the general path, or -EFAULT.
  */
-static __always_inline int kc_get_in_fast(struct kcache_get_args *a, u8 *kbuf,
+static __always_inline int kc_get_in_fast(struct kc_get_in *in, u8 *kbuf,
 					  struct kcache_get_args __user *ua)
 {
+	u32 size, flags, len, pad;
+	u64 key, wait_ns, lease_ns;
 	const u8 __user *ukey;
-	u32 len;
 	u64 w;
 
 	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) ||
-	    !user_read_access_begin(ua, sizeof(*a)))
+	    !user_read_access_begin(ua, sizeof(*ua)))
 		return 0;
-	unsafe_get_user(a->size, &ua->size, efault);
-	if (a->size != sizeof(*a))
+	unsafe_get_user(size, &ua->size, efault);
+	if (size != sizeof(*ua))
 		goto general;
 	/* the in fields, one load each: the out fields are written before they are read */
-	unsafe_get_user(a->flags, &ua->flags, efault);
-	unsafe_get_user(a->key, &ua->key, efault);
-	unsafe_get_user(a->val, &ua->val, efault);
-	unsafe_get_user(a->key_len, &ua->key_len, efault);
-	unsafe_get_user(a->val_len, &ua->val_len, efault);
-	unsafe_get_user(a->wait_ns, &ua->wait_ns, efault);
-	unsafe_get_user(a->lease_ns, &ua->lease_ns, efault);
-	unsafe_get_user(a->__pad, &ua->__pad, efault);
-	len = a->key_len;
-	ukey = u64_to_user_ptr(a->key);
-	if (a->flags || a->wait_ns || a->lease_ns || a->__pad || !len || len > KC_STACK_KEY ||
+	unsafe_get_user(flags, &ua->flags, efault);
+	unsafe_get_user(key, &ua->key, efault);
+	unsafe_get_user(in->val, &ua->val, efault);
+	unsafe_get_user(len, &ua->key_len, efault);
+	unsafe_get_user(in->val_len, &ua->val_len, efault);
+	unsafe_get_user(wait_ns, &ua->wait_ns, efault);
+	unsafe_get_user(lease_ns, &ua->lease_ns, efault);
+	unsafe_get_user(pad, &ua->__pad, efault);
+	ukey = u64_to_user_ptr(key);
+	if ((flags | pad) || (wait_ns | lease_ns) || !len || len > KC_STACK_KEY ||
 	    !access_ok(ukey, len))
 		goto general;
+	in->key_len = len;
 	for (; len >= sizeof(w); len -= sizeof(w), ukey += sizeof(w), kbuf += sizeof(w)) {
 		unsafe_get_user(w, (const u64 __user *)ukey, efault);
 		/* not memcpy(): FORTIFY_SOURCE's check would call out with user access on */
@@ -198,18 +207,21 @@ efault:
 static noinline __flatten int kc_get(struct kcache_file *kf, void __user *uarg)
 {
 	struct kcache_get_args __user *ua = uarg;
-	struct kcache_get_args a __kc_filled;
 	u8 kbuf[KC_STACK_KEY] __kc_filled;
-	struct kcache_get_wb wb;
+	struct kcache_get_wb wb __kc_filled;
+	struct kc_get_in in;
 	void *key = kbuf;
-	u32 vlen;
+	u64 version;
 	int ret;
 
 	BUILD_BUG_ON(KC_STACK_KEY > KCACHE_KEY_LEN_MAX);
-	ret = kc_get_in_fast(&a, kbuf, ua);
+	ret = kc_get_in_fast(&in, kbuf, ua);
 	if (ret < 0)
 		return ret;
 	if (!ret) {
+		/* any other size, a lease, a long key: the struct on the stack only here */
+		struct kcache_get_args a __kc_filled;
+
 		ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_GET_ARGS_SIZE_VER0, uarg);
 		if (ret)
 			return ret;
@@ -221,20 +233,21 @@ static noinline __flatten int kc_get(struct kcache_file *kf, void __user *uarg)
 		key = kc_key_in(kbuf, sizeof(kbuf), a.key, a.key_len);
 		if (IS_ERR(key))
 			return PTR_ERR(key);
+		in = (struct kc_get_in){ .val = a.val, .key_len = a.key_len,
+					 .val_len = a.val_len };
 	}
 	/* copied out under RCU: a hit writes nothing shared (no pin unless the copy faults) */
-	vlen = a.val_len;
 	wb = (struct kcache_get_wb){ .vlen = &ua->val_len, .version = &ua->version };
-	ret = kcache_get_user(kf->cache, key, a.key_len, u64_to_user_ptr(a.val), &vlen,
-			      &a.version, &wb);
+	ret = kcache_get_user(kf->cache, key, in.key_len, u64_to_user_ptr(in.val), &in.val_len,
+			      &version, &wb);
 	kcache_buf_free(key, kbuf);
 	if (wb.done || (ret && ret != -EMSGSIZE))
 		return ret;
 	/* the only out fields (both in VER0): no second pass over the struct */
 	if (!user_write_access_begin(ua, KCACHE_GET_ARGS_SIZE_VER0))
 		return -EFAULT;
-	unsafe_put_user(vlen, &ua->val_len, efault);
-	unsafe_put_user(a.version, &ua->version, efault);
+	unsafe_put_user(in.val_len, &ua->val_len, efault);
+	unsafe_put_user(version, &ua->version, efault);
 	user_write_access_end();
 	return ret;
 efault:
@@ -638,7 +651,11 @@ static int kc_info(struct kcache_file *kf, void __user *uarg)
 	return kcache_copy_struct_out(uarg, &a, sizeof(a));
 }
 
-static int kc_nop(void __user *uarg)
+/*
+ * Out of line: its struct on the stack would give the dispatcher a frame and a stack
+ * canary that every ioctl, GET included, would pay for.
+ */
+static noinline int kc_nop(void __user *uarg)
 {
 	struct kcache_nop_args a;
 	int ret;
@@ -723,24 +740,27 @@ static noinline long kc_ioctl(struct kcache_file *kf, unsigned int nr, unsigned 
 	}
 }
 
+/* an ioctl's type and number: its size is the struct's own (copy_struct_from_user()) */
+#define KC_IOC_ID(cmd)	((cmd) & (_IOC_TYPEMASK << _IOC_TYPESHIFT | _IOC_NRMASK << _IOC_NRSHIFT))
+
 static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kcache_file *kf = file->private_data;
 	unsigned int nr = _IOC_NR(cmd);
 	u32 right;
 
+	/* the hot path, and the floor it is measured against, before anything else */
+	if (KC_IOC_ID(cmd) == KC_IOC_ID(KCACHE_IOC_GET))
+		return kf->access & KCACHE_OPEN_READ ? kc_get(kf, (void __user *)arg) : -EBADF;
+	if (KC_IOC_ID(cmd) == KC_IOC_ID(KCACHE_IOC_NOP))
+		return kc_nop((void __user *)arg);
 	if (_IOC_TYPE(cmd) != KCACHE_IOC_MAGIC)
 		return -ENOTTY;
 	right = kc_cmd_right(nr);
 	if (right && !(kf->access & right))
 		return -EBADF;
-	/* the hot path, and the floor it is measured against, before the switch */
-	if (nr == _IOC_NR(KCACHE_IOC_GET))
-		return kc_get(kf, (void __user *)arg);
 	if (nr == _IOC_NR(KCACHE_IOC_GET_PAGE))
 		return kcache_get_page_ioctl(kf->cache, &kf->pages, arg);
-	if (nr == _IOC_NR(KCACHE_IOC_NOP))
-		return kc_nop((void __user *)arg);
 	return kc_ioctl(kf, nr, arg);
 }
 

@@ -128,7 +128,7 @@ static __always_inline int kc_get_user_rcu(struct kcache *c, const void *key, u3
  * kcache_get_user() - copy a value to userspace
  * @c: the cache
  * @key: key bytes (kernel memory)
- * @klen: key length, 1..%KCACHE_KEY_MAX
+ * @klen: key length, 1..%KCACHE_KEY_MAX checked by the caller
  * @ubuf: destination in userspace
  * @vlen: in: size of @ubuf; out: length of the value
  * @version: gets the entry's version
@@ -149,9 +149,6 @@ kcache_get_user(struct kcache *c, const void *key, u32 klen, void __user *ubuf,
 	struct kcache_entry *pin;
 	int ret;
 
-	ret = kc_check_key(key, klen);
-	if (ret)
-		return ret;
 	rcu_read_lock();
 	if (kcache_reader_live(c))
 		ret = kc_get_user_rcu(c, key, klen, ubuf, vlen, version, wb, &pin);
