@@ -37,6 +37,35 @@
  */
 #define KC_ENTRY_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
+/*
+ * kmalloc_size_roundup() of every size up to the largest kmalloc cache, in steps of 8 (each
+ * kmalloc size is a multiple of 8), taken once at load: a store rounds its new entry's size
+ * and charges that entry and the one it replaces, and each would walk kmalloc_slab().
+ */
+static u16 kc_slab_size[KMALLOC_MAX_CACHE_SIZE / 8 + 1] __ro_after_init;
+
+/* Fill kc_slab_size[]; called once from the module's init, before any cache exists. */
+void __init kcache_entry_sizes_init(void)
+{
+	size_t i;
+
+	BUILD_BUG_ON(KMALLOC_MAX_CACHE_SIZE > U16_MAX);
+	for (i = 1; i < ARRAY_SIZE(kc_slab_size); i++)
+		kc_slab_size[i] = kmalloc_size_roundup(i * 8);
+}
+
+/**
+ * kcache_entry_slab_size() - kmalloc_size_roundup() of an entry size
+ * @size: 1..%KMALLOC_MAX_CACHE_SIZE bytes
+ *
+ * Return: the size of the kmalloc cache an allocation of @size bytes comes from.
+ */
+size_t kcache_entry_slab_size(size_t size)
+{
+	return kc_slab_size[DIV_ROUND_UP(size, 8)];
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_slab_size);
+
 /**
  * kcache_entry_charge() - the bytes a stored entry costs
  * @klen: key length
@@ -44,7 +73,7 @@
  * @deadline: the entry has room for a deadline
  *
  * What the allocator gives an entry of this size (a slab object rounded up by
- * kmalloc_size_roundup(); whole pages above the largest kmalloc cache), plus the table's
+ * kcache_entry_slab_size(); whole pages above the largest kmalloc cache), plus the table's
  * share. kcache_entry_charged() gives a stored entry's, which may have come from
  * vmalloc.
  *
@@ -55,7 +84,7 @@ size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline)
 	size_t size = kcache_entry_size(klen, vlen, deadline);
 
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
-		size = kmalloc_size_roundup(size);
+		size = kcache_entry_slab_size(size);
 	else
 		size = PAGE_SIZE << get_order(size);
 	return size + KC_TABLE_SHARE;
@@ -162,7 +191,7 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 	deadline |= !!ttl_ns;
 	size = kcache_entry_size(klen, vlen, deadline);
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
-		size = kmalloc_size_roundup(size);
+		size = kcache_entry_slab_size(size);
 	e = kcache_spare_get(c, size);
 	if (e) {
 		/* as new memory would be; key and value are written below or by the caller */

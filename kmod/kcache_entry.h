@@ -139,6 +139,8 @@ static inline bool kc_expired_now(const struct kcache_entry *e)
 	return e->deadline && kcache_entry_expired(e, ktime_get_ns());
 }
 
+void kcache_entry_sizes_init(void);
+size_t kcache_entry_slab_size(size_t size);
 size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline);
 u32 kcache_entry_charged(const struct kcache_entry *e);
 u32 kcache_entry_pn_weight(const struct kc_pnode *n);

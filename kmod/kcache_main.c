@@ -12,6 +12,7 @@
 #include <linux/module.h>
 
 #include "kcache_ctl.h"
+#include "kcache_entry.h"
 #include "kcache_internal.h"
 #include "kcache_maint.h"
 #include "kcache_sysfs.h"
@@ -20,6 +21,7 @@ static int __init kcache_init(void)
 {
 	int ret;
 
+	kcache_entry_sizes_init();
 	ret = kcache_wq_init();
 	if (ret)
 		return ret;

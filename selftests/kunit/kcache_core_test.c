@@ -456,6 +456,16 @@ static void bytes_of_page_sized_entries(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sum.bytes, st.bytes);
 }
 
+/* The load-time table of slab sizes is kmalloc_size_roundup() itself, at every size. */
+static void slab_size_is_kmalloc_roundup(struct kunit *test)
+{
+	size_t n;
+
+	for (n = 1; n <= KMALLOC_MAX_CACHE_SIZE; n++)
+		KUNIT_ASSERT_EQ_MSG(test, kcache_entry_slab_size(n), kmalloc_size_roundup(n),
+				    "size %zu", n);
+}
+
 /*
  * The header is 48 bytes so that a 16-byte key and a 64-byte value fill one 128-byte slab
  * object, and only entries that may carry a deadline pay its 16 bytes, after the value.
@@ -954,6 +964,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE_PARAM(limits_by_bytes_hold_after_maintain, kc_policy_gen),
 	KUNIT_CASE(bytes_equal_sum_of_live_entries),
 	KUNIT_CASE(bytes_of_page_sized_entries),
+	KUNIT_CASE(slab_size_is_kmalloc_roundup),
 	KUNIT_CASE(bytes_count_deadlines_only_where_stored),
 	KUNIT_CASE(ttl_kept_by_keep_ttl_and_add),
 	KUNIT_CASE(entry_fields_share_the_policy_node),
