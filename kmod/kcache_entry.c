@@ -56,12 +56,14 @@ void __init kcache_entry_sizes_init(void)
 
 /**
  * kcache_entry_slab_size() - kmalloc_size_roundup() of an entry size
- * @size: 1..%KMALLOC_MAX_CACHE_SIZE bytes
+ * @size: bytes, at least 1
  *
- * Return: the size of the kmalloc cache an allocation of @size bytes comes from.
+ * Return: kmalloc_size_roundup(@size), from the table up to %KMALLOC_MAX_CACHE_SIZE.
  */
 size_t kcache_entry_slab_size(size_t size)
 {
+	if (size > KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_size_roundup(size);
 	return kc_slab_size[DIV_ROUND_UP(size, 8)];
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_slab_size);

@@ -105,12 +105,8 @@ struct kc_spare_chain {
 /* Keep @e in its class's chain if it has a class and fits in *@room; else free it. */
 static bool kc_spare_keep(struct kc_spare_chain *keep, struct kcache_entry *e, s64 *room)
 {
-	size_t size = kcache_entry_size(e->klen, e->vlen, e->deadline);
-	int cls;
-
-	size = size <= KMALLOC_MAX_CACHE_SIZE ? kcache_entry_slab_size(size) :
-	       kmalloc_size_roundup(size);
-	cls = kc_spare_class(size);
+	size_t size = kcache_entry_slab_size(kcache_entry_size(e->klen, e->vlen, e->deadline));
+	int cls = kc_spare_class(size);
 
 	/* a class is a page or less: kvmalloc() took it from the slab */
 	if (cls < 0 || (s64)size > *room) {

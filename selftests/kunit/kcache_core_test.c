@@ -459,11 +459,17 @@ static void bytes_of_page_sized_entries(struct kunit *test)
 /* The load-time table of slab sizes is kmalloc_size_roundup() itself, at every size. */
 static void slab_size_is_kmalloc_roundup(struct kunit *test)
 {
+	static const size_t large[] = { KMALLOC_MAX_CACHE_SIZE + 1, 3 * PAGE_SIZE + 5,
+					1 << 20 };
 	size_t n;
+	int i;
 
 	for (n = 1; n <= KMALLOC_MAX_CACHE_SIZE; n++)
 		KUNIT_ASSERT_EQ_MSG(test, kcache_entry_slab_size(n), kmalloc_size_roundup(n),
 				    "size %zu", n);
+	for (i = 0; i < ARRAY_SIZE(large); i++)
+		KUNIT_EXPECT_EQ(test, kcache_entry_slab_size(large[i]),
+				kmalloc_size_roundup(large[i]));
 }
 
 /*
