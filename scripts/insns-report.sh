@@ -18,7 +18,7 @@ tr -d '\r' < "$log" | awk '$1 == "insns-phase" { print $2, $3, $4 }' > "$tmp/pha
 	BEGIN {
 		while ((getline l < phases) > 0) {
 			split(l, f, " ")
-			name[f[1]] = f[2]; ops[f[1]] = f[3]; np++
+			name[f[1]] = f[2]; ops[f[1]] = f[3]; num[++np] = f[1]
 		}
 		sym = "user"
 	}
@@ -35,17 +35,21 @@ tr -d '\r' < "$log" | awk '$1 == "insns-phase" { print $2, $3, $4 }' > "$tmp/pha
 	END {
 		printf "# guest instructions per operation, counted by the kcache_tbcount QEMU plugin\n"
 		printf "# own: the calling CPU (0); other: every other CPU meanwhile (maintenance)\n"
-		for (p = 1; p <= np; p++)
-			if (name[p] == "null_ioctl") floor = tot[p, "own"] / ops[p]
-		for (p = 1; p <= np; p++)
+		# phases by number; the numbers of phases the guest left unnamed are skipped
+		for (i = 1; i <= np; i++)
+			if (name[num[i]] == "null_ioctl") floor = tot[num[i], "own"] / ops[num[i]]
+		for (i = 1; i <= np; i++) {
+			p = num[i]
 			printf "insns %s own %.1f other %.1f\n", name[p], tot[p, "own"] / ops[p],
 				tot[p, "other"] / ops[p]
+		}
 		if (floor > 0)
-			for (p = 1; p <= np; p++)
-				if (name[p] != "null_ioctl")
+			for (i = 1; i <= np; i++)
+				if (name[p = num[i]] != "null_ioctl")
 					printf "ratio insns_%s/null_ioctl %.3f\n", name[p],
 						tot[p, "own"] / ops[p] / floor
-		for (p = 1; p <= np; p++) {
+		for (j = 1; j <= np; j++) {
+			p = num[j]
 			printf "\n# %s: instructions per operation by function (CPU 0, at least 1)\n", name[p]
 			n = split(list[p, "own"], fs, " ")
 			for (i = 1; i <= n; i++) {
