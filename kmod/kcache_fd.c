@@ -81,6 +81,9 @@ static void __maybe_unused kcache_fd_build_check_abi(void)
 	BUILD_BUG_ON(offsetof(struct kcache_get_args, version) != 32);
 	BUILD_BUG_ON(sizeof(struct kcache_set_args) != KCACHE_SET_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_set_args, ttl_ns) != 32);
+	/* SET and CAS write back only the version: inside the smallest size they accept */
+	BUILD_BUG_ON(offsetofend(struct kcache_set_args, version) > KCACHE_SET_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(offsetofend(struct kcache_cas_args, version) > KCACHE_CAS_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kcache_del_args) != KCACHE_DEL_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kcache_cas_args) != KCACHE_CAS_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_cas_args, expected) != 40);
@@ -298,7 +301,8 @@ static int kc_set(struct kcache_file *kf, void __user *uarg)
 		       &a.version);
 	if (ret)
 		return ret;
-	return kcache_copy_struct_out(uarg, &a, sizeof(a));
+	/* the only out field, in every size: no second pass over the struct */
+	return put_user(a.version, &((struct kcache_set_args __user *)uarg)->version);
 }
 
 static int kc_cas(struct kcache_file *kf, void __user *uarg)
@@ -319,7 +323,7 @@ static int kc_cas(struct kcache_file *kf, void __user *uarg)
 		       &a.version);
 	if (ret)
 		return ret;
-	return kcache_copy_struct_out(uarg, &a, sizeof(a));
+	return put_user(a.version, &((struct kcache_cas_args __user *)uarg)->version);
 }
 
 static int kc_del(struct kcache_file *kf, void __user *uarg)
