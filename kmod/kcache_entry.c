@@ -24,14 +24,6 @@
 #include "kcache_table.h"
 
 /*
- * The table's share of an entry: the rhashtable doubles at 75% load and halves below 30%,
- * so it holds 4/3 to 10/3 bucket pointers per entry, 8/3 right after it grows; two
- * pointers is the middle of its usual range (kcache_registry.c counts the first buckets
- * in the footprint).
- */
-#define KC_TABLE_SHARE	(2 * sizeof(void *))
-
-/*
  * Entries are allocated without waking the OOM killer: when the cache's group is at its
  * limit, kc_store() gives back the cache's own memory and retries instead.
  */
@@ -42,7 +34,7 @@
  * kmalloc size is a multiple of 8), taken once at load: a store rounds its new entry's size
  * and charges that entry and the one it replaces, and each would walk kmalloc_slab().
  */
-static u16 kc_slab_size[KMALLOC_MAX_CACHE_SIZE / 8 + 1] __ro_after_init;
+u16 kc_slab_size[KC_SLAB_SIZES] __ro_after_init;
 
 /* Fill kc_slab_size[]; called once from the module's init, before any cache exists. */
 void __init kcache_entry_sizes_init(void)
@@ -93,22 +85,12 @@ size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_charge);
 
-/**
- * kcache_entry_charged() - the bytes a stored entry is charged
- * @e: the entry
- *
- * kcache_entry_charge() of its key and value, its deadline included, from where the memory
- * came from: derived on each call from what the header holds anyway, rather than stored.
- * A large entry may have come from vmalloc: pages plus its page array.
- *
- * Return: bytes charged.
- */
-u32 kcache_entry_charged(const struct kcache_entry *e)
+/* kcache_entry_charged() of an entry larger than a page, which may come from vmalloc */
+u32 kcache_entry_charged_large(const struct kcache_entry *e)
 {
 	size_t size = kcache_entry_size(e->klen, e->vlen, e->deadline);
 
-	/* kvmalloc() takes a page or less from the slab only */
-	if (size > PAGE_SIZE && is_vmalloc_addr(e))
+	if (is_vmalloc_addr(e))
 		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
 		       KC_TABLE_SHARE;
 	return kcache_entry_charge(e->klen, e->vlen, e->deadline);

@@ -13,8 +13,10 @@
 #include <linux/align.h>
 #include <linux/ktime.h>
 #include <linux/llist.h>
+#include <linux/math.h>
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
+#include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -139,10 +141,43 @@ static inline bool kc_expired_now(const struct kcache_entry *e)
 	return e->deadline && kcache_entry_expired(e, ktime_get_ns());
 }
 
+/*
+ * The table's share of an entry: the rhashtable doubles at 75% load and halves below 30%,
+ * so it holds 4/3 to 10/3 bucket pointers per entry, 8/3 right after it grows; two
+ * pointers is the middle of its usual range (kcache_registry.c counts the first buckets
+ * in the footprint).
+ */
+#define KC_TABLE_SHARE	(2 * sizeof(void *))
+
+#define KC_SLAB_SIZES	(KMALLOC_MAX_CACHE_SIZE / 8 + 1)
+extern u16 kc_slab_size[KC_SLAB_SIZES];	/* kcache_entry.c */
+
 void kcache_entry_sizes_init(void);
 size_t kcache_entry_slab_size(size_t size);
 size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline);
-u32 kcache_entry_charged(const struct kcache_entry *e);
+u32 kcache_entry_charged_large(const struct kcache_entry *e);
+
+/**
+ * kcache_entry_charged() - the bytes a stored entry is charged
+ * @e: the entry
+ *
+ * kcache_entry_charge() of its key and value, its deadline included, from where the memory
+ * came from: derived on each call from what the header holds anyway, rather than stored.
+ * A store asks it of its entry and of the one it replaces, the statistics and the policy
+ * again of both: inline up to a page, where the memory is a slab object (kvmalloc() takes
+ * only larger sizes from vmalloc: pages plus its page array).
+ *
+ * Return: bytes charged.
+ */
+static inline u32 kcache_entry_charged(const struct kcache_entry *e)
+{
+	size_t size = kcache_entry_size(e->klen, e->vlen, e->deadline);
+
+	if (likely(size <= PAGE_SIZE))
+		return kc_slab_size[DIV_ROUND_UP(size, 8)] + KC_TABLE_SHARE;
+	return kcache_entry_charged_large(e);
+}
+
 u32 kcache_entry_pn_weight(const struct kc_pnode *n);
 struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
 					const void *val, u32 vlen, u64 ttl_ns, bool deadline);
