@@ -506,6 +506,12 @@ TEST_F(kc, get_set_roundtrip_and_version)
 	ASSERT_EQ(ver1, ver2);
 	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_SET, &s));
 	ASSERT_LT(ver1, s.version);
+	vl = sizeof(v);
+	ASSERT_EQ(0, get(self->fd, "a", 1, v, &vl, &ver2));
+	ASSERT_EQ(s.version, ver2);
+	ASSERT_EQ(sizeof(s), s.size);
+	ASSERT_EQ(5, s.val_len);
+	ASSERT_EQ(0, s.ttl_ns);
 }
 
 TEST_F(kc, get_absent_enoent)
@@ -686,8 +692,13 @@ TEST_F(kc, cas)
 	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_CAS, &a));
 	ASSERT_EQ(ESTALE, errno);
 	vl = 4;
-	ASSERT_EQ(0, get(self->fd, "k", 1, scratch, &vl, NULL));
+	ASSERT_EQ(0, get(self->fd, "k", 1, scratch, &vl, &ver));
 	ASSERT_EQ('w', scratch[0]);
+	/* the version CAS wrote back is the entry's, and nothing else of the struct moved */
+	ASSERT_EQ(ver, a.version);
+	ASSERT_EQ(sizeof(a), a.size);
+	ASSERT_EQ(p2u("w"), a.val);
+	ASSERT_EQ(1, a.val_len);
 	a.key = p2u("absent");
 	a.key_len = 6;
 	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_CAS, &a));
