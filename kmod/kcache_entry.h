@@ -187,42 +187,62 @@ void kcache_entry_free_unpublished(struct kcache_entry *e);
 #define KC_COPY_INLINE	64
 
 /*
+ * The word loops below (and kc_unsafe_words_in()) move a length that is not a multiple of
+ * 8 as whole words and then its last word again, overlapping the word before it; under 8
+ * bytes, as two 4-byte halves that may overlap, and under 4 a byte at a time. No key or
+ * short value of 4 bytes or more goes through a byte loop. Loads and stores are unaligned.
+ */
+
+/*
  * memcpy() for the short keys and values of the hot paths: word moves inline up to
  * %KC_COPY_INLINE bytes, where the call and the string copy's start-up (rep movsb) cost
- * more than the copy itself; memcpy() beyond.
+ * more than the copy itself; memcpy() beyond. @dst and @src must not overlap.
  */
 static __always_inline void kcache_copy_bytes(void *dst, const void *src, size_t len)
 {
 	const u8 *s = src;
 	u8 *d = dst;
+	size_t i;
 	u64 w;
+	u32 h;
 
 	if (len > KC_COPY_INLINE) {
 		memcpy(dst, src, len);
-		return;
+	} else if (len >= sizeof(w)) {
+		for (i = 0; i + sizeof(w) < len; i += sizeof(w)) {
+			memcpy(&w, s + i, sizeof(w));
+			memcpy(d + i, &w, sizeof(w));
+		}
+		memcpy(&w, s + len - sizeof(w), sizeof(w));
+		memcpy(d + len - sizeof(w), &w, sizeof(w));
+	} else if (len >= sizeof(h)) {
+		memcpy(&h, s, sizeof(h));
+		memcpy(d, &h, sizeof(h));
+		memcpy(&h, s + len - sizeof(h), sizeof(h));
+		memcpy(d + len - sizeof(h), &h, sizeof(h));
+	} else {
+		for (i = 0; i < len; i++)
+			d[i] = s[i];
 	}
-	for (; len >= sizeof(w); len -= sizeof(w), s += sizeof(w), d += sizeof(w)) {
-		memcpy(&w, s, sizeof(w));	/* unaligned word load and store */
-		memcpy(d, &w, sizeof(w));
-	}
-	for (; len; len--)
-		*d++ = *s++;
 }
 
 /* memset(dst, 0, len) with kcache_copy_bytes()'s word stores up to %KC_COPY_INLINE bytes */
 static __always_inline void kcache_zero_bytes(void *dst, size_t len)
 {
 	u8 *d = dst;
+	size_t i;
 	u64 w = 0;
 
 	if (len > KC_COPY_INLINE) {
 		memset(dst, 0, len);
-		return;
+	} else if (len >= sizeof(w)) {
+		for (i = 0; i + sizeof(w) < len; i += sizeof(w))
+			memcpy(d + i, &w, sizeof(w));
+		memcpy(d + len - sizeof(w), &w, sizeof(w));
+	} else {
+		for (i = 0; i < len; i++)
+			d[i] = 0;
 	}
-	for (; len >= sizeof(w); len -= sizeof(w), d += sizeof(w))
-		memcpy(d, &w, sizeof(w));	/* one unaligned store */
-	for (; len; len--)
-		*d++ = 0;
 }
 
 /*
@@ -232,16 +252,32 @@ static __always_inline void kcache_zero_bytes(void *dst, size_t len)
 static __always_inline bool kcache_bytes_equal(const void *a, const void *b, size_t len)
 {
 	const u8 *x = a, *y = b;
+	size_t i;
 	u64 u, v;
+	u32 p, q;
 
-	for (; len >= sizeof(u); len -= sizeof(u), x += sizeof(u), y += sizeof(u)) {
-		memcpy(&u, x, sizeof(u));	/* unaligned word loads */
-		memcpy(&v, y, sizeof(v));
-		if (u != v)
-			return false;
+	if (len >= sizeof(u)) {
+		for (i = 0; i + sizeof(u) < len; i += sizeof(u)) {
+			memcpy(&u, x + i, sizeof(u));
+			memcpy(&v, y + i, sizeof(v));
+			if (u != v)
+				return false;
+		}
+		memcpy(&u, x + len - sizeof(u), sizeof(u));
+		memcpy(&v, y + len - sizeof(v), sizeof(v));
+		return u == v;
 	}
-	for (; len; len--)
-		if (*x++ != *y++)
+	if (len >= sizeof(p)) {
+		memcpy(&p, x, sizeof(p));
+		memcpy(&q, y, sizeof(q));
+		if (p != q)
+			return false;
+		memcpy(&p, x + len - sizeof(p), sizeof(p));
+		memcpy(&q, y + len - sizeof(q), sizeof(q));
+		return p == q;
+	}
+	for (i = 0; i < len; i++)
+		if (x[i] != y[i])
 			return false;
 	return true;
 }

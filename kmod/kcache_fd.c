@@ -167,7 +167,6 @@ static __always_inline int kc_get_in_fast(struct kc_get_in *in, u8 *kbuf,
 	u32 size, flags, len, pad;
 	u64 key, wait_ns, lease_ns;
 	const u8 __user *ukey;
-	u64 w;
 
 	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) ||
 	    !user_read_access_begin(ua, sizeof(*ua)))
@@ -189,13 +188,8 @@ static __always_inline int kc_get_in_fast(struct kc_get_in *in, u8 *kbuf,
 	    !access_ok(ukey, len))
 		goto general;
 	in->key_len = len;
-	for (; len >= sizeof(w); len -= sizeof(w), ukey += sizeof(w), kbuf += sizeof(w)) {
-		unsafe_get_user(w, (const u64 __user *)ukey, efault);
-		/* not memcpy(): FORTIFY_SOURCE's check would call out with user access on */
-		__builtin_memcpy(kbuf, &w, sizeof(w));
-	}
-	for (; len; len--)
-		unsafe_get_user(*kbuf++, ukey++, efault);
+	if (!kc_unsafe_words_in(kbuf, ukey, len))
+		goto efault;
 	user_read_access_end();
 	return 1;
 general:

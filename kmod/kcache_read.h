@@ -49,14 +49,35 @@ kc_read(struct kcache *c, const void *key, u32 klen)
 }
 
 /*
+ * 16 bytes from @src to userspace at @dst, inside a user-access window; false if a store
+ * faulted. Inline moves, no call with user access on; @src may be unaligned. Two scalars,
+ * not an array: stack auto-initialization would zero and store an array each time, scalars
+ * stay in registers.
+ */
+static __always_inline bool kc_unsafe_put_16(u8 __user *dst, const u8 *src)
+{
+	u64 w0, w1;
+
+	__builtin_memcpy(&w0, src, sizeof(w0));
+	__builtin_memcpy(&w1, src + sizeof(w0), sizeof(w1));
+	unsafe_put_user(w0, (u64 __user *)dst, efault);
+	unsafe_put_user(w1, (u64 __user *)dst + 1, efault);
+	return true;
+efault:
+	return false;
+}
+
+/*
  * Copy a value to userspace from under RCU: page faults disabled, word stores in one
  * user-access window. Not copy_to_user_nofault(): for the short values of a cache, the
  * string copy's start-up (rep movsb) and hardened usercopy's walk from the pointer to its
  * slab object cost more than the copy, and the bounds are the entry's own. Two words a
- * turn, which halves the loop's own instructions. @wb, if not NULL, gets the length and
- * version in the same window (entering and leaving one costs more than a few stores).
- * Returns false if anything faulted (then the caller copies again with faults allowed,
- * and @wb is not done).
+ * turn, which halves the loop's own instructions; a value of 16 bytes or more that is not
+ * a multiple of 16 ends with its last 16 bytes, overlapping the turn before (all stores
+ * within the value's bytes). @wb, if not NULL, gets the length and version in the same
+ * window (entering and leaving one costs more than a few stores). Returns false if
+ * anything faulted (then the caller copies again with faults allowed, and @wb is not
+ * done).
  */
 static __always_inline bool kc_copy_value_nofault(void __user *ubuf,
 						  const struct kcache_entry *e,
@@ -64,27 +85,21 @@ static __always_inline bool kc_copy_value_nofault(void __user *ubuf,
 {
 	const u8 *src = kcache_entry_value(e);
 	u8 __user *dst = ubuf;
-	u32 len = e->vlen;
+	u32 len = e->vlen, i;
 	bool ok = false;
 
 	pagefault_disable();
 	if (user_write_access_begin(ubuf, len)) {
-		for (; len >= 2 * sizeof(u64); len -= 2 * sizeof(u64)) {
-			u64 w0, w1;
-
-			/*
-			 * Inline moves, no call with user access on; src may be unaligned.
-			 * Two scalars, not an array: stack auto-initialization would zero
-			 * and store an array each turn, scalars stay in registers.
-			 */
-			__builtin_memcpy(&w0, src, sizeof(w0));
-			__builtin_memcpy(&w1, src + sizeof(w0), sizeof(w1));
-			unsafe_put_user(w0, (u64 __user *)dst, efault);
-			unsafe_put_user(w1, (u64 __user *)dst + 1, efault);
-			src += 2 * sizeof(u64);
-			dst += 2 * sizeof(u64);
+		if (len >= 2 * sizeof(u64)) {
+			for (i = 0; i + 2 * sizeof(u64) < len; i += 2 * sizeof(u64))
+				if (!kc_unsafe_put_16(dst + i, src + i))
+					goto efault;
+			i = len - 2 * sizeof(u64);
+			if (!kc_unsafe_put_16(dst + i, src + i))
+				goto efault;
+		} else {
+			unsafe_copy_to_user(dst, src, len, efault);
 		}
-		unsafe_copy_to_user(dst, src, len, efault);
 		if (wb) {
 			unsafe_put_user(e->vlen, wb->vlen, efault);
 			unsafe_put_user(e->seq, wb->version, efault);

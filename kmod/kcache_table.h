@@ -53,7 +53,8 @@ static inline u32 kcache_ht_obj_hash(const void *data, u32 len, u32 seed)
 	return kcache_ht_mix(e->pn.hash, seed);
 }
 
-static inline int kcache_ht_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+/* always inline: its address is in the table's parameters, and each lookup calls it */
+static __always_inline int kcache_ht_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
 	const struct kc_key *k = arg->key;
 	const struct kcache_entry *e = obj;

@@ -160,6 +160,45 @@ static inline int kcache_key_len_check(u32 len)
 #define KCACHE_BATCH_WORDS	(KCACHE_BATCH_MAX * KCACHE_BATCH_ITEM_SIZE)
 
 /*
+ * kc_unsafe_words_in() - copy @len bytes from userspace as word loads, inside a user-access
+ * window the caller opened for them, on an architecture with efficient unaligned access.
+ * A length that is not a multiple of 8 takes its last word again, overlapping the word
+ * before it (under 8 bytes: two 4-byte halves, under 4 bytes one at a time): no byte loop
+ * for any key of 4 bytes or more. Inline moves: no FORTIFY_SOURCE call with user access
+ * on. Returns false if a load faulted.
+ */
+static __always_inline bool kc_unsafe_words_in(void *dst, const void __user *src, size_t len)
+{
+	const u8 __user *s = src;
+	u8 *d = dst;
+	size_t i;
+	u64 w;
+	u32 h;
+
+	if (len >= sizeof(w)) {
+		for (i = 0; i + sizeof(w) < len; i += sizeof(w)) {
+			unsafe_get_user(w, (const u64 __user *)(s + i), efault);
+			__builtin_memcpy(d + i, &w, sizeof(w));
+		}
+		i = len - sizeof(w);
+		unsafe_get_user(w, (const u64 __user *)(s + i), efault);
+		__builtin_memcpy(d + i, &w, sizeof(w));
+	} else if (len >= sizeof(h)) {
+		unsafe_get_user(h, (const u32 __user *)s, efault);
+		__builtin_memcpy(d, &h, sizeof(h));
+		i = len - sizeof(h);
+		unsafe_get_user(h, (const u32 __user *)(s + i), efault);
+		__builtin_memcpy(d + i, &h, sizeof(h));
+	} else {
+		for (i = 0; i < len; i++)
+			unsafe_get_user(d[i], s + i, efault);
+	}
+	return true;
+efault:
+	return false;
+}
+
+/*
  * copy_from_user() as word loads in one user-access window: for the keys and small values
  * of every GET and SET, and a batch's item array and keys, where the string copy's start-up
  * (and, under an emulator, its byte-by-byte execution) costs more than the copy. Returns 0
@@ -167,26 +206,16 @@ static inline int kcache_key_len_check(u32 len)
  */
 static inline int kcache_words_in(void *dst, const void __user *src, size_t len)
 {
-	const u8 __user *s = src;
-	u8 *d = dst;
-	u64 w;
-
 	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS))
 		return copy_from_user(dst, src, len) ? -EFAULT : 0;
-	if (!user_read_access_begin(s, len))
+	if (!user_read_access_begin(src, len))
 		return -EFAULT;
-	for (; len >= sizeof(w); len -= sizeof(w), s += sizeof(w), d += sizeof(w)) {
-		unsafe_get_user(w, (const u64 __user *)s, efault);
-		/* one unaligned store; no FORTIFY_SOURCE call with user access on */
-		__builtin_memcpy(d, &w, sizeof(w));
+	if (!kc_unsafe_words_in(dst, src, len)) {
+		user_read_access_end();
+		return -EFAULT;
 	}
-	for (; len; len--)
-		unsafe_get_user(*d++, s++, efault);
 	user_read_access_end();
 	return 0;
-efault:
-	user_read_access_end();
-	return -EFAULT;
 }
 
 /* kcache_words_in() up to %KCACHE_BYTES_IN_WORDS bytes, copy_from_user() beyond */

@@ -1199,6 +1199,65 @@ TEST_F(kc, binary_keys_and_values_all_bytes)
 	}
 }
 
+/*
+ * Keys and values of every length the word copies split differently (up to past the GET's
+ * 64-byte stack key and two 16-byte turns of the value copy), each key a neighbour of
+ * others that differ only in their first or last byte, read back through GET, GET into an
+ * exact buffer and MGET: a copy or compare that read or wrote one byte too many or too
+ * few would mix keys up or change a value.
+ */
+TEST_F(kc, every_key_and_value_length)
+{
+	uint8_t key[84], val[84], out[96];
+	uint32_t len, vl, e, done;
+	struct kcache_batch_item it;
+
+	for (len = 1; len <= sizeof(key); len++) {
+		for (e = 0; e < 3; e++) {
+			memset(key, 'k', len);
+			if (e == 1)
+				key[0] = 'f';
+			else if (e == 2)
+				key[len - 1] = 'l';
+			memset(val, '0' + e, len);
+			val[0] = 'a' + len % 26;
+			val[len - 1] = 'A' + len % 26;
+			ASSERT_EQ(0, set(self->fd, key, len, val, len, 0));
+		}
+	}
+	for (len = 1; len <= sizeof(key); len++) {
+		for (e = 0; e < 3; e++) {
+			memset(key, 'k', len);
+			if (e == 1)
+				key[0] = 'f';
+			else if (e == 2)
+				key[len - 1] = 'l';
+			memset(val, '0' + e, len);
+			val[0] = 'a' + len % 26;
+			val[len - 1] = 'A' + len % 26;
+			memset(out, 0xee, sizeof(out));
+			vl = sizeof(out);
+			ASSERT_EQ(0, get(self->fd, key, len, out, &vl, NULL));
+			ASSERT_EQ(len, vl);
+			ASSERT_EQ(0, memcmp(val, out, len)) TH_LOG("len %u e %u", len, e);
+			ASSERT_EQ(0xee, out[len]);
+			memset(out, 0xee, sizeof(out));
+			vl = len;
+			ASSERT_EQ(0, get(self->fd, key, len, out, &vl, NULL));
+			ASSERT_EQ(0, memcmp(val, out, len));
+			ASSERT_EQ(0xee, out[len]);
+			memset(&it, 0, sizeof(it));
+			it.key_len = len;
+			memset(out, 0xee, sizeof(out));
+			ASSERT_EQ(0, kcache_mget(self->fd, &it, 1, key, out, sizeof(out), &done));
+			ASSERT_EQ(1, done);
+			ASSERT_EQ(0, it.status);
+			ASSERT_EQ(len, it.val_len);
+			ASSERT_EQ(0, memcmp(val, out, len)) TH_LOG("mget len %u e %u", len, e);
+		}
+	}
+}
+
 TEST_F(kc, one_mib_value)
 {
 	uint8_t *v = malloc(MB), *o = malloc(MB + 1);

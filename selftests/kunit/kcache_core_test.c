@@ -77,8 +77,8 @@ static void set_get_roundtrip(struct kunit *test)
 }
 
 /*
- * The inline word copy and compare of keys and short values: every length up to past two
- * words of the inline limit, at every misalignment, with a change at every byte.
+ * The inline word copy, zeroing and compare of keys and short values: every length up to
+ * past two words of the inline limit, at every misalignment, with a change at every byte.
  */
 static void word_copy_and_compare_exact(struct kunit *test)
 {
@@ -94,7 +94,10 @@ static void word_copy_and_compare_exact(struct kunit *test)
 				a[off + i] = 0x40 + (i * 7 + len) % 61;
 			memset(b, 0xee, 2 * KC_COPY_INLINE + 32);
 			kcache_copy_bytes(b + off, a + off, len);
-			KUNIT_EXPECT_EQ(test, 0xee, b[off + len]);	/* not a byte more */
+			/* not a byte more, nor one before: the last word overlaps inside */
+			KUNIT_EXPECT_EQ(test, 0xee, b[off + len]);
+			if (off)
+				KUNIT_EXPECT_EQ(test, 0xee, b[off - 1]);
 			KUNIT_EXPECT_TRUE(test, kcache_bytes_equal(b + off, a + off, len));
 			for (i = 0; i < len; i++) {
 				b[off + i] ^= 0x10;
@@ -103,6 +106,12 @@ static void word_copy_and_compare_exact(struct kunit *test)
 						       "len %zu off %zu byte %zu", len, off, i);
 				b[off + i] ^= 0x10;
 			}
+			kcache_zero_bytes(b + off, len);
+			KUNIT_EXPECT_EQ(test, 0xee, b[off + len]);
+			if (off)
+				KUNIT_EXPECT_EQ(test, 0xee, b[off - 1]);
+			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(b + off, 0, len),
+					      "len %zu off %zu", len, off);
 		}
 	}
 }
