@@ -20,6 +20,7 @@
 #define KI_KEYS		1024
 #define KI_KEY_LEN	16
 #define KI_VAL_LEN	64
+#define KI_ODD_KEY_LEN	20	/* get_k20: a key that is not a multiple of the word */
 #define KI_BATCH	64
 #define KI_STRIDE	7	/* coprime with KI_KEYS: every key once per phase */
 #define KI_WARM_ROUNDS	4	/* rounds of replaces before the steady "set" phase */
@@ -31,6 +32,7 @@ __attribute__((noinline, aligned(64))) void ki_mark(void)
 }
 
 static unsigned char keys[KI_KEYS][KI_KEY_LEN], miss[KI_KEYS][KI_KEY_LEN];
+static unsigned char keys20[KI_KEYS][KI_ODD_KEY_LEN];
 static unsigned char batch[KI_OPS / KI_BATCH][KI_BATCH * KI_KEY_LEN];
 static unsigned char val[KI_VAL_LEN], out[KI_BATCH * KI_VAL_LEN];
 static struct kcache_batch_item items[KI_BATCH];
@@ -84,6 +86,10 @@ int main(void)
 		ret = kcache_set(fd, keys[i], KI_KEY_LEN, val, KI_VAL_LEN, 0, 0, NULL);
 		if (ret)
 			return ki_fail("set", ret);
+		snprintf((char *)keys20[i], KI_ODD_KEY_LEN, "kcins20-%010u", i);
+		ret = kcache_set(fd, keys20[i], KI_ODD_KEY_LEN, val, KI_VAL_LEN, 0, 0, NULL);
+		if (ret)
+			return ki_fail("set", ret);
 	}
 	for (i = 0; i < KI_OPS; i++)
 		memcpy(&batch[i / KI_BATCH][i % KI_BATCH * KI_KEY_LEN],
@@ -98,6 +104,8 @@ int main(void)
 		len = sizeof(out);
 		kcache_get(fd, keys[i % KI_KEYS], KI_KEY_LEN, out, &len, NULL);
 		kcache_get(fd, miss[i % KI_KEYS], KI_KEY_LEN, out, &len, NULL);
+		len = sizeof(out);
+		kcache_get(fd, keys20[i % KI_KEYS], KI_ODD_KEY_LEN, out, &len, NULL);
 		kcache_get_mapped(fd, pages, 0, keys[i % KI_KEYS], KI_KEY_LEN, &v, &len, NULL);
 		kcache_nop(fd);
 		syscall(SYS_getppid);
@@ -119,6 +127,11 @@ int main(void)
 	for (i = 0, k = 0; i < KI_OPS; i++, k = (k + KI_STRIDE) % KI_KEYS) {
 		len = sizeof(out);
 		bad |= kcache_get(fd, keys[k], KI_KEY_LEN, out, &len, NULL) != 0;
+	}
+	ki_phase("get_k20");
+	for (i = 0, k = 0; i < KI_OPS; i++, k = (k + KI_STRIDE) % KI_KEYS) {
+		len = sizeof(out);
+		bad |= kcache_get(fd, keys20[k], KI_ODD_KEY_LEN, out, &len, NULL) != 0;
 	}
 	ki_phase("get_miss");
 	for (i = 0, k = 0; i < KI_OPS; i++, k = (k + KI_STRIDE) % KI_KEYS) {
