@@ -514,6 +514,45 @@ TEST_F(kc, get_set_roundtrip_and_version)
 	ASSERT_EQ(0, s.ttl_ns);
 }
 
+/*
+ * SET and CAS write back their version and nothing else: with every other field on a
+ * read-only page and the version on the writable page after it, both succeed and return
+ * the version the entry has.
+ */
+TEST_F(kc, set_and_cas_write_only_their_version)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	struct kcache_set_args *s;
+	struct kcache_cas_args *c;
+	uint64_t ver;
+	uint32_t vl;
+	char v[8];
+
+	ASSERT_NE(MAP_FAILED, map);
+	s = (void *)(map + page - offsetof(struct kcache_set_args, version));
+	*s = (struct kcache_set_args){ .size = sizeof(*s), .key = p2u("ro"), .key_len = 2,
+				       .val = p2u("one"), .val_len = 3 };
+	ASSERT_EQ(0, mprotect(map, page, PROT_READ));
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_SET, s));
+	vl = sizeof(v);
+	ASSERT_EQ(0, get(self->fd, "ro", 2, v, &vl, &ver));
+	ASSERT_EQ(ver, s->version);
+
+	ASSERT_EQ(0, mprotect(map, page, PROT_READ | PROT_WRITE));
+	c = (void *)(map + page - offsetof(struct kcache_cas_args, version));
+	*c = (struct kcache_cas_args){ .size = sizeof(*c), .key = p2u("ro"), .key_len = 2,
+				       .val = p2u("two"), .val_len = 3, .expected = ver };
+	ASSERT_EQ(0, mprotect(map, page, PROT_READ));
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_CAS, c));
+	vl = sizeof(v);
+	ASSERT_EQ(0, get(self->fd, "ro", 2, v, &vl, &ver));
+	ASSERT_EQ(0, memcmp(v, "two", 3));
+	ASSERT_EQ(ver, c->version);
+	munmap(map, 2 * page);
+}
+
 TEST_F(kc, get_absent_enoent)
 {
 	uint32_t vl = 0;
@@ -677,8 +716,9 @@ TEST_F(kc, del)
 
 TEST_F(kc, cas)
 {
+	static const char w[] = "w";
 	struct kcache_cas_args a = { .size = sizeof(a), .key = p2u("k"), .key_len = 1,
-				     .val = p2u("w"), .val_len = 1 };
+				     .val = p2u(w), .val_len = 1 };
 	uint32_t vl = 4;
 	uint64_t ver;
 
@@ -697,7 +737,7 @@ TEST_F(kc, cas)
 	/* the version CAS wrote back is the entry's, and nothing else of the struct moved */
 	ASSERT_EQ(ver, a.version);
 	ASSERT_EQ(sizeof(a), a.size);
-	ASSERT_EQ(p2u("w"), a.val);
+	ASSERT_EQ(p2u(w), a.val);
 	ASSERT_EQ(1, a.val_len);
 	a.key = p2u("absent");
 	a.key_len = 6;
@@ -1199,63 +1239,85 @@ TEST_F(kc, binary_keys_and_values_all_bytes)
 	}
 }
 
+/* Key @e (0..2) of @len bytes: 'k's, or with its first or its last byte changed */
+static void klen_key(uint8_t *key, uint32_t len, uint32_t e)
+{
+	memset(key, 'k', len);
+	if (e == 1)
+		key[0] = 'f';
+	else if (e == 2)
+		key[len - 1] = 'l';
+}
+
+/* Its value: @len bytes, every one of them different for each of the three keys */
+static void klen_val(uint8_t *val, uint32_t len, uint32_t e)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		val[i] = 'a' + (e * 7 + i + len) % 26;
+}
+
 /*
  * Keys and values of every length the word copies split differently (up to past the GET's
  * 64-byte stack key and two 16-byte turns of the value copy), each key a neighbour of
- * others that differ only in their first or last byte, read back through GET, GET into an
- * exact buffer and MGET: a copy or compare that read or wrote one byte too many or too
- * few would mix keys up or change a value.
+ * others that differ only in their first or last byte, stored and read back through GET,
+ * GET into an exact buffer and MGET. Keys, values and buffers lie against inaccessible
+ * pages, both at the start and at the end of theirs: a copy that read or wrote one byte
+ * outside them would fault (-EFAULT), and one that moved one byte too few would mix keys
+ * up or change a value.
  */
 TEST_F(kc, every_key_and_value_length)
 {
-	uint8_t key[84], val[84], out[96];
-	uint32_t len, vl, e, done;
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	uint8_t *key, *val, *out, *data = map + page, want[84];
+	uint32_t len, vl, e, done, at;
 	struct kcache_batch_item it;
 
-	for (len = 1; len <= sizeof(key); len++) {
-		for (e = 0; e < 3; e++) {
-			memset(key, 'k', len);
-			if (e == 1)
-				key[0] = 'f';
-			else if (e == 2)
-				key[len - 1] = 'l';
-			memset(val, '0' + e, len);
-			val[0] = 'a' + len % 26;
-			val[len - 1] = 'A' + len % 26;
-			ASSERT_EQ(0, set(self->fd, key, len, val, len, 0));
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(map, page, PROT_NONE));
+	ASSERT_EQ(0, mprotect(map + 2 * page, page, PROT_NONE));
+	for (at = 0; at < 2; at++) {
+		for (len = 1; len <= sizeof(want); len++) {
+			/* at 0: the key starts the page and the value ends it; at 1 the reverse */
+			key = at ? data + page - len : data;
+			val = at ? data : data + page - len;
+			for (e = 0; e < 3; e++) {
+				klen_key(key, len, e);
+				klen_val(val, len, e);
+				ASSERT_EQ(0, set(self->fd, key, len, val, len, 0))
+					TH_LOG("set len %u e %u at %u", len, e, at);
+			}
+		}
+		for (len = 1; len <= sizeof(want); len++) {
+			key = at ? data + page - len : data;
+			out = at ? data : data + page - len;
+			for (e = 0; e < 3; e++) {
+				klen_key(key, len, e);
+				klen_val(want, len, e);
+				memset(out, 0xee, at ? len + 1 : len);
+				vl = len;
+				ASSERT_EQ(0, get(self->fd, key, len, out, &vl, NULL))
+					TH_LOG("get len %u e %u at %u", len, e, at);
+				ASSERT_EQ(len, vl);
+				ASSERT_EQ(0, memcmp(want, out, len)) TH_LOG("len %u e %u", len, e);
+				if (at)
+					ASSERT_EQ(0xee, out[len]);
+				memset(&it, 0, sizeof(it));
+				it.key_len = len;
+				memset(out, 0xee, len);
+				ASSERT_EQ(0, kcache_mget(self->fd, &it, 1, key, out, len, &done));
+				ASSERT_EQ(1, done);
+				ASSERT_EQ(0, it.status);
+				ASSERT_EQ(len, it.val_len);
+				ASSERT_EQ(0, memcmp(want, out, len))
+					TH_LOG("mget len %u e %u", len, e);
+			}
 		}
 	}
-	for (len = 1; len <= sizeof(key); len++) {
-		for (e = 0; e < 3; e++) {
-			memset(key, 'k', len);
-			if (e == 1)
-				key[0] = 'f';
-			else if (e == 2)
-				key[len - 1] = 'l';
-			memset(val, '0' + e, len);
-			val[0] = 'a' + len % 26;
-			val[len - 1] = 'A' + len % 26;
-			memset(out, 0xee, sizeof(out));
-			vl = sizeof(out);
-			ASSERT_EQ(0, get(self->fd, key, len, out, &vl, NULL));
-			ASSERT_EQ(len, vl);
-			ASSERT_EQ(0, memcmp(val, out, len)) TH_LOG("len %u e %u", len, e);
-			ASSERT_EQ(0xee, out[len]);
-			memset(out, 0xee, sizeof(out));
-			vl = len;
-			ASSERT_EQ(0, get(self->fd, key, len, out, &vl, NULL));
-			ASSERT_EQ(0, memcmp(val, out, len));
-			ASSERT_EQ(0xee, out[len]);
-			memset(&it, 0, sizeof(it));
-			it.key_len = len;
-			memset(out, 0xee, sizeof(out));
-			ASSERT_EQ(0, kcache_mget(self->fd, &it, 1, key, out, sizeof(out), &done));
-			ASSERT_EQ(1, done);
-			ASSERT_EQ(0, it.status);
-			ASSERT_EQ(len, it.val_len);
-			ASSERT_EQ(0, memcmp(val, out, len)) TH_LOG("mget len %u e %u", len, e);
-		}
-	}
+	munmap(map, 3 * page);
 }
 
 TEST_F(kc, one_mib_value)
