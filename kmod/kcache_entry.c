@@ -42,6 +42,8 @@ void __init kcache_entry_sizes_init(void)
 	size_t i;
 
 	BUILD_BUG_ON(KMALLOC_MAX_CACHE_SIZE > U16_MAX);
+	/* kcache_entry_charged() reads the table for any entry up to a page */
+	BUILD_BUG_ON(PAGE_SIZE > KMALLOC_MAX_CACHE_SIZE);
 	for (i = 1; i < ARRAY_SIZE(kc_slab_size); i++)
 		kc_slab_size[i] = kmalloc_size_roundup(i * 8);
 }

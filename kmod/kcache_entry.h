@@ -188,9 +188,10 @@ void kcache_entry_free_unpublished(struct kcache_entry *e);
 
 /*
  * The word loops below (and kc_unsafe_words_in()) move a length that is not a multiple of
- * 8 as whole words and then its last word again, overlapping the word before it; under 8
- * bytes, as two 4-byte halves that may overlap, and under 4 a byte at a time. No key or
- * short value of 4 bytes or more goes through a byte loop. Loads and stores are unaligned.
+ * 8 as whole words and then its last word again, overlapping the word before it. Under 8
+ * bytes, the copies and the compare take two 4-byte halves that may overlap, and under 4
+ * one byte at a time; kcache_zero_bytes(), which clears the slack after the value of a
+ * reused spare entry, zeroes under 8 bytes one at a time. Loads and stores are unaligned.
  */
 
 /*

@@ -74,7 +74,8 @@ efault:
  * slab object cost more than the copy, and the bounds are the entry's own. Two words a
  * turn, which halves the loop's own instructions; a value of 16 bytes or more that is not
  * a multiple of 16 ends with its last 16 bytes, overlapping the turn before (all stores
- * within the value's bytes). @wb, if not NULL, gets the length and version in the same
+ * within the value's bytes), and a shorter one goes by unsafe_copy_to_user()'s 8, 4, 2
+ * and 1 byte steps. @wb, if not NULL, gets the length and version in the same
  * window (entering and leaving one costs more than a few stores). Returns false if
  * anything faulted (then the caller copies again with faults allowed, and @wb is not
  * done).
