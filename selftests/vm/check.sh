@@ -20,8 +20,9 @@
 # last verdict line says PASS, every expected suite reported a complete plan, and the
 # console log holds no kernel splat. qemu uses TCG unless KCACHE_KVM=1 (opt-in only: under
 # the nested KVM of these machines guests hang instead of failing).
-# KCACHE_ONLY=kcache_x_test[,...] runs only those selftests or stress modules (a developer's
-# rerun: the suites left out are reported missing, so such a run never passes), and
+# KCACHE_ONLY=kcache_x_test[,...] runs only those selftests or stress modules, or with
+# "kunit" the debug kernel's KUnit suites (a developer's rerun: the suites left out are
+# reported missing, so such a run never passes), and
 # KCACHE_BIG=N gives the stress module's huge-table test N entries (200000 by default);
 # KCACHE_FUZZ_SEED and KCACHE_FUZZ_CALLS reach the fuzzer in the guest (a failed run's
 # seed is in its log).
@@ -37,6 +38,7 @@ exec 9>"$B/.lock"
 flock 9
 results=$B/results.txt
 : > "$results"
+: > "$B/failed-logs"	# "KIND LOG" of each failed run, for why()
 splat_re='BUG:|WARNING:|Oops|KASAN|possible circular locking|inconsistent lock state|sleeping function called from invalid context|INFO: task .* blocked|soft lockup|rcu_sched detected stall|rcu: INFO|suspected memory leak|Call Trace|general protection|Kernel panic'
 
 die() { echo "check: $*" >&2; exit 1; }
@@ -156,7 +158,7 @@ run_vm() {
 	timeout --foreground "$timeout_s" qemu-system-x86_64 "${acc[@]}" -m 2G -smp "${vm_smp:-2}" \
 		-nographic -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$kernel" -initrd "$initrd" ${vm_qemu_args:-} \
-		-append "console=ttyS0 no5lvl panic=-1 panic_on_warn=1 oops=panic loglevel=7 KCACHE_ACCEL=$accel ${vm_append:-}$*" \
+		-append "console=ttyS0 no5lvl panic=-1 panic_on_warn=1 oops=panic loglevel=7 log_buf_len=4M KCACHE_ACCEL=$accel ${vm_append:-}$*" \
 		</dev/null >"$log" 2>&1
 	qrc=$?
 	echo "   qemu exit $qrc after $(($(date +%s) - t0)) s (log: $log)"
@@ -214,6 +216,7 @@ judge() {
 		grep -a '^KCFAIL' "$log" | sed 's/^/     /'
 		ok=1
 	fi
+	[ $ok = 0 ] || echo "$kind $log" >> "$B/failed-logs"
 	return $ok
 }
 
@@ -267,6 +270,7 @@ run_harness() {
 			echo "   detected"
 		else
 			echo "harness detects_bug_$n FAIL" >> "$results"
+			echo "harness $log" >> "$B/failed-logs"
 			echo "   NOT detected: the harness would let this bug through"
 		fi
 	done
@@ -288,6 +292,7 @@ run_host() {
 	ran=$(grep -cE '^(not )?ok [0-9]+' "$log")
 	if [ "$rc" != 0 ] || [ -z "$plan" ] || [ "$plan" != "$ran" ]; then
 		echo "$name run exit_${rc}_plan_${plan:-none}_ran_$ran FAIL" >> "$results"
+		echo "$name $log" >> "$B/failed-logs"
 		tail -20 "$log" | sed 's/^/     /'
 	fi
 }
@@ -404,6 +409,22 @@ run_insns() {
 	grep '^insns ' "$B/insns.txt" | sed 's/^/   /'
 }
 
+# why: the lines of each failed run's log that say what failed, last, where a CI log's
+# tail shows them (the whole logs stay in build/). An expectation's values follow it up
+# to the next case line.
+why() {
+	local k log
+	while read -r k log; do
+		note "why $k failed, from $log"
+		tr -d '\r' < "$log" | sed 's/^\[[ 0-9.]*\] //' |
+			awk -v re="^KCFAIL|FAILED at|Expected |^ *not ok |^FAIL|$splat_re" '
+			/^KCRESULT/ { next }
+			$0 ~ re { print; more = /Expected / ? 6 : 0; next }
+			more > 0 && !/^ *(# |ok |not ok )|^KC/ { print; more--; next }
+			{ more = 0 }' | head -30 | sed 's/^/   /'
+	done < "$B/failed-logs"
+}
+
 summary() {
 	local pass fail skip k
 	echo
@@ -420,6 +441,7 @@ summary() {
 				n["PASS"], n["FAIL"], n["SKIP"] }' "$results"
 	done
 	echo "   time: $(($(date +%s) - t_start)) s"
+	why
 	pass=$(grep -c ' PASS$' "$results")
 	fail=$(grep -c ' FAIL$' "$results")
 	skip=$(grep -c ' SKIP$' "$results")
