@@ -332,10 +332,17 @@ u64 kcache_test_policy_entries(struct kcache *c)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_policy_entries);
 
-/* Make the work items do nothing, as if the workqueue never ran them. */
+/*
+ * Make the work items do nothing, as if the workqueue never ran them. Stalling waits for
+ * the ones already running: none holds the maintenance mutex past the return.
+ */
 void kcache_test_stall_work(struct kcache *c, bool stall)
 {
 	WRITE_ONCE(c->test_stall_work, stall);
+	if (stall) {
+		flush_work(&c->maint_work);
+		flush_delayed_work(&c->expire_work);
+	}
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_stall_work);
 
