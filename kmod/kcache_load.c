@@ -733,6 +733,24 @@ void kcache_loads_uninit(struct kcache *c)
 	WARN_ON_ONCE(atomic64_read(&c->loads.in_flight));
 }
 
+#ifdef KCACHE_TESTS
+/* Callers asleep on (or about to sleep on) @key's load now, 0 without one; for tests. */
+u32 kcache_test_load_waiters(struct kcache *c, const void *key, u32 klen)
+{
+	struct kc_stripe *s = kcache_stripe(c, kcache_key_hash(c, key, klen));
+	struct kcache_load *r;
+	u32 n = 0;
+
+	spin_lock(&s->lock);
+	r = kc_load_find(s, key, klen);
+	if (r)
+		n = r->waiters;
+	spin_unlock(&s->lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_load_waiters);
+#endif
+
 /* ---- leases of cache fds (their ioctls: kcache_load_fd.c) ---- */
 
 void kcache_lease_owner_init(struct kcache_lease_owner *o)

@@ -78,6 +78,9 @@ struct kcache_load_claim {
 int kcache_loads_init(struct kcache *c);
 void kcache_loads_shutdown(struct kcache *c);
 void kcache_loads_uninit(struct kcache *c);
+#ifdef KCACHE_TESTS
+u32 kcache_test_load_waiters(struct kcache *c, const void *key, u32 klen);
+#endif
 
 /* The write path's hooks, under the key's stripe lock (see kcache_load.c) */
 int kcache_loads_claim(struct kcache *c, struct kc_stripe *s, const void *key, u32 klen,

@@ -17,6 +17,7 @@
 #include <linux/string.h>
 
 #include "kcache_internal.h"
+#include "kcache_load.h"
 #include "kcache_test.h"
 
 #define KL_WAITERS	16
@@ -31,7 +32,6 @@
  * @release: a blocking loader waits for it
  * @entered: completed by a blocking loader when it starts
  * @block: wait for @release
- * @delay_ms: sleep this long instead
  * @err: return this error instead of a value
  * @val: the value a single-key loader returns
  */
@@ -41,7 +41,6 @@ struct kl_ctx {
 	struct completion release;
 	struct completion entered;
 	bool block;
-	unsigned int delay_ms;
 	int err;
 	const char *val;
 };
@@ -57,8 +56,6 @@ static int kl_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
 		complete(&ctx->entered);
 		if (!wait_for_completion_timeout(&ctx->release, KL_TIMEOUT))
 			return -ETIME;
-	} else if (ctx->delay_ms) {
-		msleep(ctx->delay_ms);
 	}
 	if (ctx->err)
 		return ctx->err;
@@ -173,6 +170,24 @@ static bool kl_join(struct kunit *test, struct kl_thread *t)
 	return ok;
 }
 
+/*
+ * Wait until @n callers sleep on @key's load: threads reach it in any order and, on a
+ * loaded host, late; a fixed sleep would let one arrive after the load ended and start
+ * another. A timeout fails the case, which goes on to release and join its threads.
+ */
+static void kl_wait_waiters(struct kunit *test, struct kcache *c, const char *key, u32 n)
+{
+	unsigned long end = jiffies + KL_TIMEOUT;
+
+	while (kcache_test_load_waiters(c, key, strlen(key)) < n) {
+		if (time_after(jiffies, end)) {
+			KUNIT_FAIL(test, "%u callers never all waited on the load of %s", n, key);
+			return;
+		}
+		msleep(20);
+	}
+}
+
 static void kl_ctx_init(struct kl_ctx *ctx, const char *val)
 {
 	memset(ctx, 0, sizeof(*ctx));
@@ -220,9 +235,13 @@ static void one_missing_key_loaded_once_for_all(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	kl_ctx_init(&ctx, "loaded");
-	ctx.delay_ms = 300;
+	ctx.block = true;
 	for (i = 0; i < KL_WAITERS; i++)
 		kl_start(test, &t[i], c, &ctx, "hot");
+	/* one of them loads, the others wait for it */
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	kl_wait_waiters(test, c, "hot", KL_WAITERS - 1);
+	complete_all(&ctx.release);
 	for (i = 0; i < KL_WAITERS; i++) {
 		if (!kl_join(test, &t[i]))
 			return;
@@ -234,6 +253,7 @@ static void one_missing_key_loaded_once_for_all(struct kunit *test)
 	kcache_load_stats(c, &st);
 	KUNIT_EXPECT_EQ(test, 1ULL, st.loads_started);
 	KUNIT_EXPECT_EQ(test, 1ULL, st.loads_succeeded);
+	KUNIT_EXPECT_EQ(test, (u64)(KL_WAITERS - 1), st.waiters_served);
 	KUNIT_EXPECT_EQ(test, 0ULL, st.in_flight);
 }
 
@@ -249,10 +269,13 @@ static void failing_loader_error_to_all_not_cached(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	kl_ctx_init(&ctx, "never");
-	ctx.delay_ms = 300;
+	ctx.block = true;
 	ctx.err = -EHOSTDOWN;
 	for (i = 0; i < KL_WAITERS; i++)
 		kl_start(test, &t[i], c, &ctx, "bad");
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	kl_wait_waiters(test, c, "bad", KL_WAITERS - 1);
+	complete_all(&ctx.release);
 	for (i = 0; i < KL_WAITERS; i++) {
 		if (!kl_join(test, &t[i]))
 			return;
@@ -262,7 +285,7 @@ static void failing_loader_error_to_all_not_cached(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "bad", 3, buf, &len, NULL));
 	/* not cached: the next call loads again, and now succeeds */
 	ctx.err = 0;
-	ctx.delay_ms = 0;
+	ctx.block = false;
 	ctx.val = "good";
 	len = sizeof(buf);
 	KUNIT_EXPECT_EQ(test, 0, kcache_get_or_load(c, "bad", 3, kl_loader, &ctx, buf, &len, 0,
@@ -315,7 +338,7 @@ static void killed_waiter_leaves_others_alone(struct kunit *test)
 	t[1].killable = true;
 	kl_start(test, &t[1], c, &ctx, "slow");
 	kl_start(test, &t[2], c, &ctx, "slow");
-	msleep(500);	/* let both sleep on the load (if not yet, they meet the signal early) */
+	kl_wait_waiters(test, c, "slow", 2);	/* both asleep on the load */
 	send_sig(SIGKILL, t[1].task, 1);
 	if (!kl_join(test, &t[1]))
 		goto out;
@@ -358,7 +381,7 @@ static void destroy_during_load_wakes_waiters(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
 	for (i = 1; i < KL_WAITERS; i++)
 		kl_start(test, &t[i], c, &ctx, "doomed");
-	msleep(500);
+	kl_wait_waiters(test, c, "doomed", KL_WAITERS - 1);
 	d->c = c;
 	init_completion(&d->done);
 	d->task = kthread_run(kl_destroy_fn, d, "kcache-load-destroy");
@@ -400,7 +423,7 @@ static void kl_mutate_during_load(struct kunit *test, bool set)
 	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
 	kl_start(test, &t[1], c, &ctx, "raced");
 	kl_start(test, &t[2], c, &ctx, "raced");
-	msleep(500);
+	kl_wait_waiters(test, c, "raced", 2);
 	if (set) {
 		KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "raced", 5, "setval", 6, 0, 0, NULL));
 		/* the SET completes the load: waiters get its value before the loader ends */
