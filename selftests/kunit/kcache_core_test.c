@@ -9,6 +9,7 @@
 #include <linux/delay.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/math64.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -603,7 +604,7 @@ static void ttl_kept_by_keep_ttl_and_add(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kc_set_r(c, 'e', round, 'b', 0, KCACHE_SET_KEEP_TTL));
 	KUNIT_ASSERT_EQ(test, 0, kc_add_r(c, 'm', round, 0, NULL));
 	KUNIT_ASSERT_EQ(test, 0, kc_add_r(c, 'm', round, 0, NULL));
-	msleep(2 * ttl / NSEC_PER_MSEC);
+	msleep(div_u64(2 * ttl, NSEC_PER_MSEC));
 	KUNIT_EXPECT_EQ(test, -ENOENT, kc_get_r(c, 'k', round, buf));
 	KUNIT_EXPECT_EQ(test, -ENOENT, kc_get_r(c, 'n', round, buf));
 	KUNIT_EXPECT_EQ(test, 0, kc_get_r(c, 'f', round, buf));
@@ -899,8 +900,8 @@ static const char * const kc_alloc_syms[] = {
 	"__kmalloc", "__kmalloc_node", "kmalloc_trace", "kmalloc_node_trace",
 	"kmalloc_large", "kmalloc_large_node", "kmem_cache_alloc", "kmem_cache_alloc_node",
 	"kmem_cache_alloc_lru", "kvmalloc_node", "__kvmalloc_node", "krealloc", "vmalloc",
-	"vzalloc", "__vmalloc", "__alloc_pages", "alloc_pages", "__get_free_pages",
-	"__alloc_percpu_gfp",
+	"vzalloc", "__vmalloc", "__vmalloc_node_range", "__alloc_pages", "alloc_pages",
+	"__get_free_pages", "__alloc_percpu_gfp",
 };
 
 static void set_allocates_once_per_entry(struct kunit *test)
