@@ -21,7 +21,7 @@
  * Locks: c->maint_mutex (sleeping) covers the policy, the deadline heap, limbo, the
  * entries' flags and heap_idx, and the scratch array; ->dying is set under it. Order:
  * registry mutex -> c->maint_mutex -> c->mut_sem (read; evictions and expiry are
- * mutations) -> stripe lock -> write-ring lock. Taken from process context only (work
+ * mutations) -> stripe lock (write rings take none). Taken from process context only (work
  * items, writers, the shrinker with mutex_trylock).
  */
 
@@ -139,7 +139,7 @@ static unsigned int kc_drain_writes(struct kcache *c)
 		for (i = 0; i < n; i++)
 			kc_apply(c, &c->scratch[i]);
 		total += n;
-		/* a ring is up to ~2000 records, and a pass takes every CPU's */
+		/* a ring is up to 1024 records (2048 on 32-bit), and a pass takes every CPU's */
 		cond_resched();
 	}
 	return total;

@@ -6,7 +6,7 @@
  * policy by maintenance directly and pass no slot).
  *
  * Context: under the mutated key's stripe lock and c->mut_sem (read), after the table
- * changed. No locks of its own besides the write ring's.
+ * changed. No locks of its own (the write rings take none).
  */
 
 #include <linux/percpu.h>

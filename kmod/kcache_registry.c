@@ -63,7 +63,7 @@ MODULE_PARM_DESC(default_max_entries, "Entry bound of caches created with 0");
 static unsigned int write_buffer_size = 1024;
 module_param(write_buffer_size, uint, 0644);
 MODULE_PARM_DESC(write_buffer_size,
-		 "Most write records per CPU and cache before a writer drains (2..~2000: one per-CPU allocation)");
+		 "Most write records per CPU and cache before a writer drains (2..1024 on 64-bit; a power of two, rounded down)");
 
 /* a write ring's floor: a pass per 32 writes at most, the cost measured worth batching */
 #define KC_WRING_MIN	64
@@ -73,10 +73,10 @@ MODULE_PARM_DESC(write_buffer_size,
  * the entries they insert are over the count bound. So all CPUs' rings together hold at
  * most 1/16 of max_entries (the fraction of the byte bound's slack), but a ring holds at
  * least KC_WRING_MIN records, and at most write_buffer_size (which wins below
- * KC_WRING_MIN) and what one per-CPU allocation holds. A pass runs once per half ring (or
- * per tick), and its fixed cost, the wakeup of the worker paid by the writer, is what the
- * size amortises (SET replace ÷ GET in `make bench`, 3 boots: 2.82 with rings of 64, 2.66
- * with 256, 2.50 with 1024).
+ * KC_WRING_MIN) and what one per-CPU allocation holds, rounded down to a power of two by
+ * kcache_wring_init(). A pass runs once per half ring (or per tick), and its fixed cost,
+ * the wakeup of the worker paid by the writer, is what the size amortises (SET replace ÷
+ * GET in `make bench`, 3 boots: 2.82 with rings of 64, 2.66 with 256, 2.50 with 1024).
  */
 static unsigned int kc_wring_size(u64 max_entries)
 {

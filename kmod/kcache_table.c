@@ -9,7 +9,7 @@
  *    mutations of different keys run in parallel (as kernel/bpf/hashtab.c's bucket locks).
  *    Taken in process context (writers, maintenance, the shrinker); never with another
  *    stripe lock held; never held while sleeping. Order: c->mut_sem (read) ->
- *    c->maint_mutex -> stripe->lock -> rhashtable bucket locks -> write-ring lock.
+ *    c->maint_mutex -> stripe->lock -> rhashtable bucket locks (write rings: no lock).
  *  - the rhashtable's own bucket locks and mutex (resizes run from its worker).
  * Lookups take no lock: rcu_read_lock() only.
  */

@@ -26,4 +26,9 @@ void kcache_wring_commit(struct kcache *c, struct kc_wring *w, struct kcache_ent
 			 struct kcache_entry *old);
 unsigned int kcache_wring_take(struct kcache *c, int cpu, struct kc_wrec *out);
 
+#ifdef KCACHE_TESTS
+int kcache_test_wring_start(struct kcache *c, u32 start);
+u32 kcache_test_wring_head(struct kcache *c, int cpu);
+#endif
+
 #endif /* _KCACHE_WRING_H */

@@ -3,7 +3,8 @@
  * KUnit suite kcache_concurrency: the core under many CPUs. Records of one key reach
  * maintenance from different CPUs in any order; CAS and ADD stay exact under concurrent
  * writers; a reader never sees version 0 or a version going backwards; writers progress
- * with the workqueue stalled; a TTL written during a long pass is still reclaimed.
+ * with the workqueue stalled, also across the write rings' u32 position wrap; a TTL
+ * written during a long pass is still reclaimed.
  *
  * The record-order cases move the test thread between CPUs, so that each record lands in
  * the write ring of a chosen CPU, with the work items stalled; kcache_maintain() then
@@ -384,6 +385,57 @@ static void writers_progress_with_work_stalled(struct kunit *test)
 }
 
 /*
+ * The rings' u32 positions wrap: started just below it, 8000 writes of four threads
+ * through rings of 4 records (6 asked for) each reach the policy exactly once (a lost
+ * record leaves an entry out of the policy, a doubled one links it twice), and the
+ * positions advanced by one per write.
+ */
+static void write_ring_positions_cross_u32_wrap(struct kunit *test)
+{
+	struct kcache_config cfg = { .max_entries = 2000 };
+	const u32 start = U32_MAX - 100;
+	struct kc_thr t[4] = {};
+	unsigned int i, old;
+	struct kcache_stats st;
+	u64 errors = 0, moved = 0;
+	bool crossed = false;
+	struct kcache *c;
+	int cpu;
+
+	/* 6 is not a power of two: a ring indexed by position % 6 would skip slots at the wrap */
+	old = kcache_test_write_buffer_size(6);
+	c = kcache_create("mt-wrap", &cfg);
+	kcache_test_write_buffer_size(old);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_EXPECT_EQ(test, 4U, c->wring_size);
+	kcache_test_stall_work(c, true);
+	KUNIT_ASSERT_EQ(test, 0, kcache_test_wring_start(c, start));
+	for (i = 0; i < 4; i++) {
+		t[i].c = c;
+		t[i].rounds = 2000;
+	}
+	KUNIT_EXPECT_EQ(test, 0, kc_run_threads(test, kc_filler_fn, t, 4, 120));
+	for (i = 0; i < 4; i++)
+		errors += t[i].errors;
+	KUNIT_EXPECT_EQ(test, 0ULL, errors);
+	kcache_maintain(c);
+	for_each_possible_cpu(cpu) {
+		u32 n = kcache_test_wring_head(c, cpu) - start;
+
+		moved += n;
+		crossed |= n > 100;
+	}
+	KUNIT_EXPECT_EQ(test, 8000ULL, moved);
+	KUNIT_EXPECT_TRUE(test, crossed);
+	kcache_stats(c, &st);
+	/* keys w0..w999, each written; none evicted below the bound */
+	KUNIT_EXPECT_EQ(test, 1000ULL, st.entries);
+	KUNIT_EXPECT_EQ(test, 1000ULL, kcache_test_policy_entries(c));
+	kcache_test_stall_work(c, false);
+	kc_gone(c);
+}
+
+/*
  * Writes the policy has not seen yet are entries over the count bound. With the work
  * stalled only a full ring brings a pass, so the table grows past max_entries by up to
  * every CPU's ring, and the rings are sized so that this is at most 1/16 of the bound
@@ -506,6 +558,7 @@ static struct kunit_case kcache_mt_cases[] = {
 	KUNIT_CASE(add_sum_exact),
 	KUNIT_CASE(set_get_version_monotonic),
 	KUNIT_CASE(writers_progress_with_work_stalled),
+	KUNIT_CASE(write_ring_positions_cross_u32_wrap),
 	KUNIT_CASE(write_rings_bound_the_count_overshoot),
 	KUNIT_CASE(write_ring_size_capped_to_one_allocation),
 	KUNIT_CASE(ttl_deadline_not_lost_under_eviction),
