@@ -353,21 +353,13 @@ static int kc_filler_fn(void *data)
 	return 0;
 }
 
-/* Rings of 4 records and no work item ever running: writers drain themselves. */
-static void writers_progress_with_work_stalled(struct kunit *test)
+/* Four threads write 2000 times each, keys w0..w999, and none of the writes fails. */
+static void kc_fill_four(struct kunit *test, struct kcache *c)
 {
-	struct kcache_config cfg = { .max_entries = 100 };
 	struct kc_thr t[4] = {};
-	unsigned int i, old;
-	struct kcache_stats st;
-	struct kcache *c;
+	unsigned int i;
 	u64 errors = 0;
 
-	old = kcache_test_write_buffer_size(4);
-	c = kcache_create("mt-stall", &cfg);
-	kcache_test_write_buffer_size(old);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
-	kcache_test_stall_work(c, true);
 	for (i = 0; i < 4; i++) {
 		t[i].c = c;
 		t[i].rounds = 2000;
@@ -376,6 +368,22 @@ static void writers_progress_with_work_stalled(struct kunit *test)
 	for (i = 0; i < 4; i++)
 		errors += t[i].errors;
 	KUNIT_EXPECT_EQ(test, 0ULL, errors);
+}
+
+/* Rings of 4 records and no work item ever running: writers drain themselves. */
+static void writers_progress_with_work_stalled(struct kunit *test)
+{
+	struct kcache_config cfg = { .max_entries = 100 };
+	struct kcache_stats st;
+	struct kcache *c;
+	unsigned int old;
+
+	old = kcache_test_write_buffer_size(4);
+	c = kcache_create("mt-stall", &cfg);
+	kcache_test_write_buffer_size(old);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	kcache_test_stall_work(c, true);
+	kc_fill_four(test, c);
 	kcache_maintain(c);
 	kcache_stats(c, &st);
 	KUNIT_EXPECT_LE(test, st.entries, 100ULL);
@@ -394,10 +402,9 @@ static void write_ring_positions_cross_u32_wrap(struct kunit *test)
 {
 	struct kcache_config cfg = { .max_entries = 2000 };
 	const u32 start = U32_MAX - 100;
-	struct kc_thr t[4] = {};
-	unsigned int i, old;
 	struct kcache_stats st;
-	u64 errors = 0, moved = 0;
+	unsigned int old;
+	u64 moved = 0;
 	bool crossed = false;
 	struct kcache *c;
 	int cpu;
@@ -410,14 +417,7 @@ static void write_ring_positions_cross_u32_wrap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 4U, c->wring_size);
 	kcache_test_stall_work(c, true);
 	KUNIT_ASSERT_EQ(test, 0, kcache_test_wring_start(c, start));
-	for (i = 0; i < 4; i++) {
-		t[i].c = c;
-		t[i].rounds = 2000;
-	}
-	KUNIT_EXPECT_EQ(test, 0, kc_run_threads(test, kc_filler_fn, t, 4, 120));
-	for (i = 0; i < 4; i++)
-		errors += t[i].errors;
-	KUNIT_EXPECT_EQ(test, 0ULL, errors);
+	kc_fill_four(test, c);
 	kcache_maintain(c);
 	for_each_possible_cpu(cpu) {
 		u32 n = kcache_test_wring_head(c, cpu) - start;
