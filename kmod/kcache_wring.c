@@ -74,11 +74,24 @@ unsigned int kcache_wring_max(void)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_wring_max);
 
+/*
+ * Empty @w with its next position at @start. Every slot is "not filled": slot i next
+ * holds position start + ((i - start) & (size - 1)), so its ->pos is set one past that
+ * (any value but the position itself would do).
+ */
+static void kc_wring_reset(struct kc_wring *w, unsigned int size, u32 start)
+{
+	unsigned int i;
+
+	atomic_set(&w->tail, start);
+	w->head = start;
+	for (i = 0; i < size; i++)
+		w->slot[i].pos = start + ((i - start) & (size - 1)) + 1;
+}
+
 /* @size is rounded down to a power of two. */
 int kcache_wring_init(struct kcache *c, unsigned int size)
 {
-	struct kc_wring *w;
-	unsigned int i;
 	int cpu;
 
 	if (WARN_ON_ONCE(size < 2 || size > kcache_wring_max()))
@@ -93,12 +106,8 @@ int kcache_wring_init(struct kcache *c, unsigned int size)
 		kcache_wring_uninit(c);
 		return -ENOMEM;
 	}
-	for_each_possible_cpu(cpu) {
-		w = per_cpu_ptr(c->wring, cpu);
-		/* not filled: slot i holds positions i, i + size, ..., never i + 1 */
-		for (i = 0; i < size; i++)
-			w->slot[i].pos = i + 1;
-	}
+	for_each_possible_cpu(cpu)
+		kc_wring_reset(per_cpu_ptr(c->wring, cpu), size, 0);
 	return 0;
 }
 
@@ -229,7 +238,6 @@ unsigned int kcache_wring_take(struct kcache *c, int cpu, struct kc_wrec *out)
  */
 int kcache_test_wring_start(struct kcache *c, u32 start)
 {
-	unsigned int i, size = c->wring_size;
 	struct kc_wring *w;
 	int cpu, ret = 0;
 
@@ -240,11 +248,7 @@ int kcache_test_wring_start(struct kcache *c, u32 start)
 			ret = -EBUSY;
 			break;
 		}
-		atomic_set(&w->tail, start);
-		w->head = start;
-		/* slot i's next position is start + ((i - start) & (size - 1)): not filled */
-		for (i = 0; i < size; i++)
-			w->slot[i].pos = start + ((i - start) & (size - 1)) + 1;
+		kc_wring_reset(w, c->wring_size, start);
 	}
 	mutex_unlock(&c->maint_mutex);
 	return ret;
