@@ -256,9 +256,13 @@ out:
 	return wake;
 }
 
+/*
+ * Every sleeper: read() of the fd and poll() sleep interruptible, kcache_stream_wait()
+ * killable, which an interruptible-only wake-up would leave asleep.
+ */
 static void kc_stream_wake(struct kcache_stream *s)
 {
-	wake_up_interruptible_poll(&s->wq, EPOLLIN | EPOLLRDNORM);
+	wake_up_poll(&s->wq, EPOLLIN | EPOLLRDNORM);
 	if (s->notify)
 		s->notify(s->notify_ctx);
 }

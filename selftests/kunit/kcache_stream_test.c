@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/percpu-rwsem.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -220,6 +221,88 @@ static void kernel_api_notify_read_and_eof(struct kunit *test)
 	kcache_unsubscribe(st);
 }
 
+/* A kthread in kcache_stream_wait(); SIGKILL ends a wait nothing else ends. */
+struct kc_waiter {
+	struct kcache_stream *st;
+	struct task_struct *task;
+	struct completion done;
+	int ret;
+};
+
+static int kc_waiter_fn(void *arg)
+{
+	struct kc_waiter *w = arg;
+
+	allow_signal(SIGKILL);
+	w->ret = kcache_stream_wait(w->st);
+	complete(&w->done);
+	return 0;
+}
+
+static void kc_waiter_start(struct kunit *test, struct kc_waiter *w, struct kcache_stream *st)
+{
+	w->st = st;
+	w->ret = -EINVAL;
+	init_completion(&w->done);
+	w->task = kthread_create(kc_waiter_fn, w, "kcache-stream-wait");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(w->task));
+	get_task_struct(w->task);
+	wake_up_process(w->task);
+}
+
+/* True if the waiter returned within 5 s of @what; else killed, so that the case ends. */
+static bool kc_waiter_join(struct kunit *test, struct kc_waiter *w, const char *what)
+{
+	bool ok = wait_for_completion_timeout(&w->done, 5 * HZ);
+
+	KUNIT_EXPECT_TRUE_MSG(test, ok, "kcache_stream_wait() still asleep 5 s after %s", what);
+	if (!ok) {
+		send_sig(SIGKILL, w->task, 1);
+		wait_for_completion(&w->done);
+	}
+	put_task_struct(w->task);
+	return ok;
+}
+
+/*
+ * kcache_stream_wait() on an empty stream sleeps until a record comes, and until the
+ * stream ends when the cache is destroyed: both wake it (it sleeps killable, not
+ * interruptible, so a wake-up of interruptible sleepers only would not).
+ */
+static void kernel_wait_woken_by_record_and_destroy(struct kunit *test)
+{
+	struct kcache *c = kc_new(test);
+	struct kcache_stream_opts o = { .flags = KCACHE_SUBSCRIBE_LIVE_ONLY };
+	void *buf = kunit_kzalloc(test, KC_BUF_LEN, GFP_KERNEL);
+	struct kcache_stream *st;
+	struct kc_seen s = { };
+	struct kc_waiter w;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	st = kcache_subscribe(c, &o, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(st));
+	kc_drain(test, st, &s);
+	KUNIT_EXPECT_EQ(test, s.sync, 1U);
+
+	kc_waiter_start(test, &w, st);
+	msleep(KC_BLOCKED_MS);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&w.done), "returned with nothing to read");
+	KUNIT_EXPECT_EQ(test, 0, kc_sets(c, "after", "x", NULL));
+	if (kc_waiter_join(test, &w, "a SET"))
+		KUNIT_EXPECT_EQ(test, w.ret, 0);
+	kc_drain(test, st, &s);
+	KUNIT_EXPECT_EQ(test, s.store, 1U);
+
+	kc_waiter_start(test, &w, st);
+	msleep(KC_BLOCKED_MS);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&w.done), "returned with nothing to read");
+	kcache_destroy(c);
+	if (kc_waiter_join(test, &w, "destroy"))
+		KUNIT_EXPECT_EQ(test, w.ret, 0);
+	KUNIT_EXPECT_EQ(test, (ssize_t)0, kcache_stream_read(st, buf, KC_BUF_LEN));
+	kcache_unsubscribe(st);
+}
+
 /* Options the in-kernel API refuses, before it allocates anything. */
 static void kernel_api_bad_options(struct kunit *test)
 {
@@ -241,6 +324,7 @@ static void kernel_api_bad_options(struct kunit *test)
 static struct kunit_case kcache_stream_cases[] = {
 	KUNIT_CASE(subscribe_waits_for_writer_in_flight),
 	KUNIT_CASE(kernel_api_notify_read_and_eof),
+	KUNIT_CASE(kernel_wait_woken_by_record_and_destroy),
 	KUNIT_CASE(kernel_api_bad_options),
 	{}
 };
