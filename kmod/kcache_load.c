@@ -283,6 +283,22 @@ static void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
 	kc_load_unlink(L, r);
 }
 
+/*
+ * A delete or invalidate of the key: a userspace lease goes to a waiter (its holder's
+ * store is refused); an in-kernel load runs on, its value going to its callers unstored.
+ */
+static void kc_load_revoke(struct kcache_loads *L, struct kcache_load *r)
+{
+	lockdep_assert_held(&r->stripe->lock);
+	if (r->state != KC_LOAD_BUSY || r->revoked)
+		return;
+	atomic64_inc(&L->revoked);
+	if (r->owner)
+		kc_load_vacate(L, r);
+	else
+		r->revoked = 1;
+}
+
 /**
  * kcache_load_begin() - look a key up for a load, under its stripe lock
  * @c: the cache
@@ -537,22 +553,43 @@ void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
 void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *key,
 			    u32 klen, u32 hash, u8 cause)
 {
-	struct kcache_loads *L = kc_loads(c);
 	struct kcache_load *r;
 
 	lockdep_assert_held(&s->lock);
-	r = kc_load_find(s, key, klen);
-	if (!r || r->state != KC_LOAD_BUSY || r->revoked)
-		return;
 	if (cause != KCACHE_CAUSE_DELETE && cause != KCACHE_CAUSE_INVALIDATE)
 		return;
-	atomic64_inc(&L->revoked);
-	if (r->owner) {
-		kc_load_vacate(L, r);
-		return;
+	r = kc_load_find(s, key, klen);
+	if (r)
+		kc_load_revoke(kc_loads(c), r);
+}
+
+/**
+ * kcache_loads_on_invalidate() - revoke the leases of every key with a prefix
+ * @c: the cache
+ * @prefix: prefix bytes, or NULL with @plen 0 for every key
+ * @plen: prefix length
+ *
+ * An invalidate calls it before it removes entries, so a holder's value, which may
+ * predate the invalidate, is refused whether its key had an entry or not; a store that
+ * came before is numbered below the invalidate's cutoff and removed. May sleep.
+ */
+void kcache_loads_on_invalidate(struct kcache *c, const void *prefix, u32 plen)
+{
+	struct kcache_loads *L = kc_loads(c);
+	struct kcache_load *r;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	for (i = 0; i <= c->stripe_mask; i++) {
+		struct kc_stripe *s = &c->stripes[i];
+
+		spin_lock(&s->lock);
+		hlist_for_each_entry_safe(r, tmp, &s->loads, node)
+			if (!plen || (r->klen >= plen && !memcmp(r->key, prefix, plen)))
+				kc_load_revoke(L, r);
+		spin_unlock(&s->lock);
+		cond_resched();
 	}
-	/* an in-kernel load runs on; its value goes to its callers unstored */
-	r->revoked = 1;
 }
 
 /* ---- results ---- */
@@ -620,23 +657,25 @@ int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
  * @r: the record the caller holds the lease of
  * @token: that lease's token
  * @err: 0 if the store succeeded, else its error or the loader's
+ * @stored: @err is the store's: the loader succeeded and @val is its value
  * @val: the loaded value (kvmalloc()); set to NULL if @r took it over
  * @vlen: its length
  *
  * A store that succeeded has completed @r already (kcache_loads_on_store()). Otherwise, if
  * the lease is still the caller's, @r completes with @err (-EIO for none) for every
  * waiter; or, if the store failed with -ESTALE because a delete revoked the load, with
- * the unstored value @val, which @r then owns.
+ * the unstored value @val, which @r then owns. A loader may fail with -ESTALE of its own
+ * (NFS does): @stored tells the two apart.
  */
 void kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
-			void **val, u32 vlen)
+			bool stored, void **val, u32 vlen)
 {
 	struct kcache_loads *L = kc_loads(c);
 	struct kc_stripe *s = r->stripe;
 
 	spin_lock(&s->lock);
 	if (r->state == KC_LOAD_BUSY && r->token == token) {
-		if (err == -ESTALE && r->revoked) {
+		if (stored && err == -ESTALE && r->revoked) {
 			kc_load_complete(L, r, NULL, *val, vlen, 0);
 			*val = NULL;
 		} else {

@@ -89,6 +89,8 @@ void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
 			   const struct kcache_entry *e);
 void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *key,
 			    u32 klen, u32 hash, u8 cause);
+/* An invalidate's hook: takes each stripe's lock itself */
+void kcache_loads_on_invalidate(struct kcache *c, const void *prefix, u32 plen);
 
 /* A record's life as the front ends drive it (kcache_load_fd.c, kcache_load_kernel.c) */
 /* What kcache_load_begin() found. */
@@ -117,7 +119,7 @@ int kcache_load_value(const struct kcache_load *r, const void **val, u32 *len,
 int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
 			    u64 *version);
 void kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
-			void **val, u32 vlen);
+			bool stored, void **val, u32 vlen);
 void kcache_load_put(struct kcache_load *r);
 void kcache_lease_owner_init(struct kcache_lease_owner *o);
 void kcache_lease_owner_release(struct kcache *c, struct kcache_lease_owner *o);

@@ -43,6 +43,7 @@ static void kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, cons
 			u32 klen, kcache_loader_fn loader, void *ctx, u64 ttl_ns)
 {
 	struct kcache_load_claim claim = { .owner = NULL, .token = token };
+	bool stored = false;
 	void *val = NULL;
 	u32 vlen = 0;
 	int ret;
@@ -52,9 +53,11 @@ static void kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, cons
 		ret = -EINVAL;
 	if (!ret && vlen && !val)
 		ret = -EINVAL;
-	if (!ret)
+	if (!ret) {
 		ret = kcache_store_claimed(c, key, klen, val, vlen, ttl_ns, 0, &claim, NULL);
-	kcache_load_finish(c, r, token, ret, &val, vlen);
+		stored = true;
+	}
+	kcache_load_finish(c, r, token, ret, stored, &val, vlen);
 	kvfree(val);
 }
 

@@ -555,6 +555,8 @@ static int kc_invalidate(struct kcache *c, const void *prefix, u32 plen)
 	might_sleep();
 	if (!kcache_enter(c))
 		return -ESHUTDOWN;
+	/* leases first: their keys may have no entry, and their stores come after it */
+	kcache_loads_on_invalidate(c, prefix, plen);
 	cutoff = atomic64_read(&c->seq);
 	do {
 		found = 0;

@@ -371,6 +371,33 @@ TEST_F(lease, stale_and_foreign_tokens)
 	close(fd2);
 }
 
+/*
+ * An INVALIDATE revokes the leases of the keys it covers, present or not: the holder's
+ * value may predate it. Keys outside the prefix keep theirs.
+ */
+TEST_F(lease, invalidate_revokes_leases_of_absent_keys)
+{
+	uint64_t t1, t2, t3, removed = 1;
+	char buf[64];
+	uint32_t len;
+
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "p/absent", buf, &len, 0, 0, &t1));
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "q/absent", buf, &len, 0, 0, &t2));
+	ASSERT_EQ(0, kcache_invalidate_prefix(self->fd, "p/", 2, &removed));
+	EXPECT_EQ(0, removed);
+	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "p/absent", 8, "old", 3, t1, 0, 0, NULL));
+	EXPECT_EQ(0, kcache_lease_set(self->fd, "q/absent", 8, "kept", 4, t2, 0, 0, NULL));
+	len = sizeof(buf);
+	EXPECT_EQ(-ENOENT, kcache_get(self->fd, "p/absent", 8, buf, &len, NULL));
+	/* and every key's, without a prefix */
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "r/absent", buf, &len, 0, 0, &t3));
+	ASSERT_EQ(0, kcache_invalidate(self->fd, &removed));
+	EXPECT_EQ(1, removed);	/* q/absent's stored value */
+	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "r/absent", 8, "old", 3, t3, 0, 0, NULL));
+	len = sizeof(buf);
+	EXPECT_EQ(-ENOENT, kcache_get(self->fd, "r/absent", 8, buf, &len, NULL));
+}
+
 TEST_F(lease, plain_ops_reject_lease_fields)
 {
 	struct kcache_set_args a = { .size = sizeof(a), .key = (uintptr_t)"k", .key_len = 1,

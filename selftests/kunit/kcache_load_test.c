@@ -471,6 +471,37 @@ static void del_during_load_revokes_store(struct kunit *test)
 	kl_mutate_during_load(test, false);
 }
 
+/*
+ * A loader's own -ESTALE (NFS returns it) is its error, not the store's refusal after a
+ * DEL revoked the load: with the load revoked, the holder and its waiters get -ESTALE,
+ * not an empty value the loader never gave.
+ */
+static void loader_estale_is_its_own_error(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 3, sizeof(*t), GFP_KERNEL);
+	struct kl_ctx ctx;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, "never");
+	ctx.block = true;
+	ctx.err = -ESTALE;
+	kl_start(test, &t[0], c, &ctx, "nfs");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	kl_start(test, &t[1], c, &ctx, "nfs");
+	kl_start(test, &t[2], c, &ctx, "nfs");
+	kl_wait_waiters(test, c, "nfs", 2);
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_delete(c, "nfs", 3));
+	complete_all(&ctx.release);
+	for (i = 0; i < 3; i++) {
+		if (!kl_join(test, &t[i]))
+			return;
+		KUNIT_EXPECT_EQ_MSG(test, -ESTALE, t[i].ret, "caller %d", i);
+	}
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
+}
+
 static void refresh_ahead_one_refresher_others_stale(struct kunit *test)
 {
 	struct kcache *c = kl_new(test);
@@ -513,6 +544,7 @@ static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(destroy_during_load_wakes_waiters),
 	KUNIT_CASE(set_during_load_wins),
 	KUNIT_CASE(del_during_load_revokes_store),
+	KUNIT_CASE(loader_estale_is_its_own_error),
 	KUNIT_CASE(refresh_ahead_one_refresher_others_stale),
 	{}
 };
