@@ -326,6 +326,8 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 	kcache_count++;
 	kcache_reserved_bytes += resv;
 	kref_get(&c->kref);
+	/* nothing fails from here on: reclaim may find the cache */
+	kcache_shrinker_list(c);
 	list_add_tail(&c->list, &kcache_registry);
 	mutex_unlock(&kcache_registry_mutex);
 	kcache_sysfs_cache_added(c);

@@ -140,10 +140,14 @@ static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *s
 static struct shrinker *kcache_shrinker;
 
 /**
- * kcache_shrinker_track() - list a new cache for reclaim in its memory cgroup
+ * kcache_shrinker_track() - make a new cache's reclaim token, not listed yet
  * @c: the cache, with ->memcg set
  *
- * The token is charged to c->memcg: that is where list_lru files it.
+ * The token is charged to c->memcg: that is where list_lru files it. Only
+ * kcache_shrinker_list() makes it visible to reclaim, once the cache is sure to be
+ * created: a cache freed on a failed create must never have been found by a scan, which
+ * would use it after the free (kcache_destroy() waits for such scans, a failed create
+ * cannot).
  *
  * Return: 0 or -ENOMEM.
  */
@@ -163,14 +167,24 @@ int kcache_shrinker_track(struct kcache *c)
 	INIT_LIST_HEAD(&t->lru);
 	t->c = c;
 	c->memcg_token = t;
-	kcache_list_lru_add_obj(&kc_lru, &t->lru);
 	return 0;
+}
+
+/**
+ * kcache_shrinker_list() - list a cache's token: reclaim finds the cache from now on
+ * @c: the cache, about to be registered (under kcache_registry_mutex, so that no destroy
+ *	can have unlisted and freed the token first)
+ */
+void kcache_shrinker_list(struct kcache *c)
+{
+	kcache_list_lru_add_obj(&kc_lru, &c->memcg_token->lru);
 }
 
 /**
  * kcache_shrinker_untrack() - unlist a cache; the shrinker no longer finds it
  * @c: the cache
  *
+ * Also frees the token of a cache that was never listed (a failed create).
  * A scan that found it before holds c->users until it is done.
  */
 void kcache_shrinker_untrack(struct kcache *c)

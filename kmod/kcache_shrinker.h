@@ -11,6 +11,7 @@ struct kcache;
 int kcache_shrinker_init(void);
 void kcache_shrinker_uninit(void);
 int kcache_shrinker_track(struct kcache *c);
+void kcache_shrinker_list(struct kcache *c);
 void kcache_shrinker_untrack(struct kcache *c);
 unsigned long kcache_shrink(unsigned long nr);
 
