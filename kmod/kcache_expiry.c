@@ -19,6 +19,7 @@
  */
 
 #include <linux/jiffies.h>
+#include <linux/memcontrol.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -71,6 +72,26 @@ static void kc_heap_fix(struct kcache *c, u32 i)
 }
 
 /*
+ * The heap's array, charged to the cache's memcg as its entries are: whoever runs the pass
+ * (the worker, or a writer of another group helping it), and failing rather than waking
+ * the OOM killer, as an entry's allocation does.
+ */
+static struct kcache_entry **kc_heap_alloc(struct kcache *c, u32 cap)
+{
+	struct kcache_entry **h;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *old_memcg = set_active_memcg(c->memcg);
+#endif
+
+	h = kvmalloc_array(cap, sizeof(*h),
+			   GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+#ifdef CONFIG_MEMCG
+	set_active_memcg(old_memcg);
+#endif
+	return h;
+}
+
+/*
  * If the heap cannot grow, the entry stays out of it: it is still never returned once
  * expired, but then only eviction, delete or replace reclaims it.
  */
@@ -85,7 +106,7 @@ void kcache_expiry_add(struct kcache *c, struct kcache_entry *e)
 		return;
 	if (c->heap_nr == c->heap_cap) {
 		cap = max_t(u32, KC_HEAP_MIN, c->heap_cap * 2);
-		h = kvmalloc_array(cap, sizeof(*h), GFP_KERNEL_ACCOUNT);
+		h = kc_heap_alloc(c, cap);
 		if (!h)
 			return;
 		if (c->heap_nr)

@@ -8,8 +8,9 @@
  *    so the mutations of one key are totally ordered and their records too, while
  *    mutations of different keys run in parallel (as kernel/bpf/hashtab.c's bucket locks).
  *    Taken in process context (writers, maintenance, the shrinker); never with another
- *    stripe lock held; never held while sleeping. Order: c->mut_sem (read) ->
- *    c->maint_mutex -> stripe->lock -> rhashtable bucket locks (write rings: no lock).
+ *    stripe lock held; never held while sleeping. Order: c->maint_mutex ->
+ *    c->mut_sem (read) -> stripe->lock -> rhashtable bucket locks (write rings: no lock;
+ *    a writer helps maintenance before it takes c->mut_sem, never under it).
  *  - the rhashtable's own bucket locks and mutex (resizes run from its worker).
  * Lookups take no lock: rcu_read_lock() only.
  */
