@@ -583,6 +583,19 @@ static bool kc_stream_readable(struct kcache_stream *s)
 	       READ_ONCE(s->snap_pos) != READ_ONCE(s->snap_nr);
 }
 
+/*
+ * A copy to the reader's buffer faulted after @copied of the @want bytes it was given:
+ * take back the bytes of the record it tore, so that the read returns whole records only
+ * and the record is delivered again, whole, by the next read.
+ */
+static int kc_copy_short(struct iov_iter *to, size_t copied, size_t want)
+{
+	if (copied == want)
+		return 0;
+	iov_iter_revert(to, copied);
+	return -EFAULT;
+}
+
 /* Copy one control record (SYNC, LAGGED); -ENOSPC if it does not fit, -EFAULT. */
 static int kc_copy_ctl(struct iov_iter *to, u8 type, u64 seq, u64 aux)
 {
@@ -592,7 +605,7 @@ static int kc_copy_ctl(struct iov_iter *to, u8 type, u64 seq, u64 aux)
 
 	if (iov_iter_count(to) < KC_REC_HDR)
 		return -ENOSPC;
-	return copy_to_iter(&h, KC_REC_HDR, to) == KC_REC_HDR ? 0 : -EFAULT;
+	return kc_copy_short(to, copy_to_iter(&h, KC_REC_HDR, to), KC_REC_HDR);
 }
 
 static int kc_copy_entry(struct kcache_stream *s, struct iov_iter *to,
@@ -609,7 +622,13 @@ static int kc_copy_entry(struct kcache_stream *s, struct iov_iter *to,
 	if (h.flags & KCACHE_RECF_VALUE)
 		n += copy_to_iter(kcache_entry_value(e), e->vlen, to);
 	n += copy_to_iter(kc_zero_pad, kc_pad(&h), to);
-	return n == h.rec_len ? 0 : -EFAULT;
+	return kc_copy_short(to, n, h.rec_len);
+}
+
+/* The length of the ring's record at position @t (its first field, rec_len) */
+static u32 kc_ring_rec_len(const struct kcache_stream *s, u64 t)
+{
+	return *(u32 *)(s->ring + (t & (s->size - 1)));
 }
 
 /* Copy as many whole records of the ring as fit; the ring keeps what was not copied. */
@@ -626,7 +645,7 @@ static int kc_copy_ring(struct kcache_stream *s, struct iov_iter *to, bool *empt
 	spin_unlock(&s->lock);
 	/* writers only write beyond head; the bytes from tail to head are stable */
 	for (t = tail; t != head; t += len) {
-		len = *(u32 *)(s->ring + (t & (s->size - 1)));
+		len = kc_ring_rec_len(s, t);
 		if (t - tail + len > room)
 			break;
 	}
@@ -637,13 +656,19 @@ static int kc_copy_ring(struct kcache_stream *s, struct iov_iter *to, bool *empt
 	pos = tail & (s->size - 1);
 	first = min(len, s->size - pos);
 	n = copy_to_iter(s->ring + pos, first, to);
-	n += copy_to_iter(s->ring, len - first, to);
-	if (n != len)
-		return -EFAULT;
+	if (n == first)
+		n += copy_to_iter(s->ring, len - first, to);
+	if (n != len) {
+		/* a fault: the whole records before it are delivered, the rest stay */
+		for (t = tail; t - tail + kc_ring_rec_len(s, t) <= n; t += kc_ring_rec_len(s, t))
+			;
+		iov_iter_revert(to, n - (t - tail));
+		*empty = false;
+	}
 	spin_lock(&s->lock);
 	s->tail = t;
 	spin_unlock(&s->lock);
-	return 0;
+	return n == len ? 0 : -EFAULT;
 }
 
 /*

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -540,6 +541,102 @@ TEST_F(stream, snapshot_sync_live_in_order)
 	ASSERT_NE(0, r->expires_ns);
 	ASSERT_EQ(NULL, kcache_stream_next(&it));
 	ASSERT_EQ(0, it.err);
+	close(sfd);
+}
+
+/*
+ * Records of @n bytes at @buf, each whole: their types and versions appended to @type and
+ * @seq (@nr of them so far). Returns -1 if a record is torn.
+ */
+static int walk_recs(const char *buf, ssize_t n, uint8_t *type, uint64_t *seq, int *nr)
+{
+	const struct kcache_stream_rec *r;
+	ssize_t off = 0;
+
+	while (off < n) {
+		r = (const void *)(buf + off);
+		if (n - off < (ssize_t)sizeof(*r) || r->rec_len < sizeof(*r) ||
+		    r->rec_len > n - off)
+			return -1;
+		type[*nr] = r->type;
+		seq[(*nr)++] = r->seq;
+		off += r->rec_len;
+	}
+	return 0;
+}
+
+/*
+ * A read whose buffer runs into an unmapped page returns the whole records that fit
+ * before the fault, and the next read goes on from the first record not returned: none
+ * twice, none lost, none torn. Once in the snapshot, once in the live records.
+ */
+TEST_F(stream, read_fault_returns_whole_records_once)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	static char big[1 << 16];
+	uint64_t seq[128], cutoff;
+	uint8_t type[128];
+	char key[8], *map;
+	uint32_t ring = 0;
+	int i, nr = 0, sfd;
+	ssize_t n;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "k%03d", i);
+		ASSERT_EQ(0, setk(self->fd, key, "value", NULL));
+	}
+	sfd = kcache_subscribe(self->fd, NULL, 0, KCACHE_SUBSCRIBE_NONBLOCK, &ring, &cutoff);
+	ASSERT_LE(0, sfd);
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+
+	/* snapshot: 300 bytes before the hole, more than a record, less than all of them */
+	n = read(sfd, map + page - 300, sizeof(big));
+	ASSERT_LT(0, n);
+	ASSERT_GE(300, n);
+	ASSERT_EQ(0, walk_recs(map + page - 300, n, type, seq, &nr));
+	while ((n = read(sfd, big, sizeof(big))) > 0)
+		ASSERT_EQ(0, walk_recs(big, n, type, seq, &nr));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(21, nr);
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(KCACHE_REC_SNAPSHOT, type[i]);
+		if (i)
+			ASSERT_LT(seq[i - 1], seq[i]);
+	}
+	ASSERT_EQ(KCACHE_REC_SYNC, type[20]);
+	ASSERT_EQ(cutoff, seq[20]);
+
+	/* live records, read from the ring */
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "k%03d", i);
+		ASSERT_EQ(0, setk(self->fd, key, "again", NULL));
+	}
+	nr = 0;
+	n = read(sfd, map + page - 300, sizeof(big));
+	ASSERT_LT(0, n);
+	ASSERT_GE(300, n);
+	ASSERT_EQ(0, walk_recs(map + page - 300, n, type, seq, &nr));
+	while ((n = read(sfd, big, sizeof(big))) > 0)
+		ASSERT_EQ(0, walk_recs(big, n, type, seq, &nr));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(20, nr);
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(KCACHE_REC_STORE, type[i]);
+		if (i)
+			ASSERT_LT(seq[i - 1], seq[i]);
+	}
+	/* nothing readable at all: -EFAULT, and the records stay */
+	ASSERT_EQ(0, setk(self->fd, "k000", "third", NULL));
+	ASSERT_EQ(-1, read(sfd, map + page, sizeof(big) - page));
+	ASSERT_EQ(EFAULT, errno);
+	nr = 0;
+	n = read(sfd, big, sizeof(big));
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, walk_recs(big, n, type, seq, &nr));
+	ASSERT_EQ(1, nr);
+	munmap(map, 2 * page);
 	close(sfd);
 }
 
