@@ -127,7 +127,8 @@ int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 a
 
 	if ((access & KCACHE_OPEN_RDWR) != KCACHE_OPEN_RDWR)
 		return -EBADF;
-	if (a->flags & ~KCACHE_GETF_LEASE || a->__pad)
+	/* a caller that knows no @token field could never complete the lease it got */
+	if (a->flags & ~KCACHE_GETF_LEASE || a->__pad || a->size < KCACHE_GET_ARGS_SIZE_VER1)
 		return -EINVAL;
 	ret = kcache_key_len_check(a->key_len) ?: kc_lease_ns_ok(a->lease_ns);
 	if (ret)
@@ -140,12 +141,15 @@ int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 a
 		goto out;
 	}
 	ret = kc_lease_get(c, o, a, key);
-	kcache_leave(c);
 	if (ret == 0 || ret == -EMSGSIZE) {
 		int err = kcache_copy_struct_out(uarg, a, sizeof(*a));
 
+		/* the caller cannot learn its token: give the lease on at once */
+		if (err && !ret && a->token)
+			kcache_lease_abort(c, o, a->token, 0);
 		ret = err ?: ret;
 	}
+	kcache_leave(c);
 out:
 	kvfree(key);
 	return ret;
@@ -313,6 +317,10 @@ int kcache_lease_ioctl_mget(struct kcache *c, struct kcache_lease_owner *o, u32 
 	else
 		ret = kcache_copy_struct_out(uarg, a, sizeof(*a));
 out_leave:
+	/* failed: the caller learns none of its tokens, so the leases go on at once */
+	for (i = 0; ret && i < a->nr; i++)
+		if (tokens[i])
+			kcache_lease_abort(c, o, tokens[i], 0);
 	kcache_leave(c);
 out_keys:
 	kvfree(tokens);

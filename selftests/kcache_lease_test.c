@@ -398,6 +398,55 @@ TEST_F(lease, invalidate_revokes_leases_of_absent_keys)
 	EXPECT_EQ(-ENOENT, kcache_get(self->fd, "r/absent", 8, buf, &len, NULL));
 }
 
+/*
+ * A lease GET or MGET that cannot write back the token it granted gives the lease on at
+ * once (-EFAULT), rather than leaving a lease nobody can complete to block the key's
+ * callers until its deadline. A GET struct of the first size has no token field: a lease
+ * GET with it is refused.
+ */
+TEST_F(lease, lease_lost_in_copy_out_is_given_on)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct kcache_batch_item items[2] = {
+		{ .key_len = 2 }, { .key_len = 2 },
+	};
+	struct kcache_get_args *ro;
+	uint64_t token, *tokens;
+	char buf[64], vals[16];
+	uint32_t len, done;
+	char *map;
+
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ro = (void *)map;
+	*ro = (struct kcache_get_args){
+		.size = sizeof(*ro), .flags = KCACHE_GETF_LEASE, .key = (uintptr_t)"ro",
+		.key_len = 2, .val = (uintptr_t)buf, .val_len = sizeof(buf),
+	};
+	ASSERT_EQ(0, mprotect(map, page, PROT_READ));
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, ro));
+	ASSERT_EQ(EFAULT, errno);
+	/* given on: the next lease GET, without waiting, gets the lease */
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ro", buf, &len, 0, 0, &token));
+	ASSERT_EQ(0, kcache_lease_abort(self->fd, token, 0));
+
+	/* MGET: tokens not writable */
+	tokens = (uint64_t *)map;
+	EXPECT_EQ(-EFAULT, kcache_mget_lease(self->fd, items, 2, "m1m2", vals, sizeof(vals),
+					     tokens, 0, &done));
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "m1", buf, &len, 0, 0, &token));
+	ASSERT_EQ(0, kcache_lease_abort(self->fd, token, 0));
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "m2", buf, &len, 0, 0, &token));
+	ASSERT_EQ(0, kcache_lease_abort(self->fd, token, 0));
+
+	/* the first size of the struct has no token field */
+	ASSERT_EQ(0, mprotect(map, page, PROT_READ | PROT_WRITE));
+	ro->size = KCACHE_GET_ARGS_SIZE_VER0;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, ro));
+	ASSERT_EQ(EINVAL, errno);
+	munmap(map, page);
+}
+
 TEST_F(lease, plain_ops_reject_lease_fields)
 {
 	struct kcache_set_args a = { .size = sizeof(a), .key = (uintptr_t)"k", .key_len = 1,

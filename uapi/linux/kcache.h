@@ -1036,8 +1036,11 @@ struct kcache_stream_rec {
  *  %KCACHE_GET_STALE    / %KCACHE_GET_REFRESH: see refresh ahead above
  * Errors, besides those of GET:
  *  -EBADF      the fd is not open read-write
- *  -EINVAL     unknown flags or __pad non-zero (also: wait_ns or lease_ns non-zero
- *              without %KCACHE_GETF_LEASE)
+ *  -EINVAL     unknown flags or __pad non-zero; @size below
+ *              %KCACHE_GET_ARGS_SIZE_VER1 (no @token to return); wait_ns or lease_ns
+ *              non-zero without %KCACHE_GETF_LEASE
+ *  -EFAULT     the struct could not be written back: a lease granted is given on at
+ *              once, as by an ABORT with error 0
  *  -E2BIG      lease_ns above %KCACHE_LEASE_NS_MAX
  *  -ETIMEDOUT  another holder loads the key and wait_ns passed (at once if wait_ns is 0)
  *  -EINTR      the caller was killed while it waited
@@ -1054,7 +1057,8 @@ struct kcache_stream_rec {
  * Stale items get %KCACHE_GET_STALE or %KCACHE_GET_REFRESH with their value copied.
  * Errors, besides those of MGET: -EBADF (not read-write), -EINVAL (tokens or lease_ns set
  * without the flag, tokens 0 with it), -E2BIG (lease_ns above %KCACHE_LEASE_NS_MAX),
- * -EFAULT (tokens not writable). Leases granted before a failing copy-out stay held.
+ * -EFAULT (tokens not writable). A call that fails after granting leases gives each of
+ * them on at once (as an ABORT with error 0): the caller never learns their tokens.
  *
  * KCACHE_SETF_LEASE - SET that completes the lease @token: stores the value and gives it
  * to every waiter. Errors, besides those of SET:
