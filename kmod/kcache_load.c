@@ -665,25 +665,34 @@ int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
  * the lease is still the caller's, @r completes with @err (-EIO for none) for every
  * waiter; or, if the store failed with -ESTALE because a delete revoked the load, with
  * the unstored value @val, which @r then owns. A loader may fail with -ESTALE of its own
- * (NFS does): @stored tells the two apart.
+ * (NFS does): @stored tells the two apart. A load that failed because its holder was
+ * killed (a killable loader, or the store's wait for room) is handed to a waiter, who
+ * loads in its turn: the waiters were not killed, and -EINTR tells a caller it was.
+ *
+ * Return: true if the load was handed on (the holder's own answer is then -EINTR).
  */
-void kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
+bool kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
 			bool stored, void **val, u32 vlen)
 {
 	struct kcache_loads *L = kc_loads(c);
 	struct kc_stripe *s = r->stripe;
+	bool handed = false;
 
 	spin_lock(&s->lock);
 	if (r->state == KC_LOAD_BUSY && r->token == token) {
 		if (stored && err == -ESTALE && r->revoked) {
 			kc_load_complete(L, r, NULL, *val, vlen, 0);
 			*val = NULL;
+		} else if (err && fatal_signal_pending(current)) {
+			kc_load_vacate(L, r);
+			handed = true;
 		} else {
 			atomic64_inc(&L->failed);
 			kc_load_complete(L, r, NULL, NULL, 0, err ?: -EIO);
 		}
 	}
 	spin_unlock(&s->lock);
+	return handed;
 }
 
 /**

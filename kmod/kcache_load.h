@@ -118,7 +118,7 @@ int kcache_load_value(const struct kcache_load *r, const void **val, u32 *len,
 		      u64 *version);
 int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
 			    u64 *version);
-void kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
+bool kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
 			bool stored, void **val, u32 vlen);
 void kcache_load_put(struct kcache_load *r);
 void kcache_lease_owner_init(struct kcache_lease_owner *o);

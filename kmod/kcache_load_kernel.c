@@ -38,8 +38,11 @@ static int kc_load_result(struct kcache_load *r, void *buf, u32 *vlen, u64 *vers
 	return 0;
 }
 
-/* The holder's part: run the loader, store, and complete @r for everyone. */
-static void kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const void *key,
+/*
+ * The holder's part: run the loader, store, and complete @r for everyone. Returns -EINTR
+ * if the holder was killed and handed the load to a waiter, else 0 (the result is @r's).
+ */
+static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const void *key,
 			u32 klen, kcache_loader_fn loader, void *ctx, u64 ttl_ns)
 {
 	struct kcache_load_claim claim = { .owner = NULL, .token = token };
@@ -57,8 +60,12 @@ static void kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, cons
 		ret = kcache_store_claimed(c, key, klen, val, vlen, ttl_ns, 0, &claim, NULL);
 		stored = true;
 	}
-	kcache_load_finish(c, r, token, ret, stored, &val, vlen);
+	if (kcache_load_finish(c, r, token, ret, stored, &val, vlen))
+		ret = -EINTR;
+	else
+		ret = 0;
 	kvfree(val);
+	return ret;
 }
 
 /**
@@ -88,7 +95,8 @@ static void kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, cons
  * Context: process context, may sleep.
  *
  * Return: 0; the loader's error (also to every caller that waited for it); -EINTR if the
- * caller was killed while it waited (the load goes on for the others); -EMSGSIZE if @buf
+ * caller was killed while it waited (the load goes on for the others), or while it loaded
+ * and the load failed (one of the callers waiting for it loads in its turn); -EMSGSIZE if @buf
  * is too small (*@vlen holds the length; a load still completed); -E2BIG if the loaded
  * value exceeds value_max or the cache's bytes; -EINVAL / -E2BIG for a bad key;
  * -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed.
@@ -136,8 +144,8 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 		memcpy(buf, kcache_entry_value(e), len);
 		stale_version = e->seq;
 		kcache_entry_put(e);
-		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
-		ret = kc_load_result(r, buf, vlen, version);
+		ret = kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns) ?:
+		      kc_load_result(r, buf, vlen, version);
 		if (ret && ret != -EMSGSIZE) {
 			*vlen = len;
 			if (version)
@@ -147,16 +155,16 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 		kcache_load_put(r);
 		break;
 	case KC_BEGIN_LOAD:
-		kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
-		ret = kc_load_result(r, buf, vlen, version);
+		ret = kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns) ?:
+		      kc_load_result(r, buf, vlen, version);
 		kcache_load_put(r);
 		break;
 	case KC_BEGIN_WAIT:
 		ret = kcache_load_wait(c, r, NULL, 0, 0, &token);
 		if (ret == KC_WAIT_LEASE) {
 			/* the record stays ours: the waiter's reference is now the holder's */
-			kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns);
-			ret = KC_WAIT_DONE;
+			ret = kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns) ?:
+			      KC_WAIT_DONE;
 		}
 		if (ret == KC_WAIT_DONE)
 			ret = kc_load_result(r, buf, vlen, version);

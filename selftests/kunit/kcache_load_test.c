@@ -32,6 +32,7 @@
  * @release: a blocking loader waits for it
  * @entered: completed by a blocking loader when it starts
  * @block: wait for @release
+ * @killable: wait for @release killable, and fail with -EINTR when killed
  * @err: return this error instead of a value
  * @val: the value a single-key loader returns
  */
@@ -41,6 +42,7 @@ struct kl_ctx {
 	struct completion release;
 	struct completion entered;
 	bool block;
+	bool killable;
 	int err;
 	const char *val;
 };
@@ -53,8 +55,16 @@ static int kl_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
 
 	atomic_inc(&ctx->calls);
 	if (ctx->block) {
+		long left;
+
 		complete(&ctx->entered);
-		if (!wait_for_completion_timeout(&ctx->release, KL_TIMEOUT))
+		if (ctx->killable)
+			left = wait_for_completion_killable_timeout(&ctx->release, KL_TIMEOUT);
+		else
+			left = wait_for_completion_timeout(&ctx->release, KL_TIMEOUT);
+		if (left < 0)
+			return -EINTR;
+		if (!left)
 			return -ETIME;
 	}
 	if (ctx->err)
@@ -356,6 +366,48 @@ out:
 	complete_all(&ctx.release);
 }
 
+/*
+ * A holder killed in its loader fails with -EINTR, the one caller told so: the load passes
+ * to one of the callers waiting for it, which loads, and every waiter gets its value.
+ */
+static void killed_holder_hands_load_to_waiter(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 3, sizeof(*t), GFP_KERNEL);
+	struct kl_ctx ctx;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, "second");
+	ctx.block = true;
+	ctx.killable = true;
+	t[0].killable = true;
+	kl_start(test, &t[0], c, &ctx, "held");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	reinit_completion(&ctx.entered);
+	kl_start(test, &t[1], c, &ctx, "held");
+	kl_start(test, &t[2], c, &ctx, "held");
+	kl_wait_waiters(test, c, "held", 2);
+	send_sig(SIGKILL, t[0].task, 1);
+	if (!kl_join(test, &t[0]))
+		goto out;
+	KUNIT_EXPECT_EQ(test, -EINTR, t[0].ret);
+	/* a waiter took the load over and runs the loader */
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	KUNIT_EXPECT_EQ(test, 2, atomic_read(&ctx.calls));
+	complete_all(&ctx.release);
+	for (i = 1; i < 3; i++) {
+		if (!kl_join(test, &t[i]))
+			return;
+		KUNIT_EXPECT_EQ_MSG(test, 0, t[i].ret, "caller %d", i);
+		KUNIT_EXPECT_TRUE(test, kl_is(&t[i], "second"));
+	}
+	KUNIT_EXPECT_EQ(test, 2, atomic_read(&ctx.calls));
+	return;
+out:
+	complete_all(&ctx.release);
+}
+
 static int kl_destroy_fn(void *p)
 {
 	struct kl_thread *t = p;
@@ -541,6 +593,7 @@ static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(failing_loader_error_to_all_not_cached),
 	KUNIT_CASE(thousand_keys_each_loaded_once),
 	KUNIT_CASE(killed_waiter_leaves_others_alone),
+	KUNIT_CASE(killed_holder_hands_load_to_waiter),
 	KUNIT_CASE(destroy_during_load_wakes_waiters),
 	KUNIT_CASE(set_during_load_wins),
 	KUNIT_CASE(del_during_load_revokes_store),
