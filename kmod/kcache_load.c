@@ -185,7 +185,9 @@ static inline bool kc_soft_stale(struct kcache_loads *L, const struct kcache_ent
 	u64 margin = READ_ONCE(L->refresh_ns);
 	u64 expires = kcache_entry_expires(e);
 
-	return margin && expires && expires != U64_MAX && now + margin >= expires;
+	/* a margin set from userspace may be huge: no sum that can wrap */
+	return margin && expires && expires != U64_MAX &&
+	       (expires <= now || expires - now <= margin);
 }
 
 static inline bool kc_lease_expired(const struct kcache_load *r, u64 now)
@@ -469,7 +471,9 @@ int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_leas
 		if (r->deadline && (!wake || r->deadline < wake))
 			wake = r->deadline;
 		spin_unlock(&s->lock);
-		timeout = wake ? nsecs_to_jiffies(wake - now) + 1 : MAX_SCHEDULE_TIMEOUT;
+		/* at most an hour's lease away; clamped so that no long can turn negative */
+		timeout = wake ? min_t(u64, nsecs_to_jiffies64(wake - now) + 1,
+				       MAX_SCHEDULE_TIMEOUT - 1) : MAX_SCHEDULE_TIMEOUT;
 		schedule_timeout(timeout);
 	}
 	spin_unlock(&s->lock);

@@ -43,7 +43,7 @@ static int kc_load_result(struct kcache_load *r, void *buf, u32 *vlen, u64 *vers
  * if the holder was killed and handed the load to a waiter, else 0 (the result is @r's).
  */
 static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const void *key,
-			u32 klen, kcache_loader_fn loader, void *ctx, u64 ttl_ns)
+		       u32 klen, kcache_loader_fn loader, void *ctx, u64 ttl_ns)
 {
 	struct kcache_load_claim claim = { .owner = NULL, .token = token };
 	bool stored = false;

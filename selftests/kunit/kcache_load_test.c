@@ -408,6 +408,27 @@ out:
 	complete_all(&ctx.release);
 }
 
+/*
+ * The refresh margin comes from userspace (LOAD_CONFIG) unbounded: a margin larger than
+ * the clock makes every entry with a deadline due for refresh, where a sum of the margin
+ * and the time would wrap and refresh none.
+ */
+static void huge_refresh_margin_refreshes(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_ctx ctx;
+	char buf[16];
+	u32 len = sizeof(buf);
+
+	kl_ctx_init(&ctx, "fresh");
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "ttl", 3, "old", 3, 600 * NSEC_PER_SEC, 0,
+					    NULL));
+	KUNIT_ASSERT_EQ(test, 0, kcache_load_config(c, U64_MAX, KCACHE_LEASE_NS_DEFAULT));
+	KUNIT_EXPECT_EQ(test, 0, kcache_get_or_load(c, "ttl", 3, kl_loader, &ctx, buf, &len,
+						    600 * NSEC_PER_SEC, NULL));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
+}
+
 static int kl_destroy_fn(void *p)
 {
 	struct kl_thread *t = p;
@@ -594,6 +615,7 @@ static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(thousand_keys_each_loaded_once),
 	KUNIT_CASE(killed_waiter_leaves_others_alone),
 	KUNIT_CASE(killed_holder_hands_load_to_waiter),
+	KUNIT_CASE(huge_refresh_margin_refreshes),
 	KUNIT_CASE(destroy_during_load_wakes_waiters),
 	KUNIT_CASE(set_during_load_wins),
 	KUNIT_CASE(del_during_load_revokes_store),
