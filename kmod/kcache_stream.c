@@ -671,6 +671,16 @@ static int kc_copy_ring(struct kcache_stream *s, struct iov_iter *to, bool *empt
 	return n == len ? 0 : -EFAULT;
 }
 
+static bool kc_ring_drained(struct kcache_stream *s)
+{
+	bool drained;
+
+	spin_lock(&s->lock);
+	drained = s->head == s->tail;
+	spin_unlock(&s->lock);
+	return drained;
+}
+
 /*
  * The ring overflowed and the reader has consumed what it held before: start over with
  * a new cutoff and snapshot (RESYNC, while the cache lives), or end the stream. Either
@@ -678,6 +688,8 @@ static int kc_copy_ring(struct kcache_stream *s, struct iov_iter *to, bool *empt
  */
 static void kc_stream_lagged(struct kcache_stream *s)
 {
+	u64 n;
+
 	if ((s->flags & KCACHE_SUBSCRIBE_RESYNC) && !kc_stream_cutoff(s, true)) {
 		if (!kc_snap_collect(s))
 			return;
@@ -686,11 +698,19 @@ static void kc_stream_lagged(struct kcache_stream *s)
 	}
 	kc_stream_unregister(s);
 	spin_lock(&s->lock);
-	if (s->lagged) {
-		s->lag_count = s->dropped;
+	/*
+	 * Nothing is appended any more. After a resync that failed, the ring may hold
+	 * records past the new cutoff, which no snapshot precedes: they are dropped too,
+	 * and counted in the LAGGED record the cutoff already queued.
+	 */
+	n = s->lagged ? s->dropped : 0;
+	for (; s->tail != s->head; s->tail += kc_ring_rec_len(s, s->tail))
+		n++;
+	if (n || s->lagged) {
+		s->lag_count = (s->lag_pending ? s->lag_count : 0) + n;
 		WRITE_ONCE(s->lag_pending, true);
-		s->lagged = false;
 	}
+	s->lagged = false;
 	s->eof = true;
 	spin_unlock(&s->lock);
 }
@@ -727,6 +747,13 @@ again:
 	if (ret)
 		goto out;
 	if (empty && READ_ONCE(s->lagged)) {
+		/*
+		 * @empty compared with the head read before the copy: a record appended
+		 * since, before the overflow, must still come before LAGGED. Once lagged,
+		 * nothing is appended, so this look at the head is the last one needed.
+		 */
+		if (!kc_ring_drained(s))
+			goto again;
 		kc_stream_lagged(s);
 		goto again;
 	}
