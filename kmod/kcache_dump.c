@@ -2,13 +2,15 @@
 /*
  * The cache fd's DUMP: the entries above a version cursor, in version order, as many as
  * fit in the caller's buffer. Two walks of the table under rcu_read_lock() (kcache_walk());
- * their callbacks only fill kernel memory, copied out afterwards. No locks of its own.
- * Process context; may sleep.
+ * their callbacks only fill kernel memory, copied out afterwards. Locks: c->mut_sem's
+ * write side, for a moment before the walks, with no other lock held (its place in the
+ * order is a stream cutoff's: outermost but for the registry). Process context; may sleep.
  */
 
 #include <linux/bsearch.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/percpu-rwsem.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -16,6 +18,7 @@
 
 #include "kcache.h"
 #include "kcache_api.h"
+#include "kcache_cache.h"
 #include "kcache_fd.h"
 #include "kcache_uaccess.h"
 
@@ -39,9 +42,12 @@
  * pass 1 saw a larger version elsewhere in the table; a cursor moved past it would skip it
  * for good. Pass 2 therefore also looks for versions in the selected range that pass 1 did
  * not select: anything from the smallest such version up is not returned, and the cursor
- * stops below it. Pass 2 cannot miss it in turn: it was in the table before pass 2 began,
- * provided that an entry is visible once a larger version is (the core's publication
- * order, design §7).
+ * stops below it. Pass 2 cannot miss it in turn, if it was in the table before pass 2
+ * began. That holds only up to a settled version: writers of different stripes number
+ * their entries and publish them in either order, so an entry can be numbered below one
+ * already in the table and still be on its way in. DUMP therefore first reads the counter
+ * with no mutation in flight (c->mut_sem's write side, as a stream's cutoff does) and
+ * selects nothing above it; later versions come in a later call.
  */
 struct kc_dump_cand {
 	u64 seq;
@@ -55,6 +61,7 @@ struct kc_dump_ctx {
 	u32 nr;			/* candidates */
 	u32 nr_max;		/* records one call may return */
 	u64 cursor;
+	u64 settled;		/* versions above it may still be on their way into the table */
 	u64 upto;		/* pass 2: the largest version selected */
 	u64 missed;		/* pass 2: smallest version in range not selected; U64_MAX: none */
 	u64 limit;		/* pass 1: nothing at or above it is taken; U64_MAX: none dropped */
@@ -96,7 +103,7 @@ static int kc_dump_select(void *ctx, const void *key, u32 klen, const void *val,
 	struct kc_dump_ctx *d = ctx;
 	u32 i;
 
-	if (version <= d->cursor || version >= d->limit)
+	if (version <= d->cursor || version >= d->limit || version > d->settled)
 		return 0;
 	i = d->nr++;
 	d->c[i].seq = version;
@@ -182,6 +189,10 @@ int kcache_dump_ioctl(struct kcache *c, void __user *uarg)
 	d.c = kvmalloc_array(d.nr_max + 1, sizeof(*d.c), GFP_KERNEL_ACCOUNT);
 	if (!d.c)
 		return -ENOMEM;
+	/* every version up to this one is in the table or gone from it */
+	percpu_down_write(&c->mut_sem);
+	d.settled = atomic64_read(&c->seq);
+	percpu_up_write(&c->mut_sem);
 	ret = kcache_walk(c, kc_dump_select, &d);
 	if (ret < 0)
 		goto out;
