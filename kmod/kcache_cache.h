@@ -75,6 +75,8 @@ struct kc_pcpu_stats {
  *	of their own, which writers only read until their CPU runs out (kcache_spare.c)
  * @spares_kept: spares the last limbo batch kept, for the shrinker's count (kcache_spare.c)
  * @spare_bytes: their bytes, for the statistics
+ * @shrink_owed: entries the shrinker evicted that the limbo work has yet to free rather
+ *	than keep as spares (kcache_spare.c)
  * @maint_mutex: the policy, the deadline heap, the limbo lists and the maintenance-side
  *	entry flags (kcache_maint.c)
  * @policy: eviction policy
@@ -131,6 +133,7 @@ struct kcache {
 	struct llist_head spares[KC_SPARE_CLASSES] ____cacheline_aligned_in_smp;
 	unsigned long spares_kept;
 	unsigned long spare_bytes;
+	atomic_long_t shrink_owed;
 
 	struct mutex maint_mutex ____cacheline_aligned_in_smp;
 	struct kc_policy policy;

@@ -439,19 +439,22 @@ void kcache_maint_init(struct kcache *c)
  */
 unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
 {
-	unsigned long freed = kcache_spare_drain(c);
+	unsigned long freed = kcache_spare_drain(c), evicted = 0;
 	struct kc_pnode *pn;
 
 	if (freed >= nr || !mutex_trylock(&c->maint_mutex))
 		return freed;
 	if (percpu_down_read_trylock(&c->mut_sem)) {
-		while (freed < nr && (pn = kcache_policy_coldest(&c->policy))) {
+		while (freed + evicted < nr && (pn = kcache_policy_coldest(&c->policy))) {
 			if (kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
 					     KCACHE_CAUSE_SHRINK))
-				freed++;
+				evicted++;
 		}
 		percpu_up_read(&c->mut_sem);
 	}
+	/* reclaim counts them freed: the limbo work frees as many, keeps none of them */
+	atomic_long_add(evicted, &c->shrink_owed);
+	freed += evicted;
 	kc_limbo_queue(c);
 	kc_unlock(c);
 	return freed;

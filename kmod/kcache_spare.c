@@ -248,12 +248,15 @@ struct kcache_entry *kcache_spare_get(struct kcache *c, size_t size)
  * of those spares, it keeps the ones of a class while they fit beside the charge of the
  * live entries (the top of this file), and frees the rest. The batch is published before
  * the spares are taken back, so a writer does not run out meanwhile; spares it takes in
- * between come back as left, and count twice against the room. May sleep.
+ * between come back as left, and count twice against the room. As many entries as the
+ * shrinker evicted since the last batch are freed first, whatever the room: reclaim
+ * counted that memory freed, and kept as spares it would stay charged. May sleep.
  */
 void kcache_spare_collect(struct kcache *c, struct list_head *batch)
 {
 	s64 room0 = c->cfg.max_bytes + kcache_bytes_slack(c) - atomic64_read(&c->charged);
 	struct kc_spare_chain fresh[KC_SPARE_CLASSES] = {}, keep[KC_SPARE_CLASSES] = {};
+	long owed = atomic_long_read(&c->shrink_owed), paid = 0;
 	struct llist_node *shared[KC_SPARE_CLASSES];
 	struct kcache_entry *e, *tmp;
 	unsigned long kept = 0;
@@ -263,10 +266,18 @@ void kcache_spare_collect(struct kcache *c, struct list_head *batch)
 	list_for_each_entry_safe(e, tmp, batch, pn.link) {
 		list_del(&e->pn.link);
 		/* pinned: the last kcache_entry_put() frees it */
-		if (refcount_dec_and_test(&e->ref))
-			kept += kc_spare_keep(fresh, e, &room);
+		if (refcount_dec_and_test(&e->ref)) {
+			if (paid < owed) {
+				kcache_entry_free(e);
+				paid++;
+			} else {
+				kept += kc_spare_keep(fresh, e, &room);
+			}
+		}
 		cond_resched();
 	}
+	if (paid)
+		atomic_long_sub(paid, &c->shrink_owed);
 	for (cls = 0; cls < KC_SPARE_CLASSES; cls++)
 		shared[cls] = llist_del_all(&c->spares[cls]);
 	kc_spare_publish(c, fresh);

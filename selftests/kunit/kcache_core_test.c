@@ -837,6 +837,9 @@ static void shrinker_evicts_from_cold_end(struct kunit *test)
 	kcache_for_each(kc_unquiesce, NULL);
 	kcache_stats(c, &st);
 	KUNIT_EXPECT_EQ(test, st.evictions_shrink, 10ULL);
+	/* what reclaim took is freed, not kept for the next writes */
+	kcache_test_limbo_settle(c);
+	KUNIT_EXPECT_EQ(test, kcache_test_spares(c), 0UL);
 	/* LRU: the first keys written are the cold ones */
 	len = sizeof(buf);
 	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "s0", 2, buf, &len, NULL));
