@@ -353,6 +353,11 @@ TEST_F(lease, stale_and_foreign_tokens)
 	EXPECT_EQ(-EINVAL, kcache_lease_set(self->fd, "tok", 3, "f", 1, token,
 					    KCACHE_SETF_IF_ABSENT, 0, NULL));
 	EXPECT_EQ(-EINVAL, kcache_lease_abort(self->fd, token, 1));
+	/* errors a waiter could not be given: the kernel's own, and GET's -EINTR, -EMSGSIZE */
+	EXPECT_EQ(-EINVAL, kcache_lease_abort(self->fd, token, -512));	/* ERESTARTSYS */
+	EXPECT_EQ(-EINVAL, kcache_lease_abort(self->fd, token, -530));
+	EXPECT_EQ(-EINVAL, kcache_lease_abort(self->fd, token, -EINTR));
+	EXPECT_EQ(-EINVAL, kcache_lease_abort(self->fd, token, -EMSGSIZE));
 	/* a plain SET completes the lease: the token is stale, nothing is stored with it */
 	ASSERT_EQ(0, kcache_set(fd2, "tok", 3, "plain", 5, 0, 0, NULL));
 	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "tok", 3, "late", 4, token, 0, 0, NULL));

@@ -1092,8 +1092,10 @@ struct kcache_lease_abort_args {
  * KCACHE_IOC_LEASE_ABORT - end a lease this fd holds without storing a value.
  * Errors:
  *  -EBADF   the fd is not open read-write
- *  -EINVAL  token 0, error positive or below -4095
+ *  -EINVAL  token 0, error positive or below -4095, or one the waiters could not be
+ *           given: the kernel's own codes (-512 to -530), -EINTR, -EMSGSIZE
  *  -ESTALE  @token is not a lease this fd holds now
+ *  -ESHUTDOWN the cache was destroyed (its leases ended with it)
  */
 #define KCACHE_IOC_LEASE_ABORT	_IO(KCACHE_IOC_MAGIC, 0x21)
 
