@@ -228,6 +228,9 @@ static u64 kc_load_grant(struct kcache_loads *L, struct kcache_load *r,
 		spin_lock(&o->lock);
 		list_add_tail(&r->owner_link, &o->list);
 		spin_unlock(&o->lock);
+		/* waiters sleep until the deadline they saw: this one may come sooner */
+		if (r->waiters)
+			wake_up_all(&r->wq);
 	}
 	atomic64_inc(&L->started);
 	return r->token;
