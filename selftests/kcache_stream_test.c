@@ -566,6 +566,26 @@ static int walk_recs(const char *buf, ssize_t n, uint8_t *type, uint64_t *seq, i
 }
 
 /*
+ * A read into the @before bytes that end at @hole, an unmapped page, then reads into @big
+ * until EAGAIN; the records of all of them into @type and @seq. Returns how many, or -1
+ * if the first read returned nothing or more than @before bytes, a record was torn, or
+ * the reads did not end with EAGAIN.
+ */
+static int read_across_hole(int sfd, char *hole, size_t before, char *big, size_t len,
+			    uint8_t *type, uint64_t *seq)
+{
+	ssize_t n = read(sfd, hole - before, len);
+	int nr = 0;
+
+	if (n <= 0 || n > (ssize_t)before || walk_recs(hole - before, n, type, seq, &nr))
+		return -1;
+	while ((n = read(sfd, big, len)) > 0)
+		if (walk_recs(big, n, type, seq, &nr))
+			return -1;
+	return errno == EAGAIN ? nr : -1;
+}
+
+/*
  * A read whose buffer runs into an unmapped page returns the whole records that fit
  * before the fault, and the next read goes on from the first record not returned: none
  * twice, none lost, none torn. Once in the snapshot, once in the live records.
@@ -592,14 +612,7 @@ TEST_F(stream, read_fault_returns_whole_records_once)
 	ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
 
 	/* snapshot: 300 bytes before the hole, more than a record, less than all of them */
-	n = read(sfd, map + page - 300, sizeof(big));
-	ASSERT_LT(0, n);
-	ASSERT_GE(300, n);
-	ASSERT_EQ(0, walk_recs(map + page - 300, n, type, seq, &nr));
-	while ((n = read(sfd, big, sizeof(big))) > 0)
-		ASSERT_EQ(0, walk_recs(big, n, type, seq, &nr));
-	ASSERT_EQ(EAGAIN, errno);
-	ASSERT_EQ(21, nr);
+	ASSERT_EQ(21, read_across_hole(sfd, map + page, 300, big, sizeof(big), type, seq));
 	for (i = 0; i < 20; i++) {
 		ASSERT_EQ(KCACHE_REC_SNAPSHOT, type[i]);
 		if (i)
@@ -613,15 +626,7 @@ TEST_F(stream, read_fault_returns_whole_records_once)
 		snprintf(key, sizeof(key), "k%03d", i);
 		ASSERT_EQ(0, setk(self->fd, key, "again", NULL));
 	}
-	nr = 0;
-	n = read(sfd, map + page - 300, sizeof(big));
-	ASSERT_LT(0, n);
-	ASSERT_GE(300, n);
-	ASSERT_EQ(0, walk_recs(map + page - 300, n, type, seq, &nr));
-	while ((n = read(sfd, big, sizeof(big))) > 0)
-		ASSERT_EQ(0, walk_recs(big, n, type, seq, &nr));
-	ASSERT_EQ(EAGAIN, errno);
-	ASSERT_EQ(20, nr);
+	ASSERT_EQ(20, read_across_hole(sfd, map + page, 300, big, sizeof(big), type, seq));
 	for (i = 0; i < 20; i++) {
 		ASSERT_EQ(KCACHE_REC_STORE, type[i]);
 		if (i)
