@@ -51,6 +51,7 @@
 #include <linux/poll.h>
 #include <linux/rculist.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
@@ -64,9 +65,11 @@
 #include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
+#define KC_RING_MAX	SZ_1G
+
 static unsigned int stream_ring_max = 16U << 20;
 module_param(stream_ring_max, uint, 0644);
-MODULE_PARM_DESC(stream_ring_max, "Largest ring of a stream subscriber in bytes (ring sizes are capped to it)");
+MODULE_PARM_DESC(stream_ring_max, "Largest ring of a stream subscriber in bytes (ring sizes are capped to it; 1 GiB at most)");
 
 #define KC_REC_HDR	sizeof(struct kcache_stream_rec)
 
@@ -465,8 +468,9 @@ static struct kcache_stream *kc_stream_alloc(struct kcache *c,
 		return ERR_PTR(-E2BIG);
 	if (want < KCACHE_STREAM_RING_MIN)
 		return ERR_PTR(-EINVAL);
-	want = min(want, cap);
-	want = want > (1U << 31) ? 1U << 31 : roundup_pow_of_two(want);
+	/* whatever the parameter: kvmalloc() refuses, with a warning, past INT_MAX */
+	cap = min(cap, KC_RING_MAX);
+	want = roundup_pow_of_two(min(want, cap));
 	if (want > cap)
 		want = rounddown_pow_of_two(cap);
 

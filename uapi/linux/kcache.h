@@ -892,7 +892,7 @@ struct kcache_get_page {
  * @format: record format, %KCACHE_STREAM_FORMAT_V1
  * @ring_size: in: bytes of the subscriber's ring, 0 for %KCACHE_STREAM_RING_DEFAULT, at
  *	least %KCACHE_STREAM_RING_MIN; rounded up to a power of two and capped by the module's
- *	stream_ring_max parameter. Out: the size used, which is also the largest record
+ *	stream_ring_max parameter, and at 1 GiB. Out: the size used, which is also the largest record
  * @__pad: must be 0
  * @cutoff: out: the cutoff of the first snapshot (also in its %KCACHE_REC_SYNC record)
  */
