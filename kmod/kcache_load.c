@@ -509,8 +509,9 @@ int kcache_loads_claim(struct kcache *c, struct kc_stripe *s, const void *key, u
 
 	lockdep_assert_held(&s->lock);
 	r = kc_load_find(s, key, klen);
+	/* past its deadline the lease is over, taken over by someone or not (uapi) */
 	if (!r || r->state != KC_LOAD_BUSY || r->token != claim->token ||
-	    r->owner != claim->owner || r->revoked)
+	    r->owner != claim->owner || r->revoked || kc_lease_expired(r, ktime_get_ns()))
 		return -ESTALE;
 	r->claimed = 1;
 	return 0;
@@ -869,7 +870,8 @@ int kcache_lease_abort(struct kcache *c, struct kcache_lease_owner *o, u64 token
 		return -ESTALE;
 	r = found;
 	spin_lock(&r->stripe->lock);
-	if (r->owner == o && r->token == token && r->state == KC_LOAD_BUSY) {
+	if (r->owner == o && r->token == token && r->state == KC_LOAD_BUSY &&
+	    !kc_lease_expired(r, ktime_get_ns())) {
 		ret = 0;
 		if (error) {
 			atomic64_inc(&L->failed);

@@ -512,6 +512,25 @@ TEST_F(lease, lease_deadline_passes_to_waiter)
 	close(w.fd);
 }
 
+/* A lease past its deadline is over even if nobody took it over: SET and ABORT refuse it. */
+TEST_F(lease, expired_lease_refused_before_takeover)
+{
+	uint64_t token, t2;
+	char buf[64];
+	uint32_t len;
+
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ex", buf, &len, 0, 100 * MS, &token));
+	usleep(300000);
+	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "ex", 2, "late", 4, token, 0, 0, NULL));
+	EXPECT_EQ(-ESTALE, kcache_lease_abort(self->fd, token, 0));
+	len = sizeof(buf);
+	EXPECT_EQ(-ENOENT, kcache_get(self->fd, "ex", 2, buf, &len, NULL));
+	/* the next caller takes it over */
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ex", buf, &len, 0, 0, &t2));
+	EXPECT_NE(token, t2);
+	EXPECT_EQ(0, kcache_lease_set(self->fd, "ex", 2, "new", 3, t2, 0, 0, NULL));
+}
+
 TEST_F(lease, wait_bounded_etimedout)
 {
 	int fd2 = open_rw(self);
