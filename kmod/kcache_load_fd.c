@@ -389,15 +389,16 @@ int kcache_load_ioctl_config(struct kcache *c, u32 access, void __user *uarg)
 		return ret;
 	if (a.flags & ~KCACHE_LOAD_CONFIG_SET)
 		return -EINVAL;
+	if ((a.flags & KCACHE_LOAD_CONFIG_SET) && !(access & KCACHE_OPEN_WRITE))
+		return -EBADF;
+	/* a destroyed cache answers -ESHUTDOWN, its configuration left as it was */
+	if (READ_ONCE(c->loads.dead))
+		return -ESHUTDOWN;
 	if (a.flags & KCACHE_LOAD_CONFIG_SET) {
-		if (!(access & KCACHE_OPEN_WRITE))
-			return -EBADF;
 		ret = kcache_load_config(c, a.refresh_ns, a.lease_ns);
 		if (ret)
 			return ret;
 	}
-	if (READ_ONCE(c->loads.dead))
-		return -ESHUTDOWN;
 	a.refresh_ns = READ_ONCE(c->loads.refresh_ns);
 	a.lease_ns = READ_ONCE(c->loads.lease_ns);
 	return kcache_copy_struct_out(uarg, &a, sizeof(a));
