@@ -287,6 +287,7 @@ struct waitarg {
 	int fd;
 	const char *key;
 	uint64_t wait_ns;
+	uint64_t lease_ns;
 	int answer;
 	uint64_t token;
 	uint64_t version;
@@ -304,7 +305,7 @@ static void *wait_thread(void *p)
 	atomic_store(&w->tid, (int)syscall(SYS_gettid));
 	w->len = sizeof(w->buf);
 	w->answer = kcache_get_or_lease(w->fd, w->key, strlen(w->key), w->buf, &w->len,
-					w->wait_ns, 0, &w->version, &w->token);
+					w->wait_ns, w->lease_ns, &w->version, &w->token);
 	w->woke_ns = now_ns();
 	atomic_store(&w->done, 1);
 	return NULL;
@@ -331,6 +332,45 @@ TEST_F(lease, holder_closes_fd_hands_over)
 	EXPECT_NE(token, w.token);
 	EXPECT_EQ(0, kcache_lease_set(w.fd, "closer", 6, "x", 1, w.token, 0, 0, NULL));
 	close(w.fd);
+}
+
+/*
+ * Waiters sleep until the deadline of the lease they saw. When the lease passes to one of
+ * them with a shorter deadline, the other must see it: it takes over once that 300 ms
+ * lease lapses, not when the first holder's 60 s one would have.
+ */
+TEST_F_TIMEOUT(lease, regranted_lease_deadline_reaches_waiters, 90)
+{
+	struct waitarg w[2] = {
+		{ .key = "rg", .wait_ns = 40 * SEC, .lease_ns = 300 * MS },
+		{ .key = "rg", .wait_ns = 40 * SEC, .lease_ns = 300 * MS },
+	};
+	int i, first, fd1 = open_rw(self);
+	uint64_t token, t0;
+	pthread_t t[2];
+	char buf[64];
+	uint32_t len;
+
+	ASSERT_LE(0, fd1);
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(fd1, "rg", buf, &len, 0, 60 * SEC, &token));
+	for (i = 0; i < 2; i++) {
+		w[i].fd = open_rw(self);
+		ASSERT_LE(0, w[i].fd);
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, wait_thread, &w[i]));
+	}
+	usleep(300000);
+	t0 = now_ns();
+	close(fd1);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	/* one got the lease from the closed fd and sits on it; the other took it over */
+	ASSERT_EQ(KCACHE_GET_LOAD, w[0].answer);
+	ASSERT_EQ(KCACHE_GET_LOAD, w[1].answer);
+	first = w[0].woke_ns < w[1].woke_ns ? 0 : 1;
+	EXPECT_LE(t0 + 300 * MS, w[!first].woke_ns);
+	EXPECT_GT(t0 + 10 * SEC, w[!first].woke_ns);
+	for (i = 0; i < 2; i++)
+		close(w[i].fd);
 }
 
 TEST_F(lease, stale_and_foreign_tokens)
