@@ -336,6 +336,37 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 EXPORT_SYMBOL_GPL(kcache_create);
 
 /**
+ * kcache_reserve_bytes() - reserve memory a cache allocates after its create
+ * @bytes: how much (a stream subscriber's ring)
+ *
+ * Against max_total_bytes, as a cache's max_bytes and footprint are at create: every
+ * byte kcache allocates for a cache counts (design §9). Undo with
+ * kcache_unreserve_bytes().
+ *
+ * Return: 0, or -ENOMEM beyond max_total_bytes.
+ */
+int kcache_reserve_bytes(u64 bytes)
+{
+	u64 limit = READ_ONCE(max_total_bytes);
+	int ret = 0;
+
+	mutex_lock(&kcache_registry_mutex);
+	if (bytes > limit || kcache_reserved_bytes > limit - bytes)
+		ret = -ENOMEM;
+	else
+		kcache_reserved_bytes += bytes;
+	mutex_unlock(&kcache_registry_mutex);
+	return ret;
+}
+
+void kcache_unreserve_bytes(u64 bytes)
+{
+	mutex_lock(&kcache_registry_mutex);
+	kcache_reserved_bytes -= bytes;
+	mutex_unlock(&kcache_registry_mutex);
+}
+
+/**
  * kcache_lookup() - find a cache by name
  * @name: the cache's name
  *

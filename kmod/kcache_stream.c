@@ -62,6 +62,7 @@
 #include "kcache_cache.h"
 #include "kcache_entry.h"
 #include "kcache_record.h"
+#include "kcache_registry.h"
 #include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
@@ -474,9 +475,12 @@ static struct kcache_stream *kc_stream_alloc(struct kcache *c,
 	if (want > cap)
 		want = rounddown_pow_of_two(cap);
 
+	/* the ring is the cache's memory too: it counts against max_total_bytes */
+	if (kcache_reserve_bytes(want))
+		return ERR_PTR(-ENOMEM);
 	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
-		return ERR_PTR(-ENOMEM);
+		goto err_unreserve;
 	if (o->prefix_len) {
 		prefix = kmemdup(o->prefix, o->prefix_len, GFP_KERNEL_ACCOUNT);
 		if (!prefix)
@@ -503,6 +507,8 @@ err_prefix:
 	kfree(prefix);
 err_free:
 	kfree(s);
+err_unreserve:
+	kcache_unreserve_bytes(want);
 	return ERR_PTR(-ENOMEM);
 }
 
@@ -521,6 +527,7 @@ void kcache_unsubscribe(struct kcache_stream *s)
 	synchronize_rcu();
 	kc_snap_free(s);
 	kvfree(s->ring);
+	kcache_unreserve_bytes(s->size);
 	kfree(s->prefix);
 	mutex_destroy(&s->read_mutex);
 	kcache_put_ref(s->c);

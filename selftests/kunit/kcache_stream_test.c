@@ -20,6 +20,7 @@
 #include "kcache_internal.h"
 #include "kcache_cache.h"
 #include "kcache_record.h"
+#include "kcache_registry.h"
 #include "kcache_test.h"
 
 #define KC_BUF_LEN	(64 << 10)
@@ -303,6 +304,29 @@ static void kernel_wait_woken_by_record_and_destroy(struct kunit *test)
 	kcache_unsubscribe(st);
 }
 
+/*
+ * A subscriber's ring counts against max_total_bytes like the cache's own memory: with
+ * the limit below what the caches already reserve, a subscription fails with -ENOMEM;
+ * with it back, it succeeds, and 256 subscriptions of 1 MiB opened and closed in turn
+ * give their reservations back (leaked, they would pass the default 256 MiB).
+ */
+static void ring_reserved_against_max_total_bytes(struct kunit *test)
+{
+	struct kcache *c = kc_new(test);
+	struct kcache_stream_opts o = { .ring_size = 1U << 20 };
+	unsigned long old = kcache_test_max_total_bytes(1);
+	struct kcache_stream *st;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kcache_subscribe(c, &o, NULL)), -ENOMEM);
+	kcache_test_max_total_bytes(old);
+	for (i = 0; i < 256; i++) {
+		st = kcache_subscribe(c, &o, NULL);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(st), "subscription %d: %ld", i, PTR_ERR(st));
+		kcache_unsubscribe(st);
+	}
+}
+
 /* Options the in-kernel API refuses, before it allocates anything. */
 static void kernel_api_bad_options(struct kunit *test)
 {
@@ -325,6 +349,7 @@ static struct kunit_case kcache_stream_cases[] = {
 	KUNIT_CASE(subscribe_waits_for_writer_in_flight),
 	KUNIT_CASE(kernel_api_notify_read_and_eof),
 	KUNIT_CASE(kernel_wait_woken_by_record_and_destroy),
+	KUNIT_CASE(ring_reserved_against_max_total_bytes),
 	KUNIT_CASE(kernel_api_bad_options),
 	{}
 };

@@ -892,7 +892,9 @@ struct kcache_get_page {
  * @format: record format, %KCACHE_STREAM_FORMAT_V1
  * @ring_size: in: bytes of the subscriber's ring, 0 for %KCACHE_STREAM_RING_DEFAULT, at
  *	least %KCACHE_STREAM_RING_MIN; rounded up to a power of two and capped by the module's
- *	stream_ring_max parameter, and at 1 GiB. Out: the size used, which is also the largest record
+ *	stream_ring_max parameter, and at 1 GiB; reserved against the module's
+ *	max_total_bytes while the stream lives. Out: the size used, which is also the largest
+ *	record
  * @__pad: must be 0
  * @cutoff: out: the cutoff of the first snapshot (also in its %KCACHE_REC_SYNC record)
  */
@@ -916,7 +918,8 @@ struct kcache_subscribe_args {
  *  -EINVAL  prefix set with prefix_len 0, unknown format, ring_size below
  *           %KCACHE_STREAM_RING_MIN
  *  -E2BIG   prefix_len above %KCACHE_KEY_LEN_MAX
- *  -ENOMEM  out of memory (the ring and the snapshot are charged to the caller)
+ *  -ENOMEM  out of memory (the ring and the snapshot are charged to the caller), or the
+ *           ring would take the caches past the module's max_total_bytes
  *  -EMFILE  the process has no free fd
  */
 #define KCACHE_IOC_SUBSCRIBE	_IO(KCACHE_IOC_MAGIC, 0x20)
