@@ -615,6 +615,43 @@ TEST_F(lease, abort_with_error_fails_waiters_abort_zero_hands_over)
 	close(w.fd);
 }
 
+static int eintr_loader(void *ctx, const void *key, uint32_t key_len, void **val,
+			uint32_t *val_len, uint64_t *ttl_ns)
+{
+	return *(int *)ctx;
+}
+
+/*
+ * A loader's own -EINTR (or -EMSGSIZE, or a restart code) is not an error the kernel
+ * passes to waiters: kcache_get_or_load() still ends the lease, as -EIO. Left held, the
+ * next caller of the key would wait for its deadline (10 s) and get -ETIMEDOUT.
+ */
+TEST_F(lease, loader_own_errors_still_end_the_lease)
+{
+	static const int errs[] = { -EINTR, -EMSGSIZE, -512, -ENOENT };
+	uint64_t token, t0;
+	char buf[64];
+	uint32_t len;
+	unsigned int i;
+	int fd2, err;
+
+	fd2 = open_rw(self);
+	ASSERT_LE(0, fd2);
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		err = errs[i];
+		len = sizeof(buf);
+		EXPECT_EQ(err == -ENOENT ? -ENOENT : -EIO,
+			  kcache_get_or_load(self->fd, "ei", 2, buf, &len, 0, 0, eintr_loader,
+					     &err, NULL));
+		/* the key loads again at once, from another fd: no lease left behind */
+		t0 = now_ns();
+		ASSERT_EQ(KCACHE_GET_LOAD, lget(fd2, "ei", buf, &len, 1 * SEC, 0, &token));
+		EXPECT_LT(now_ns() - t0, SEC / 2);
+		ASSERT_EQ(0, kcache_lease_abort(fd2, token, 0));
+	}
+	close(fd2);
+}
+
 TEST_F(lease, mget_leases_some_held_elsewhere)
 {
 	struct kcache_batch_item it[4] = {

@@ -122,9 +122,16 @@ int kcache_get_or_load(int fd, const void *key, uint32_t key_len, void *val,
 	ret = loader(ctx, key, key_len, &nval, &nlen, &ttl);
 	if (ret < 0 || ret > 0) {
 		free(nval);
-		if (ret > 0 || ret < -4095)
+		/*
+		 * The kernel gives waiters only an error that means the same to them as to
+		 * the loader: -EINTR, -EMSGSIZE and the restart codes are the loader's own.
+		 */
+		if (ret > 0 || ret < -4095 || ret == -EINTR || ret == -EMSGSIZE ||
+		    (ret <= -512 && ret >= -530))
 			ret = -EIO;
-		kcache_lease_abort(fd, token, ret);
+		/* the lease must end: waiters would sleep until its deadline */
+		if (kcache_lease_abort(fd, token, ret) == -EINVAL)
+			kcache_lease_abort(fd, token, -EIO);
 		if (answer == KCACHE_GET_REFRESH) {
 			/* stale while revalidate: the stale value is still good to return */
 			*val_len = len;
