@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-uid quota of the caches created through /dev/kcache.
+ * Per-uid quota of the caches created through /dev/kcache, and of stream rings.
  *
  * Each cache the control device creates carries one charge: its owner (the creator's
  * fsuid) and the bytes it reserves (its max_bytes, default filled in). A uid may hold at
  * most max_caches_per_uid charges and max_bytes_per_uid bytes; CREATE beyond that fails
  * with -EDQUOT unless the caller has CAP_SYS_RESOURCE (then it is charged all the same).
  * The global limits (max_caches, max_total_bytes) stay the core's.
+ *
+ * Each stream a cache fd's SUBSCRIBE opens carries a charge of its ring's bytes to the
+ * subscriber's fsuid, against max_stream_bytes_per_uid: a ring counts against
+ * max_total_bytes as a cache does, and without a quota of its own one user's rings could
+ * take all of it. It is given back when the stream fd is closed.
  *
  * A charge is taken before the cache exists (so two racing CREATEs cannot both pass),
  * committed with the cache once it is published, and released when the cache is
@@ -39,26 +44,34 @@ module_param(max_bytes_per_uid, ulong, 0644);
 MODULE_PARM_DESC(max_bytes_per_uid,
 		 "Sum of the max_bytes of one uid's caches (-EDQUOT beyond, unless CAP_SYS_RESOURCE)");
 
+static unsigned long max_stream_bytes_per_uid = 64UL << 20;
+module_param(max_stream_bytes_per_uid, ulong, 0644);
+MODULE_PARM_DESC(max_stream_bytes_per_uid,
+		 "Sum of the rings of one uid's open streams (-EDQUOT beyond, unless CAP_SYS_RESOURCE)");
+
 /**
  * struct kcache_quota_charge - what one cache costs its owner
  * @link: on kcache_charges
- * @cache: the cache, with a reference; NULL until committed
+ * @cache: the cache, with a reference; NULL until committed, and for a stream
  * @uid: the owner
  * @bytes: bytes reserved
+ * @stream: a stream's ring, not a cache
  */
 struct kcache_quota_charge {
 	struct list_head link;
 	struct kcache *cache;
 	kuid_t uid;
 	u64 bytes;
+	bool stream;
 };
 
 static DEFINE_MUTEX(kcache_quota_mutex);
 static LIST_HEAD(kcache_charges);
 
 /* Move the charges of destroyed caches to @dead; sum @uid's others. */
-static void kc_quota_scan_locked(kuid_t uid, struct list_head *dead, u32 *caches,
-				 u64 *bytes)
+/* What @uid holds: caches and their bytes, or (@stream) the bytes of its streams */
+static void kc_quota_scan_locked(kuid_t uid, bool stream, struct list_head *dead,
+				 u32 *caches, u64 *bytes)
 {
 	struct kcache_quota_charge *qc, *tmp;
 
@@ -70,8 +83,8 @@ static void kc_quota_scan_locked(kuid_t uid, struct list_head *dead, u32 *caches
 			list_move(&qc->link, dead);
 			continue;
 		}
-		if (uid_eq(qc->uid, uid)) {
-			(*caches)++;
+		if (uid_eq(qc->uid, uid) && qc->stream == stream) {
+			*caches += !stream;
 			*bytes += qc->bytes;
 		}
 	}
@@ -88,18 +101,11 @@ static void kc_quota_free(struct list_head *head)
 	}
 }
 
-/**
- * kcache_quota_charge() - reserve one cache and @bytes for @uid
- * @uid: the future owner
- * @bytes: an upper bound of the cache's max_bytes
- *
- * Return: the charge, to pass to kcache_quota_commit() or kcache_quota_cancel(), or
- * ERR_PTR(-EDQUOT) over the quota without CAP_SYS_RESOURCE, ERR_PTR(-ENOMEM).
- */
-struct kcache_quota_charge *kcache_quota_charge(kuid_t uid, u64 bytes)
+static struct kcache_quota_charge *kc_quota_charge(kuid_t uid, u64 bytes, bool stream)
 {
+	unsigned long max_bytes = stream ? READ_ONCE(max_stream_bytes_per_uid) :
+				  READ_ONCE(max_bytes_per_uid);
 	struct kcache_quota_charge *qc;
-	unsigned long max_bytes = READ_ONCE(max_bytes_per_uid);
 	LIST_HEAD(dead);
 	u64 used;
 	u32 caches;
@@ -110,9 +116,10 @@ struct kcache_quota_charge *kcache_quota_charge(kuid_t uid, u64 bytes)
 		return ERR_PTR(-ENOMEM);
 	qc->uid = uid;
 	qc->bytes = bytes;
+	qc->stream = stream;
 	mutex_lock(&kcache_quota_mutex);
-	kc_quota_scan_locked(uid, &dead, &caches, &used);
-	over = caches >= READ_ONCE(max_caches_per_uid) || used > max_bytes ||
+	kc_quota_scan_locked(uid, stream, &dead, &caches, &used);
+	over = (!stream && caches >= READ_ONCE(max_caches_per_uid)) || used > max_bytes ||
 	       bytes > max_bytes - used;
 	/* audit the capability only when it matters */
 	if (!over || capable(CAP_SYS_RESOURCE)) {
@@ -126,6 +133,33 @@ struct kcache_quota_charge *kcache_quota_charge(kuid_t uid, u64 bytes)
 		return ERR_PTR(-EDQUOT);
 	}
 	return qc;
+}
+
+/**
+ * kcache_quota_charge() - reserve one cache and @bytes for @uid
+ * @uid: the future owner
+ * @bytes: an upper bound of the cache's max_bytes
+ *
+ * Return: the charge, to pass to kcache_quota_commit() or kcache_quota_cancel(), or
+ * ERR_PTR(-EDQUOT) over the quota without CAP_SYS_RESOURCE, ERR_PTR(-ENOMEM).
+ */
+struct kcache_quota_charge *kcache_quota_charge(kuid_t uid, u64 bytes)
+{
+	return kc_quota_charge(uid, bytes, false);
+}
+
+/**
+ * kcache_quota_charge_stream() - reserve a stream's ring of @bytes for @uid
+ * @uid: the subscriber
+ * @bytes: the ring's size
+ *
+ * Return: the charge, to give back with kcache_quota_cancel() when the stream ends, or
+ * ERR_PTR(-EDQUOT) over max_stream_bytes_per_uid without CAP_SYS_RESOURCE,
+ * ERR_PTR(-ENOMEM).
+ */
+struct kcache_quota_charge *kcache_quota_charge_stream(kuid_t uid, u64 bytes)
+{
+	return kc_quota_charge(uid, bytes, true);
 }
 
 /**
@@ -144,8 +178,8 @@ void kcache_quota_commit(struct kcache_quota_charge *qc, struct kcache *c, u64 b
 }
 
 /**
- * kcache_quota_cancel() - give back a charge whose cache was not created
- * @qc: from kcache_quota_charge()
+ * kcache_quota_cancel() - give back a charge whose cache was not created, or a stream's
+ * @qc: from kcache_quota_charge() or kcache_quota_charge_stream()
  */
 void kcache_quota_cancel(struct kcache_quota_charge *qc)
 {

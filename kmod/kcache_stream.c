@@ -455,25 +455,42 @@ static void kc_stream_unregister(struct kcache_stream *s)
 	mutex_unlock(&ss->mutex);
 }
 
-static struct kcache_stream *kc_stream_alloc(struct kcache *c,
-					     const struct kcache_stream_opts *o)
+/**
+ * kcache_stream_ring_bytes() - the ring a subscription asking for @ring_size gets
+ * @ring_size: &kcache_stream_opts.ring_size, at least %KCACHE_STREAM_RING_MIN or 0
+ *
+ * Rounded up to a power of two, within the stream_ring_max parameter: what the ring
+ * allocates, and what the cache fd charges the subscriber's quota before it subscribes.
+ *
+ * Return: bytes.
+ */
+u32 kcache_stream_ring_bytes(u32 ring_size)
 {
-	u32 want = o->ring_size ?: KCACHE_STREAM_RING_DEFAULT;
+	u32 want = ring_size ?: KCACHE_STREAM_RING_DEFAULT;
 	u32 cap = max(READ_ONCE(stream_ring_max), KCACHE_STREAM_RING_MIN);
-	struct kcache_stream *s;
-	u8 *prefix = NULL;
 
-	if (o->flags & ~KCACHE_SUBSCRIBE_FLAGS || (o->prefix_len && !o->prefix))
-		return ERR_PTR(-EINVAL);
-	if (o->prefix_len > KCACHE_KEY_MAX)
-		return ERR_PTR(-E2BIG);
-	if (want < KCACHE_STREAM_RING_MIN)
-		return ERR_PTR(-EINVAL);
 	/* whatever the parameter: kvmalloc() refuses, with a warning, past INT_MAX */
 	cap = min(cap, KC_RING_MAX);
 	want = roundup_pow_of_two(min(want, cap));
 	if (want > cap)
 		want = rounddown_pow_of_two(cap);
+	return want;
+}
+
+static struct kcache_stream *kc_stream_alloc(struct kcache *c,
+					     const struct kcache_stream_opts *o)
+{
+	struct kcache_stream *s;
+	u8 *prefix = NULL;
+	u32 want;
+
+	if (o->flags & ~KCACHE_SUBSCRIBE_FLAGS || (o->prefix_len && !o->prefix))
+		return ERR_PTR(-EINVAL);
+	if (o->prefix_len > KCACHE_KEY_MAX)
+		return ERR_PTR(-E2BIG);
+	if (o->ring_size && o->ring_size < KCACHE_STREAM_RING_MIN)
+		return ERR_PTR(-EINVAL);
+	want = kcache_stream_ring_bytes(o->ring_size);
 
 	/* the ring is the cache's memory too: it counts against max_total_bytes */
 	if (kcache_reserve_bytes(want))

@@ -62,6 +62,7 @@ ssize_t kcache_stream_read_iter(struct kcache_stream *s, struct iov_iter *to, bo
 __poll_t kcache_stream_poll(struct kcache_stream *s, struct file *file,
 			    struct poll_table_struct *pt);
 u32 kcache_stream_ring_size(const struct kcache_stream *s);
+u32 kcache_stream_ring_bytes(u32 ring_size);
 
 long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg);
 

@@ -5,10 +5,12 @@
  * arguments and goes through kcache_stream.c's functions; the subscriber, its ring and
  * its locks are kcache_stream.c's alone.
  *
- * Locks: none of its own. The stream fd owns its subscription: its release ends it.
+ * Locks: none of its own. The stream fd owns its subscription and its quota charge (the
+ * ring's bytes, to the subscriber's fsuid; kcache_quota.c): its release ends both.
  */
 
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
@@ -21,25 +23,42 @@
 #include <linux/uio.h>
 
 #include "kcache_cache.h"
+#include "kcache_quota.h"
 #include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
+/**
+ * struct kc_stream_file - what a stream fd owns
+ * @s: the subscription
+ * @qc: its ring's quota charge
+ */
+struct kc_stream_file {
+	struct kcache_stream *s;
+	struct kcache_quota_charge *qc;
+};
+
 static ssize_t kc_stream_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct kcache_stream *s = iocb->ki_filp->private_data;
+	struct kc_stream_file *sf = iocb->ki_filp->private_data;
 	bool nonblock = (iocb->ki_flags & IOCB_NOWAIT) || (iocb->ki_filp->f_flags & O_NONBLOCK);
 
-	return kcache_stream_read_iter(s, to, nonblock);
+	return kcache_stream_read_iter(sf->s, to, nonblock);
 }
 
 static __poll_t kc_stream_poll(struct file *file, poll_table *pt)
 {
-	return kcache_stream_poll(file->private_data, file, pt);
+	struct kc_stream_file *sf = file->private_data;
+
+	return kcache_stream_poll(sf->s, file, pt);
 }
 
 static int kc_stream_release(struct inode *inode, struct file *file)
 {
-	kcache_unsubscribe(file->private_data);
+	struct kc_stream_file *sf = file->private_data;
+
+	kcache_unsubscribe(sf->s);
+	kcache_quota_cancel(sf->qc);
+	kfree(sf);
 	return 0;
 }
 
@@ -62,6 +81,7 @@ long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
 {
 	struct kcache_subscribe_args a;
 	struct kcache_stream_opts o = { };
+	struct kc_stream_file *sf;
 	struct kcache_stream *s;
 	struct file *f;
 	u8 kbuf[64];
@@ -93,11 +113,24 @@ long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
 	o.prefix_len = a.prefix_len;
 	o.flags = a.flags;
 	o.ring_size = a.ring_size;
+	sf = kzalloc(sizeof(*sf), GFP_KERNEL_ACCOUNT);
+	if (!sf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* the quota before the ring and the snapshot: over it, nothing is allocated */
+	sf->qc = kcache_quota_charge_stream(current_fsuid(),
+					    kcache_stream_ring_bytes(a.ring_size));
+	if (IS_ERR(sf->qc)) {
+		ret = PTR_ERR(sf->qc);
+		goto out_sf;
+	}
 	s = kcache_subscribe(c, &o, &a.cutoff);
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s);
-		goto out;
+		goto out_charge;
 	}
+	sf->s = s;
 	a.ring_size = kcache_stream_ring_size(s);
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
@@ -108,13 +141,13 @@ long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
 	ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
 	if (ret)
 		goto out_fd;
-	f = anon_inode_getfile("[kcache-stream]", &kcache_stream_fops, s,
+	f = anon_inode_getfile("[kcache-stream]", &kcache_stream_fops, sf,
 			       O_RDONLY | ((a.flags & KCACHE_SUBSCRIBE_NONBLOCK) ? O_NONBLOCK : 0));
 	if (IS_ERR(f)) {
 		ret = PTR_ERR(f);
 		goto out_fd;
 	}
-	/* the file owns @s from here; its release ends the subscription */
+	/* the file owns @sf from here; its release ends the subscription */
 	fd_install(fd, f);
 	ret = fd;
 	goto out;
@@ -123,6 +156,10 @@ out_fd:
 	put_unused_fd(fd);
 out_unsub:
 	kcache_unsubscribe(s);
+out_charge:
+	kcache_quota_cancel(sf->qc);
+out_sf:
+	kfree(sf);
 out:
 	if (prefix != kbuf)
 		kvfree(prefix);

@@ -160,6 +160,7 @@ FIXTURE(perm) {
 	char n2[64];
 	long max_caches_per_uid;
 	long max_bytes_per_uid;
+	long max_stream_bytes_per_uid;
 };
 
 FIXTURE_SETUP(perm)
@@ -172,8 +173,10 @@ FIXTURE_SETUP(perm)
 	snprintf(self->n2, sizeof(self->n2), "perm-%d-u", getpid());
 	self->max_caches_per_uid = param_get("max_caches_per_uid");
 	self->max_bytes_per_uid = param_get("max_bytes_per_uid");
+	self->max_stream_bytes_per_uid = param_get("max_stream_bytes_per_uid");
 	ASSERT_LT(0, self->max_caches_per_uid);
 	ASSERT_LT(0, self->max_bytes_per_uid);
+	ASSERT_LT(0, self->max_stream_bytes_per_uid);
 }
 
 FIXTURE_TEARDOWN(perm)
@@ -189,6 +192,7 @@ FIXTURE_TEARDOWN(perm)
 	}
 	param_set("max_caches_per_uid", self->max_caches_per_uid);
 	param_set("max_bytes_per_uid", self->max_bytes_per_uid);
+	param_set("max_stream_bytes_per_uid", self->max_stream_bytes_per_uid);
 	close(self->ctl);
 }
 
@@ -422,6 +426,59 @@ TEST_F(perm, byte_quota_exhausted_other_user_still_creates)
 		ASSERT_EQ(0, destroy_q(self, 0));
 		ASSERT_EQ(0, create_q(self, 2, 2 << 20));
 	});
+}
+
+static int subscribe_ring(int fd, uint32_t ring_size)
+{
+	struct kcache_subscribe_args a = { .size = sizeof(a), .format = KCACHE_STREAM_FORMAT_V1,
+					   .ring_size = ring_size };
+
+	return ioctl(fd, KCACHE_IOC_SUBSCRIBE, &a);
+}
+
+/*
+ * A stream's ring counts against max_total_bytes: a user who may read a cache may not
+ * take all of it with rings. Each fsuid's open streams hold at most
+ * max_stream_bytes_per_uid; closing one gives its ring back, and so does the process's
+ * end; root (CAP_SYS_RESOURCE) goes past it.
+ */
+TEST_F(perm, stream_rings_bounded_by_quota)
+{
+	int fd = create(self->ctl, self->name, 0644), s[4], i;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, param_set("max_stream_bytes_per_uid", 3 << 20));
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		int rfd = open_cache(self->ctl, self->name, KCACHE_OPEN_READ);
+
+		ASSERT_LE(0, rfd);
+		for (i = 0; i < 3; i++) {
+			s[i] = subscribe_ring(rfd, 1 << 20);
+			ASSERT_LE(0, s[i]);
+		}
+		ASSERT_EQ(-1, subscribe_ring(rfd, 1 << 20));
+		ASSERT_EQ(EDQUOT, errno);
+		ASSERT_EQ(0, close(s[0]));
+		s[0] = subscribe_ring(rfd, 1 << 20);
+		ASSERT_LE(0, s[0]);
+		ASSERT_EQ(-1, subscribe_ring(rfd, 1 << 20));
+		ASSERT_EQ(EDQUOT, errno);
+	});
+	/* user 1000's streams closed with its process: its quota is free again */
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		int rfd = open_cache(self->ctl, self->name, KCACHE_OPEN_READ);
+
+		ASSERT_LE(0, rfd);
+		for (i = 0; i < 3; i++)
+			ASSERT_LE(0, subscribe_ring(rfd, 1 << 20));
+	});
+	for (i = 0; i < 4; i++) {
+		s[i] = subscribe_ring(fd, 1 << 20);
+		ASSERT_LE(0, s[i]);
+	}
+	for (i = 0; i < 4; i++)
+		close(s[i]);
+	close(fd);
 }
 
 /*

@@ -918,6 +918,8 @@ struct kcache_subscribe_args {
  *  -EINVAL  prefix set with prefix_len 0, unknown format, ring_size below
  *           %KCACHE_STREAM_RING_MIN
  *  -E2BIG   prefix_len above %KCACHE_KEY_LEN_MAX
+ *  -EDQUOT  the caller's fsuid would hold more than max_stream_bytes_per_uid bytes of
+ *           stream rings (module parameter), and the caller lacks %CAP_SYS_RESOURCE
  *  -ENOMEM  out of memory (the ring and the snapshot are charged to the caller), or the
  *           ring would take the caches past the module's max_total_bytes
  *  -EMFILE  the process has no free fd
