@@ -282,7 +282,7 @@ static long kc_ioc_list(void __user *uarg)
 		return -EINVAL;
 	if (a.record_size < KCACHE_LIST_RECORD_SIZE_VER0)
 		return -EINVAL;
-	if (a.record_size > PAGE_SIZE)
+	if (a.record_size > SZ_4K)	/* the ABI's bound, whatever the page size */
 		return -E2BIG;
 	rs = a.record_size;
 	l.cap = min_t(u32, a.nr, KCACHE_LIST_MAX);

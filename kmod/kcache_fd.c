@@ -124,12 +124,13 @@ static void __maybe_unused kcache_fd_build_check_abi(void)
 
 /*
  * TTL of a store: KCACHE_SETF_TTL selects ttl_ns, else the cache's default and ttl_ns
- * must be 0.
+ * must be 0. A ttl_ns of U64_MAX is far away, not the in-kernel API's KCACHE_TTL_DEFAULT:
+ * one less gives the same deadline (it saturates).
  */
 static int kc_ttl(u32 flags, u64 ttl_ns, u64 *ttl)
 {
 	if (flags & KCACHE_SETF_TTL) {
-		*ttl = ttl_ns;
+		*ttl = min_t(u64, ttl_ns, KCACHE_TTL_DEFAULT - 1);
 		return 0;
 	}
 	if (ttl_ns)
@@ -470,8 +471,9 @@ static int kc_mget(struct kcache_file *kf, void __user *uarg)
 	if (a.nr > KCACHE_BATCH_MAX)
 		return -E2BIG;
 	a.done = 0;
-	if (!a.nr)
-		return kcache_copy_struct_out(uarg, &a, sizeof(a));
+	if (!a.nr)	/* nothing to do, but a destroyed cache still says so */
+		return kcache_is_dead(kf->cache) ? -ESHUTDOWN :
+		       kcache_copy_struct_out(uarg, &a, sizeof(a));
 	ret = kc_batch_in(kf, &b, a.items, a.nr, false, 0, a.keys);
 	if (ret)
 		goto out;
@@ -515,7 +517,8 @@ static int kc_mset(struct kcache_file *kf, void __user *uarg)
 	if (!a.nr) {
 		if (a.vals_len)
 			return -EINVAL;
-		return kcache_copy_struct_out(uarg, &a, sizeof(a));
+		return kcache_is_dead(kf->cache) ? -ESHUTDOWN :
+		       kcache_copy_struct_out(uarg, &a, sizeof(a));
 	}
 	/* every item's lengths, values included, before any key is copied */
 	ret = kc_batch_in(kf, &b, a.items, a.nr, true, a.vals_len, a.keys);

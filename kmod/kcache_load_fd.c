@@ -178,7 +178,9 @@ int kcache_lease_ioctl_set(struct kcache *c, struct kcache_lease_owner *o, u32 a
 	if (a->flags & ~(KCACHE_SETF_LEASE | KCACHE_SETF_TTL) || !a->token ||
 	    (!(a->flags & KCACHE_SETF_TTL) && a->ttl_ns))
 		return -EINVAL;
-	ttl = a->flags & KCACHE_SETF_TTL ? a->ttl_ns : KCACHE_TTL_DEFAULT;
+	/* as the cache fd's kc_ttl(): U64_MAX from userspace is not the default */
+	ttl = a->flags & KCACHE_SETF_TTL ? min_t(u64, a->ttl_ns, KCACHE_TTL_DEFAULT - 1) :
+	      KCACHE_TTL_DEFAULT;
 	ret = kcache_key_len_check(a->key_len);
 	if (ret)
 		return ret;

@@ -8,7 +8,8 @@
  * under set_active_memcg(c->memcg) (kcache_entry.c). One cache, one group: reclaim in that
  * group evicts from it (kcache_shrinker.c). What a cache allocates besides its entries
  * (c->footprint: the policy's sketch and shadows, the table's first buckets, the rings,
- * the stripes and counters) is reserved against max_total_bytes with its max_bytes.
+ * the stripes and counters) is reserved against max_total_bytes with its max_bytes, until
+ * the last reference frees it.
  *
  * Locks: kcache_registry_mutex protects the list of caches, their count, the reserved
  * bytes and each cache's ->dead.
@@ -144,21 +145,10 @@ static u64 kc_kv_size(const void *p, size_t size)
 	return PAGE_SIZE << get_order(size);
 }
 
-/*
- * The policy's sketch and shadows, sized as kcache_policy_init() sizes them.
- * TODO: kcache_policy_footprint() once the policy exports it.
- */
+/* The policy's sketch, ghost and shadows, as it allocated them. */
 static u64 kc_policy_footprint(const struct kc_policy *p)
 {
-	u64 nodes = KC_NR_QUEUES + p->shadow_alloc + 1;
-	u64 bytes;
-
-	if (!p->mem)
-		return 0;
-	bytes = (p->sketch.mask + 1) * sizeof(u64) +
-		KC_SHADOWS * (nodes * sizeof(struct kc_snode) +
-			      (1ULL << p->bucket_bits) * sizeof(u32));
-	return kc_kv_size(p->mem, bytes);
+	return p->mem ? kc_kv_size(p->mem, kcache_policy_footprint(p)) : 0;
 }
 
 /* Bytes a new cache holds besides its entries (per-CPU areas: one copy per possible CPU). */
@@ -193,9 +183,18 @@ static void kc_free(struct kcache *c)
 	kfree(c);
 }
 
+/*
+ * The last reference of a cache that was registered: its footprint stays reserved until
+ * now, because it is freed only now (a destroyed cache's fds and streams keep it).
+ */
 static void kc_release(struct kref *kref)
 {
-	kc_free(container_of(kref, struct kcache, kref));
+	struct kcache *c = container_of(kref, struct kcache, kref);
+
+	mutex_lock(&kcache_registry_mutex);
+	kcache_reserved_bytes -= c->footprint;
+	mutex_unlock(&kcache_registry_mutex);
+	kc_free(c);
 }
 
 static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg)
@@ -271,6 +270,17 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+/* May a cache of this name be registered now? In the documented order of errors. */
+static int kc_register_check_locked(const char *name)
+{
+	lockdep_assert_held(&kcache_registry_mutex);
+	if (kc_find_locked(name))
+		return -EEXIST;
+	if (kcache_count >= max_caches)
+		return -ENOSPC;
+	return 0;
+}
+
 /**
  * kcache_create() - create a named cache
  * @name: 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-]
@@ -296,9 +306,16 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 	might_sleep();
 	if (!kcache_name_valid(name) || cfg->policy >= KCACHE_POLICY_NR || cfg->flags)
 		return ERR_PTR(-EINVAL);
-	/* a bound no reservation can hold fails before the sketch sized for it is allocated */
-	if (cfg->max_bytes > limit)
-		return ERR_PTR(-ENOMEM);
+	/*
+	 * A bound no reservation can hold fails before the sketch sized for it is allocated,
+	 * after the errors the documented order puts first.
+	 */
+	if (cfg->max_bytes > limit) {
+		mutex_lock(&kcache_registry_mutex);
+		ret = kc_register_check_locked(name);
+		mutex_unlock(&kcache_registry_mutex);
+		return ERR_PTR(ret ?: -ENOMEM);
+	}
 	c = kc_alloc(name, cfg);
 	if (IS_ERR(c))
 		return c;
@@ -311,11 +328,8 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 	}
 
 	mutex_lock(&kcache_registry_mutex);
-	if (kc_find_locked(name))
-		ret = -EEXIST;
-	else if (kcache_count >= max_caches)
-		ret = -ENOSPC;
-	else if (resv > limit || kcache_reserved_bytes > limit - resv)
+	ret = kc_register_check_locked(name);
+	if (!ret && (resv > limit || kcache_reserved_bytes > limit - resv))
 		ret = -ENOMEM;
 	if (ret) {
 		mutex_unlock(&kcache_registry_mutex);
@@ -424,6 +438,7 @@ EXPORT_SYMBOL_GPL(kcache_get_ref);
  * @c: the cache
  *
  * The last reference frees it; a cache still registered always has the registry's.
+ * May sleep (process context).
  */
 void kcache_put_ref(struct kcache *c)
 {
@@ -496,7 +511,7 @@ void kcache_destroy(struct kcache *c)
 	WRITE_ONCE(c->dead, true);
 	list_del(&c->list);
 	kcache_count--;
-	kcache_reserved_bytes -= c->cfg.max_bytes + c->footprint;
+	kcache_reserved_bytes -= c->cfg.max_bytes;	/* the footprint on the last put */
 	mutex_unlock(&kcache_registry_mutex);
 	kcache_sysfs_cache_removed(c->name);
 	/* the shrinker finds no more; one that found the cache holds ->users, waited for below */
@@ -584,6 +599,22 @@ u64 kcache_test_footprint(struct kcache *c)
 	return c->footprint;
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_footprint);
+
+/**
+ * kcache_test_reserved_bytes() - what all caches reserve against max_total_bytes
+ *
+ * Return: bytes.
+ */
+u64 kcache_test_reserved_bytes(void)
+{
+	u64 n;
+
+	mutex_lock(&kcache_registry_mutex);
+	n = kcache_reserved_bytes;
+	mutex_unlock(&kcache_registry_mutex);
+	return n;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_reserved_bytes);
 #endif
 
 int kcache_registry_init(void)

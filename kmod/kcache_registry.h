@@ -15,5 +15,6 @@ unsigned int kcache_test_write_buffer_size(unsigned int n);
 u64 kcache_test_charged(struct kcache *c);
 unsigned long kcache_test_max_total_bytes(unsigned long n);
 u64 kcache_test_footprint(struct kcache *c);
+u64 kcache_test_reserved_bytes(void);
 
 #endif /* _KCACHE_REGISTRY_H */

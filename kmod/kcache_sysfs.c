@@ -30,6 +30,7 @@
 #include <linux/string.h>
 
 #include "kcache.h"
+#include "kcache_policy.h"	/* EXPORT_SYMBOL_IF_KCACHE_TESTS */
 #include "kcache_sysfs.h"
 
 #define CREATE_TRACE_POINTS
@@ -119,14 +120,37 @@ static void kcache_sysfs_del_locked(struct kcache_sysfs_file *f)
  * kcache_sysfs_cache_added() - give a newly published cache its statistics file
  * @c: the cache
  *
- * Called by the core after kcache_create() published @c, with no kcache lock held.
+ * Called by the core after kcache_create() published @c, with no kcache lock held. A
+ * destroy may have come first: its kcache_sysfs_cache_removed() found no file, and @c is
+ * dead before that takes the mutex, so this sees it dead and adds none.
  */
 void kcache_sysfs_cache_added(struct kcache *c)
 {
 	mutex_lock(&kcache_sysfs_mutex);
-	kcache_sysfs_add_locked(kcache_name(c));
+	if (!kcache_is_dead(c))
+		kcache_sysfs_add_locked(kcache_name(c));
 	mutex_unlock(&kcache_sysfs_mutex);
 }
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_sysfs_cache_added);
+
+#ifdef KCACHE_TESTS
+/**
+ * kcache_test_sysfs_has() - is there a statistics file of this name?
+ * @name: a cache's name
+ *
+ * Return: true if the file exists.
+ */
+bool kcache_test_sysfs_has(const char *name)
+{
+	bool ret;
+
+	mutex_lock(&kcache_sysfs_mutex);
+	ret = kcache_sysfs_find(name);
+	mutex_unlock(&kcache_sysfs_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_sysfs_has);
+#endif
 
 static int kcache_sysfs_match(struct kcache *c, void *name)
 {

@@ -12,5 +12,6 @@ int kcache_sysfs_init(void);
 void kcache_sysfs_uninit(void);
 void kcache_sysfs_cache_added(struct kcache *c);
 void kcache_sysfs_cache_removed(const char *name);
+bool kcache_test_sysfs_has(const char *name);
 
 #endif /* _KCACHE_SYSFS_H */

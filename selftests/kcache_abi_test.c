@@ -699,6 +699,36 @@ TEST_F(kc, set_ttl_expires)
 	ASSERT_EQ(ENOENT, errno);
 }
 
+/*
+ * A ttl_ns of UINT64_MAX with KCACHE_SETF_TTL is far away, not the cache's default TTL
+ * (the in-kernel API's KCACHE_TTL_DEFAULT has the same bits); without the flag the
+ * default applies.
+ */
+TEST_F(kc, set_ttl_max_is_not_the_default)
+{
+	struct kcache_create_args c = { .size = sizeof(c), .max_bytes = MB, .mode = 0600,
+					.default_ttl_ns = 200000000 };
+	struct kcache_set_args a = { .size = sizeof(a), .key = p2u("t"), .key_len = 1,
+				     .val = p2u("1"), .val_len = 1,
+				     .flags = KCACHE_SETF_TTL, .ttl_ns = UINT64_MAX };
+	char n[80];
+	uint32_t vl = 4;
+	int fd;
+
+	snprintf(n, sizeof(n), "%s-x0", self->name);
+	set_name(c.name, n);
+	fd = ioctl(self->ctl, KCACHE_IOC_CREATE, &c);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, KCACHE_IOC_SET, &a));
+	ASSERT_EQ(0, set(fd, "d", 1, "2", 1, 0));
+	usleep(600000);
+	ASSERT_EQ(0, get(fd, "t", 1, scratch, &vl, NULL));
+	vl = 4;
+	ASSERT_EQ(-1, get(fd, "d", 1, scratch, &vl, NULL));
+	ASSERT_EQ(ENOENT, errno);
+	close(fd);
+}
+
 TEST_F(kc, del)
 {
 	struct kcache_del_args a = { .size = sizeof(a), .key = p2u("k"), .key_len = 1 };
@@ -1126,6 +1156,8 @@ TEST_F(kc, destroy_then_name_free_and_old_fd_eshutdown)
 				      .buf_len = sizeof(scratch) };
 	struct kcache_invalidate_args iv = { .size = sizeof(iv) };
 	struct kcache_nop_args nop = { .size = sizeof(nop) };
+	struct kcache_mget_args mg = { .size = sizeof(mg) };
+	struct kcache_mset_args ms = { .size = sizeof(ms) };
 	uint32_t vl = 16;
 	int fd2;
 
@@ -1145,6 +1177,11 @@ TEST_F(kc, destroy_then_name_free_and_old_fd_eshutdown)
 	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
 	ASSERT_EQ(ESHUTDOWN, errno);
 	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_INVALIDATE, &iv));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	/* batches of no items too: nothing to do, but the cache is gone */
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &ms));
 	ASSERT_EQ(ESHUTDOWN, errno);
 	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_NOP, &nop));
 	/* a new cache of the same name is a different cache */

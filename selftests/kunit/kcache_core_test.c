@@ -19,6 +19,7 @@
 #include "kcache_internal.h"
 #include "kcache_maint.h"
 #include "kcache_spare.h"
+#include "kcache_sysfs.h"
 #include "kcache_table.h"
 #include "kcache_test.h"
 
@@ -776,7 +777,48 @@ static void create_rejects_bad_config(struct kunit *test)
 	c = kcache_create("kt-dup", &cfg);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_EXPECT_EQ(test, -EEXIST, PTR_ERR(kcache_create("kt-dup", &cfg)));
+	/* the name is checked first, however large the bound */
+	cfg.max_bytes = 1ULL << 62;
+	KUNIT_EXPECT_EQ(test, -EEXIST, PTR_ERR(kcache_create("kt-dup", &cfg)));
 	kcache_destroy(c);
+	kcache_put_ref(c);
+}
+
+/*
+ * What a cache reserves against max_total_bytes is what it holds: its max_bytes until
+ * destroy, its footprint (the policy's tables included, as the policy counts them) until
+ * the last reference frees it. An fd kept open on a destroyed cache keeps the footprint.
+ */
+static void footprint_reserved_until_last_reference(struct kunit *test)
+{
+	u64 max_bytes = 64ULL << 20, r0 = kcache_test_reserved_bytes(), fp;
+	struct kcache *c = kc_new(test, 1 << 20, max_bytes, 0, KCACHE_POLICY_TINYLFU);
+
+	fp = kcache_test_footprint(c);
+	KUNIT_EXPECT_GE(test, fp, kcache_policy_footprint(&c->policy));
+	KUNIT_EXPECT_EQ(test, kcache_test_reserved_bytes() - r0, max_bytes + fp);
+	test->priv = NULL;
+	kcache_destroy(c);
+	KUNIT_EXPECT_EQ(test, kcache_test_reserved_bytes() - r0, fp);
+	kcache_put_ref(c);
+	KUNIT_EXPECT_EQ(test, kcache_test_reserved_bytes(), r0);
+}
+
+/* A destroy that overtakes its create's statistics file leaves no file behind. */
+static void stats_file_not_added_after_destroy(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	char name[KCACHE_NAME_MAX + 1];
+
+	strscpy(name, kcache_name(c), sizeof(name));
+	if (!kcache_test_sysfs_has(name))
+		kunit_skip(test, "no debugfs");
+	test->priv = NULL;
+	kcache_destroy(c);
+	KUNIT_EXPECT_FALSE(test, kcache_test_sysfs_has(name));
+	/* what a create that published @c before the destroy does last */
+	kcache_sysfs_cache_added(c);
+	KUNIT_EXPECT_FALSE(test, kcache_test_sysfs_has(name));
 	kcache_put_ref(c);
 }
 
@@ -1066,6 +1108,8 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(handle_survives_replace_and_destroy),
 	KUNIT_CASE(destroyed_cache_refuses_operations),
 	KUNIT_CASE(create_rejects_bad_config),
+	KUNIT_CASE(footprint_reserved_until_last_reference),
+	KUNIT_CASE(stats_file_not_added_after_destroy),
 	KUNIT_CASE(shrinker_evicts_from_cold_end),
 	KUNIT_CASE(stats_count_hits_and_misses),
 	KUNIT_CASE(set_allocates_once_per_entry),

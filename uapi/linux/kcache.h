@@ -629,7 +629,9 @@ struct kcache_mset_args {
  * KCACHE_IOC_MSET - store up to %KCACHE_BATCH_MAX values. Every item is validated before
  * any is stored; then each is stored independently (not atomically as a whole).
  * Errors: as SET for the flags and lengths, and
- *  -E2BIG   nr above %KCACHE_BATCH_MAX, an item's val_len above value_max
+ *  -E2BIG   nr above %KCACHE_BATCH_MAX, an item's val_len above value_max, vals_len
+ *           above %KCACHE_VAL_LEN_MAX (the value block is copied in whole: a larger
+ *           batch goes in several MSETs)
  *  -EINVAL  vals_len is not the sum of the items' val_len
  */
 #define KCACHE_IOC_MSET		_IO(KCACHE_IOC_MAGIC, 0x16)
