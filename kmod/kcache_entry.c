@@ -87,6 +87,30 @@ size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_charge);
 
+/**
+ * kcache_entry_charge_max() - the most a stored entry of these lengths can be charged
+ * @klen: key length
+ * @vlen: value length
+ * @deadline: the entry will have room for a deadline
+ *
+ * kcache_entry_charge(), or above the largest kmalloc cache the vmalloc charge if that is
+ * larger (the entry's memory may come from either). A store refuses an entry whose charge
+ * alone would exceed the cache's byte bound: the policy would evict the whole cache, and
+ * then the entry, to make room for it.
+ *
+ * Return: bytes.
+ */
+size_t kcache_entry_charge_max(u32 klen, u32 vlen, bool deadline)
+{
+	size_t size = kcache_entry_size(klen, vlen, deadline);
+	size_t charge = kcache_entry_charge(klen, vlen, deadline);
+
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return charge;
+	return max(charge, PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
+		   KC_TABLE_SHARE);
+}
+
 /* kcache_entry_charged() of an entry larger than a page, which may come from vmalloc */
 u32 kcache_entry_charged_large(const struct kcache_entry *e)
 {

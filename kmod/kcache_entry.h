@@ -155,6 +155,7 @@ extern u16 kc_slab_size[KC_SLAB_SIZES];	/* kcache_entry.c */
 void kcache_entry_sizes_init(void);
 size_t kcache_entry_slab_size(size_t size);
 size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline);
+size_t kcache_entry_charge_max(u32 klen, u32 vlen, bool deadline);
 u32 kcache_entry_charged_large(const struct kcache_entry *e);
 
 /**

@@ -170,12 +170,16 @@ void kcache_expiry_uninit(struct kcache *c)
 	c->heap_cap = 0;
 }
 
-/* jiffies until @deadline (at least @min_ns away), capped at an hour: re-armed then */
+/*
+ * jiffies until @deadline (at least @min_ns away), capped at an hour: re-armed then. The
+ * cap comes first: where HZ does not divide 10^9, nsecs_to_jiffies64() multiplies, and a
+ * deadline decades away would wrap to a short delay.
+ */
 static unsigned long kc_delay(u64 deadline, u64 now, u64 min_ns)
 {
 	u64 d = deadline > now ? deadline - now : 0;
 
-	return min_t(u64, nsecs_to_jiffies64(max(d, min_ns)), 3600ULL * HZ) + 1;
+	return nsecs_to_jiffies64(clamp_t(u64, d, min_ns, 3600ULL * NSEC_PER_SEC)) + 1;
 }
 
 /*

@@ -101,7 +101,6 @@ enum kc_load_state {
  * @state: &enum kc_load_state
  * @refresh: the key has a stale value, readers do not wait
  * @revoked: an in-kernel load whose key was deleted: its value is not stored
- * @claimed: the holder's store passed its claim check and is publishing
  * @key: key bytes
  */
 struct kcache_load {
@@ -124,7 +123,6 @@ struct kcache_load {
 	u8 state;
 	u8 refresh:1;
 	u8 revoked:1;
-	u8 claimed:1;
 	u8 key[];
 };
 
@@ -219,7 +217,6 @@ static u64 kc_load_grant(struct kcache_loads *L, struct kcache_load *r,
 	r->state = KC_LOAD_BUSY;
 	r->token = atomic64_inc_return(&L->next_token);
 	r->revoked = 0;
-	r->claimed = 0;
 	r->deadline = 0;
 	if (o) {
 		r->deadline = now + (lease_ns ?: READ_ONCE(L->lease_ns));
@@ -513,7 +510,6 @@ int kcache_loads_claim(struct kcache *c, struct kc_stripe *s, const void *key, u
 	if (!r || r->state != KC_LOAD_BUSY || r->token != claim->token ||
 	    r->owner != claim->owner || r->revoked || kc_lease_expired(r, ktime_get_ns()))
 		return -ESTALE;
-	r->claimed = 1;
 	return 0;
 }
 
@@ -522,12 +518,15 @@ int kcache_loads_claim(struct kcache *c, struct kc_stripe *s, const void *key, u
  * @c: the cache
  * @s: the key's stripe, locked
  * @e: the published entry
+ * @claimed: the store was the load's own (its claim held, kcache_loads_claim())
  *
  * Called by the core under the stripe lock after publishing, when @s has records. The
- * key's record, if any, completes with @e: its waiters get this value.
+ * key's record, if any, completes with @e: its waiters get this value. Only a store that
+ * published counts as a load that succeeded: a claim that held may still see the table
+ * refuse the entry.
  */
 void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
-			   const struct kcache_entry *e)
+			   const struct kcache_entry *e, bool claimed)
 {
 	struct kcache_loads *L = kc_loads(c);
 	struct kcache_load *r;
@@ -536,7 +535,7 @@ void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
 	r = kc_load_find(s, kcache_entry_key(e), e->klen);
 	if (!r)
 		return;
-	if (r->claimed)
+	if (claimed)
 		atomic64_inc(&L->succeeded);
 	/* published under this lock, so its cache reference is still there */
 	if (!kcache_entry_tryget((struct kcache_entry *)e)) {

@@ -86,7 +86,7 @@ u32 kcache_test_load_waiters(struct kcache *c, const void *key, u32 klen);
 int kcache_loads_claim(struct kcache *c, struct kc_stripe *s, const void *key, u32 klen,
 		       const struct kcache_load_claim *claim);
 void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
-			   const struct kcache_entry *e);
+			   const struct kcache_entry *e, bool claimed);
 void kcache_loads_on_remove(struct kcache *c, struct kc_stripe *s, const void *key,
 			    u32 klen, u32 hash, u8 cause);
 /* An invalidate's hook: takes each stripe's lock itself */

@@ -258,9 +258,10 @@ static unsigned int kc_pass(struct kcache *c)
 	WRITE_ONCE(c->maint_jiffies, jiffies);
 	reads = kcache_rbuf_drain(c);
 	n = kc_drain_writes(c);
-	evicted = kc_evict(c);
+	/* the dead go first: evicting before them would make room they were about to */
 	now = ktime_get_ns();
 	expired = kc_expire(c, now);
+	evicted = kc_evict(c);
 	kc_limbo_queue(c);
 	kcache_expiry_arm(c, now);
 	smp_store_release(&c->maint_running, false); /* after next_deadline's store */

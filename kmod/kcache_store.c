@@ -131,7 +131,7 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	kcache_rec_emit(c, &rec, w);
 	w = NULL;
 	if (!hlist_empty(&s->loads))	/* the value completes a load of the key */
-		kcache_loads_on_store(c, s, e);
+		kcache_loads_on_store(c, s, e, p->claim);
 	p->seq = rec.seq;
 	if (p->cond == KC_COND_ADD)
 		memcpy(&p->sum, kcache_entry_value(e), sizeof(p->sum));
@@ -241,6 +241,9 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc
 		    u32 vlen, u64 ttl_ns, struct kc_pub *pub, u64 *version)
 {
 	u32 flags = pub->flags;
+	/* a store that keeps the old deadline needs room for one */
+	bool deadline = flags & KCACHE_SET_KEEP_TTL || pub->cond == KC_COND_ADD ||
+			(ttl_ns == KCACHE_TTL_DEFAULT ? c->cfg.default_ttl_ns : ttl_ns);
 	struct kcache_entry *e;
 	int ret;
 
@@ -252,13 +255,12 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc
 	    (flags & KCACHE_SET_IF_ABSENT && flags & KCACHE_SET_IF_PRESENT) ||
 	    (vlen && !v->user && !v->val))
 		return -EINVAL;
-	if (vlen > kcache_value_max() || kcache_entry_weight(klen, vlen) > c->cfg.max_bytes)
+	if (vlen > kcache_value_max() ||
+	    kcache_entry_charge_max(klen, vlen, deadline) > c->cfg.max_bytes)
 		return kc_val_err(v, vlen, -E2BIG);
 	if (!kcache_enter(c))
 		return kc_val_err(v, vlen, -ESHUTDOWN);
-	/* a store that keeps the old deadline needs room for one */
-	e = kc_build(c, key, klen, v->val, vlen, ttl_ns,
-		     flags & KCACHE_SET_KEEP_TTL || pub->cond == KC_COND_ADD);
+	e = kc_build(c, key, klen, v->val, vlen, ttl_ns, deadline);
 	if (!e) {
 		ret = kc_val_err(v, vlen, -ENOMEM);
 		goto out;

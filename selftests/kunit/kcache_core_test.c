@@ -277,6 +277,79 @@ static void key_and_value_bounds_checked(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, kcache_set(c, "k", 1, NULL, 1, 0, 0, NULL));
 }
 
+/*
+ * The byte bound counts an entry's charge (slab size, table share, deadline), not its raw
+ * size: an entry whose raw size is max_bytes is charged more, and accepted it would have
+ * the policy evict every entry and then itself. Refused, the cache keeps its entries; the
+ * largest entry whose charge fits is stored. A deadline's room counts too.
+ */
+static void entry_charged_over_max_bytes_refused(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 4096, 0, KCACHE_POLICY_LRU);
+	u32 big = 4096 - sizeof(struct kcache_entry) - 3, fits = big;
+	char *buf = kunit_kzalloc(test, 4096, GFP_KERNEL);
+	struct kcache_stats st;
+	char key[8];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kc_sets(c, key, "v"));
+	}
+	kcache_maintain(c);
+	KUNIT_EXPECT_GT(test, kcache_entry_charge(3, big, false), (size_t)4096);
+	KUNIT_EXPECT_EQ(test, -E2BIG, kcache_set(c, "big", 3, buf, big, 0, 0, NULL));
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, 10ULL, st.entries);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.evictions_size);
+
+	while (kcache_entry_charge(3, fits, false) > 4096)
+		fits--;
+	KUNIT_EXPECT_EQ(test, 0, kcache_set(c, "fit", 3, buf, fits, 0, 0, NULL));
+	/* the same value with a deadline may not fit: it is refused if it does not */
+	KUNIT_EXPECT_EQ(test, kcache_entry_charge(3, fits, true) > 4096 ? -E2BIG : 0,
+			kcache_set(c, "ttl", 3, buf, fits, NSEC_PER_SEC, 0, NULL));
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_LE(test, st.bytes, 4096ULL);
+	KUNIT_EXPECT_GE(test, st.entries, 1ULL);
+}
+
+/*
+ * A pass reclaims the expired before it evicts: 50 new entries written to a full cache
+ * whose 100 entries have all expired replace them, and none is evicted for room the
+ * dead were about to give back.
+ */
+static void expired_reclaimed_before_eviction(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 100, 0, 0, KCACHE_POLICY_TINYLFU);
+	struct kcache_stats st;
+	char key[16];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "old%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1,
+						    20 * NSEC_PER_MSEC, 0, NULL));
+	}
+	kcache_maintain(c);
+	/* no pass but ours from here: the expiry work would reclaim them first */
+	kcache_test_stall_work(c, true);
+	msleep(40);
+	for (i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "new%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1, 0, 0, NULL));
+	}
+	kcache_maintain(c);
+	kcache_test_stall_work(c, false);
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, 50ULL, st.entries);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.evictions_size);
+	KUNIT_EXPECT_EQ(test, 100ULL, st.expirations);
+}
+
 static void delete_removes_once(struct kunit *test)
 {
 	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
@@ -1090,6 +1163,8 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(get_small_buffer_reports_length),
 	KUNIT_CASE(set_flags_select_condition),
 	KUNIT_CASE(key_and_value_bounds_checked),
+	KUNIT_CASE(entry_charged_over_max_bytes_refused),
+	KUNIT_CASE(expired_reclaimed_before_eviction),
 	KUNIT_CASE(delete_removes_once),
 	KUNIT_CASE(cas_compares_version),
 	KUNIT_CASE(add_counts_from_zero),

@@ -426,7 +426,8 @@ struct kcache_set_args {
  * Errors:
  *  -EINVAL  both IF_ABSENT and IF_PRESENT; ttl_ns without %KCACHE_SETF_TTL; key_len 0
  *  -E2BIG   key_len above %KCACHE_KEY_LEN_MAX, val_len above value_max, or the entry
- *           larger than the cache's max_bytes
+ *           larger than the cache's max_bytes (as counted in bytes: what the allocator
+ *           gives it, deadline included, plus its share of the table)
  *  -EEXIST  IF_ABSENT and the key is present
  *  -ENOENT  IF_PRESENT and the key is absent
  *  -ENOMEM  out of memory (also: the table failed an atomic allocation while growing)
