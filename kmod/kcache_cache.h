@@ -47,7 +47,7 @@ struct kc_stripe {
 
 /* Per-CPU counters; entries and bytes are deltas summed on read. */
 struct kc_pcpu_stats {
-	u64 hits, misses, sets, deletes, ev_size, ev_shrink, expired, invalidated;
+	u64 hits, misses, sets, deletes, ev_size, ev_shrink, expired;
 	s64 entries, bytes;
 };
 

@@ -29,6 +29,7 @@
 #include <linux/list.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 
 #include "kcache.h"
@@ -83,9 +84,11 @@ static void kc_quota_scan_locked(kuid_t uid, bool stream, struct list_head *dead
 			list_move(&qc->link, dead);
 			continue;
 		}
+		/* pending charges of CAP_SYS_RESOURCE may be huge: saturate, do not wrap */
 		if (uid_eq(qc->uid, uid) && qc->stream == stream) {
 			*caches += !stream;
-			*bytes += qc->bytes;
+			if (check_add_overflow(*bytes, qc->bytes, bytes))
+				*bytes = U64_MAX;
 		}
 	}
 }

@@ -13,8 +13,9 @@
  *
  * Locks: kcache_registry_mutex protects the list of caches, their count, the reserved
  * bytes and each cache's ->dead.
- * Outermost of kcache's locks: registry mutex -> c->maint_mutex (the shrinker, with
- * trylocks). Process context only.
+ * Only the statistics files' mutex comes before it (kcache_sysfs.c); it comes before the
+ * rest: registry mutex -> c->maint_mutex (the shrinker, with trylocks). The last
+ * kcache_put_ref() takes it, so no reference is put under it. Process context only.
  *
  * Destroy (design §8): unpublish the name -> stop new operations (percpu_ref kill) ->
  * wait for running ones -> stop maintenance (no work item runs or re-arms) -> free every
@@ -299,7 +300,8 @@ static int kc_register_check_locked(const char *name)
  */
 struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 {
-	u64 resv, limit = READ_ONCE(max_total_bytes);
+	/* the byte bound's count is signed (c->charged): no bound comes near 2^63 */
+	u64 resv, limit = min_t(u64, READ_ONCE(max_total_bytes), S64_MAX / 2);
 	struct kcache *c;
 	int ret = 0;
 

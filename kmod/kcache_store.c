@@ -302,7 +302,7 @@ static int kc_store_kernel(struct kcache *c, const void *key, u32 klen, const vo
  * @ttl_ns: as for kcache_set()
  * @flags: as for kcache_set(); 0 for a CAS
  * @cas: compare-and-swap with @expected
- * @expected: for @cas, the version the key must have (0: absent)
+ * @expected: for @cas, the version the key must have (absent: -ENOENT)
  * @version: if not NULL, gets the new entry's version
  *
  * The cache fd's SET and CAS: the value is copied from userspace straight into the new

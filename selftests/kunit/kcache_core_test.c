@@ -832,6 +832,7 @@ static void destroyed_cache_refuses_operations(struct kunit *test)
 static void create_rejects_bad_config(struct kunit *test)
 {
 	struct kcache_config cfg = {};
+	unsigned long old;
 	struct kcache *c;
 
 	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(kcache_create("bad name", &cfg)));
@@ -846,6 +847,16 @@ static void create_rejects_bad_config(struct kunit *test)
 	/* a bound that would wrap the sum of reserved bytes */
 	cfg.max_bytes = U64_MAX - (1ULL << 20);
 	KUNIT_EXPECT_EQ(test, -ENOMEM, PTR_ERR(kcache_create("kt-wrap", &cfg)));
+	/* the byte bound's count is signed: not even a limitless max_total_bytes lets 2^63 in */
+	old = kcache_test_max_total_bytes(ULONG_MAX);
+	cfg.max_bytes = 1ULL << 63;
+	c = kcache_create("kt-s64", &cfg);
+	kcache_test_max_total_bytes(old);
+	KUNIT_EXPECT_EQ(test, -ENOMEM, PTR_ERR(c));
+	if (!IS_ERR(c)) {
+		kcache_destroy(c);
+		kcache_put_ref(c);
+	}
 	cfg.max_bytes = 0;
 	c = kcache_create("kt-dup", &cfg);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
