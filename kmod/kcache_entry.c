@@ -70,8 +70,8 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_slab_size);
  *
  * What the allocator gives an entry of this size (a slab object rounded up by
  * kcache_entry_slab_size(); whole pages above the largest kmalloc cache), plus the table's
- * share. kcache_entry_charged() gives a stored entry's, which may have come from
- * vmalloc.
+ * share and, with room for a deadline, the deadline heap's. kcache_entry_charged() gives a
+ * stored entry's, which may have come from vmalloc.
  *
  * Return: bytes charged.
  */
@@ -83,7 +83,7 @@ size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline)
 		size = kcache_entry_slab_size(size);
 	else
 		size = PAGE_SIZE << get_order(size);
-	return size + KC_TABLE_SHARE;
+	return size + kc_shares(deadline);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_charge);
 
@@ -108,7 +108,7 @@ size_t kcache_entry_charge_max(u32 klen, u32 vlen, bool deadline)
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		return charge;
 	return max(charge, PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
-		   KC_TABLE_SHARE);
+		   kc_shares(deadline));
 }
 
 /* kcache_entry_charged() of an entry larger than a page, which may come from vmalloc */
@@ -118,7 +118,7 @@ u32 kcache_entry_charged_large(const struct kcache_entry *e)
 
 	if (is_vmalloc_addr(e))
 		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
-		       KC_TABLE_SHARE;
+		       kc_shares(e->deadline);
 	return kcache_entry_charge(e->klen, e->vlen, e->deadline);
 }
 

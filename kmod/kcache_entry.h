@@ -149,6 +149,19 @@ static inline bool kc_expired_now(const struct kcache_entry *e)
  */
 #define KC_TABLE_SHARE	(2 * sizeof(void *))
 
+/*
+ * The deadline heap's share of an entry with room for a deadline: the heap's array
+ * doubles when full and halves below a quarter (kcache_expiry.c), 1 to 4 pointers per
+ * entry in it; two is the middle, as for the table.
+ */
+#define KC_HEAP_SHARE	(2 * sizeof(void *))
+
+/* The shares of an entry in the cache's arrays: the table's, and the heap's if it may */
+static inline u32 kc_shares(bool deadline)
+{
+	return KC_TABLE_SHARE + (deadline ? KC_HEAP_SHARE : 0);
+}
+
 #define KC_SLAB_SIZES	(KMALLOC_MAX_CACHE_SIZE / 8 + 1)
 extern u16 kc_slab_size[KC_SLAB_SIZES];	/* kcache_entry.c */
 
@@ -175,7 +188,7 @@ static inline u32 kcache_entry_charged(const struct kcache_entry *e)
 	size_t size = kcache_entry_size(e->klen, e->vlen, e->deadline);
 
 	if (likely(size <= PAGE_SIZE))
-		return kc_slab_size[DIV_ROUND_UP(size, 8)] + KC_TABLE_SHARE;
+		return kc_slab_size[DIV_ROUND_UP(size, 8)] + kc_shares(e->deadline);
 	return kcache_entry_charged_large(e);
 }
 

@@ -119,6 +119,31 @@ void kcache_expiry_add(struct kcache *c, struct kcache_entry *e)
 	kc_heap_fix(c, c->heap_nr - 1);
 }
 
+/*
+ * Below a quarter full the array halves until it is at least half full: it holds 1 to 4
+ * pointers per entry in it, which the entries' charge counts (KC_HEAP_SHARE), and a cache
+ * whose TTL entries went does not keep an array sized for them. If the smaller array
+ * cannot be had, the larger stays. At the end of a pass, not where entries leave: the
+ * shrinker removes them in reclaim, where an allocation would only dip into the reserves.
+ */
+static void kc_heap_shrink(struct kcache *c)
+{
+	u32 cap = c->heap_cap;
+	struct kcache_entry **h;
+
+	if (cap <= KC_HEAP_MIN || c->heap_nr >= cap / 4)
+		return;
+	while (cap > KC_HEAP_MIN && c->heap_nr <= cap / 4)
+		cap /= 2;
+	h = kc_heap_alloc(c, cap);
+	if (!h)
+		return;
+	memcpy(h, c->heap, c->heap_nr * sizeof(*h));
+	kvfree(c->heap);
+	c->heap = h;
+	c->heap_cap = cap;
+}
+
 void kcache_expiry_del(struct kcache *c, struct kcache_entry *e)
 {
 	struct kc_deadline *d;
@@ -132,10 +157,10 @@ void kcache_expiry_del(struct kcache *c, struct kcache_entry *e)
 	if (!i--)
 		return;
 	d->heap_idx = 0;
-	if (i == --c->heap_nr)
-		return;
-	kc_heap_set(c, i, c->heap[c->heap_nr]);
-	kc_heap_fix(c, i);
+	if (i != --c->heap_nr) {
+		kc_heap_set(c, i, c->heap[c->heap_nr]);
+		kc_heap_fix(c, i);
+	}
 }
 
 /* The top of the heap if it is due at @now (it stays in the heap), else NULL. */
@@ -204,6 +229,7 @@ void kcache_expiry_arm(struct kcache *c, u64 now)
 	u64 next = kcache_expiry_next(c);
 
 	lockdep_assert_held(&c->maint_mutex);
+	kc_heap_shrink(c);
 	/* re-arming the timer for the same deadline is work a busy pass should not repeat */
 	if (next == c->next_deadline && delayed_work_pending(&c->expire_work))
 		return;

@@ -570,8 +570,9 @@ static void bytes_count_deadlines_only_where_stored(struct kunit *test)
 	int i;
 
 	KUNIT_EXPECT_EQ(test, kcache_entry_charge(16, 64, false), 128 + 2 * sizeof(void *));
-	KUNIT_EXPECT_EQ(test, kcache_entry_charge(16, 64, true), 192 + 2 * sizeof(void *));
-	KUNIT_EXPECT_EQ(test, kcache_entry_charge(16, 48, true), 128 + 2 * sizeof(void *));
+	/* room for a deadline: 16 bytes in the entry, two pointers in the deadline heap */
+	KUNIT_EXPECT_EQ(test, kcache_entry_charge(16, 64, true), 192 + 4 * sizeof(void *));
+	KUNIT_EXPECT_EQ(test, kcache_entry_charge(16, 48, true), 128 + 4 * sizeof(void *));
 	for (i = 0; i < 40; i++) {
 		/* t*: a TTL; k*: kept a deadline, here none (KEEP_TTL needs the room); p*: plain */
 		snprintf(key, sizeof(key), "t%015d", i);
@@ -729,6 +730,35 @@ static void ttl_reclaimed_without_reads(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, 0ULL, st.entries);
 	KUNIT_EXPECT_EQ(test, 100ULL, st.expirations);
+}
+
+/*
+ * The deadline heap is counted in its entries' charge (two pointers each), which holds
+ * only while its array is at most four pointers per entry in it: when the TTL entries go,
+ * the next pass gives the array back.
+ */
+static void deadline_heap_shrinks_when_entries_go(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	char key[16];
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "h%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1,
+						    NSEC_PER_SEC * 3600, 0, NULL));
+	}
+	kcache_maintain(c);
+	KUNIT_EXPECT_EQ(test, c->heap_nr, 5000U);
+	KUNIT_EXPECT_LE(test, c->heap_cap, 4U * 5000);
+	for (i = 0; i < 4900; i++) {
+		snprintf(key, sizeof(key), "h%d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_delete(c, key, strlen(key)));
+	}
+	kcache_maintain(c);
+	KUNIT_EXPECT_EQ(test, c->heap_nr, 100U);
+	KUNIT_EXPECT_LE(test, c->heap_cap, 4U * 100);
+	KUNIT_EXPECT_GE(test, c->heap_cap, 2U * 100);
 }
 
 /*
@@ -1191,6 +1221,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(ttl_expired_entry_never_returned),
 	KUNIT_CASE(ttl_reclaimed_without_reads),
 	KUNIT_CASE(ttl_mixed_deadlines_reclaimed),
+	KUNIT_CASE(deadline_heap_shrinks_when_entries_go),
 	KUNIT_CASE(handle_survives_replace_and_destroy),
 	KUNIT_CASE(destroyed_cache_refuses_operations),
 	KUNIT_CASE(create_rejects_bad_config),
