@@ -408,6 +408,35 @@ TEST_F(perm, cache_quota_exhausted_other_user_still_creates)
 	ASSERT_EQ(0, create_q(self, 7, 1 << 20));
 }
 
+/*
+ * The quota comes before the name, so a service that restarts at its quota gets -EDQUOT
+ * for the cache it owns: kcache_create_or_open() opens it all the same, and answers
+ * -EDQUOT only for a name that does not exist.
+ */
+TEST_F(perm, create_or_open_at_quota_opens_own_cache)
+{
+	ASSERT_EQ(0, param_set("max_bytes_per_uid", 1 << 20));
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		char n[80];
+		int fd, fd2;
+
+		snprintf(n, sizeof(n), "%s-q0", self->name);
+		fd = kcache_create_or_open(self->ctl, n, 0, 1 << 20, 0, 0, 0600,
+					   KCACHE_OPEN_RDWR);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, set1(fd));
+		fd2 = kcache_create_or_open(self->ctl, n, 0, 1 << 20, 0, 0, 0600,
+					    KCACHE_OPEN_RDWR);
+		ASSERT_LE(0, fd2);
+		ASSERT_EQ(0, get1(fd2));
+		snprintf(n, sizeof(n), "%s-q1", self->name);
+		ASSERT_EQ(-EDQUOT, kcache_create_or_open(self->ctl, n, 0, 1 << 20, 0, 0, 0600,
+							 KCACHE_OPEN_RDWR));
+		close(fd2);
+		close(fd);
+	});
+}
+
 TEST_F(perm, byte_quota_exhausted_other_user_still_creates)
 {
 	ASSERT_EQ(0, param_set("max_bytes_per_uid", 3 << 20));

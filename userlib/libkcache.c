@@ -87,10 +87,17 @@ int kcache_create_or_open(int ctl_fd, const char *name, uint64_t max_entries,
 	int ret = kcache_create(ctl_fd, name, max_entries, max_bytes, default_ttl_ns, policy,
 				mode);
 
-	/* the owner is the fsuid, which is the euid unless setfsuid() changed it */
-	if (ret == -EEXIST)
-		ret = kcache_open_owned(ctl_fd, name, access, geteuid());
-	return ret;
+	int open;
+
+	/*
+	 * The quota comes before the name: a service restarting at its quota gets -EDQUOT for
+	 * the cache it owns. The owner is the fsuid, which is the euid unless setfsuid()
+	 * changed it.
+	 */
+	if (ret != -EEXIST && ret != -EDQUOT)
+		return ret;
+	open = kcache_open_owned(ctl_fd, name, access, geteuid());
+	return ret == -EDQUOT && open == -ENOENT ? ret : open;
 }
 
 int kcache_destroy(int ctl_fd, const char *name)
