@@ -2,7 +2,8 @@
 /*
  * The /dev/kcache control device: VERSION, CREATE, OPEN, DESTROY and LIST. It validates
  * and copies arguments, checks permissions and quotas, and calls the exported API of
- * kcache.h; the caches themselves live in the core.
+ * kcache.h (and two of the registry's: the default byte bound, and a destroy that says
+ * whether it came first); the caches themselves live in the core.
  *
  * Who may do what (Documentation/userspace-api.rst, "Permissions and quotas"):
  *  - opening /dev/kcache at all: the device's mode, 0660 and group "kcache" once the udev
@@ -41,14 +42,9 @@
 #include "kcache.h"
 #include "kcache_ctl.h"
 #include "kcache_fd.h"
+#include "kcache_internal.h"
 #include "kcache_quota.h"
 #include "kcache_uaccess.h"
-
-/*
- * The core's max_bytes when CREATE passes 0 is min(this, max_total_bytes): the quota
- * charges this much up front and gives back the difference once the cache exists.
- */
-#define KC_DEFAULT_MAX_BYTES_BOUND	(64ULL << 20)
 
 static void __maybe_unused kcache_ctl_build_check_abi(void)
 {
@@ -144,7 +140,7 @@ static long kc_ioc_create(void __user *uarg)
 	cfg.gid = current_fsgid();
 	cfg.mode = a.mode;
 
-	qc = kcache_quota_charge(cfg.uid, a.max_bytes ?: KC_DEFAULT_MAX_BYTES_BOUND);
+	qc = kcache_quota_charge(cfg.uid, a.max_bytes ?: kcache_default_max_bytes());
 	if (IS_ERR(qc))
 		return PTR_ERR(qc);
 	ret = kcache_fd_prepare(&slot, KCACHE_OPEN_RDWR);
@@ -225,8 +221,10 @@ static long kc_ioc_destroy(void __user *uarg)
 		return PTR_ERR(c);
 	kcache_get_config(c, &cfg);
 	if (uid_eq(current_fsuid(), cfg.uid) || capable(CAP_SYS_ADMIN)) {
-		kcache_destroy(c);
-		kcache_quota_release(c);
+		/* of two DESTROYs of one name, the second answers -ENOENT */
+		ret = kcache_destroy_once(c);
+		if (!ret)
+			kcache_quota_release(c);
 	} else {
 		ret = -EPERM;
 	}

@@ -234,8 +234,8 @@ int kcache_lease_ioctl_mget(struct kcache *c, struct kcache_lease_owner *o, u32 
 	if (ret)
 		return ret;
 	a->done = 0;
-	if (!a->nr)
-		return kcache_copy_struct_out(uarg, a, sizeof(*a));
+	if (!a->nr)	/* as a plain MGET: a destroyed cache still says so */
+		return kcache_is_dead(c) ? -ESHUTDOWN : kcache_copy_struct_out(uarg, a, sizeof(*a));
 	items = kc_user_dup(a->items, (size_t)a->nr * sizeof(*items));
 	if (IS_ERR(items))
 		return PTR_ERR(items);
@@ -393,6 +393,13 @@ int kcache_load_ioctl_config(struct kcache *c, u32 access, void __user *uarg)
 		return -EINVAL;
 	if ((a.flags & KCACHE_LOAD_CONFIG_SET) && !(access & KCACHE_OPEN_WRITE))
 		return -EBADF;
+	/* the bounds before the cache's state, in the documented order */
+	if (a.flags & KCACHE_LOAD_CONFIG_SET) {
+		if (!a.lease_ns)
+			return -EINVAL;
+		if (a.lease_ns > KCACHE_LEASE_NS_MAX)
+			return -E2BIG;
+	}
 	/* a destroyed cache answers -ESHUTDOWN, its configuration left as it was */
 	if (READ_ONCE(c->loads.dead))
 		return -ESHUTDOWN;

@@ -198,6 +198,16 @@ static void kc_release(struct kref *kref)
 	kc_free(c);
 }
 
+/**
+ * kcache_default_max_bytes() - the byte bound of a cache created with max_bytes 0
+ *
+ * Return: 64 MiB, or max_total_bytes if that is less.
+ */
+u64 kcache_default_max_bytes(void)
+{
+	return min_t(u64, 64ULL << 20, READ_ONCE(max_total_bytes));
+}
+
 static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg)
 {
 	struct kcache *c;
@@ -208,7 +218,7 @@ static struct kcache *kc_alloc(const char *name, const struct kcache_config *cfg
 		return ERR_PTR(-ENOMEM);
 	strscpy(c->name, name, sizeof(c->name));
 	c->cfg = *cfg;
-	c->cfg.max_bytes = cfg->max_bytes ?: min_t(u64, 64ULL << 20, max_total_bytes);
+	c->cfg.max_bytes = cfg->max_bytes ?: kcache_default_max_bytes();
 	c->cfg.max_entries = cfg->max_entries ?: default_max_entries;
 	INIT_LIST_HEAD(&c->list);
 	init_completion(&c->users_done);
@@ -504,11 +514,26 @@ EXPORT_SYMBOL_GPL(kcache_get_config);
  */
 void kcache_destroy(struct kcache *c)
 {
+	kcache_destroy_once(c);
+}
+EXPORT_SYMBOL_GPL(kcache_destroy);
+
+/**
+ * kcache_destroy_once() - kcache_destroy(), telling whether this call destroyed @c
+ * @c: the cache
+ *
+ * For the control device's DESTROY: of two racing for one name, the second answers
+ * -ENOENT, as it would have a moment later.
+ *
+ * Return: 0, or -ENOENT if @c was destroyed already.
+ */
+int kcache_destroy_once(struct kcache *c)
+{
 	might_sleep();
 	mutex_lock(&kcache_registry_mutex);
 	if (c->dead) {
 		mutex_unlock(&kcache_registry_mutex);
-		return;
+		return -ENOENT;
 	}
 	WRITE_ONCE(c->dead, true);
 	list_del(&c->list);
@@ -529,8 +554,8 @@ void kcache_destroy(struct kcache *c)
 	kcache_maint_stop(c);
 	kcache_maint_clear(c);
 	kcache_put_ref(c);
+	return 0;
 }
-EXPORT_SYMBOL_GPL(kcache_destroy);
 
 /* Every cache's cold end, for kcache_shrink(): never blocks on a busy mutex. */
 unsigned long kcache_registry_shrink(unsigned long nr)

@@ -11,6 +11,8 @@ bool kcache_name_valid(const char *name);
 unsigned long kcache_registry_shrink(unsigned long nr);
 int kcache_reserve_bytes(u64 bytes);
 void kcache_unreserve_bytes(u64 bytes);
+int kcache_destroy_once(struct kcache *c);
+u64 kcache_default_max_bytes(void);
 unsigned int kcache_test_write_buffer_size(unsigned int n);
 u64 kcache_test_charged(struct kcache *c);
 unsigned long kcache_test_max_total_bytes(unsigned long n);

@@ -1158,6 +1158,10 @@ TEST_F(kc, destroy_then_name_free_and_old_fd_eshutdown)
 	struct kcache_nop_args nop = { .size = sizeof(nop) };
 	struct kcache_mget_args mg = { .size = sizeof(mg) };
 	struct kcache_mset_args ms = { .size = sizeof(ms) };
+	struct kcache_mget_args mgl = { .size = sizeof(mgl), .flags = KCACHE_MGETF_LEASE,
+					.tokens = p2u(scratch) };
+	struct kcache_load_config_args lc = { .size = sizeof(lc),
+					      .flags = KCACHE_LOAD_CONFIG_SET };
 	uint32_t vl = 16;
 	int fd2;
 
@@ -1182,6 +1186,14 @@ TEST_F(kc, destroy_then_name_free_and_old_fd_eshutdown)
 	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mg));
 	ASSERT_EQ(ESHUTDOWN, errno);
 	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MSET, &ms));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_MGET, &mgl));
+	ASSERT_EQ(ESHUTDOWN, errno);
+	/* the bounds come before the cache's state */
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_LOAD_CONFIG, &lc));
+	ASSERT_EQ(EINVAL, errno);
+	lc.lease_ns = 1000000000;
+	ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_LOAD_CONFIG, &lc));
 	ASSERT_EQ(ESHUTDOWN, errno);
 	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_NOP, &nop));
 	/* a new cache of the same name is a different cache */

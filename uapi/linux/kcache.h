@@ -28,7 +28,8 @@
  *  -ENOMEM  out of memory
  *
  * Checks are made in this order, so that the first failing one decides the errno:
- *  1. (cache fd) the fd's access rights: -EBADF;
+ *  1. (cache fd) the fd's access rights: -EBADF; a right that depends on a flag (a
+ *     lease, LOAD_CONFIG's SET) once the struct and its flags are read;
  *  2. reading the struct: -EFAULT, then the size (-EINVAL, -E2BIG);
  *  3. flags, then padding and reserved fields: -EINVAL;
  *  4. lengths, field by field in struct order: zero where not allowed -EINVAL, above the
@@ -44,8 +45,9 @@
  * LIST walks the caches); none waits for another task except for a bounded time.
  *
  * A cache destroyed (KCACHE_IOC_DESTROY) while cache fds are still open stays alive for
- * those fds but is empty and unusable: every cache-fd command except NOP then fails with
- * -ESHUTDOWN. Closing the fd is always safe.
+ * those fds but is empty and unusable: every cache-fd command except NOP and LOAD_STATS
+ * (which still reads the counters) then fails with -ESHUTDOWN. Closing the fd is always
+ * safe.
  *
  * Who may create caches: see Documentation/userspace-api.rst, "Permissions and quotas".
  * In short: /dev/kcache is mode 0660, group "kcache" (udev rule 60-kcache.rules); each uid
@@ -89,7 +91,8 @@
 #define KCACHE_POLICY_LRU_ABI		1
 
 /* Access rights: OPEN's flags, INFO's access field. */
-#define KCACHE_OPEN_READ	_BITUL(0)	/* GET, MGET, STATS, INFO, DUMP */
+/* read: GET, MGET, STATS, INFO, DUMP, SUBSCRIBE, GET_PAGE and mmap, LOAD_STATS, LOAD_CONFIG */
+#define KCACHE_OPEN_READ	_BITUL(0)
 #define KCACHE_OPEN_WRITE	_BITUL(1)	/* SET, DEL, CAS, ADD, MSET, INVALIDATE */
 #define KCACHE_OPEN_RDWR	(KCACHE_OPEN_READ | KCACHE_OPEN_WRITE)
 /* OPEN's flags: refuse (-EPERM) a cache whose owner is not the open_args' owner */
@@ -207,7 +210,7 @@ struct kcache_open_args {
  * -EEXIST passes its own uid, so a cache another user created first under that name
  * (name squatting) is refused instead of silently used.
  * Errors:
- *  -EINVAL  no access right or an unknown flag in flags, @owner or @__pad set without
+ *  -EINVAL  no access right or an unknown flag in flags, @__pad set, @owner set without
  *           %KCACHE_OPEN_OWNER, bad name
  *  -ENOENT  no cache of that name
  *  -EPERM   %KCACHE_OPEN_OWNER and the cache's owner is not @owner (checked before the
@@ -340,7 +343,9 @@ struct kcache_list_args {
  *
  * Errors of every cache-fd command besides the common ones:
  *  -EBADF      the fd was not opened with the right the command needs (read: GET, MGET,
- *              STATS, INFO, DUMP; write: SET, DEL, CAS, ADD, MSET, INVALIDATE)
+ *              STATS, INFO, DUMP, SUBSCRIBE, GET_PAGE, LOAD_STATS, LOAD_CONFIG; write:
+ *              SET, DEL, CAS, ADD, MSET, INVALIDATE; both: the lease variants of GET,
+ *              SET and MGET, LEASE_ABORT, and LOAD_CONFIG's SET)
  *  -ESHUTDOWN  the cache was destroyed
  */
 
@@ -491,7 +496,7 @@ struct kcache_cas_args {
 
 /*
  * KCACHE_IOC_CAS - replace a value if its version is still @expected.
- * Errors: as SET, and
+ * Errors: as SET (but -EEXIST: CAS has no IF_ABSENT), and
  *  -ENOENT  the key is absent
  *  -ESTALE  the entry's version is not @expected
  */
@@ -918,14 +923,14 @@ struct kcache_subscribe_args {
  * KCACHE_IOC_SUBSCRIBE - open a change stream on the cache (needs the read right).
  * Returns: a new stream fd (O_CLOEXEC, and O_NONBLOCK with %KCACHE_SUBSCRIBE_NONBLOCK).
  * Errors:
- *  -EINVAL  prefix set with prefix_len 0, unknown format, ring_size below
- *           %KCACHE_STREAM_RING_MIN
+ *  -EINVAL  prefix set with prefix_len 0, unknown format, cutoff not 0 (it is out only),
+ *           ring_size below %KCACHE_STREAM_RING_MIN
  *  -E2BIG   prefix_len above %KCACHE_KEY_LEN_MAX
  *  -EDQUOT  the caller's fsuid would hold more than max_stream_bytes_per_uid bytes of
  *           stream rings (module parameter), and the caller lacks %CAP_SYS_RESOURCE
  *  -ENOMEM  out of memory (the ring and the snapshot are charged to the caller), or the
  *           ring would take the caches past the module's max_total_bytes
- *  -EMFILE  the process has no free fd
+ *  -EMFILE  the process has no free fd; -ENFILE, the system has none
  */
 #define KCACHE_IOC_SUBSCRIBE	_IO(KCACHE_IOC_MAGIC, 0x20)
 
@@ -1062,7 +1067,8 @@ struct kcache_stream_rec {
  * KCACHE_MGETF_LEASE - MGET with a lease per item. Each missing item whose key nobody
  * holds gets a lease: status %KCACHE_GET_LOAD and its token in @tokens[i]. Items held
  * elsewhere get -EINPROGRESS (MGET never waits: GET them with %KCACHE_GETF_LEASE).
- * Stale items get %KCACHE_GET_STALE or %KCACHE_GET_REFRESH with their value copied.
+ * Stale items get %KCACHE_GET_STALE or %KCACHE_GET_REFRESH with their value copied; an
+ * item whose lease could not be allocated gets -ENOMEM.
  * Errors, besides those of MGET: -EBADF (not read-write), -EINVAL (tokens or lease_ns set
  * without the flag, tokens 0 with it), -E2BIG (lease_ns above %KCACHE_LEASE_NS_MAX),
  * -EFAULT (tokens not writable). A call that fails after granting leases gives each of
@@ -1132,7 +1138,7 @@ struct kcache_load_config_args {
  * KCACHE_IOC_LOAD_CONFIG - read, or set and read, a cache's loading parameters. Setting
  * affects lease GETs made afterwards; entries keep their hard deadline.
  * Errors:
- *  -EBADF   SET on an fd not opened for writing
+ *  -EBADF   the fd was not opened for reading; SET, not opened for reading and writing
  *  -EINVAL  unknown flags; SET with lease_ns 0
  *  -E2BIG   SET with lease_ns above %KCACHE_LEASE_NS_MAX
  */
@@ -1175,7 +1181,10 @@ struct kcache_load_stats_args {
 
 #define KCACHE_LOAD_STATS_ARGS_SIZE_VER0	72
 
-/* KCACHE_IOC_LOAD_STATS - read the single-flight counters. Errors: only the common ones. */
+/*
+ * KCACHE_IOC_LOAD_STATS - read the single-flight counters (also of a destroyed cache).
+ * Errors: the common ones, and -EBADF (the fd was not opened for reading).
+ */
 #define KCACHE_IOC_LOAD_STATS	_IO(KCACHE_IOC_MAGIC, 0x23)
 
 #endif /* _UAPI_LINUX_KCACHE_H */
