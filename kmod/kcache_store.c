@@ -213,6 +213,20 @@ static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen
 	return e;
 }
 
+/*
+ * Is the entry's charge alone above max_bytes (-E2BIG)? Exact only near the bound: an
+ * allocation at most doubles a size (slab classes, page orders) or adds a page (vmalloc
+ * and its page array), and the shares are 4 pointers, so far below it no entry is.
+ */
+static inline bool kc_too_big(const struct kcache *c, u32 klen, u32 vlen, bool deadline)
+{
+	u64 size = kcache_entry_size(klen, vlen, deadline);
+
+	if (likely(2 * size + PAGE_SIZE + 64 <= c->cfg.max_bytes))
+		return false;
+	return kcache_entry_charge_max(klen, vlen, deadline) > c->cfg.max_bytes;
+}
+
 /* A store's value: in kernel memory, or in userspace (the cache fd's SET and CAS) */
 struct kc_val {
 	const void *val;
@@ -255,8 +269,7 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc
 	    (flags & KCACHE_SET_IF_ABSENT && flags & KCACHE_SET_IF_PRESENT) ||
 	    (vlen && !v->user && !v->val))
 		return -EINVAL;
-	if (vlen > kcache_value_max() ||
-	    kcache_entry_charge_max(klen, vlen, deadline) > c->cfg.max_bytes)
+	if (vlen > kcache_value_max() || kc_too_big(c, klen, vlen, deadline))
 		return kc_val_err(v, vlen, -E2BIG);
 	if (!kcache_enter(c))
 		return kc_val_err(v, vlen, -ESHUTDOWN);
