@@ -58,6 +58,20 @@ static int kc_sets(struct kcache *c, const char *key, const char *val)
 	return kcache_set(c, key, strlen(key), val, strlen(val), 0, 0, NULL);
 }
 
+/* Store "<prefix>0" .. "<prefix><n - 1>", each a 1-byte value with TTL @ttl_ns. */
+static void kc_fill(struct kunit *test, struct kcache *c, const char *prefix, int n,
+		    u64 ttl_ns)
+{
+	char key[24];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1, ttl_ns, 0,
+						    NULL));
+	}
+}
+
 static void set_get_roundtrip(struct kunit *test)
 {
 	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
@@ -289,14 +303,9 @@ static void entry_charged_over_max_bytes_refused(struct kunit *test)
 	u32 big = 4096 - sizeof(struct kcache_entry) - 3, fits = big;
 	char *buf = kunit_kzalloc(test, 4096, GFP_KERNEL);
 	struct kcache_stats st;
-	char key[8];
-	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	for (i = 0; i < 10; i++) {
-		snprintf(key, sizeof(key), "k%d", i);
-		KUNIT_ASSERT_EQ(test, 0, kc_sets(c, key, "v"));
-	}
+	kc_fill(test, c, "k", 10, 0);
 	kcache_maintain(c);
 	KUNIT_EXPECT_GT(test, kcache_entry_charge(3, big, false), (size_t)4096);
 	KUNIT_EXPECT_EQ(test, -E2BIG, kcache_set(c, "big", 3, buf, big, 0, 0, NULL));
@@ -326,22 +335,13 @@ static void expired_reclaimed_before_eviction(struct kunit *test)
 {
 	struct kcache *c = kc_new(test, 100, 0, 0, KCACHE_POLICY_TINYLFU);
 	struct kcache_stats st;
-	char key[16];
-	int i;
 
-	for (i = 0; i < 100; i++) {
-		snprintf(key, sizeof(key), "old%d", i);
-		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1,
-						    20 * NSEC_PER_MSEC, 0, NULL));
-	}
+	kc_fill(test, c, "old", 100, 20 * NSEC_PER_MSEC);
 	kcache_maintain(c);
 	/* no pass but ours from here: the expiry work would reclaim them first */
 	kcache_test_stall_work(c, true);
 	msleep(40);
-	for (i = 0; i < 50; i++) {
-		snprintf(key, sizeof(key), "new%d", i);
-		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1, 0, 0, NULL));
-	}
+	kc_fill(test, c, "new", 50, 0);
 	kcache_maintain(c);
 	kcache_test_stall_work(c, false);
 	kcache_stats(c, &st);
@@ -713,14 +713,9 @@ static void ttl_reclaimed_without_reads(struct kunit *test)
 {
 	struct kcache *c = kc_new(test, 0, 0, 20 * NSEC_PER_MSEC, KCACHE_POLICY_TINYLFU);
 	struct kcache_stats st;
-	char key[16];
-	int i, tries;
+	int tries;
 
-	for (i = 0; i < 100; i++) {
-		snprintf(key, sizeof(key), "e%d", i);
-		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1,
-						    KCACHE_TTL_DEFAULT, 0, NULL));
-	}
+	kc_fill(test, c, "e", 100, KCACHE_TTL_DEFAULT);
 	/* no reads, no explicit maintenance: the delayed work alone must reclaim them */
 	for (tries = 0; tries < 100; tries++) {
 		msleep(50);
@@ -743,11 +738,7 @@ static void deadline_heap_shrinks_when_entries_go(struct kunit *test)
 	char key[16];
 	int i;
 
-	for (i = 0; i < 5000; i++) {
-		snprintf(key, sizeof(key), "h%d", i);
-		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, strlen(key), "v", 1,
-						    NSEC_PER_SEC * 3600, 0, NULL));
-	}
+	kc_fill(test, c, "h", 5000, NSEC_PER_SEC * 3600);
 	kcache_maintain(c);
 	KUNIT_EXPECT_EQ(test, c->heap_nr, 5000U);
 	KUNIT_EXPECT_LE(test, c->heap_cap, 4U * 5000);
