@@ -4,10 +4,12 @@
  * list, dump, load into another cache, flush, destroy, exit codes and messages; JSON
  * output is checked with jq (a real JSON parser, copied into the VM by
  * selftests/vm/guest-bins); a table of bad arguments, each of which must end in its exit
- * code and message, never in a crash; --help of every command; stats -w.
+ * code and message, never in a crash; --help of every command; stats -w; watch and fetch.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +274,17 @@ TEST_F(cli, bad_input_table)
 		{ "%1$s fetch %2$s k", 2, "missing COMMAND" },
 		{ "%1$s fetch %2$s k --", 2, "missing COMMAND" },
 		{ "%1$s fetch -w 1x %2$s k true", 2, "unknown unit" },
+		/* libkcache stores a TTL of 0 as the cache's default: refused, not "none" */
+		{ "%1$s fetch -t 0 %2$s k true", 2, "cannot store without a TTL" },
+		{ "%1$s fetch -t 0s %2$s k true", 2, "cannot store without a TTL" },
+		{ "%1$s watch", 2, "missing operand" },
+		{ "%1$s watch %2$s extra", 2, "unexpected operand" },
+		{ "%1$s watch --bogus %2$s", 2, "unrecognized option" },
+		{ "%1$s watch %2$s --count abc", 2, "not a count" },
+		{ "%1$s watch %2$s -N", 2, "requires an argument" },
+		{ "%1$s watch --prefix '' %2$s", 2, "--prefix '': empty" },
+		{ "%1$s watch %2$s --prefix ''", 2, "--prefix '': empty" },
+		{ "%1$s -e watch %2$s --prefix 'k\\q'", 2, "bad escape" },
 		{ "%1$s create -b 1Q x", 2, "unknown unit" },
 		{ "%1$s create -b 64KB x", 2, "unknown unit" },
 		{ "%1$s create -b -1 x", 2, "not a size" },
@@ -282,6 +295,10 @@ TEST_F(cli, bad_input_table)
 		{ "%1$s create -m 999 x", 2, "octal mode" },
 		{ "%1$s create -m 01777 x", 2, "octal mode" },
 		{ "%1$s create -m '' x", 2, "octal mode" },
+		/* the kernel takes read and write bits only (-EINVAL) */
+		{ "%1$s create -m 0755 x", 2, "at most 0666" },
+		{ "%1$s create -m 0700 x", 2, "at most 0666" },
+		{ "%1$s create -m 1 x", 2, "at most 0666" },
 		{ "%1$s create -p fifo x", 2, "tinylfu or lru" },
 		{ "%1$s create -n 10 x", 2, "invalid option" },	/* -n is set's if-absent */
 		{ "%1$s create %2$s", 5, "already exists" },
@@ -312,6 +329,8 @@ TEST_F(cli, bad_input_table)
 		{ "%1$s del %2$s", 2, "missing operand" },
 		{ "%1$s del %2$s absent", 3, "key not found" },
 		{ "%1$s flush %2$s a b", 2, "unexpected operand" },
+		{ "%1$s flush %2$s ''", 2, "PREFIX '': empty" },
+		{ "%1$s -e flush %2$s ''", 2, "PREFIX '': empty" },
 		{ "%1$s stats -w 0 %2$s", 2, "at least 1ms" },
 		{ "%1$s stats -w abc %2$s", 2, "not a duration" },
 		{ "%1$s stats -w 100000 %2$s", 2, "at most a day" },
@@ -343,8 +362,8 @@ TEST_F(cli, bad_input_table)
 TEST_F(cli, help_per_command)
 {
 	static const char *const cmds[] = { "version", "create", "destroy", "list", "info",
-					    "stats", "get", "set", "del", "fetch", "flush", "dump",
-					    "load", "help" };
+					    "stats", "get", "set", "del", "fetch", "watch", "flush",
+					    "dump", "load", "help" };
 	char out[4096], want[64];
 	unsigned int i;
 
@@ -425,6 +444,110 @@ TEST_F(cli, fetch_runs_the_command_once_for_concurrent_misses)
 	EXPECT_NE(0, run(NULL, 0, "%s fetch %s k2 -- false 2>/dev/null", self->kc, self->name));
 	EXPECT_EQ(3, run(NULL, 0, "%s get %s k2 2>/dev/null", self->kc, self->name));
 	run(NULL, 0, "rm -f %s %s.a %s.b", runs, runs, runs);
+}
+
+/*
+ * Run "kcachectl watch NAME @args" in the background, its stdout in DIR/w and stderr in
+ * DIR/w.err. Once its SYNC line is out, stop it (SIGSTOP): what @between does piles up in
+ * its ring, and its next read() returns all of it at once. Then let it go on and wait for
+ * it (killed after 60 s). Returns its exit status.
+ */
+static int watch_stopped(FIXTURE_DATA(cli) *self, const char *args, const char *between)
+{
+	return run(NULL, 0,
+		   "%1$s watch %2$s %3$s > %4$s/w 2> %4$s/w.err < /dev/null & p=$!; "
+		   "(sleep 60; kill -9 $p) > /dev/null 2>&1 & wd=$!; i=0; "
+		   "until grep -q '^sync' %4$s/w || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done; "
+		   "kill -STOP $p; %5$s; kill -CONT $p; wait $p; rc=$?; kill $wd; exit $rc",
+		   self->kc, self->name, args, self->dir, between);
+}
+
+/* options after NAME; --count N stops after exactly N changes, not after a read's worth */
+TEST_F_TIMEOUT(cli, watch_options_after_name_and_exact_count, 120)
+{
+	char out[4096], sets[1024];
+
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	snprintf(sets, sizeof(sets), "for i in 1 2 3 4 5; do %s set %s k$i v$i; done", self->kc,
+		 self->name);
+	/* five changes reach one read(): exactly two are printed, then exit 0 */
+	ASSERT_EQ(0, watch_stopped(self, "--live --count 2", sets));
+	ASSERT_EQ(0, run(out, sizeof(out), "sed 's/ [0-9]* / /' %s/w", self->dir));
+	EXPECT_EQ(0, strncmp(out, "sync", 4)) TH_LOG("%s", out);
+	EXPECT_STREQ("store insert k1\tv1\nstore insert k2\tv2\n", strchr(out, '\n') + 1);
+	/* the snapshot is not counted; JSON; short options after NAME too */
+	ASSERT_EQ(0, watch_stopped(self, "-k -N 1 -j", sets));
+	ASSERT_EQ(0, run(out, sizeof(out), "grep -c '\"type\":\"snapshot\"' %s/w", self->dir));
+	EXPECT_EQ(5, atoi(out));
+	ASSERT_EQ(0, run(out, sizeof(out), "grep -c '\"type\":\"store\"' %s/w", self->dir));
+	EXPECT_EQ(1, atoi(out));
+	/* a bad option: getopt's message, not a second one of kcachectl's own */
+	ASSERT_EQ(2, run(out, sizeof(out), "%s watch %s --bogus 2>&1", self->kc, self->name));
+	EXPECT_NE(NULL, strstr(out, "unrecognized option")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "unknown option")) TH_LOG("%s", out);
+}
+
+/* a watcher that fell behind (LAGGED, then the end of the stream) exits 1, not 0 */
+TEST_F_TIMEOUT(cli, watch_lagged_exits_nonzero, 120)
+{
+	char out[4096], load[512], path[128];
+	FILE *f;
+	int i;
+
+	ASSERT_EQ(0, run(NULL, 0, "%s create -b 4M %s", self->kc, self->name));
+	/* 200 values of 4000 bytes: 800 KB of STORE records, over the 256 KiB ring */
+	snprintf(path, sizeof(path), "%s/big.dump", self->dir);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	for (i = 0; i < 200; i++)
+		fprintf(f, "k%d\t%04000d\n", i, i);
+	ASSERT_EQ(0, fclose(f));
+	snprintf(load, sizeof(load), "%s load %s %s > /dev/null", self->kc, self->name, path);
+	EXPECT_EQ(1, watch_stopped(self, "--live", load));
+	ASSERT_EQ(0, run(out, sizeof(out), "tail -n 1 %s/w", self->dir));
+	EXPECT_EQ(0, strncmp(out, "lagged ", 7)) TH_LOG("last line: %s", out);
+	ASSERT_EQ(0, run(out, sizeof(out), "cat %s/w.err", self->dir));
+	EXPECT_NE(NULL, strstr(out, "records dropped")) TH_LOG("stderr: %s", out);
+	/* --count is no way around it: the stream ended before N changes */
+	EXPECT_EQ(1, watch_stopped(self, "--live --count 1000", load));
+}
+
+/*
+ * fetch without the command's exit status (SIGCHLD ignored: the child is reaped for us,
+ * waitpid() fails with ECHILD): a failure, nothing stored.
+ */
+TEST_F(cli, fetch_without_exit_status_stores_nothing)
+{
+	char out[4096], errpath[128];
+	pid_t pid;
+	int st, fd;
+
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	snprintf(errpath, sizeof(errpath), "%s/fetch.err", self->dir);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(120);
+		fd = open("/dev/null", O_RDWR);
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDIN_FILENO) < 0)
+			_exit(121);
+		signal(SIGCHLD, SIG_IGN);	/* kept across execve() */
+		execl(self->kc, "kcachectl", "fetch", self->name, "k", "--", "sh", "-c",
+		      "printf loaded", (char *)NULL);
+		_exit(122);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	run(out, sizeof(out), "cat %s", errpath);
+	EXPECT_EQ(1, WEXITSTATUS(st)) TH_LOG("stderr: %s", out);
+	EXPECT_NE(NULL, strstr(out, strerror(ECHILD))) TH_LOG("stderr: %s", out);
+	EXPECT_EQ(3, run(NULL, 0, "%s get %s k 2>/dev/null", self->kc, self->name));
+	/* with SIGCHLD as usual, the same fetch stores */
+	ASSERT_EQ(0, run(out, sizeof(out), "%s fetch %s k -- sh -c 'printf loaded'", self->kc,
+			 self->name));
+	EXPECT_STREQ("loaded", out);
 }
 
 TEST_F(cli, permission_message_and_exit_code)

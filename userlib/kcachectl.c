@@ -253,7 +253,10 @@ static int parse_count(const char *opt, const char *arg, uint64_t *n)
 	return 0;
 }
 
-/* Permission bits in octal, at most 0777. */
+/*
+ * Permission bits in octal: read and write bits only, a subset of 0666 (a cache has no
+ * execute right; the kernel refuses any other bit with -EINVAL).
+ */
 static int parse_mode(const char *opt, const char *arg, uint32_t *mode)
 {
 	const char *s = arg;
@@ -263,11 +266,12 @@ static int parse_mode(const char *opt, const char *arg, uint32_t *mode)
 		return bad("%s '': not an octal mode", opt);
 	for (; *s; s++) {
 		if (*s < '0' || *s > '7' || m > 0777)
-			return bad("%s '%s': not an octal mode of at most 0777", opt, arg);
+			return bad("%s '%s': not an octal mode of at most 0666", opt, arg);
 		m = m << 3 | (*s - '0');
 	}
-	if (m > 0777)
-		return bad("%s '%s': not an octal mode of at most 0777", opt, arg);
+	if (m & ~0666)
+		return bad("%s '%s': not an octal mode of at most 0666 (read and write bits only)",
+			   opt, arg);
 	*mode = m;
 	return 0;
 }
@@ -996,7 +1000,7 @@ static int fetch_loader(void *ctx, const void *key, uint32_t key_len, void **val
 	unsigned char *out = NULL;
 	int pfd[2], status, ret;
 	size_t len = 0;
-	pid_t pid;
+	pid_t pid, w;
 	FILE *f;
 
 	(void)key;
@@ -1025,9 +1029,15 @@ static int fetch_loader(void *ctx, const void *key, uint32_t key_len, void **val
 		fclose(f);
 	else
 		close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
-	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+	/*
+	 * No status (e.g. SIGCHLD ignored: the child was reaped for us): whether the command
+	 * succeeded is unknown, so its output is not stored.
+	 */
+	if (w < 0)
+		ret = ret ?: -ECHILD;
+	else if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
 		ret = -EIO;	/* every process waiting for this load gets it too */
 	if (!ret && len > UINT32_MAX)
 		ret = -E2BIG;
@@ -1128,6 +1138,13 @@ static int cmd_fetch(int argc, char **argv)
 		case 't':
 			if (parse_duration("--ttl", optarg, &fc.ttl))
 				return EXIT_USAGE;
+			/*
+			 * libkcache stores a loaded value with a TTL of 0 under the cache's
+			 * default TTL: "no TTL", as 0 means for set, cannot be asked for.
+			 */
+			if (!fc.ttl)
+				return bad("--ttl '%s': fetch cannot store without a TTL (leave -t out for the cache's default TTL)",
+					   optarg);
 			break;
 		case 'w':
 			if (parse_duration("--wait", optarg, &wait))
@@ -1283,6 +1300,10 @@ static int cmd_flush(int argc, char **argv)
 		plen = arg_bytes("PREFIX", argv[optind + 1], &prefix);
 		if (plen < 0)
 			return EXIT_USAGE;
+		if (!plen) {
+			free(prefix);
+			return bad("PREFIX '': empty (leave PREFIX out to remove every entry)");
+		}
 	}
 	ret = open_cache(name, KCACHE_OPEN_WRITE, &fd);
 	if (!ret) {
@@ -1411,7 +1432,9 @@ static int cmd_load(int argc, char **argv)
 			ret = EXIT_FAIL;
 			break;
 		}
-		ret = kcache_set(fd, kbuf, klen, kbuf + klen, vlen, 0, 0, NULL);
+		/* the lengths are uint32_t: a longer one must not reach the kernel truncated */
+		ret = klen > UINT32_MAX || vlen > UINT32_MAX ? -E2BIG :
+		      kcache_set(fd, kbuf, klen, kbuf + klen, vlen, 0, 0, NULL);
 		if (ret) {
 			fprintf(stderr, "%s: load: line %zu:\n", prog, lineno);
 			ret = fail(name, "set", ret);
@@ -1488,7 +1511,11 @@ static void watch_print(const struct kcache_stream_rec *r)
 	putchar('\n');
 }
 
-/* watch: a cache's snapshot, then its changes, until destroy or N change records */
+/*
+ * watch: a cache's snapshot, then its changes, until destroy or N change records. Exit 0 at
+ * the end of the stream or after N changes; EXIT_FAIL after a LAGGED record (records were
+ * lost, the stream ended) or an error.
+ */
 static int cmd_watch(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1497,27 +1524,31 @@ static int cmd_watch(int argc, char **argv)
 		{ "keys", no_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
+		HELP_OPT, {}
 	};
 	const struct kcache_stream_rec *r;
 	struct kcache_stream_iter it;
 	unsigned char *prefix = NULL;
-	uint64_t count = 0, seen = 0;
+	uint64_t count = 0, seen = 0, dropped = 0;
 	uint32_t flags = 0, ring = 0;
-	long plen = 0;
-	int opt, fd, sfd, ret = EXIT_OK;
+	int opt, fd, sfd, lagged = 0, ret = EXIT_OK;
 	const char *name;
+	long plen = 0;
 	ssize_t n;
 	void *buf;
 
-	while ((opt = getopt_long(argc, argv, "+P:lkN:jh", opts, NULL)) != -1) {
+	/* GNU order, as every command but fetch: "watch NAME --count 5" */
+	while ((opt = getopt_long(argc, argv, "P:lkN:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'P':
 			free(prefix);
-			plen = arg_bytes("prefix", optarg, &prefix);
+			plen = arg_bytes("--prefix", optarg, &prefix);
 			if (plen < 0)
 				return EXIT_USAGE;
+			if (!plen) {
+				free(prefix);
+				return bad("--prefix '': empty (leave --prefix out to watch every key)");
+			}
 			break;
 		case 'l':
 			flags |= KCACHE_SUBSCRIBE_LIVE_ONLY;
@@ -1534,18 +1565,14 @@ static int cmd_watch(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'h':
-			free(prefix);
-			cmd_help(cur, stdout);
-			return EXIT_OK;
 		default:
 			free(prefix);
-			return bad("unknown option");
+			return common_opt(opt);
 		}
 	}
-	if (optind != argc - 1) {
+	if (operands(argc, 1, 1)) {
 		free(prefix);
-		return bad("expects NAME");
+		return EXIT_USAGE;
 	}
 	name = argv[optind];
 	ret = open_cache(name, KCACHE_OPEN_READ, &fd);
@@ -1564,25 +1591,35 @@ static int cmd_watch(int argc, char **argv)
 		ret = fail(name, "watch", -ENOMEM);
 		goto out;
 	}
-	while ((n = kcache_stream_read(sfd, buf, ring, &it)) != 0) {
+	while (!(count && seen >= count) &&
+	       (n = kcache_stream_read(sfd, buf, ring, &it)) != 0) {
 		if (n == -EINTR)
 			continue;
 		if (n < 0) {
 			ret = fail(name, "watch", n);
 			break;
 		}
-		while ((r = kcache_stream_next(&it))) {
+		/* exactly N changes, even when one read returned more */
+		while (!(count && seen >= count) && (r = kcache_stream_next(&it))) {
 			watch_print(r);
 			if (r->type == KCACHE_REC_STORE || r->type == KCACHE_REC_REMOVE)
 				seen++;
+			if (r->type == KCACHE_REC_LAGGED) {
+				lagged = 1;
+				dropped += r->aux;
+			}
 		}
 		fflush(stdout);
 		if (it.err) {
 			ret = fail(name, "watch", it.err);
 			break;
 		}
-		if (count && seen >= count)
-			break;
+	}
+	/* the stream ended after losing records: a script must not take it for complete */
+	if (lagged && !ret) {
+		fprintf(stderr, "%s: watch: cache '%s': fell behind, %" PRIu64
+			" records dropped; the stream ended\n", prog, name, dropped);
+		ret = EXIT_FAIL;
 	}
 	free(buf);
 	close(sfd);
@@ -1603,7 +1640,8 @@ static const struct command commands[] = {
 	  "  -b, --max-bytes SIZE     byte bound, e.g. 64M (default: none but the module's)\n"
 	  "  -t, --ttl DURATION       default TTL of new entries, e.g. 30s (default 0: none)\n"
 	  "  -p, --policy POLICY      tinylfu (default) or lru\n"
-	  "  -m, --mode MODE          permission bits in octal, at most 0777 (default 0600)\n" },
+	  "  -m, --mode MODE          read and write bits in octal, a subset of 0666\n"
+	  "                           (default 0600)\n" },
 	{ "destroy", cmd_destroy, "NAME",
 	  "Destroy a cache (its owner or CAP_SYS_ADMIN).\n" },
 	{ "list", cmd_list, "[-q]",
@@ -1629,14 +1667,19 @@ static const struct command commands[] = {
 	  "Write KEY's value to standard output; on a miss exactly one of the processes\n"
 	  "fetching KEY at once runs COMMAND and stores its standard output (it must exit 0),\n"
 	  "the others wait for that value (Documentation/loading.rst).\n"
-	  "  -t, --ttl DURATION   store the loaded value with this TTL (default: the cache's)\n"
+	  "Options come before NAME: what follows KEY is the command's.\n"
+	  "  -t, --ttl DURATION   store the loaded value with this TTL (not 0; default: the\n"
+	  "                       cache's default TTL)\n"
 	  "  -w, --wait DURATION  wait at most this long for another process's load (10s)\n" },
 	{ "watch", cmd_watch, "NAME [--prefix P] [--live] [--keys] [--count N] [-j]",
-	  "The cache's entries, then every change as it comes (Documentation/streams.rst).\n"
-	  "      --prefix P   only keys starting with P\n"
-	  "      --live       no snapshot, changes only\n"
-	  "      --keys       keys and lengths, no values\n"
-	  "      --count N    stop after N changes\n" },
+	  "The cache's entries, then every change as it comes (Documentation/streams.rst),\n"
+	  "until the cache is destroyed (exit 0), N changes were printed (exit 0), or the\n"
+	  "watcher fell behind and records were lost (a \"lagged\" line, exit 1).\n"
+	  "  -P, --prefix P   only keys starting with P (not empty)\n"
+	  "  -l, --live       no snapshot, changes only\n"
+	  "  -k, --keys       keys and lengths, no values\n"
+	  "  -N, --count N    stop after N changes (store and remove records)\n"
+	  "  -j, --json       one JSON object a line\n" },
 	{ "flush", cmd_flush, "NAME [PREFIX]",
 	  "Remove every entry, or those whose key starts with PREFIX.\n" },
 	{ "dump", cmd_dump, "NAME",
@@ -1659,7 +1702,8 @@ static void global_usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].synopsis);
 	fprintf(f, "options: -j, --json  JSON output;  -e, --escaped  KEY, VALUE and PREFIX use\n"
 		"  \\xHH escapes;  -V, --version;  -h, --help\n"
-		"durations: 250ms, 30s, 5m, 1h, 1h30m (units ns us ms s m h d; bare 0 = none)\n"
+		"durations: 250ms, 30s, 5m, 1h, 1h30m (units ns us ms s m h d; bare 0 = none,\n"
+		"  refused by fetch -t)\n"
 		"sizes: 4096, 64K, 16M, 1G (bytes; K M G T are powers of 1024)\n");
 }
 
