@@ -4,11 +4,13 @@
  * list, dump, load into another cache, flush, destroy, exit codes and messages; JSON
  * output is checked with jq (a real JSON parser, copied into the VM by
  * selftests/vm/guest-bins); a table of bad arguments, each of which must end in its exit
- * code and message, never in a crash; --help of every command; stats -w; watch and fetch.
+ * code and message, never in a crash; --help of every command; stats -w; watch and fetch;
+ * the commands of "kcachectl help" in the bash completion and kcachectl(8), where found.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -548,6 +550,110 @@ TEST_F(cli, fetch_without_exit_status_stores_nothing)
 	ASSERT_EQ(0, run(out, sizeof(out), "%s fetch %s k -- sh -c 'printf loaded'", self->kc,
 			 self->name));
 	EXPECT_STREQ("loaded", out);
+}
+
+/* the first word of each command line of "kcachectl help", into @cmds (at most @max) */
+static int help_commands(const char *kc, char cmds[][16], int max)
+{
+	char out[8192], *line, *next;
+	int n = 0;
+
+	if (run(out, sizeof(out), "%s help", kc))
+		return -1;
+	/* the usage line, then "  NAME SYNOPSIS" lines until the first unindented one */
+	line = strchr(out, '\n');
+	for (line = line ? line + 1 : NULL; line && !strncmp(line, "  ", 2); line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (n < max && sscanf(line, "%15s", cmds[n]) == 1)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Every command of "kcachectl help" is completed by the bash completion (as the command
+ * and after "help") and has its entry in kcachectl(8). The files are looked for next to
+ * kcachectl (the source tree: userlib/) or where make install puts them (PREFIX/sbin and
+ * PREFIX/share); the VM has neither, and skips.
+ */
+TEST_F(cli, help_commands_in_completion_and_man)
+{
+	static const char *const comp_rel[] = { "kcachectl.bash-completion",
+						"../share/bash-completion/completions/kcachectl" };
+	static const char *const man_rel[] = { "man/kcachectl.8",
+					       "../share/man/man8/kcachectl.8" };
+	char cmds[32][16], dirbuf[256], comp[512] = "", man[512] = "", out[4096], line[512];
+	char word[24], *helped;
+	int n, i, checked = 0, in_cmds = 0, found;
+	const char *dir, *w;
+	unsigned int k;
+	FILE *f;
+
+	n = help_commands(self->kc, cmds, 32);
+	ASSERT_LT(10, n) TH_LOG("kcachectl help: %d commands", n);
+	snprintf(dirbuf, sizeof(dirbuf), "%s", self->kc);
+	dir = dirname(dirbuf);
+	for (k = 0; k < 2 && !*comp; k++) {
+		snprintf(comp, sizeof(comp), "%s/%s", dir, comp_rel[k]);
+		if (access(comp, R_OK))
+			*comp = 0;
+	}
+	for (k = 0; k < 2 && !*man; k++) {
+		snprintf(man, sizeof(man), "%s/%s", dir, man_rel[k]);
+		if (access(man, R_OK))
+			*man = 0;
+	}
+	if (*comp && !access("/bin/bash", X_OK)) {
+		/* complete "kcachectl <TAB>" and "kcachectl help <TAB>", one word a line */
+		ASSERT_EQ(0, run(out, sizeof(out), "/bin/bash -c '"
+				 "_init_completion() { words=(\"${COMP_WORDS[@]}\"); "
+				 "cword=$COMP_CWORD; cur=${words[cword]}; prev=${words[cword - 1]}; }; "
+				 "_filedir() { :; }; . %s; "
+				 "for c in \"\" help; do COMP_WORDS=(kcachectl $c \"\"); "
+				 "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _kcachectl; "
+				 "echo \"[$c] ${COMPREPLY[*]} \"; done'", comp));
+		helped = strchr(out, '\n');
+		ASSERT_NE(NULL, helped);
+		*helped++ = 0;
+		for (i = 0; i < n; i++) {
+			snprintf(word, sizeof(word), " %.15s ", cmds[i]);
+			EXPECT_NE(NULL, strstr(out, word)) TH_LOG("%s: '%s' not completed: %s",
+								  comp, cmds[i], out);
+			EXPECT_NE(NULL, strstr(helped, word))
+				TH_LOG("%s: '%s' not completed after help: %s", comp, cmds[i],
+				       helped);
+		}
+		checked++;
+	}
+	if (*man) {
+		/* an entry of the Commands section: ".B[IR] [\"]COMMAND" */
+		for (i = 0; i < n; i++) {
+			f = fopen(man, "r");
+			ASSERT_NE(NULL, f);
+			in_cmds = 0;
+			found = 0;
+			while (fgets(line, sizeof(line), f)) {
+				if (!strncmp(line, ".S", 2))
+					in_cmds = !strcmp(line, ".SS Commands\n");
+				if (!in_cmds || strncmp(line, ".B", 2))
+					continue;
+				w = strchr(line, ' ');
+				if (!w)
+					continue;
+				w += 1 + (w[1] == '"');
+				if (!strncmp(w, cmds[i], strlen(cmds[i])) &&
+				    strchr(" \"\n", w[strlen(cmds[i])]))
+					found = 1;
+			}
+			fclose(f);
+			EXPECT_TRUE(found) TH_LOG("%s: no entry for '%s'", man, cmds[i]);
+		}
+		checked++;
+	}
+	if (!checked)
+		SKIP(return, "no bash completion (with bash) nor kcachectl.8 next to %s", self->kc);
 }
 
 TEST_F(cli, permission_message_and_exit_code)
