@@ -116,6 +116,10 @@ mkinitramfs() {
 		[ -x "$t" ] && cp "$t" "$r/tests/$(basename "$t" .sh)"
 	done
 	cp "$top/userlib/kcachectl" "$r/bin/"
+	# for kcache_cli_test's check that every command is completed and documented
+	mkdir -p "$r/bin/man"
+	cp "$top/userlib/kcachectl.bash-completion" "$r/bin/"
+	cp "$top/userlib/man/kcachectl.8" "$r/bin/man/"
 	[ -x "$top/selftests/bench/kcache_insns" ] && cp "$top/selftests/bench/kcache_insns" "$r/bin/"
 	for b in "$top"/selftests/bench/kcache_bench*; do
 		[ -x "$b" ] && cp "$b" "$r/bench/"
