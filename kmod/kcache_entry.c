@@ -87,6 +87,13 @@ size_t kcache_entry_charge(u32 klen, u32 vlen, bool deadline)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_entry_charge);
 
+/* An entry of @size bytes from vmalloc: its pages, their page array, the shares */
+static size_t kc_vmalloc_charge(size_t size, bool deadline)
+{
+	return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
+	       kc_shares(deadline);
+}
+
 /**
  * kcache_entry_charge_max() - the most a stored entry of these lengths can be charged
  * @klen: key length
@@ -107,8 +114,7 @@ size_t kcache_entry_charge_max(u32 klen, u32 vlen, bool deadline)
 
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		return charge;
-	return max(charge, PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
-		   kc_shares(deadline));
+	return max(charge, kc_vmalloc_charge(size, deadline));
 }
 
 /* kcache_entry_charged() of an entry larger than a page, which may come from vmalloc */
@@ -117,8 +123,7 @@ u32 kcache_entry_charged_large(const struct kcache_entry *e)
 	size_t size = kcache_entry_size(e->klen, e->vlen, e->deadline);
 
 	if (is_vmalloc_addr(e))
-		return PAGE_ALIGN(size) + (PAGE_ALIGN(size) >> PAGE_SHIFT) * sizeof(void *) +
-		       kc_shares(e->deadline);
+		return kc_vmalloc_charge(size, e->deadline);
 	return kcache_entry_charge(e->klen, e->vlen, e->deadline);
 }
 

@@ -281,6 +281,13 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+/* Would @bytes more reserved stay within @limit? */
+static bool kc_fits_locked(u64 bytes, u64 limit)
+{
+	lockdep_assert_held(&kcache_registry_mutex);
+	return bytes <= limit && kcache_reserved_bytes <= limit - bytes;
+}
+
 /* May a cache of this name be registered now? In the documented order of errors. */
 static int kc_register_check_locked(const char *name)
 {
@@ -341,7 +348,7 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 
 	mutex_lock(&kcache_registry_mutex);
 	ret = kc_register_check_locked(name);
-	if (!ret && (resv > limit || kcache_reserved_bytes > limit - resv))
+	if (!ret && !kc_fits_locked(resv, limit))
 		ret = -ENOMEM;
 	if (ret) {
 		mutex_unlock(&kcache_registry_mutex);
@@ -377,10 +384,10 @@ int kcache_reserve_bytes(u64 bytes)
 	int ret = 0;
 
 	mutex_lock(&kcache_registry_mutex);
-	if (bytes > limit || kcache_reserved_bytes > limit - bytes)
-		ret = -ENOMEM;
-	else
+	if (kc_fits_locked(bytes, limit))
 		kcache_reserved_bytes += bytes;
+	else
+		ret = -ENOMEM;
 	mutex_unlock(&kcache_registry_mutex);
 	return ret;
 }
