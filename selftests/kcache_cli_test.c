@@ -450,16 +450,17 @@ TEST_F(cli, fetch_runs_the_command_once_for_concurrent_misses)
 
 /*
  * Run "kcachectl watch NAME @args" in the background, its stdout in DIR/w and stderr in
- * DIR/w.err. Once its SYNC line is out, stop it (SIGSTOP): what @between does piles up in
- * its ring, and its next read() returns all of it at once. Then let it go on and wait for
- * it (killed after 60 s). Returns its exit status.
+ * DIR/w.err. Once its SYNC line (text or JSON) is out, stop it (SIGSTOP): what @between
+ * does piles up in its ring, and its next read() returns all of it at once. Then let it go
+ * on and wait for it (killed after 60 s). Returns its exit status.
  */
 static int watch_stopped(FIXTURE_DATA(cli) *self, const char *args, const char *between)
 {
 	return run(NULL, 0,
 		   "%1$s watch %2$s %3$s > %4$s/w 2> %4$s/w.err < /dev/null & p=$!; "
 		   "(sleep 60; kill -9 $p) > /dev/null 2>&1 & wd=$!; i=0; "
-		   "until grep -q '^sync' %4$s/w || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done; "
+		   "until grep -q -e '^sync' -e '\"type\":\"sync\"' %4$s/w || [ $i -ge 300 ]; "
+		   "do sleep 0.1; i=$((i + 1)); done; "
 		   "kill -STOP $p; %5$s; kill -CONT $p; wait $p; rc=$?; kill $wd; exit $rc",
 		   self->kc, self->name, args, self->dir, between);
 }
