@@ -15,8 +15,11 @@
  * (kcache_maint_shrink()) only trylocks. When a group goes away its tokens move to the
  * parent's list, as its charges do.
  *
- * Not NUMA-aware: a scan walks the group's lists on every node (a cache's entries are on
- * any node; its token on one).
+ * Not NUMA-aware (a cache's entries are on any node), so the core calls it for every node
+ * it reclaims; but for a group, only on the nodes where that group's shrinker bit is set,
+ * and list_lru sets the bit of the node an item sits on. So a cache has one token on each
+ * node that had memory when it was created, and count and scan walk sc->nid's list alone,
+ * where each cache is once. A node onlined later reclaims from the caches created after.
  *
  * Locks: the list_lru's own per-node spinlocks, innermost; the walk callbacks take no
  * other lock. Destroy removes the token (list_lru_del(), same lock) before it waits for
@@ -44,10 +47,12 @@
  * struct kc_memcg_token - a cache's item on the shrinker's per-memcg list
  * @lru: kc_lru linkage
  * @c: the cache; alive while the token is listed
+ * @next: the cache's token on another node, or NULL
  */
 struct kc_memcg_token {
 	struct list_head lru;
 	struct kcache *c;
+	struct kc_memcg_token *next;
 };
 
 static struct kmem_cache *kc_token_cache;
@@ -68,26 +73,20 @@ static enum lru_status kc_count_one(struct list_head *item, struct list_lru_one 
 
 static unsigned long kc_shrink_count(struct shrinker *s, struct shrink_control *sc)
 {
-	unsigned long n = 0, walk;
-	bool listed = false;
-	int nid;
+	unsigned long n = 0, walk = ULONG_MAX;
 
 	/* pairs with the release in kcache_shrinker_init(): kc_lru is initialised */
 	if (!smp_load_acquire(&kc_lru_ready))
 		return SHRINK_EMPTY;
-	for_each_node(nid) {
-		if (!list_lru_count_one(&kc_lru, nid, sc->memcg))
-			continue;
-		listed = true;
-		walk = ULONG_MAX;
-		list_lru_walk_one(&kc_lru, nid, sc->memcg, kc_count_one, &n, &walk);
-	}
 	/*
-	 * SHRINK_EMPTY clears the group's shrinker bit, which only an addition to an empty
-	 * list sets again: say it only when the group has no cache, not when its caches are
-	 * momentarily empty.
+	 * SHRINK_EMPTY clears the group's shrinker bit on this node, which only an addition to
+	 * the empty list sets again: say it only when the group has no cache, not when its
+	 * caches are momentarily empty.
 	 */
-	return listed ? n : SHRINK_EMPTY;
+	if (!list_lru_count_one(&kc_lru, sc->nid, sc->memcg))
+		return SHRINK_EMPTY;
+	list_lru_walk_one(&kc_lru, sc->nid, sc->memcg, kc_count_one, &n, &walk);
+	return n;
 }
 
 struct kc_scan {
@@ -114,20 +113,15 @@ static enum lru_status kc_collect_one(struct list_head *item, struct list_lru_on
 
 static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *sc)
 {
-	unsigned long walk, freed = 0;
+	unsigned long walk = KC_SCAN_CACHES, freed = 0;
 	struct kc_scan scan;
 	unsigned int i;
-	int nid;
 
 	/* pairs with the release in kcache_shrinker_init(): kc_lru is initialised */
 	if (!smp_load_acquire(&kc_lru_ready))
 		return SHRINK_STOP;
 	scan.n = 0;
-	for_each_node(nid) {
-		walk = KC_SCAN_CACHES - scan.n;
-		if (walk)
-			list_lru_walk_one(&kc_lru, nid, sc->memcg, kc_collect_one, &scan, &walk);
-	}
+	list_lru_walk_one(&kc_lru, sc->nid, sc->memcg, kc_collect_one, &scan, &walk);
 	for (i = 0; i < scan.n; i++) {
 		if (freed < sc->nr_to_scan)
 			freed += kcache_maint_shrink(scan.c[i], sc->nr_to_scan - freed);
@@ -139,64 +133,148 @@ static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *s
 /* allocated through kcache_compat.h: 6.7 changed the shrinker API */
 static struct shrinker *kcache_shrinker;
 
+static void kc_tokens_free(struct kcache *c)
+{
+	struct kc_memcg_token *t, *next;
+
+	for (t = c->memcg_token; t; t = next) {
+		next = t->next;
+		kcache_list_lru_del_obj(&kc_lru, &t->lru);
+		kmem_cache_free(kc_token_cache, t);
+	}
+	c->memcg_token = NULL;
+}
+
+static void kc_token_add(struct kcache *c, struct kc_memcg_token *t)
+{
+	INIT_LIST_HEAD(&t->lru);
+	t->c = c;
+	t->next = c->memcg_token;
+	c->memcg_token = t;
+}
+
 /**
- * kcache_shrinker_track() - make a new cache's reclaim token, not listed yet
+ * kcache_shrinker_track() - make a new cache's reclaim tokens, not listed yet
  * @c: the cache, with ->memcg set
  *
- * The token is charged to c->memcg: that is where list_lru files it. Only
- * kcache_shrinker_list() makes it visible to reclaim, once the cache is sure to be
- * created: a cache freed on a failed create must never have been found by a scan, which
- * would use it after the free (kcache_destroy() waits for such scans, a failed create
- * cannot).
+ * One token on each node with memory, charged to c->memcg: list_lru files an item under
+ * the node of its page and the group it is charged to. Only kcache_shrinker_list()
+ * makes them visible to reclaim, once the cache is sure to be created: a cache freed on
+ * a failed create must never have been found by a scan, which would use it after the
+ * free (kcache_destroy() waits for such scans, a failed create cannot).
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0 or -ENOMEM, with no token left.
  */
 int kcache_shrinker_track(struct kcache *c)
 {
 	struct kc_memcg_token *t;
+	int nid, first_nid;
 #ifdef CONFIG_MEMCG
 	struct mem_cgroup *old = set_active_memcg(c->memcg);
 #endif
 
+	/* the _lru form gives the group its lists on kc_lru, on every node */
 	t = kmem_cache_alloc_lru(kc_token_cache, &kc_lru, GFP_KERNEL);
+	if (!t)
+		goto nomem;
+	kc_token_add(c, t);
+	first_nid = page_to_nid(virt_to_page(t));
+	for_each_node_state(nid, N_MEMORY) {
+		if (nid == first_nid)
+			continue;
+		t = kmem_cache_alloc_node(kc_token_cache, GFP_KERNEL | __GFP_THISNODE, nid);
+		if (!t)
+			goto nomem;
+		kc_token_add(c, t);
+	}
 #ifdef CONFIG_MEMCG
 	set_active_memcg(old);
 #endif
-	if (!t)
-		return -ENOMEM;
-	INIT_LIST_HEAD(&t->lru);
-	t->c = c;
-	c->memcg_token = t;
 	return 0;
+
+nomem:
+#ifdef CONFIG_MEMCG
+	set_active_memcg(old);
+#endif
+	kc_tokens_free(c);
+	return -ENOMEM;
 }
 
 /**
- * kcache_shrinker_list() - list a cache's token: reclaim finds the cache from now on
+ * kcache_shrinker_list() - list a cache's tokens: reclaim finds the cache from now on
  * @c: the cache, about to be registered (under kcache_registry_mutex, so that no destroy
- *	can have unlisted and freed the token first)
+ *	can have unlisted and freed the tokens first)
  */
 void kcache_shrinker_list(struct kcache *c)
 {
-	kcache_list_lru_add_obj(&kc_lru, &c->memcg_token->lru);
+	struct kc_memcg_token *t;
+
+	for (t = c->memcg_token; t; t = t->next)
+		kcache_list_lru_add_obj(&kc_lru, &t->lru);
 }
 
 /**
  * kcache_shrinker_untrack() - unlist a cache; the shrinker no longer finds it
  * @c: the cache
  *
- * Also frees the token of a cache that was never listed (a failed create).
+ * Also frees the tokens of a cache that was never listed (a failed create).
  * A scan that found it before holds c->users until it is done.
  */
 void kcache_shrinker_untrack(struct kcache *c)
 {
-	struct kc_memcg_token *t = c->memcg_token;
-
-	if (!t)
-		return;
-	kcache_list_lru_del_obj(&kc_lru, &t->lru);
-	kmem_cache_free(kc_token_cache, t);
-	c->memcg_token = NULL;
+	kc_tokens_free(c);
 }
+
+struct kc_token_count {
+	struct kcache *c;
+	unsigned long n;
+};
+
+static enum lru_status kc_token_of(struct list_head *item, struct list_lru_one *l,
+				   spinlock_t *lock, void *arg)
+{
+	struct kc_memcg_token *t = container_of(item, struct kc_memcg_token, lru);
+	struct kc_token_count *tc = arg;
+
+	tc->n += t->c == tc->c;
+	return LRU_SKIP;
+}
+
+/**
+ * kcache_test_shrinker_tokens() - how many of a cache's tokens a node's list holds
+ * @c: the cache
+ * @nid: the node
+ *
+ * Return: the number of @c's tokens on @nid's list for @c's group.
+ */
+unsigned long kcache_test_shrinker_tokens(struct kcache *c, int nid)
+{
+	struct kc_token_count tc = { .c = c };
+	unsigned long walk = ULONG_MAX;
+
+	list_lru_walk_one(&kc_lru, nid, c->memcg, kc_token_of, &tc, &walk);
+	return tc.n;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_shrinker_tokens);
+
+/**
+ * kcache_test_shrink_count() - the shrinker's count for a cache's group on one node
+ * @c: the cache
+ * @nid: the node
+ *
+ * Return: what count_objects answers reclaim of @c's group on @nid.
+ */
+unsigned long kcache_test_shrink_count(struct kcache *c, int nid)
+{
+	struct shrink_control sc = {
+		.gfp_mask = GFP_KERNEL,
+		.nid = nid,
+		.memcg = c->memcg,
+	};
+
+	return kc_shrink_count(kcache_shrinker, &sc);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_shrink_count);
 
 /**
  * kcache_shrink() - evict from every cache's cold end, as global reclaim would, for tests

@@ -14,5 +14,7 @@ int kcache_shrinker_track(struct kcache *c);
 void kcache_shrinker_list(struct kcache *c);
 void kcache_shrinker_untrack(struct kcache *c);
 unsigned long kcache_shrink(unsigned long nr);
+unsigned long kcache_test_shrinker_tokens(struct kcache *c, int nid);
+unsigned long kcache_test_shrink_count(struct kcache *c, int nid);
 
 #endif /* _KCACHE_SHRINKER_H */

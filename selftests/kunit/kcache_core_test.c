@@ -10,6 +10,7 @@
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/math64.h>
+#include <linux/nodemask.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -994,6 +995,48 @@ static void shrinker_evicts_from_cold_end(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "s99", 3, buf, &len, NULL));
 }
 
+struct kc_group {
+	struct mem_cgroup *memcg;
+	unsigned long objects;
+};
+
+static int kc_count_group(struct kcache *c, void *ctx)
+{
+	struct kc_group *g = ctx;
+
+	if (c->memcg == g->memcg)
+		g->objects += kcache_policy_entries(&c->policy) + kcache_test_spares(c);
+	return 0;
+}
+
+/*
+ * Reclaim of a group on a node calls a memcg-aware shrinker only where the group's bit is
+ * set on that node, which list_lru sets for the node an item sits on: a cache needs a
+ * token on every node with memory, and must be counted once on each, not once per token.
+ */
+static void shrinker_token_on_every_memory_node(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	struct kc_group g = { .memcg = c->memcg };
+	int nid;
+
+	kc_fill(test, c, "n", 20, 0);
+	kcache_maintain(c);
+	for_each_node_state(nid, N_MEMORY)
+		KUNIT_EXPECT_EQ_MSG(test, kcache_test_shrinker_tokens(c, nid), 1UL,
+				    "tokens on node %d", nid);
+	kcache_for_each(kc_quiesce, NULL);
+	kcache_for_each(kc_count_group, &g);
+	KUNIT_EXPECT_GE(test, g.objects, 20UL);
+	for_each_node_state(nid, N_MEMORY)
+		KUNIT_EXPECT_EQ_MSG(test, kcache_test_shrink_count(c, nid), g.objects,
+				    "count on node %d", nid);
+	kcache_for_each(kc_unquiesce, NULL);
+	/* on one node only the count is checked: say so, unless that already failed */
+	if (test->status == KUNIT_SUCCESS && num_node_state(N_MEMORY) < 2)
+		kunit_skip(test, "one node with memory here; selftests/vm/check.sh boots two");
+}
+
 static void stats_count_hits_and_misses(struct kunit *test)
 {
 	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
@@ -1219,6 +1262,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(footprint_reserved_until_last_reference),
 	KUNIT_CASE(stats_file_not_added_after_destroy),
 	KUNIT_CASE(shrinker_evicts_from_cold_end),
+	KUNIT_CASE(shrinker_token_on_every_memory_node),
 	KUNIT_CASE(stats_count_hits_and_misses),
 	KUNIT_CASE(set_allocates_once_per_entry),
 	KUNIT_CASE(replaced_entry_memory_serves_next_write),
