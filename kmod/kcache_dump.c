@@ -4,7 +4,8 @@
  * fit in the caller's buffer. Two walks of the table under rcu_read_lock() (kcache_walk());
  * their callbacks only fill kernel memory, copied out afterwards. Locks: c->mut_sem's
  * write side, for a moment before the walks, with no other lock held (its place in the
- * order is a stream cutoff's: outermost but for the registry). Process context; may sleep.
+ * order is a stream cutoff's: outermost but for the registry and a stream's
+ * read_mutex). Process context; may sleep.
  */
 
 #include <linux/bsearch.h>

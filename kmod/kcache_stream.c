@@ -18,10 +18,11 @@
  * snapshot; applying the snapshot and then the live records in order rebuilds the cache.
  *
  * Locks, in order, and what they protect:
+ *  - s->read_mutex: a subscriber's reader state (snapshot array and position, pending
+ *    LAGGED and SYNC records). Held across copies to userspace; taken before the others
+ *    (a resynchronisation after LAGGED takes c->mut_sem under it).
  *  - c->mut_sem (percpu_rw_semaphore, the core's): read side held by every mutation;
  *    write side held here for the instant of a registration or a resynchronisation.
- *  - s->read_mutex: a subscriber's reader state (snapshot array and position, pending
- *    LAGGED and SYNC records). Held across copies to userspace; taken before the others.
  *  - c->streams.mutex: c->streams.subs, .nr, .dead and each subscriber's @registered.
  *    Taken inside c->mut_sem's write side and inside s->read_mutex.
  *  - stripe lock (the core's, spinlock): held by the writer calling kcache_streams_emit().
@@ -370,7 +371,8 @@ static int kc_snap_collect(struct kcache_stream *s)
 	kcache_stats(s->c, &st);
 	cap = st.entries + st.entries / 4 + 64;
 	for (;;) {
-		if (cap > UINT_MAX / sizeof(*x.arr))
+		/* kvmalloc() warns past INT_MAX */
+		if (cap > INT_MAX / sizeof(*x.arr))
 			return -ENOMEM;
 		x.cap = cap;
 		x.nr = 0;
@@ -843,8 +845,19 @@ ssize_t kcache_stream_read(struct kcache_stream *s, void *buf, size_t len)
 	struct kvec kv = { .iov_base = buf, .iov_len = len };
 	struct iov_iter to;
 
+	ssize_t ret;
+
 	iov_iter_kvec(&to, ITER_DEST, &kv, 1, len);
-	return kcache_stream_read_iter(s, &to, true);
+	/*
+	 * Not interruptible: nothing here waits but for another in-kernel reader of @s, and
+	 * those copy to kernel memory; a signal must not fail a read that does not sleep.
+	 */
+	mutex_lock(&s->read_mutex);
+	ret = kc_stream_fill(s, &to);
+	if (!ret && !kc_stream_done(s))
+		ret = -EAGAIN;
+	mutex_unlock(&s->read_mutex);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(kcache_stream_read);
 
