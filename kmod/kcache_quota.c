@@ -11,7 +11,8 @@
  * Each stream a cache fd's SUBSCRIBE opens carries a charge of its ring's bytes to the
  * subscriber's fsuid, against max_stream_bytes_per_uid: a ring counts against
  * max_total_bytes as a cache does, and without a quota of its own one user's rings could
- * take all of it. It is given back when the stream fd is closed.
+ * take all of it. It is given back when the stream fd is closed. A snapshot is charged
+ * the same way while it pins entries (kcache_stream.c).
  *
  * A charge is taken before the cache exists (so two racing CREATEs cannot both pass),
  * committed with the cache once it is published, and released when the cache is
@@ -48,7 +49,7 @@ MODULE_PARM_DESC(max_bytes_per_uid,
 static unsigned long max_stream_bytes_per_uid = 64UL << 20;
 module_param(max_stream_bytes_per_uid, ulong, 0644);
 MODULE_PARM_DESC(max_stream_bytes_per_uid,
-		 "Sum of the rings of one uid's open streams (-EDQUOT beyond, unless CAP_SYS_RESOURCE)");
+		 "Sum of the rings and undelivered snapshots of one uid's open streams (-EDQUOT beyond, unless CAP_SYS_RESOURCE)");
 
 /**
  * struct kcache_quota_charge - what one cache costs its owner

@@ -29,6 +29,8 @@
  *  - s->lock (spinlock): the ring (head, tail, bytes), @lagged, @dropped, @eof. Taken by
  *    writers in atomic context under their stripe lock and by the reader for index updates
  *    only; never held while copying to userspace or sleeping. Innermost.
+ * kcache_quota_mutex (kcache_quota.c) is taken with s->read_mutex held, alone, when a
+ * snapshot is charged to its subscriber's quota or given back.
  * Writers walk c->streams.subs under RCU; a subscriber is freed only after it left the
  * list and an RCU grace period passed. Wake-ups (s->wq) happen after s->lock is dropped.
  *
@@ -62,6 +64,7 @@
 
 #include "kcache_cache.h"
 #include "kcache_entry.h"
+#include "kcache_quota.h"
 #include "kcache_record.h"
 #include "kcache_registry.h"
 #include "kcache_stream.h"
@@ -98,6 +101,9 @@ MODULE_PARM_DESC(stream_ring_max, "Largest ring of a stream subscriber in bytes 
  * @snap: the snapshot: pinned entries sorted by seq, @snap_nr of them
  * @snap_nr: entries in @snap
  * @snap_pos: the next one to deliver
+ * @snap_qc: the snapshot's charge to the subscriber's stream quota, or NULL
+ * @quota_uid: whose quota a snapshot is charged to
+ * @quota: a userspace subscription: snapshots are charged to @quota_uid
  * @cutoff: cutoff of the current snapshot
  * @sync_pending: the SYNC record is still to be delivered
  * @lag_pending: the LAGGED record is still to be delivered
@@ -128,6 +134,9 @@ struct kcache_stream {
 	struct kcache_entry **snap;
 	u32 snap_nr;
 	u32 snap_pos;
+	struct kcache_quota_charge *snap_qc;
+	kuid_t quota_uid;
+	bool quota;
 	u64 cutoff;
 	bool sync_pending;
 	bool lag_pending;
@@ -350,6 +359,9 @@ static void kc_snap_free(struct kcache_stream *s)
 		kc_snap_put(s->snap, s->snap_pos, s->snap_nr);
 		kvfree(s->snap);
 	}
+	if (s->snap_qc)
+		kcache_quota_cancel(s->snap_qc);
+	s->snap_qc = NULL;
 	s->snap = NULL;
 	s->snap_nr = 0;
 	s->snap_pos = 0;
@@ -363,8 +375,9 @@ static void kc_snap_free(struct kcache_stream *s)
 static int kc_snap_collect(struct kcache_stream *s)
 {
 	struct kc_snap_ctx x = { .s = s };
+	struct kcache_quota_charge *qc = NULL;
 	struct kcache_stats st;
-	u64 cap;
+	u64 cap, bytes;
 	u32 i, n;
 	int ret;
 
@@ -398,6 +411,22 @@ static int kc_snap_collect(struct kcache_stream *s)
 		else
 			x.arr[n++] = x.arr[i];
 	}
+	/*
+	 * A pinned entry outlives its removal from the cache, which then takes in as much
+	 * again: until it is delivered, it is the subscriber's memory, within its quota.
+	 * (The array is charged to the subscriber's memory cgroup.)
+	 */
+	for (i = 0, bytes = 0; s->quota && i < n; i++)
+		bytes += kcache_entry_charged(x.arr[i]);
+	if (bytes) {
+		qc = kcache_quota_charge_stream(s->quota_uid, bytes);
+		if (IS_ERR(qc)) {
+			kc_snap_put(x.arr, 0, n);
+			kvfree(x.arr);
+			return PTR_ERR(qc);
+		}
+	}
+	s->snap_qc = qc;
 	s->snap = x.arr;
 	s->snap_nr = n;
 	s->snap_pos = 0;
@@ -555,6 +584,44 @@ void kcache_unsubscribe(struct kcache_stream *s)
 EXPORT_SYMBOL_GPL(kcache_unsubscribe);
 
 /**
+ * kcache_subscribe_charged() - kcache_subscribe(), for a userspace subscriber
+ * @c: the cache
+ * @opts: what to stream
+ * @cutoff: out (may be NULL): the cutoff of the snapshot
+ * @uid: whose stream quota each snapshot is charged to while it pins entries, or NULL
+ *	for none (in-kernel subscribers)
+ *
+ * Return: as kcache_subscribe(), and ERR_PTR(-EDQUOT) when the snapshot would take @uid
+ * past max_stream_bytes_per_uid without %CAP_SYS_RESOURCE.
+ */
+struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
+					       const struct kcache_stream_opts *opts,
+					       u64 *cutoff, const kuid_t *uid)
+{
+	struct kcache_stream *s;
+	int ret;
+
+	might_sleep();
+	s = kc_stream_alloc(c, opts);
+	if (IS_ERR(s))
+		return s;
+	if (uid) {
+		s->quota = true;
+		s->quota_uid = *uid;
+	}
+	ret = kc_stream_cutoff(s, false);
+	if (!ret && !(s->flags & KCACHE_SUBSCRIBE_LIVE_ONLY))
+		ret = kc_snap_collect(s);
+	if (ret) {
+		kcache_unsubscribe(s);
+		return ERR_PTR(ret);
+	}
+	if (cutoff)
+		*cutoff = s->cutoff;
+	return s;
+}
+
+/**
  * kcache_subscribe() - subscribe to a cache's changes
  * @c: the cache
  * @opts: what to stream, see &struct kcache_stream_opts
@@ -572,23 +639,7 @@ EXPORT_SYMBOL_GPL(kcache_unsubscribe);
 struct kcache_stream *kcache_subscribe(struct kcache *c, const struct kcache_stream_opts *opts,
 				       u64 *cutoff)
 {
-	struct kcache_stream *s;
-	int ret;
-
-	might_sleep();
-	s = kc_stream_alloc(c, opts);
-	if (IS_ERR(s))
-		return s;
-	ret = kc_stream_cutoff(s, false);
-	if (!ret && !(s->flags & KCACHE_SUBSCRIBE_LIVE_ONLY))
-		ret = kc_snap_collect(s);
-	if (ret) {
-		kcache_unsubscribe(s);
-		return ERR_PTR(ret);
-	}
-	if (cutoff)
-		*cutoff = s->cutoff;
-	return s;
+	return kcache_subscribe_charged(c, opts, cutoff, NULL);
 }
 EXPORT_SYMBOL_GPL(kcache_subscribe);
 

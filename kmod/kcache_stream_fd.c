@@ -6,7 +6,8 @@
  * its locks are kcache_stream.c's alone.
  *
  * Locks: none of its own. The stream fd owns its subscription and its quota charge (the
- * ring's bytes, to the subscriber's fsuid; kcache_quota.c): its release ends both.
+ * ring's bytes, to the subscriber's fsuid; kcache_quota.c): its release ends both. The
+ * subscription charges the same fsuid for each snapshot until it is delivered.
  */
 
 #include <linux/anon_inodes.h>
@@ -87,6 +88,7 @@ long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
 	u8 kbuf[64];
 	void *prefix = NULL;
 	int ret, fd;
+	kuid_t uid;
 
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_SUBSCRIBE_ARGS_SIZE_VER0, uarg);
 	if (ret)
@@ -119,13 +121,13 @@ long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
 		goto out;
 	}
 	/* the quota before the ring and the snapshot: over it, nothing is allocated */
-	sf->qc = kcache_quota_charge_stream(current_fsuid(),
-					    kcache_stream_ring_bytes(a.ring_size));
+	uid = current_fsuid();
+	sf->qc = kcache_quota_charge_stream(uid, kcache_stream_ring_bytes(a.ring_size));
 	if (IS_ERR(sf->qc)) {
 		ret = PTR_ERR(sf->qc);
 		goto out_sf;
 	}
-	s = kcache_subscribe(c, &o, &a.cutoff);
+	s = kcache_subscribe_charged(c, &o, &a.cutoff, &uid);
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s);
 		goto out_charge;

@@ -510,6 +510,68 @@ TEST_F(perm, stream_rings_bounded_by_quota)
 	close(fd);
 }
 
+/* Read a stream until its SYNC record: its snapshot has been delivered then. */
+static int read_to_sync(int sfd)
+{
+	static char buf[1 << 20];
+	const struct kcache_stream_rec *r;
+	struct kcache_stream_iter it;
+
+	while (kcache_stream_read(sfd, buf, sizeof(buf), &it) > 0)
+		while ((r = kcache_stream_next(&it)))
+			if (r->type == KCACHE_REC_SYNC)
+				return 0;
+	return -1;
+}
+
+/*
+ * A snapshot pins the entries it has not delivered, which outlive their removal while
+ * the cache takes in as much again: a reader that never reads could hold a copy of the
+ * cache per SUBSCRIBE. So an undelivered snapshot counts against the stream quota, and
+ * reading it gives that back.
+ */
+TEST_F(perm, stream_snapshots_bounded_by_quota)
+{
+	/* 32 entries of about 64 KiB: one snapshot fits in 3 MiB, two do not */
+	static char val[60 << 10];
+	int fd = create_bytes(self->ctl, self->name, 0644, 8 << 20), i;
+	char key[8];
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 32; i++) {
+		snprintf(key, sizeof(key), "k%02d", i);
+		ASSERT_EQ(0, kcache_set(fd, key, 3, val, sizeof(val), 0, 0, NULL));
+	}
+	/* one snapshot of the 2 MiB cache and its ring fit, a second does not */
+	ASSERT_EQ(0, param_set("max_stream_bytes_per_uid", 3 << 20));
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		int rfd = open_cache(self->ctl, self->name, KCACHE_OPEN_READ);
+		int s1, s2;
+
+		ASSERT_LE(0, rfd);
+		s1 = kcache_subscribe(rfd, NULL, 0, 0, NULL, NULL);
+		ASSERT_LE(0, s1);
+		ASSERT_EQ(-EDQUOT, kcache_subscribe(rfd, NULL, 0, 0, NULL, NULL));
+		/* a stream without a snapshot, or with a smaller one (one key), fits */
+		s2 = kcache_subscribe(rfd, NULL, 0, KCACHE_SUBSCRIBE_LIVE_ONLY, NULL, NULL);
+		ASSERT_LE(0, s2);
+		ASSERT_EQ(0, close(s2));
+		s2 = kcache_subscribe(rfd, "k00", 3, 0, NULL, NULL);
+		ASSERT_LE(0, s2);
+		ASSERT_EQ(0, close(s2));
+		/* delivered, the snapshot is given back: the ring alone stays charged */
+		ASSERT_EQ(0, read_to_sync(s1));
+		s2 = kcache_subscribe(rfd, NULL, 0, 0, NULL, NULL);
+		ASSERT_LE(0, s2);
+	});
+	/* root (CAP_SYS_RESOURCE) goes past it */
+	ASSERT_EQ(0, param_set("max_stream_bytes_per_uid", 1 << 20));
+	i = kcache_subscribe(fd, NULL, 0, 0, NULL, NULL);
+	ASSERT_LE(0, i);
+	close(i);
+	close(fd);
+}
+
 /*
  * The issue's scenario: uid 1000 creates "sessions" world-readable before the service
  * does; the service's CREATE gets EEXIST. A plain OPEN would hand it the squatter's cache;

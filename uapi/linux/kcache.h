@@ -927,8 +927,10 @@ struct kcache_subscribe_args {
  *           ring_size below %KCACHE_STREAM_RING_MIN
  *  -E2BIG   prefix_len above %KCACHE_KEY_LEN_MAX
  *  -EDQUOT  the caller's fsuid would hold more than max_stream_bytes_per_uid bytes of
- *           stream rings (module parameter), and the caller lacks %CAP_SYS_RESOURCE
- *  -ENOMEM  out of memory (the ring and the snapshot are charged to the caller), or the
+ *           stream rings and undelivered snapshots (module parameter; a snapshot counts
+ *           the bytes of the entries it pins), and the caller lacks %CAP_SYS_RESOURCE
+ *  -ENOMEM  out of memory (the ring and the snapshot's array are charged to the
+ *           caller's memory cgroup, the pinned entries stay the cache's), or the
  *           ring would take the caches past the module's max_total_bytes
  *  -EMFILE  the process has no free fd; -ENFILE, the system has none
  */
