@@ -141,14 +141,15 @@ int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 a
 		goto out;
 	}
 	ret = kc_lease_get(c, o, a, key);
-	if (ret == 0 || ret == -EMSGSIZE) {
-		int err = kcache_copy_struct_out(uarg, a, sizeof(*a));
-
-		/* the caller cannot learn its token: give the lease on at once */
-		if (err && !ret && a->token)
-			kcache_lease_abort(c, o, a->token, 0);
-		ret = err ?: ret;
-	}
+	if (ret == 0 || ret == -EMSGSIZE)
+		ret = kcache_copy_struct_out(uarg, a, sizeof(*a)) ?: ret;
+	/*
+	 * A call that fails after its lease was granted (the struct or a refresh's value not
+	 * written out) leaves the caller no lease to complete: give it on at once, or every
+	 * other caller would be told STALE or wait until its deadline.
+	 */
+	if (ret && a->token)
+		kcache_lease_abort(c, o, a->token, 0);
 	kcache_leave(c);
 out:
 	kvfree(key);

@@ -492,6 +492,44 @@ TEST_F(lease, lease_lost_in_copy_out_is_given_on)
 	munmap(map, page);
 }
 
+/*
+ * A refresh lease granted to a GET whose stale value cannot be copied out (-EFAULT) is
+ * given on at once, as a miss's lease lost with the struct is: kept, every other caller
+ * would be answered STALE, and nobody would refresh, until its deadline.
+ */
+TEST_F(lease, refresh_lease_lost_in_copy_out_is_given_on)
+{
+	uint64_t refresh = 60 * SEC, lease = 5 * SEC, token = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	struct kcache_load_counters lc;
+	uint32_t len = 64;
+	char buf[64];
+	char *ro;
+
+	ASSERT_EQ(0, kcache_load_config(self->fd, &refresh, &lease, 1));
+	/* 30 s TTL inside a 60 s margin: stale from the start */
+	ASSERT_EQ(0, kcache_set(self->fd, "rf", 2, "old", 3, KCACHE_SETF_TTL, 30 * SEC, NULL));
+	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(-EFAULT, kcache_get_or_lease(self->fd, "rf", 2, ro, &len, 0, 0, NULL,
+					       &token));
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(1, lc.loads_started);
+	EXPECT_EQ(0, lc.in_flight);
+	/* given on: the next caller, without waiting, holds the refresh */
+	ASSERT_EQ(KCACHE_GET_REFRESH, lget(self->fd, "rf", buf, &len, 0, 0, &token));
+	EXPECT_EQ(3, len);
+	EXPECT_NE(0, token);
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(2, lc.loads_started);
+	EXPECT_EQ(1, lc.in_flight);
+	EXPECT_EQ(0, kcache_lease_set(self->fd, "rf", 2, "new", 3, token, KCACHE_SETF_TTL,
+				      30 * SEC, NULL));
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(0, lc.in_flight);
+	munmap(ro, page);
+}
+
 TEST_F(lease, plain_ops_reject_lease_fields)
 {
 	struct kcache_set_args a = { .size = sizeof(a), .key = (uintptr_t)"k", .key_len = 1,

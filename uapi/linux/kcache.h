@@ -1054,7 +1054,8 @@ struct kcache_stream_rec {
  *  -EINVAL     unknown flags or __pad non-zero; @size below
  *              %KCACHE_GET_ARGS_SIZE_VER1 (no @token to return); wait_ns or lease_ns
  *              non-zero without %KCACHE_GETF_LEASE
- *  -EFAULT     the struct could not be written back: a lease granted is given on at
+ *  -EFAULT     the struct could not be written back, or a stale value not copied out:
+ *              a lease granted (%KCACHE_GET_LOAD, %KCACHE_GET_REFRESH) is given on at
  *              once, as by an ABORT with error 0
  *  -E2BIG      lease_ns above %KCACHE_LEASE_NS_MAX
  *  -ETIMEDOUT  another holder loads the key and wait_ns passed (at once if wait_ns is 0)
