@@ -35,7 +35,16 @@
  * (&struct kcache_lease_owner.lock, per cache fd) protects that fd's list of leases.
  * Order: stripe lock -> owner lock. Nothing sleeps or allocates under either; records are
  * allocated before the stripe lock is taken and freed after RCU (call_rcu(), so a put
- * under a lock is fine).
+ * under a lock is fine). A record's @deadline changes only while it is in no fd's list,
+ * so the owner lock alone is enough to read the deadlines of an fd's leases.
+ *
+ * Expired leases: a lease past its deadline is over (its holder's SET and ABORT get
+ * -ESTALE), but its record stays in the stripe's list, where every store of the stripe
+ * scans it, until something removes it: a waiter or a later caller of the key takes it
+ * over; the holder's refused SET or ABORT, or the last waiter giving up, removes it when
+ * nobody else waits; and a lease GET of an fd first ends that fd's expired leases nobody
+ * waits for (kc_owner_reap(), gated by the fd's earliest deadline). An fd holds at most
+ * %KCACHE_LEASES_PER_FD_MAX leases, so its unexpired ones are bounded too.
  *
  * References on a record: one for the stripe list, one for the owner list, one per waiter
  * and one for an in-kernel holder while it runs.
@@ -193,6 +202,12 @@ static inline bool kc_lease_expired(const struct kcache_load *r, u64 now)
 	return r->state == KC_LOAD_BUSY && r->deadline && now >= r->deadline;
 }
 
+/* Take one of @o's %KCACHE_LEASES_PER_FD_MAX lease slots; kc_load_detach() gives it back. */
+static inline bool kc_owner_reserve(struct kcache_lease_owner *o)
+{
+	return atomic_add_unless(&o->nr, 1, KCACHE_LEASES_PER_FD_MAX);
+}
+
 /* Drop the lease from its fd's list. Stripe lock held. */
 static void kc_load_detach(struct kcache_load *r)
 {
@@ -203,12 +218,17 @@ static void kc_load_detach(struct kcache_load *r)
 		return;
 	spin_lock(&o->lock);
 	list_del_init(&r->owner_link);
+	/* under the lock: once the fd's release sees its list empty, @o may be freed */
+	atomic_dec(&o->nr);
 	spin_unlock(&o->lock);
 	r->owner = NULL;
 	kcache_load_put(r);
 }
 
-/* Make @o (NULL: an in-kernel caller) the holder. Stripe lock held. */
+/*
+ * Make @o (NULL: an in-kernel caller) the holder, in the slot the caller took with
+ * kc_owner_reserve(). Stripe lock held.
+ */
 static u64 kc_load_grant(struct kcache_loads *L, struct kcache_load *r,
 			 struct kcache_lease_owner *o, u64 lease_ns, u64 now)
 {
@@ -224,6 +244,7 @@ static u64 kc_load_grant(struct kcache_loads *L, struct kcache_load *r,
 		r->owner = o;
 		spin_lock(&o->lock);
 		list_add_tail(&r->owner_link, &o->list);
+		WRITE_ONCE(o->next_expiry, min(o->next_expiry, r->deadline));
 		spin_unlock(&o->lock);
 		/* waiters sleep until the deadline they saw: this one may come sooner */
 		if (r->waiters)
@@ -301,6 +322,72 @@ static void kc_load_revoke(struct kcache_loads *L, struct kcache_load *r)
 		r->revoked = 1;
 }
 
+/*
+ * @r's lease is past its deadline and nobody waits to take it over: end it now rather
+ * than leave it in the stripe's list for every store to scan. Stripe lock held.
+ */
+static void kc_load_expire(struct kcache_loads *L, struct kcache_load *r)
+{
+	lockdep_assert_held(&r->stripe->lock);
+	atomic64_inc(&L->expired);
+	kc_load_vacate(L, r);
+}
+
+/* Leases one pass of kc_owner_reap() looks at under o->lock, at most */
+#define KC_REAP_BATCH	16
+
+/*
+ * End @o's leases that are past their deadline and that nobody waits for; those with
+ * waiters are theirs to take over. Runs only when one may be due (@o->next_expiry), so a
+ * lease GET of an fd whose leases are all live pays one read. Each lease looked at moves
+ * to the tail of @o's list, so a call looks at each at most once, O(leases of @o) in
+ * passes that hold o->lock for %KC_REAP_BATCH steps at most. No lock held.
+ */
+static void kc_owner_reap(struct kcache_loads *L, struct kcache_lease_owner *o, u64 now)
+{
+	struct kcache_load *batch[KC_REAP_BATCH], *r;
+	int budget = atomic_read(&o->nr);
+	unsigned int i, n, steps;
+	u64 next = U64_MAX;
+
+	if (now < READ_ONCE(o->next_expiry))
+		return;
+	/* leases granted meanwhile lower it again (kc_load_grant()) */
+	spin_lock(&o->lock);
+	WRITE_ONCE(o->next_expiry, U64_MAX);
+	spin_unlock(&o->lock);
+	while (budget > 0) {
+		n = 0;
+		spin_lock(&o->lock);
+		for (steps = 0; steps < KC_REAP_BATCH && budget > 0; steps++, budget--) {
+			r = list_first_entry_or_null(&o->list, struct kcache_load, owner_link);
+			if (!r)
+				break;
+			list_move_tail(&r->owner_link, &o->list);
+			if (r->deadline > now) {
+				next = min(next, r->deadline);
+				continue;
+			}
+			refcount_inc(&r->ref);
+			batch[n++] = r;
+		}
+		spin_unlock(&o->lock);
+		if (!steps)
+			break;
+		for (i = 0; i < n; i++) {
+			r = batch[i];
+			spin_lock(&r->stripe->lock);
+			if (r->owner == o && !r->waiters && kc_lease_expired(r, now))
+				kc_load_expire(L, r);
+			spin_unlock(&r->stripe->lock);
+			kcache_load_put(r);
+		}
+	}
+	spin_lock(&o->lock);
+	WRITE_ONCE(o->next_expiry, min(o->next_expiry, next));
+	spin_unlock(&o->lock);
+}
+
 /**
  * kcache_load_begin() - look a key up for a load, under its stripe lock
  * @c: the cache
@@ -315,7 +402,10 @@ static void kc_load_revoke(struct kcache_loads *L, struct kcache_load *r)
  * @ep: out: the pinned entry (HIT, STALE, REFRESH)
  * @token: out: the lease token (LOAD, REFRESH)
  *
- * Return: an &enum kc_begin, or -ENOMEM, -ESHUTDOWN.
+ * An fd's expired leases nobody waits for end first (kc_owner_reap()).
+ *
+ * Return: an &enum kc_begin, or -ENOMEM, -ESHUTDOWN, or -ENOSPC (@o would be granted a
+ * lease but holds %KCACHE_LEASES_PER_FD_MAX; nothing pinned, no lease).
  */
 int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 		      struct kcache_lease_owner *o, u64 lease_ns, u32 bufsz, bool may_wait,
@@ -329,6 +419,8 @@ int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 	int ret;
 	u64 now;
 
+	if (o)
+		kc_owner_reap(L, o, ktime_get_ns());
 	/* most misses start a load: allocate before the lock, free if unused */
 	fresh = kc_load_alloc(c, key, klen, hash);
 	if (!fresh)
@@ -354,6 +446,12 @@ int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 		ret = KC_BEGIN_STALE;
 		if (r && !kc_lease_expired(r, now) && r->state == KC_LOAD_BUSY)
 			goto out;
+		if (o && !kc_owner_reserve(o)) {
+			kcache_entry_put(e);
+			*ep = NULL;
+			ret = -ENOSPC;
+			goto out;
+		}
 		if (r && r->state == KC_LOAD_BUSY)
 			atomic64_inc(&L->expired);
 		if (!r) {
@@ -377,6 +475,12 @@ int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 			ret = KC_BEGIN_WAIT;
 			goto out;
 		}
+	}
+	if (o && !kc_owner_reserve(o)) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	if (r) {
 		atomic64_inc(r->state == KC_LOAD_BUSY ? &L->expired : &L->handed_over);
 	} else {
 		r = fresh;
@@ -398,7 +502,7 @@ out:
 }
 
 /* Leave the wait on @r; the caller's reference stays. Stripe lock held. */
-static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r)
+static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r, u64 now)
 {
 	r->waiters--;
 	/* a vacancy this waiter was woken for must reach another one */
@@ -407,6 +511,8 @@ static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r)
 			wake_up(&r->wq);
 		else
 			kc_load_vacate(L, r);
+	} else if (!r->waiters && kc_lease_expired(r, now)) {
+		kc_load_expire(L, r);
 	}
 }
 
@@ -423,7 +529,8 @@ static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r)
  * it; a result is read by all.
  *
  * Return: %KC_WAIT_DONE, %KC_WAIT_LEASE, -EINTR (fatal signal), -ETIMEDOUT (@until
- * passed), -ESHUTDOWN (destroy).
+ * passed), -ESHUTDOWN (destroy), -ENOSPC (the lease was @o's to take, but @o holds
+ * %KCACHE_LEASES_PER_FD_MAX).
  */
 int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_lease_owner *o,
 		     u64 lease_ns, u64 until, u64 *token)
@@ -450,11 +557,17 @@ int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_leas
 			break;
 		}
 		if (fatal_signal_pending(current)) {
-			kc_load_leave(L, r);
+			kc_load_leave(L, r, now);
 			ret = -EINTR;
 			break;
 		}
 		if (r->state == KC_LOAD_VACANT || kc_lease_expired(r, now)) {
+			/* an fd at its limit lets the next waiter have the lease */
+			if (o && !kc_owner_reserve(o)) {
+				kc_load_leave(L, r, now);
+				ret = -ENOSPC;
+				break;
+			}
 			atomic64_inc(r->state == KC_LOAD_VACANT ? &L->handed_over : &L->expired);
 			r->waiters--;
 			r->refresh = 0;
@@ -463,7 +576,7 @@ int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_leas
 			break;
 		}
 		if (until && now >= until) {
-			kc_load_leave(L, r);
+			kc_load_leave(L, r, now);
 			ret = -ETIMEDOUT;
 			break;
 		}
@@ -495,7 +608,8 @@ int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_leas
  *
  * Called by the core's store path under the stripe lock, before it changes the table,
  * for stores that carry a claim. The claim holds if the key's record is BUSY with this
- * token and owner and was not revoked.
+ * token and owner and was not revoked. A lease found past its deadline is over, taken
+ * over by someone or not (uapi); with nobody waiting for it, it ends here.
  *
  * Return: 0, or -ESTALE (the store must not happen).
  */
@@ -506,9 +620,15 @@ int kcache_loads_claim(struct kcache *c, struct kc_stripe *s, const void *key, u
 
 	lockdep_assert_held(&s->lock);
 	r = kc_load_find(s, key, klen);
-	/* past its deadline the lease is over, taken over by someone or not (uapi) */
-	if (!r || r->state != KC_LOAD_BUSY || r->token != claim->token ||
-	    r->owner != claim->owner || r->revoked || kc_lease_expired(r, ktime_get_ns()))
+	if (!r)
+		return -ESTALE;
+	if (kc_lease_expired(r, ktime_get_ns())) {
+		if (!r->waiters)
+			kc_load_expire(kc_loads(c), r);
+		return -ESTALE;
+	}
+	if (r->state != KC_LOAD_BUSY || r->token != claim->token ||
+	    r->owner != claim->owner || r->revoked)
 		return -ESTALE;
 	return 0;
 }
@@ -812,6 +932,8 @@ void kcache_lease_owner_init(struct kcache_lease_owner *o)
 {
 	spin_lock_init(&o->lock);
 	INIT_LIST_HEAD(&o->list);
+	atomic_set(&o->nr, 0);
+	o->next_expiry = U64_MAX;
 }
 
 /*
@@ -848,6 +970,9 @@ void kcache_lease_owner_release(struct kcache *c, struct kcache_lease_owner *o)
  * @error: 0: the lease goes to one waiter (or the record goes); < 0: the load fails and
  *	every waiter gets @error
  *
+ * A lease past its deadline is over: -ESTALE, and with nobody waiting to take it over it
+ * ends here, as kcache_loads_claim() ends it.
+ *
  * Return: 0, or -ESTALE if @o holds no lease with @token (it ended, or was never its).
  */
 int kcache_lease_abort(struct kcache *c, struct kcache_lease_owner *o, u64 token, int error)
@@ -869,8 +994,10 @@ int kcache_lease_abort(struct kcache *c, struct kcache_lease_owner *o, u64 token
 		return -ESTALE;
 	r = found;
 	spin_lock(&r->stripe->lock);
-	if (r->owner == o && r->token == token && r->state == KC_LOAD_BUSY &&
-	    !kc_lease_expired(r, ktime_get_ns())) {
+	if (r->owner == o && r->token == token && kc_lease_expired(r, ktime_get_ns())) {
+		if (!r->waiters)
+			kc_load_expire(L, r);
+	} else if (r->owner == o && r->token == token && r->state == KC_LOAD_BUSY) {
 		ret = 0;
 		if (error) {
 			atomic64_inc(&L->failed);

@@ -53,12 +53,16 @@ struct kcache_loads {
 
 /**
  * struct kcache_lease_owner - the leases one cache fd holds; in the fd's private data
- * @lock: protects @list; taken inside a stripe lock, or alone
+ * @lock: protects @list and @next_expiry; taken inside a stripe lock, or alone
  * @list: the records whose lease this fd holds (&struct kcache_load.owner_link)
+ * @nr: leases in @list plus those being granted, at most %KCACHE_LEASES_PER_FD_MAX
+ * @next_expiry: no lease in @list expires before this ktime (a lower bound)
  */
 struct kcache_lease_owner {
-	spinlock_t lock;	/* protects list */
+	spinlock_t lock;	/* protects list, next_expiry */
 	struct list_head list;
+	atomic_t nr;
+	u64 next_expiry;
 };
 
 /**

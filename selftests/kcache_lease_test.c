@@ -609,6 +609,109 @@ TEST_F(lease, expired_lease_refused_before_takeover)
 	EXPECT_EQ(0, kcache_lease_set(self->fd, "ex", 2, "new", 3, t2, 0, 0, NULL));
 }
 
+/*
+ * Expired leases nobody takes over end without a caller of their key: the holder's
+ * refused ABORT or SET ends its own, and the fd's next lease GET ends the rest. Left in
+ * place, a holder that never completes its 1 ms leases would pile records up for every
+ * SET and DEL of their stripes to scan.
+ */
+TEST_F(lease, expired_leases_end_without_their_key)
+{
+	enum { N = 64 };
+	struct kcache_load_counters lc;
+	uint64_t tokens[N], token;
+	char key[16], buf[64];
+	uint32_t len;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "xp%d", i);
+		ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, key, buf, &len, 0, 1 * MS, &tokens[i]));
+	}
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(N, lc.in_flight);
+	usleep(50000);
+	/* the holder's own refused ABORT and SET end their lease */
+	EXPECT_EQ(-ESTALE, kcache_lease_abort(self->fd, tokens[0], 0));
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(N - 1, lc.in_flight);
+	EXPECT_EQ(-ESTALE, kcache_lease_set(self->fd, "xp1", 3, "late", 4, tokens[1], 0, 0,
+					    NULL));
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(N - 2, lc.in_flight);
+	EXPECT_EQ(2, lc.leases_expired);
+	/* the fd's next lease GET, of another key, ends every other one */
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "xp-next", buf, &len, 0, 0, &token));
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(1, lc.in_flight);
+	EXPECT_EQ(N, lc.leases_expired);
+	EXPECT_EQ(0, kcache_lease_abort(self->fd, token, 0));
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(0, lc.in_flight);
+	/* ended, not taken over: the keys load afresh */
+	EXPECT_EQ(-ESTALE, kcache_lease_abort(self->fd, tokens[2], 0));
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "xp2", buf, &len, 0, 0, &token));
+	EXPECT_EQ(0, kcache_lease_abort(self->fd, token, 0));
+}
+
+/*
+ * One fd holds at most KCACHE_LEASES_PER_FD_MAX leases: one more is refused with ENOSPC
+ * (an MGET item gets -ENOSPC), other fds are not affected, and a lease ended frees a slot.
+ */
+TEST_F_TIMEOUT(lease, leases_per_fd_bounded_enospc, 120)
+{
+	enum { B = KCACHE_BATCH_MAX };
+	struct kcache_batch_item it[B];
+	struct kcache_load_counters lc;
+	static uint64_t tokens[KCACHE_LEASES_PER_FD_MAX];
+	char keys[B * 4 + 1], buf[64];
+	uint64_t refresh = 60 * SEC, lease = 10 * SEC, token, t1;
+	uint32_t done, len;
+	int fd2 = open_rw(self);
+	int i, j;
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, KCACHE_LEASES_PER_FD_MAX % B);
+	for (i = 0; i < KCACHE_LEASES_PER_FD_MAX / B; i++) {
+		for (j = 0; j < B; j++) {
+			snprintf(keys + j * 4, 5, "%04x", i * B + j);
+			it[j] = (struct kcache_batch_item){ .key_len = 4 };
+		}
+		ASSERT_EQ(0, kcache_mget_lease(self->fd, it, B, keys, buf, sizeof(buf),
+					       tokens + i * B, 0, &done));
+		for (j = 0; j < B; j++)
+			ASSERT_EQ(KCACHE_GET_LOAD, it[j].status);
+	}
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(KCACHE_LEASES_PER_FD_MAX, lc.in_flight);
+	EXPECT_EQ(-ENOSPC, lget(self->fd, "one-more", buf, &len, 0, 0, &token));
+	it[0] = (struct kcache_batch_item){ .key_len = 8 };
+	t1 = 1;
+	ASSERT_EQ(0, kcache_mget_lease(self->fd, it, 1, "one-more", buf, sizeof(buf), &t1, 0,
+				       &done));
+	EXPECT_EQ(-ENOSPC, it[0].status);
+	EXPECT_EQ(0, t1);
+	/* a stale value's refresh lease counts too: nothing copied */
+	ASSERT_EQ(0, kcache_load_config(self->fd, &refresh, &lease, 1));
+	ASSERT_EQ(0, kcache_set(self->fd, "st", 2, "v", 1, KCACHE_SETF_TTL, 30 * SEC, NULL));
+	len = sizeof(buf);
+	buf[0] = 0;
+	EXPECT_EQ(-ENOSPC, kcache_get_or_lease(self->fd, "st", 2, buf, &len, 0, 0, NULL,
+					       &token));
+	EXPECT_EQ(0, buf[0]);
+	/* another fd has its own bound */
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(fd2, "one-more", buf, &len, 0, 0, &t1));
+	EXPECT_EQ(0, kcache_lease_abort(fd2, t1, 0));
+	/* a lease ended frees its slot */
+	EXPECT_EQ(0, kcache_lease_abort(self->fd, tokens[0], 0));
+	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "one-more", buf, &len, 0, 0, &token));
+	EXPECT_EQ(-ENOSPC, lget(self->fd, "two-more", buf, &len, 0, 0, &t1));
+	EXPECT_EQ(0, kcache_lease_set(self->fd, "one-more", 8, "v", 1, token, 0, 0, NULL));
+	ASSERT_EQ(0, kcache_load_stats(self->fd, &lc));
+	EXPECT_EQ(KCACHE_LEASES_PER_FD_MAX - 1, lc.in_flight);
+	close(fd2);
+}
+
 TEST_F(lease, wait_bounded_etimedout)
 {
 	int fd2 = open_rw(self);

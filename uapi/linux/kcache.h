@@ -1024,7 +1024,9 @@ struct kcache_stream_rec {
  * answers %KCACHE_GET_REFRESH with a refresh lease to the first caller, %KCACHE_GET_STALE to
  * every other until the lease ends; nobody waits. A plain GET sees a plain hit.
  *
- * Tokens are unique per cache and never 0. Leases need an fd opened read-write.
+ * Tokens are unique per cache and never 0. Leases need an fd opened read-write. One fd
+ * holds at most %KCACHE_LEASES_PER_FD_MAX leases at once; a lease past its deadline no
+ * longer counts (it ends at the latest when the fd next asks for a lease).
  */
 
 /* GET flag: take or wait for a lease on a miss; answer stale hits (struct kcache_get_args) */
@@ -1042,6 +1044,7 @@ struct kcache_stream_rec {
 
 #define KCACHE_LEASE_NS_DEFAULT	(10ULL * 1000000000ULL)	/* a new cache's default lease */
 #define KCACHE_LEASE_NS_MAX	(3600ULL * 1000000000ULL)	/* longest lease */
+#define KCACHE_LEASES_PER_FD_MAX	4096	/* leases one cache fd may hold at once */
 
 /*
  * KCACHE_GETF_LEASE - GET with a lease. Answers (@result):
@@ -1062,6 +1065,9 @@ struct kcache_stream_rec {
  *  -EINTR      the caller was killed while it waited
  *  -EMSGSIZE   the buffer is too small for the value: nothing copied, no lease granted,
  *              @val_len is set
+ *  -ENOSPC     the call would be granted a lease (a miss, a stale value to refresh, or a
+ *              lease taken over while it waited) but the fd holds
+ *              %KCACHE_LEASES_PER_FD_MAX: nothing copied, no lease; complete or abort one
  *  any errno   the holder aborted with that error (%KCACHE_IOC_LEASE_ABORT) or an
  *              in-kernel loader failed with it, while the caller waited; errors are not
  *              cached: the next lease GET may load again
@@ -1071,7 +1077,8 @@ struct kcache_stream_rec {
  * holds gets a lease: status %KCACHE_GET_LOAD and its token in @tokens[i]. Items held
  * elsewhere get -EINPROGRESS (MGET never waits: GET them with %KCACHE_GETF_LEASE).
  * Stale items get %KCACHE_GET_STALE or %KCACHE_GET_REFRESH with their value copied; an
- * item whose lease could not be allocated gets -ENOMEM.
+ * item whose lease could not be allocated gets -ENOMEM; one that would be granted a lease
+ * while the fd holds %KCACHE_LEASES_PER_FD_MAX gets -ENOSPC (nothing copied).
  * Errors, besides those of MGET: -EBADF (not read-write), -EINVAL (tokens or lease_ns set
  * without the flag, tokens 0 with it), -E2BIG (lease_ns above %KCACHE_LEASE_NS_MAX),
  * -EFAULT (tokens not writable). A call that fails after granting leases gives each of
