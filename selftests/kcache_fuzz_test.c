@@ -91,9 +91,12 @@ static const struct cmd {
 	{ "DESTROY", KCACHE_IOC_DESTROY, sizeof(struct kcache_destroy_args), 1, 0,
 	  E(ENOENT, EPERM) },
 	{ "LIST", KCACHE_IOC_LIST, sizeof(struct kcache_list_args), 1, 0, E(EMSGSIZE) },
-	/* a lease GET: ETIMEDOUT waiting, EIO from an ABORT below, ESHUTDOWN while waiting */
+	/*
+	 * a lease GET: ETIMEDOUT waiting, EIO from an ABORT below, ESHUTDOWN while waiting,
+	 * ENOSPC at the fd's lease limit
+	 */
 	{ "GET", KCACHE_IOC_GET, sizeof(struct kcache_get_args), 0, 1,
-	  E(ENOENT, EMSGSIZE, ETIMEDOUT, EINTR, EIO) },
+	  E(ENOENT, EMSGSIZE, ETIMEDOUT, EINTR, EIO, ENOSPC) },
 	{ "SET", KCACHE_IOC_SET, sizeof(struct kcache_set_args), 0, 1,
 	  E(EEXIST, ENOENT, ESTALE, EBUSY) },
 	{ "DEL", KCACHE_IOC_DEL, sizeof(struct kcache_del_args), 0, 1, E(ENOENT) },
