@@ -27,8 +27,10 @@
  * holder's store fails with -ESTALE and stores nothing. A DEL or INVALIDATE of the key
  * revokes the lease (the value being loaded may predate it): a process's lease becomes
  * VACANT and goes to one waiter; an in-kernel load runs on, and its value is given to its
- * caller and to the waiters but not stored. Expiry or eviction of a stale entry does not
- * revoke its refresh lease.
+ * caller and to the waiters but not stored, nor to callers that come after the DEL: they
+ * no longer find the revoked record (kc_load_find()) and load afresh, so for a while a
+ * key may have two records, of which only one is not revoked. A store completes both.
+ * Expiry or eviction of a stale entry does not revoke its refresh lease.
  *
  * Locks: the stripe lock (the core's, a spinlock) protects the stripe's list, every field
  * of the records in it, and the state of records out of it; a record's owner lock
@@ -176,12 +178,18 @@ static struct kcache_load *kc_load_alloc(struct kcache *c, const void *key, u32 
 	return r;
 }
 
+static inline bool kc_load_matches(const struct kcache_load *r, const void *key, u32 klen)
+{
+	return r->klen == klen && !memcmp(r->key, key, klen);
+}
+
+/* The key's record a caller may join, claim or revoke: not a revoked one. */
 static struct kcache_load *kc_load_find(struct kc_stripe *s, const void *key, u32 klen)
 {
 	struct kcache_load *r;
 
 	hlist_for_each_entry(r, &s->loads, node)
-		if (r->klen == klen && !memcmp(r->key, key, klen))
+		if (!r->revoked && kc_load_matches(r, key, klen))
 			return r;
 	return NULL;
 }
@@ -308,7 +316,8 @@ static void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
 
 /*
  * A delete or invalidate of the key: a userspace lease goes to a waiter (its holder's
- * store is refused); an in-kernel load runs on, its value going to its callers unstored.
+ * store is refused); an in-kernel load runs on, its value going to its callers unstored,
+ * and callers from now on load afresh (its value may predate the delete).
  */
 static void kc_load_revoke(struct kcache_loads *L, struct kcache_load *r)
 {
@@ -649,20 +658,23 @@ void kcache_loads_on_store(struct kcache *c, struct kc_stripe *s,
 			   const struct kcache_entry *e, bool claimed)
 {
 	struct kcache_loads *L = kc_loads(c);
+	const void *key = kcache_entry_key(e);
+	struct hlist_node *tmp;
 	struct kcache_load *r;
 
 	lockdep_assert_held(&s->lock);
-	r = kc_load_find(s, kcache_entry_key(e), e->klen);
-	if (!r)
-		return;
 	if (claimed)
 		atomic64_inc(&L->succeeded);
-	/* published under this lock, so its cache reference is still there */
-	if (!kcache_entry_tryget((struct kcache_entry *)e)) {
-		kc_load_complete(L, r, NULL, NULL, 0, -ENOENT);
-		return;
+	/* a revoked load's waiters get the stored value too, not the older one loading */
+	hlist_for_each_entry_safe(r, tmp, &s->loads, node) {
+		if (!kc_load_matches(r, key, e->klen))
+			continue;
+		/* published under this lock, so its cache reference is still there */
+		if (!kcache_entry_tryget((struct kcache_entry *)e))
+			kc_load_complete(L, r, NULL, NULL, 0, -ENOENT);
+		else
+			kc_load_complete(L, r, (struct kcache_entry *)e, NULL, 0, 0);
 	}
-	kc_load_complete(L, r, (struct kcache_entry *)e, NULL, 0, 0);
 }
 
 /**

@@ -545,6 +545,48 @@ static void del_during_load_revokes_store(struct kunit *test)
 }
 
 /*
+ * A DEL revokes a load in flight, whose value may predate it: a caller that comes after
+ * the DEL loads afresh instead of waiting for that value; its store completes the
+ * revoked load too, so everyone ends with the value stored after the DEL.
+ */
+static void load_after_del_starts_afresh(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 2, sizeof(*t), GFP_KERNEL);
+	struct kl_ctx old, fresh;
+	char buf[16];
+	u32 len = sizeof(buf);
+	bool joined;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&old, "loaded");
+	old.block = true;
+	kl_ctx_init(&fresh, "fresh");
+	kl_start(test, &t[0], c, &old, "raced");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&old.entered, KL_TIMEOUT));
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_delete(c, "raced", 5));
+	kl_start(test, &t[1], c, &fresh, "raced");
+	/* the revoked load waits for the release below: the new caller must not */
+	joined = wait_for_completion_timeout(&t[1].done, 10 * HZ);
+	KUNIT_EXPECT_TRUE_MSG(test, joined, "the caller after the DEL waited for the revoked load");
+	complete_all(&old.release);
+	if (joined)
+		put_task_struct(t[1].task);
+	else if (!kl_join(test, &t[1]))
+		return;
+	KUNIT_EXPECT_EQ(test, 0, t[1].ret);
+	KUNIT_EXPECT_TRUE(test, kl_is(&t[1], "fresh"));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&fresh.calls));
+	if (!kl_join(test, &t[0]))
+		return;
+	/* the new load's store completed the revoked one too, as a SET during a load does */
+	KUNIT_EXPECT_EQ(test, 0, t[0].ret);
+	KUNIT_EXPECT_TRUE(test, kl_is(&t[0], "fresh"));
+	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "raced", 5, buf, &len, NULL));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(buf, "fresh", 5));
+}
+
+/*
  * A loader's own -ESTALE (NFS returns it) is its error, not the store's refusal after a
  * DEL revoked the load: with the load revoked, the holder and its waiters get -ESTALE,
  * not an empty value the loader never gave.
@@ -619,6 +661,7 @@ static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(destroy_during_load_wakes_waiters),
 	KUNIT_CASE(set_during_load_wins),
 	KUNIT_CASE(del_during_load_revokes_store),
+	KUNIT_CASE(load_after_del_starts_afresh),
 	KUNIT_CASE(loader_estale_is_its_own_error),
 	KUNIT_CASE(refresh_ahead_one_refresher_others_stale),
 	{}
