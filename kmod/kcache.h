@@ -139,7 +139,7 @@ typedef int (*kcache_walk_fn)(void *ctx, const void *key, u32 klen, const void *
 			      u32 vlen, u64 version);
 int kcache_walk(struct kcache *c, kcache_walk_fn fn, void *ctx);
 
-/* Change streams (kmod/kcache_stream.c, Documentation/streams.rst). */
+/* Change streams (kmod/kcache_stream*.c, Documentation/streams.rst). */
 struct kcache_stream;
 
 /**

@@ -2,8 +2,8 @@
 /*
  * kcache change streams, the file side: %KCACHE_IOC_SUBSCRIBE on a cache fd, and the
  * stream fd it returns (read(), poll(), close()). Each call checks and copies its
- * arguments and goes through kcache_stream.c's functions; the subscriber, its ring and
- * its locks are kcache_stream.c's alone.
+ * arguments and goes through the functions of kcache_stream.c and kcache_stream_ring.c;
+ * the subscriber, its ring and its locks are theirs alone.
  *
  * Locks: none of its own. The stream fd owns its subscription and its quota charge (the
  * ring's bytes, to the subscriber's fsuid; kcache_quota.c): its release ends both. The
