@@ -355,15 +355,19 @@ static void kc_load_expire(struct kcache_loads *L, struct kcache_load *r)
 static void kc_owner_reap(struct kcache_loads *L, struct kcache_lease_owner *o, u64 now)
 {
 	struct kcache_load *batch[KC_REAP_BATCH], *r;
-	int budget = atomic_read(&o->nr);
 	unsigned int i, n, steps;
 	u64 next = U64_MAX;
+	int budget;
 
 	if (now < READ_ONCE(o->next_expiry))
 		return;
-	/* leases granted meanwhile lower it again (kc_load_grant()) */
+	/*
+	 * Leases granted after this lower the bound again (kc_load_grant()); those in the
+	 * list now are the ones this call looks at, so count them under the same lock.
+	 */
 	spin_lock(&o->lock);
 	WRITE_ONCE(o->next_expiry, U64_MAX);
+	budget = atomic_read(&o->nr);
 	spin_unlock(&o->lock);
 	while (budget > 0) {
 		n = 0;
@@ -537,9 +541,10 @@ static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r, u64 now
  * Sleeps killable. A vacant or expired lease is taken over by the first waiter that sees
  * it; a result is read by all.
  *
- * Return: %KC_WAIT_DONE, %KC_WAIT_LEASE, -EINTR (fatal signal), -ETIMEDOUT (@until
- * passed), -ESHUTDOWN (destroy), -ENOSPC (the lease was @o's to take, but @o holds
- * %KCACHE_LEASES_PER_FD_MAX).
+ * Return: %KC_WAIT_DONE, %KC_WAIT_LEASE, %KC_WAIT_RETRY (@r was revoked and its holder
+ * left: the caller puts @r and calls kcache_load_begin() again), -EINTR (fatal signal),
+ * -ETIMEDOUT (@until passed), -ESHUTDOWN (destroy), -ENOSPC (the lease was @o's to take,
+ * but @o holds %KCACHE_LEASES_PER_FD_MAX).
  */
 int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_lease_owner *o,
 		     u64 lease_ns, u64 until, u64 *token)
@@ -568,6 +573,15 @@ int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_leas
 		if (fatal_signal_pending(current)) {
 			kc_load_leave(L, r, now);
 			ret = -EINTR;
+			break;
+		}
+		/*
+		 * Not a revoked load's lease (its holder was killed): callers after the DEL
+		 * have a record of their own, and two live ones would load twice.
+		 */
+		if (r->state == KC_LOAD_VACANT && r->revoked) {
+			kc_load_leave(L, r, now);
+			ret = KC_WAIT_RETRY;
 			break;
 		}
 		if (r->state == KC_LOAD_VACANT || kc_lease_expired(r, now)) {

@@ -111,6 +111,7 @@ enum kc_begin {
 enum kc_wait {
 	KC_WAIT_DONE = 1,	/* the record holds a result */
 	KC_WAIT_LEASE,		/* the caller took the lease over */
+	KC_WAIT_RETRY,		/* a revoked load's holder left: begin again */
 };
 
 int kcache_load_begin(struct kcache *c, const void *key, u32 klen,

@@ -62,6 +62,7 @@ static int kc_lease_get(struct kcache *c, struct kcache_lease_owner *o,
 
 	if (a->wait_ns)
 		until = ktime_get_ns() + min_t(u64, a->wait_ns, U64_MAX / 4);
+again:
 	a->token = 0;
 	a->result = KCACHE_GET_HIT;
 	ret = kcache_load_begin(c, key, a->key_len, o, a->lease_ns, a->val_len, a->wait_ns != 0,
@@ -95,6 +96,10 @@ static int kc_lease_get(struct kcache *c, struct kcache_lease_owner *o,
 		return ret;
 	}
 	ret = kcache_load_wait(c, r, o, a->lease_ns, until, &token);
+	if (ret == KC_WAIT_RETRY) {
+		kcache_load_put(r);
+		goto again;
+	}
 	if (ret == KC_WAIT_LEASE) {
 		a->token = token;
 		a->result = KCACHE_GET_LOAD;

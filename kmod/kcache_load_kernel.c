@@ -123,6 +123,7 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 	}
 	if (!kcache_enter(c))
 		return -ESHUTDOWN;
+again:
 	ret = kcache_load_begin(c, key, klen, NULL, 0, *vlen, true, &r, &e, &token);
 	switch (ret) {
 	case KC_BEGIN_HIT:
@@ -161,6 +162,10 @@ int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loade
 		break;
 	case KC_BEGIN_WAIT:
 		ret = kcache_load_wait(c, r, NULL, 0, 0, &token);
+		if (ret == KC_WAIT_RETRY) {
+			kcache_load_put(r);
+			goto again;
+		}
 		if (ret == KC_WAIT_LEASE) {
 			/* the record stays ours: the waiter's reference is now the holder's */
 			ret = kc_load_run(c, r, token, key, klen, loader, ctx, ttl_ns) ?:

@@ -587,6 +587,59 @@ static void load_after_del_starts_afresh(struct kunit *test)
 }
 
 /*
+ * The holder of a revoked load is killed: its waiter must not take that load over (a
+ * caller after the DEL loads the key already, and two loads would run) but join the
+ * newer one and get its value.
+ */
+static void killed_revoked_holder_sends_waiters_on(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 3, sizeof(*t), GFP_KERNEL);
+	unsigned long end = jiffies + KL_TIMEOUT;
+	struct kl_ctx old, fresh;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&old, "old");
+	old.block = true;
+	old.killable = true;
+	t[0].killable = true;
+	kl_ctx_init(&fresh, "fresh");
+	fresh.block = true;
+	kl_start(test, &t[0], c, &old, "rk");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&old.entered, KL_TIMEOUT));
+	kl_start(test, &t[1], c, &old, "rk");
+	kl_wait_waiters(test, c, "rk", 1);
+	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_delete(c, "rk", 2));
+	kl_start(test, &t[2], c, &fresh, "rk");
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&fresh.entered, KL_TIMEOUT));
+	send_sig(SIGKILL, t[0].task, 1);
+	if (!kl_join(test, &t[0]))
+		goto out;
+	KUNIT_EXPECT_EQ(test, -EINTR, t[0].ret);
+	/* the waiter joins the newer load, or (the bug) runs the old loader again */
+	while (!kcache_test_load_waiters(c, "rk", 2) && atomic_read(&old.calls) == 1 &&
+	       time_before(jiffies, end))
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, 1, kcache_test_load_waiters(c, "rk", 2));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&old.calls));
+	complete_all(&fresh.release);
+	if (!kl_join(test, &t[2]))
+		goto out;
+	KUNIT_EXPECT_EQ(test, 0, t[2].ret);
+	KUNIT_EXPECT_TRUE(test, kl_is(&t[2], "fresh"));
+	complete_all(&old.release);
+	if (!kl_join(test, &t[1]))
+		return;
+	KUNIT_EXPECT_EQ(test, 0, t[1].ret);
+	KUNIT_EXPECT_TRUE(test, kl_is(&t[1], "fresh"));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&fresh.calls));
+	return;
+out:
+	complete_all(&fresh.release);
+	complete_all(&old.release);
+}
+
+/*
  * A loader's own -ESTALE (NFS returns it) is its error, not the store's refusal after a
  * DEL revoked the load: with the load revoked, the holder and its waiters get -ESTALE,
  * not an empty value the loader never gave.
@@ -662,6 +715,7 @@ static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(set_during_load_wins),
 	KUNIT_CASE(del_during_load_revokes_store),
 	KUNIT_CASE(load_after_del_starts_afresh),
+	KUNIT_CASE(killed_revoked_holder_sends_waiters_on),
 	KUNIT_CASE(loader_estale_is_its_own_error),
 	KUNIT_CASE(refresh_ahead_one_refresher_others_stale),
 	{}

@@ -1025,8 +1025,9 @@ struct kcache_stream_rec {
  * every other until the lease ends; nobody waits. A plain GET sees a plain hit.
  *
  * Tokens are unique per cache and never 0. Leases need an fd opened read-write. One fd
- * holds at most %KCACHE_LEASES_PER_FD_MAX leases at once; a lease past its deadline no
- * longer counts (it ends at the latest when the fd next asks for a lease).
+ * holds at most %KCACHE_LEASES_PER_FD_MAX leases at once; a lease past its deadline that
+ * nobody waits for ends at the latest when the fd next asks for a lease, and no longer
+ * counts then (one a caller waits for is that caller's to take over).
  */
 
 /* GET flag: take or wait for a lease on a miss; answer stale hits (struct kcache_get_args) */
