@@ -15,6 +15,7 @@
 #include "kcache_entry.h"
 #include "kcache_internal.h"
 #include "kcache_maint.h"
+#include "kcache_stream.h"
 #include "kcache_sysfs.h"
 
 static int __init kcache_init(void)
@@ -57,6 +58,8 @@ err_wq:
 static void __exit kcache_exit(void)
 {
 	kcache_ctl_uninit();
+	/* no stream fd is left, but the last ones closed may still be freeing */
+	kcache_streams_drain();
 	/* destroys the caches left over */
 	kcache_registry_uninit();
 	kcache_sysfs_uninit();

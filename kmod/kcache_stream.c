@@ -62,6 +62,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "kcache_cache.h"
 #include "kcache_entry.h"
@@ -357,6 +358,17 @@ err_unreserve:
 	return ERR_PTR(-ENOMEM);
 }
 
+static void kc_stream_free(struct kcache_stream *s)
+{
+	kc_snap_free(s);
+	kvfree(s->ring);
+	kcache_unreserve_bytes(s->size);
+	kfree(s->prefix);
+	mutex_destroy(&s->read_mutex);
+	kcache_put_ref(s->c);
+	kfree(s);
+}
+
 /**
  * kcache_unsubscribe() - end a subscription and free it
  * @s: the subscription, from kcache_subscribe()
@@ -370,15 +382,44 @@ void kcache_unsubscribe(struct kcache_stream *s)
 	kc_stream_unregister(s);
 	/* writers walk the list under RCU; shutdown may also have taken @s off it */
 	synchronize_rcu();
-	kc_snap_free(s);
-	kvfree(s->ring);
-	kcache_unreserve_bytes(s->size);
-	kfree(s->prefix);
-	mutex_destroy(&s->read_mutex);
-	kcache_put_ref(s->c);
-	kfree(s);
+	kc_stream_free(s);
 }
 EXPORT_SYMBOL_GPL(kcache_unsubscribe);
+
+static void kc_stream_free_work(struct work_struct *work)
+{
+	kc_stream_free(container_of(to_rcu_work(work), struct kcache_stream, free_rwork));
+}
+
+/**
+ * kcache_unsubscribe_async() - end a stream fd's subscription, free it after a grace period
+ * @s: the subscription; it has no notify callback (only in-kernel subscribers do)
+ *
+ * For the stream fd's release: a process that exits holding thousands of streams must not
+ * wait a grace period for each. The snapshot's pins and quota charge go at once; the ring,
+ * which writers may still be appending to, goes after the grace period, in kcache_wq.
+ * Module exit waits for it (kcache_streams_drain()).
+ */
+void kcache_unsubscribe_async(struct kcache_stream *s)
+{
+	kc_stream_unregister(s);
+	kc_snap_free(s);
+	INIT_RCU_WORK(&s->free_rwork, kc_stream_free_work);
+	queue_rcu_work(kcache_wq, &s->free_rwork);
+}
+
+/**
+ * kcache_streams_drain() - wait until kcache_unsubscribe_async() freed what it was given
+ *
+ * At module exit, once no stream fd is left, before the caches the subscriptions hold
+ * references on are torn down.
+ */
+void kcache_streams_drain(void)
+{
+	/* the grace periods' callbacks queue the frees: wait for those, then for the frees */
+	rcu_barrier();
+	flush_workqueue(kcache_wq);
+}
 
 /**
  * kcache_subscribe_charged() - kcache_subscribe(), for a userspace subscriber

@@ -63,6 +63,8 @@ __poll_t kcache_stream_poll(struct kcache_stream *s, struct file *file,
 			    struct poll_table_struct *pt);
 u32 kcache_stream_ring_size(const struct kcache_stream *s);
 u32 kcache_stream_ring_bytes(u32 ring_size);
+void kcache_unsubscribe_async(struct kcache_stream *s);
+void kcache_streams_drain(void);
 struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
 					       const struct kcache_stream_opts *opts,
 					       u64 *cutoff, const kuid_t *uid);

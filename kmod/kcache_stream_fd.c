@@ -57,7 +57,7 @@ static int kc_stream_release(struct inode *inode, struct file *file)
 {
 	struct kc_stream_file *sf = file->private_data;
 
-	kcache_unsubscribe(sf->s);
+	kcache_unsubscribe_async(sf->s);
 	kcache_quota_cancel(sf->qc);
 	kfree(sf);
 	return 0;

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "kcache.h"
 
@@ -55,6 +56,7 @@ struct kcache_quota_charge;
  * @sync_pending: the SYNC record is still to be delivered
  * @lag_pending: the LAGGED record is still to be delivered
  * @lag_count: its count
+ * @free_rwork: frees a stream fd's subscription a grace period after it ended
  */
 struct kcache_stream {
 	struct kcache *c;
@@ -88,6 +90,7 @@ struct kcache_stream {
 	bool sync_pending;
 	bool lag_pending;
 	u64 lag_count;
+	struct rcu_work free_rwork;
 };
 
 static inline bool kc_key_matches(const struct kcache_stream *s, const void *key, u32 klen)
