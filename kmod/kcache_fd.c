@@ -59,7 +59,7 @@
  * struct kcache_file - private data of a cache fd
  * @cache: the cache; this file holds one reference (NULL only before install)
  * @access: %KCACHE_OPEN_READ / %KCACHE_OPEN_WRITE rights granted at open
- * @leases: the leases this fd holds (kcache_load.c)
+ * @leases: the leases this fd holds (kcache_load_lease.c)
  * @scratch_lock: held by the batch using @scratch
  * @scratch: %KC_BATCH_SCRATCH bytes for a batch's item array and key block, allocated by
  *	the first batch: a batch allocates and frees nothing else while it is free

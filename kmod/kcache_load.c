@@ -59,9 +59,13 @@
  * Contexts: process context; everything here may sleep except the hooks, which run under
  * the stripe lock.
  *
- * The front ends see a record only through the functions below: the cache fd's ioctls
- * (lease GET, SET, MGET, ABORT; LOAD_CONFIG, LOAD_STATS) in kcache_load_fd.c, and
- * kcache_get_or_load() in kcache_load_kernel.c.
+ * The front ends see a record only through the functions below and kcache_load_lease.c's:
+ * the cache fd's ioctls (lease GET, SET, MGET, ABORT; LOAD_CONFIG, LOAD_STATS) in
+ * kcache_load_fd.c, and kcache_get_or_load() in kcache_load_kernel.c.
+ *
+ * Files: this one holds the records and their state machine; kcache_load_lease.c the
+ * leases of cache fds (an fd's list, its reaping, abort by token, the fd's release);
+ * kcache_load_int.h what the two share.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -81,66 +85,9 @@
 #include "kcache_cache.h"
 #include "kcache_entry.h"
 #include "kcache_load.h"
+#include "kcache_load_int.h"
 #include "kcache_record.h"
 #include "kcache_table.h"
-
-enum kc_load_state {
-	KC_LOAD_BUSY = 1,	/* a holder loads */
-	KC_LOAD_VACANT,		/* the holder left without a value; a waiter takes over */
-	KC_LOAD_DONE,		/* result set; out of the stripe's list */
-	KC_LOAD_DEAD,		/* destroy; out of the stripe's list */
-};
-
-/**
- * struct kcache_load - one key being loaded
- * @node: in the stripe's list while BUSY or VACANT
- * @owner_link: in @owner's list while @owner is set
- * @owner: the cache fd holding the lease, NULL for an in-kernel holder or none
- * @stripe: the key's stripe, whose lock protects everything below
- * @wq: waiters, all exclusive: a result wakes them all, a vacancy one
- * @rcu: deferred free
- * @ref: see the top of this file
- * @token: the holder's lease token; 0 once the lease ended
- * @deadline: lease deadline (ktime ns), 0 for none (in-kernel holder)
- * @e: DONE: the stored entry, pinned
- * @val: DONE by a revoked in-kernel load: its unstored value (kvmalloc())
- * @vlen: length of @val
- * @err: DONE/DEAD: the error every waiter gets, or 0
- * @hash: the key's hash
- * @waiters: callers asleep on (or about to sleep on) @wq
- * @klen: key length
- * @state: &enum kc_load_state
- * @refresh: the key has a stale value, readers do not wait
- * @revoked: an in-kernel load whose key was deleted: its value is not stored
- * @key: key bytes
- */
-struct kcache_load {
-	struct hlist_node node;
-	struct list_head owner_link;
-	struct kcache_lease_owner *owner;
-	struct kc_stripe *stripe;
-	wait_queue_head_t wq;
-	struct rcu_head rcu;
-	refcount_t ref;
-	u64 token;
-	u64 deadline;
-	struct kcache_entry *e;
-	void *val;
-	u32 vlen;
-	int err;
-	u32 hash;
-	u32 waiters;
-	u16 klen;
-	u8 state;
-	u8 refresh:1;
-	u8 revoked:1;
-	u8 key[];
-};
-
-static inline struct kcache_loads *kc_loads(struct kcache *c)
-{
-	return &c->loads;
-}
 
 static void kc_load_free_rcu(struct rcu_head *head)
 {
@@ -203,11 +150,6 @@ static inline bool kc_soft_stale(struct kcache_loads *L, const struct kcache_ent
 	/* a margin set from userspace may be huge: no sum that can wrap */
 	return margin && expires && expires != U64_MAX &&
 	       (expires <= now || expires - now <= margin);
-}
-
-static inline bool kc_lease_expired(const struct kcache_load *r, u64 now)
-{
-	return r->state == KC_LOAD_BUSY && r->deadline && now >= r->deadline;
 }
 
 /* Take one of @o's %KCACHE_LEASES_PER_FD_MAX lease slots; kc_load_detach() gives it back. */
@@ -279,8 +221,8 @@ static void kc_load_unlink(struct kcache_loads *L, struct kcache_load *r)
  * End @r with a result: a pinned entry @e, or an unstored value @val (ownership moves to
  * @r), or an error. Every waiter wakes. Stripe lock held; @r BUSY or VACANT.
  */
-static void kc_load_complete(struct kcache_loads *L, struct kcache_load *r,
-			     struct kcache_entry *e, void *val, u32 vlen, int err)
+void kc_load_complete(struct kcache_loads *L, struct kcache_load *r,
+		      struct kcache_entry *e, void *val, u32 vlen, int err)
 {
 	lockdep_assert_held(&r->stripe->lock);
 	kc_load_detach(r);
@@ -298,7 +240,7 @@ static void kc_load_complete(struct kcache_loads *L, struct kcache_load *r,
  * The holder left without a value: one waiter takes the lease over, or, with nobody
  * waiting, the record goes (the next miss loads afresh). Stripe lock held.
  */
-static void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
+void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
 {
 	lockdep_assert_held(&r->stripe->lock);
 	kc_load_detach(r);
@@ -335,70 +277,11 @@ static void kc_load_revoke(struct kcache_loads *L, struct kcache_load *r)
  * @r's lease is past its deadline and nobody waits to take it over: end it now rather
  * than leave it in the stripe's list for every store to scan. Stripe lock held.
  */
-static void kc_load_expire(struct kcache_loads *L, struct kcache_load *r)
+void kc_load_expire(struct kcache_loads *L, struct kcache_load *r)
 {
 	lockdep_assert_held(&r->stripe->lock);
 	atomic64_inc(&L->expired);
 	kc_load_vacate(L, r);
-}
-
-/* Leases one pass of kc_owner_reap() looks at under o->lock, at most */
-#define KC_REAP_BATCH	16
-
-/*
- * End @o's leases that are past their deadline and that nobody waits for; those with
- * waiters are theirs to take over. Runs only when one may be due (@o->next_expiry), so a
- * lease GET of an fd whose leases are all live pays one read. Each lease looked at moves
- * to the tail of @o's list, so a call looks at each at most once, O(leases of @o) in
- * passes that hold o->lock for %KC_REAP_BATCH steps at most. No lock held.
- */
-static void kc_owner_reap(struct kcache_loads *L, struct kcache_lease_owner *o, u64 now)
-{
-	struct kcache_load *batch[KC_REAP_BATCH], *r;
-	unsigned int i, n, steps;
-	u64 next = U64_MAX;
-	int budget;
-
-	if (now < READ_ONCE(o->next_expiry))
-		return;
-	/*
-	 * Leases granted after this lower the bound again (kc_load_grant()); those in the
-	 * list now are the ones this call looks at, so count them under the same lock.
-	 */
-	spin_lock(&o->lock);
-	WRITE_ONCE(o->next_expiry, U64_MAX);
-	budget = atomic_read(&o->nr);
-	spin_unlock(&o->lock);
-	while (budget > 0) {
-		n = 0;
-		spin_lock(&o->lock);
-		for (steps = 0; steps < KC_REAP_BATCH && budget > 0; steps++, budget--) {
-			r = list_first_entry_or_null(&o->list, struct kcache_load, owner_link);
-			if (!r)
-				break;
-			list_move_tail(&r->owner_link, &o->list);
-			if (r->deadline > now) {
-				next = min(next, r->deadline);
-				continue;
-			}
-			refcount_inc(&r->ref);
-			batch[n++] = r;
-		}
-		spin_unlock(&o->lock);
-		if (!steps)
-			break;
-		for (i = 0; i < n; i++) {
-			r = batch[i];
-			spin_lock(&r->stripe->lock);
-			if (r->owner == o && !r->waiters && kc_lease_expired(r, now))
-				kc_load_expire(L, r);
-			spin_unlock(&r->stripe->lock);
-			kcache_load_put(r);
-		}
-	}
-	spin_lock(&o->lock);
-	WRITE_ONCE(o->next_expiry, min(o->next_expiry, next));
-	spin_unlock(&o->lock);
 }
 
 /**
@@ -951,88 +834,3 @@ u32 kcache_test_load_waiters(struct kcache *c, const void *key, u32 klen)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_load_waiters);
 #endif
-
-/* ---- leases of cache fds (their ioctls: kcache_load_fd.c) ---- */
-
-void kcache_lease_owner_init(struct kcache_lease_owner *o)
-{
-	spin_lock_init(&o->lock);
-	INIT_LIST_HEAD(&o->list);
-	atomic_set(&o->nr, 0);
-	o->next_expiry = U64_MAX;
-}
-
-/*
- * The fd's last close: each lease it holds ends and goes to one waiter. Also after a
- * destroy (then the list is already empty).
- */
-void kcache_lease_owner_release(struct kcache *c, struct kcache_lease_owner *o)
-{
-	struct kcache_loads *L = kc_loads(c);
-	struct kcache_load *r;
-
-	for (;;) {
-		spin_lock(&o->lock);
-		r = list_first_entry_or_null(&o->list, struct kcache_load, owner_link);
-		if (r)
-			refcount_inc(&r->ref);
-		spin_unlock(&o->lock);
-		if (!r)
-			break;
-		spin_lock(&r->stripe->lock);
-		/* a record is on o's list exactly while r->owner == o (both under this lock) */
-		if (r->owner == o)
-			kc_load_vacate(L, r);
-		spin_unlock(&r->stripe->lock);
-		kcache_load_put(r);
-	}
-}
-
-/**
- * kcache_lease_abort() - end a lease its holder will not complete
- * @c: the cache
- * @o: the fd holding the lease
- * @token: the lease token
- * @error: 0: the lease goes to one waiter (or the record goes); < 0: the load fails and
- *	every waiter gets @error
- *
- * A lease past its deadline is over: -ESTALE, and with nobody waiting to take it over it
- * ends here, as kcache_loads_claim() ends it.
- *
- * Return: 0, or -ESTALE if @o holds no lease with @token (it ended, or was never its).
- */
-int kcache_lease_abort(struct kcache *c, struct kcache_lease_owner *o, u64 token, int error)
-{
-	struct kcache_loads *L = kc_loads(c);
-	struct kcache_load *r, *found = NULL;
-	int ret = -ESTALE;
-
-	spin_lock(&o->lock);
-	list_for_each_entry(r, &o->list, owner_link) {
-		if (r->token == token) {
-			found = r;
-			refcount_inc(&r->ref);
-			break;
-		}
-	}
-	spin_unlock(&o->lock);
-	if (!found)
-		return -ESTALE;
-	r = found;
-	spin_lock(&r->stripe->lock);
-	if (r->owner == o && r->token == token && kc_lease_expired(r, ktime_get_ns())) {
-		if (!r->waiters)
-			kc_load_expire(L, r);
-	} else if (r->owner == o && r->token == token && r->state == KC_LOAD_BUSY) {
-		ret = 0;
-		if (error) {
-			atomic64_inc(&L->failed);
-			kc_load_complete(L, r, NULL, NULL, 0, error);
-		} else {
-			kc_load_vacate(L, r);
-		}
-	}
-	spin_unlock(&r->stripe->lock);
-	kcache_load_put(r);
-	return ret;
-}

@@ -3,8 +3,8 @@
  * kcache single-flight loading, the cache fd's side: the ioctls of leases (GET, SET and
  * MGET with their LEASE flag, LEASE_ABORT) and of the load settings (LOAD_CONFIG,
  * LOAD_STATS). Each checks and copies in its arguments, drives the key's record through
- * kcache_load.c's functions and copies the outcome out; the records, their states and
- * their locks are kcache_load.c's alone.
+ * the functions of kcache_load.c and kcache_load_lease.c and copies the outcome out; the
+ * records, their states and their locks are those two files' alone.
  *
  * Locks: none of its own; nothing here runs under a lock, so every user copy may fault.
  */
