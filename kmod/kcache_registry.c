@@ -11,11 +11,14 @@
  * the stripes and counters) is reserved against max_total_bytes with its max_bytes, until
  * the last reference frees it.
  *
- * Locks: kcache_registry_mutex protects the list of caches, their count, the reserved
- * bytes and each cache's ->dead.
- * Only the statistics files' mutex comes before it (kcache_sysfs.c); it comes before the
- * rest: registry mutex -> c->maint_mutex (the shrinker, with trylocks). The last
- * kcache_put_ref() takes it, so no reference is put under it. Process context only.
+ * Locks: kcache_registry_mutex protects the list of caches, their count and each
+ * cache's ->dead, and serialises what adds to the reserved bytes with its check against
+ * the limit. What gives bytes back (a stream's ring, the last kcache_put_ref()) takes no
+ * lock: it runs in kcache_wq's work items, which a holder of the mutex may wait for
+ * (a kcache_for_each() callback that flushes one). A concurrent give-back only makes a
+ * check stricter for a moment. Only the statistics files' mutex comes before it
+ * (kcache_sysfs.c); it comes before the rest: registry mutex -> c->maint_mutex (the
+ * shrinker, with trylocks). Process context only.
  *
  * Destroy (design §8): unpublish the name -> stop new operations (percpu_ref kill) ->
  * wait for running ones -> stop maintenance (no work item runs or re-arms) -> free every
@@ -24,6 +27,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/err.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
@@ -91,7 +95,7 @@ static unsigned int kc_wring_size(u64 max_entries)
 static DEFINE_MUTEX(kcache_registry_mutex);
 static LIST_HEAD(kcache_registry);
 static unsigned int kcache_count;
-static u64 kcache_reserved_bytes;
+static atomic64_t kcache_reserved_bytes = ATOMIC64_INIT(0);
 
 /**
  * kcache_name_valid() - check a cache name
@@ -192,9 +196,7 @@ static void kc_release(struct kref *kref)
 {
 	struct kcache *c = container_of(kref, struct kcache, kref);
 
-	mutex_lock(&kcache_registry_mutex);
-	kcache_reserved_bytes -= c->footprint;
-	mutex_unlock(&kcache_registry_mutex);
+	atomic64_sub(c->footprint, &kcache_reserved_bytes);
 	kc_free(c);
 }
 
@@ -285,7 +287,7 @@ err_free:
 static bool kc_fits_locked(u64 bytes, u64 limit)
 {
 	lockdep_assert_held(&kcache_registry_mutex);
-	return bytes <= limit && kcache_reserved_bytes <= limit - bytes;
+	return bytes <= limit && atomic64_read(&kcache_reserved_bytes) <= limit - bytes;
 }
 
 /* May a cache of this name be registered now? In the documented order of errors. */
@@ -357,7 +359,7 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 		return ERR_PTR(ret);
 	}
 	kcache_count++;
-	kcache_reserved_bytes += resv;
+	atomic64_add(resv, &kcache_reserved_bytes);
 	kref_get(&c->kref);
 	/* nothing fails from here on: reclaim may find the cache */
 	kcache_shrinker_list(c);
@@ -385,18 +387,17 @@ int kcache_reserve_bytes(u64 bytes)
 
 	mutex_lock(&kcache_registry_mutex);
 	if (kc_fits_locked(bytes, limit))
-		kcache_reserved_bytes += bytes;
+		atomic64_add(bytes, &kcache_reserved_bytes);
 	else
 		ret = -ENOMEM;
 	mutex_unlock(&kcache_registry_mutex);
 	return ret;
 }
 
+/* No lock: kcache_wq's work items give bytes back (see the top). */
 void kcache_unreserve_bytes(u64 bytes)
 {
-	mutex_lock(&kcache_registry_mutex);
-	kcache_reserved_bytes -= bytes;
-	mutex_unlock(&kcache_registry_mutex);
+	atomic64_sub(bytes, &kcache_reserved_bytes);
 }
 
 /**
@@ -545,7 +546,8 @@ int kcache_destroy_once(struct kcache *c)
 	WRITE_ONCE(c->dead, true);
 	list_del(&c->list);
 	kcache_count--;
-	kcache_reserved_bytes -= c->cfg.max_bytes;	/* the footprint on the last put */
+	/* the footprint on the last put */
+	atomic64_sub(c->cfg.max_bytes, &kcache_reserved_bytes);
 	mutex_unlock(&kcache_registry_mutex);
 	kcache_sysfs_cache_removed(c->name);
 	/* the shrinker finds no more; one that found the cache holds ->users, waited for below */
@@ -641,12 +643,7 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_footprint);
  */
 u64 kcache_test_reserved_bytes(void)
 {
-	u64 n;
-
-	mutex_lock(&kcache_registry_mutex);
-	n = kcache_reserved_bytes;
-	mutex_unlock(&kcache_registry_mutex);
-	return n;
+	return atomic64_read(&kcache_reserved_bytes);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_reserved_bytes);
 #endif

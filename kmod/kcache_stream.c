@@ -407,6 +407,7 @@ void kcache_unsubscribe_async(struct kcache_stream *s)
 	INIT_RCU_WORK(&s->free_rwork, kc_stream_free_work);
 	queue_rcu_work(kcache_wq, &s->free_rwork);
 }
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_unsubscribe_async);
 
 /**
  * kcache_streams_drain() - wait until kcache_unsubscribe_async() freed what it was given
@@ -420,6 +421,7 @@ void kcache_streams_drain(void)
 	rcu_barrier();
 	flush_workqueue(kcache_wq);
 }
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_streams_drain);
 
 /**
  * kcache_subscribe_charged() - kcache_subscribe(), for a userspace subscriber

@@ -21,6 +21,7 @@
 #include "kcache_cache.h"
 #include "kcache_record.h"
 #include "kcache_registry.h"
+#include "kcache_stream.h"
 #include "kcache_test.h"
 
 #define KC_BUF_LEN	(64 << 10)
@@ -327,6 +328,45 @@ static void ring_reserved_against_max_total_bytes(struct kunit *test)
 	}
 }
 
+/* Wait for kcache_wq's work items, under the registry mutex (lockdep sees it always). */
+static int kc_flush_work(struct kcache *c, void *ctx)
+{
+	kcache_streams_drain();
+	return 1;
+}
+
+/*
+ * A stream fd's subscription is freed in a kcache_wq work item, which gives back the
+ * ring's reservation and may drop the last reference of a destroyed cache. Neither may
+ * take the registry mutex: a kcache_for_each() callback may wait for kcache_wq's work
+ * under it (lockdep reports the inversion, on the debug kernel, as soon as both orders
+ * are seen). The reservations come back all the same.
+ */
+static void async_free_takes_no_registry_lock(struct kunit *test)
+{
+	struct kcache *c = kc_new(test);
+	struct kcache_stream_opts o = { .ring_size = 1U << 20 };
+	u64 before = kcache_test_reserved_bytes();
+	struct kcache_stream *st;
+
+	kcache_for_each(kc_flush_work, NULL);
+	st = kcache_subscribe(c, &o, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(st));
+	KUNIT_EXPECT_LT(test, before, kcache_test_reserved_bytes());
+	kcache_unsubscribe_async(st);
+	kcache_streams_drain();
+	KUNIT_EXPECT_EQ(test, before, kcache_test_reserved_bytes());
+
+	/* the work item puts the last reference of a destroyed cache */
+	st = kcache_subscribe(c, &o, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(st));
+	test->priv = NULL;
+	kcache_destroy(c);
+	kcache_put_ref(c);
+	kcache_unsubscribe_async(st);
+	kcache_streams_drain();
+}
+
 /* Options the in-kernel API refuses, before it allocates anything. */
 static void kernel_api_bad_options(struct kunit *test)
 {
@@ -351,6 +391,7 @@ static struct kunit_case kcache_stream_cases[] = {
 	KUNIT_CASE(kernel_wait_woken_by_record_and_destroy),
 	KUNIT_CASE(ring_reserved_against_max_total_bytes),
 	KUNIT_CASE(kernel_api_bad_options),
+	KUNIT_CASE(async_free_takes_no_registry_lock),
 	{}
 };
 
