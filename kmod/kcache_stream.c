@@ -49,13 +49,16 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/build_bug.h>
+#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/log2.h>
+#include <linux/memcontrol.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/rculist.h>
+#include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -165,6 +168,22 @@ void kc_snap_free(struct kcache_stream *s)
 	s->snap_pos = 0;
 }
 
+/* The snapshot array, charged to a userspace subscriber's group, not the reader's. */
+static struct kcache_entry **kc_snap_alloc(struct kcache_stream *s, u64 n)
+{
+	struct kcache_entry **arr;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *old = s->memcg ? set_active_memcg(s->memcg) : NULL;
+#endif
+
+	arr = kvmalloc_array(n, sizeof(*arr), GFP_KERNEL_ACCOUNT);
+#ifdef CONFIG_MEMCG
+	if (s->memcg)
+		set_active_memcg(old);
+#endif
+	return arr;
+}
+
 /*
  * Collect the snapshot for s->cutoff: every entry with seq <= cutoff whose key matches,
  * once each, in seq order. Process context; the walk runs under RCU, so the array is
@@ -187,7 +206,7 @@ int kc_snap_collect(struct kcache_stream *s)
 			return -ENOMEM;
 		x.cap = cap;
 		x.nr = 0;
-		x.arr = kvmalloc_array(x.cap, sizeof(*x.arr), GFP_KERNEL_ACCOUNT);
+		x.arr = kc_snap_alloc(s, x.cap);
 		if (!x.arr)
 			return -ENOMEM;
 		ret = kcache_walk(s->c, kc_snap_one, &x);
@@ -212,12 +231,16 @@ int kc_snap_collect(struct kcache_stream *s)
 	/*
 	 * A pinned entry outlives its removal from the cache, which then takes in as much
 	 * again: until it is delivered, it is the subscriber's memory, within its quota.
-	 * (The array is charged to the subscriber's memory cgroup.)
+	 * A resync runs in whoever reads the stream fd, which may have been passed on: the
+	 * charge is the subscriber's, and so is the CAP_SYS_RESOURCE that exempts it.
 	 */
-	for (i = 0, bytes = 0; s->quota && i < n; i++)
+	for (i = 0, bytes = 0; s->quota_cred && i < n; i++)
 		bytes += kcache_entry_charged(x.arr[i]);
 	if (bytes) {
-		qc = kcache_quota_charge_stream(s->quota_uid, bytes);
+		const struct cred *old = override_creds(s->quota_cred);
+
+		qc = kcache_quota_charge_stream(s->quota_cred->fsuid, bytes);
+		revert_creds(old);
 		if (IS_ERR(qc)) {
 			kc_snap_put(x.arr, 0, n);
 			kvfree(x.arr);
@@ -365,6 +388,9 @@ static void kc_stream_free(struct kcache_stream *s)
 	kcache_unreserve_bytes(s->size);
 	kfree(s->prefix);
 	mutex_destroy(&s->read_mutex);
+	if (s->quota_cred)
+		put_cred(s->quota_cred);
+	mem_cgroup_put(s->memcg);
 	kcache_put_ref(s->c);
 	kfree(s);
 }
@@ -423,20 +449,9 @@ void kcache_streams_drain(void)
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_streams_drain);
 
-/**
- * kcache_subscribe_charged() - kcache_subscribe(), for a userspace subscriber
- * @c: the cache
- * @opts: what to stream
- * @cutoff: out (may be NULL): the cutoff of the snapshot
- * @uid: whose stream quota each snapshot is charged to while it pins entries, or NULL
- *	for none (in-kernel subscribers)
- *
- * Return: as kcache_subscribe(), and ERR_PTR(-EDQUOT) when the snapshot would take @uid
- * past max_stream_bytes_per_uid without %CAP_SYS_RESOURCE.
- */
-struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
-					       const struct kcache_stream_opts *opts,
-					       u64 *cutoff, const kuid_t *uid)
+static struct kcache_stream *kc_subscribe(struct kcache *c,
+					  const struct kcache_stream_opts *opts, u64 *cutoff,
+					  bool charged)
 {
 	struct kcache_stream *s;
 	int ret;
@@ -445,9 +460,9 @@ struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
 	s = kc_stream_alloc(c, opts);
 	if (IS_ERR(s))
 		return s;
-	if (uid) {
-		s->quota = true;
-		s->quota_uid = *uid;
+	if (charged) {
+		s->quota_cred = get_current_cred();
+		s->memcg = get_mem_cgroup_from_mm(current->mm);
 	}
 	ret = kc_stream_cutoff(s, false);
 	if (!ret && !(s->flags & KCACHE_SUBSCRIBE_LIVE_ONLY))
@@ -459,6 +474,26 @@ struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
 	if (cutoff)
 		*cutoff = s->cutoff;
 	return s;
+}
+
+/**
+ * kcache_subscribe_charged() - kcache_subscribe(), for a userspace subscriber
+ * @c: the cache
+ * @opts: what to stream
+ * @cutoff: out (may be NULL): the cutoff of the snapshot
+ *
+ * Each snapshot, the first and those of later resyncs, is charged while it pins entries
+ * to the stream quota of the caller's fsuid, as the caller (its %CAP_SYS_RESOURCE, its
+ * memory cgroup), whoever reads the stream later.
+ *
+ * Return: as kcache_subscribe(), and ERR_PTR(-EDQUOT) when the snapshot would take the
+ * caller's fsuid past max_stream_bytes_per_uid without %CAP_SYS_RESOURCE.
+ */
+struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
+					       const struct kcache_stream_opts *opts,
+					       u64 *cutoff)
+{
+	return kc_subscribe(c, opts, cutoff, true);
 }
 
 /**
@@ -479,7 +514,7 @@ struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
 struct kcache_stream *kcache_subscribe(struct kcache *c, const struct kcache_stream_opts *opts,
 				       u64 *cutoff)
 {
-	return kcache_subscribe_charged(c, opts, cutoff, NULL);
+	return kc_subscribe(c, opts, cutoff, false);
 }
 EXPORT_SYMBOL_GPL(kcache_subscribe);
 

@@ -67,7 +67,7 @@ void kcache_unsubscribe_async(struct kcache_stream *s);
 void kcache_streams_drain(void);
 struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
 					       const struct kcache_stream_opts *opts,
-					       u64 *cutoff, const kuid_t *uid);
+					       u64 *cutoff);
 
 long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg);
 

@@ -88,7 +88,6 @@ long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
 	u8 kbuf[64];
 	void *prefix = NULL;
 	int ret, fd;
-	kuid_t uid;
 
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_SUBSCRIBE_ARGS_SIZE_VER0, uarg);
 	if (ret)
@@ -121,13 +120,13 @@ long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg)
 		goto out;
 	}
 	/* the quota before the ring and the snapshot: over it, nothing is allocated */
-	uid = current_fsuid();
-	sf->qc = kcache_quota_charge_stream(uid, kcache_stream_ring_bytes(a.ring_size));
+	sf->qc = kcache_quota_charge_stream(current_fsuid(),
+					    kcache_stream_ring_bytes(a.ring_size));
 	if (IS_ERR(sf->qc)) {
 		ret = PTR_ERR(sf->qc);
 		goto out_sf;
 	}
-	s = kcache_subscribe_charged(c, &o, &a.cutoff, &uid);
+	s = kcache_subscribe_charged(c, &o, &a.cutoff);
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s);
 		goto out_charge;

@@ -15,14 +15,15 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/types.h>
-#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "kcache.h"
 
 struct kcache_entry;
+struct cred;
 struct kcache_quota_charge;
+struct mem_cgroup;
 
 #define KC_REC_HDR	sizeof(struct kcache_stream_rec)
 
@@ -50,8 +51,10 @@ struct kcache_quota_charge;
  * @snap_nr: entries in @snap
  * @snap_pos: the next one to deliver
  * @snap_qc: the snapshot's charge to the subscriber's stream quota, or NULL
- * @quota_uid: whose quota a snapshot is charged to
- * @quota: a userspace subscription: snapshots are charged to @quota_uid
+ * @quota_cred: a userspace subscriber's credentials (NULL in the kernel): a snapshot is
+ *	charged to its fsuid's quota, exempt if they have %CAP_SYS_RESOURCE, whoever reads
+ * @memcg: a userspace subscriber's memory cgroup, which a resync's snapshot array is
+ *	charged to as the first one was
  * @cutoff: cutoff of the current snapshot
  * @sync_pending: the SYNC record is still to be delivered
  * @lag_pending: the LAGGED record is still to be delivered
@@ -84,8 +87,8 @@ struct kcache_stream {
 	u32 snap_nr;
 	u32 snap_pos;
 	struct kcache_quota_charge *snap_qc;
-	kuid_t quota_uid;
-	bool quota;
+	const struct cred *quota_cred;
+	struct mem_cgroup *memcg;
 	u64 cutoff;
 	bool sync_pending;
 	bool lag_pending;

@@ -261,6 +261,66 @@ TEST_F_TIMEOUT(memcg, writer_at_memory_max_is_reclaimed_not_killed, 600)
 	}
 }
 
+#define RESYNC_KEYS	50000
+
+/* Move the calling process into the group at @dir; 0 or -errno. */
+static int join(const char *dir)
+{
+	char path[128], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(path, pid);
+}
+
+/*
+ * A resync after LAGGED takes its snapshot in the read() of whoever holds the stream
+ * fd, in whatever group that is now: the snapshot's array (8 bytes an entry, about
+ * 500 KiB here) is charged to the subscriber's group all the same, as the first was.
+ * Subscribes in the group, reads from the root group with a buffer too small for the
+ * whole snapshot, so that the array is still held when memory.current is read.
+ */
+TEST_F_TIMEOUT(memcg, stream_resync_charged_to_subscriber_group, 180)
+{
+	static char buf[4096];
+	uint32_t small = KCACHE_STREAM_RING_MIN;
+	const struct kcache_stream_rec *r;
+	struct kcache_stream_iter it;
+	long long before, after;
+	char key[32], val[200] = "";
+	int lagged = 0, snap = 0, fd, sfd, i;
+	ssize_t n;
+
+	kcache_destroy(self->ctl, "memcg-resync");
+	fd = kcache_create(self->ctl, "memcg-resync", 2 * RESYNC_KEYS, 64ULL << 20, 0, 0, 0600);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < RESYNC_KEYS; i++) {
+		snprintf(key, sizeof(key), "s-%06d", i);
+		ASSERT_EQ(0, kcache_set(fd, key, strlen(key), "v", 1, 0, 0, NULL))
+			TH_LOG("SET %d", i);
+	}
+	ASSERT_EQ(0, join(CG));
+	sfd = kcache_subscribe(fd, NULL, 0,
+			       KCACHE_SUBSCRIBE_LIVE_ONLY | KCACHE_SUBSCRIBE_RESYNC, &small, NULL);
+	ASSERT_EQ(0, join(CG_ROOT));
+	ASSERT_LE(0, sfd);
+	for (i = 0; i < 1000; i++)
+		ASSERT_EQ(0, kcache_set(fd, "churn", 5, val, sizeof(val), 0, 0, NULL));
+	before = read_u64(CG "/memory.current");
+	while (!snap && (n = kcache_stream_read(sfd, buf, sizeof(buf), &it)) > 0)
+		while ((r = kcache_stream_next(&it))) {
+			lagged |= r->type == KCACHE_REC_LAGGED;
+			snap |= lagged && r->type == KCACHE_REC_SNAPSHOT;
+		}
+	after = read_u64(CG "/memory.current");
+	TH_LOG("subscriber's group: memory.current %lld -> %lld", before, after);
+	ASSERT_TRUE(snap);
+	EXPECT_LE(before + RESYNC_KEYS * 8 / 2, after);
+	close(sfd);
+	kcache_destroy(self->ctl, "memcg-resync");
+	close(fd);
+}
+
 /* kB of a /proc/meminfo line, -1 if absent */
 static long long meminfo_kb(const char *key)
 {

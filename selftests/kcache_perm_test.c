@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/kcache.h>
 
 #include "kselftest_harness.h"
@@ -569,6 +571,90 @@ TEST_F(perm, stream_snapshots_bounded_by_quota)
 	i = kcache_subscribe(fd, NULL, 0, 0, NULL, NULL);
 	ASSERT_LE(0, i);
 	close(i);
+	close(fd);
+}
+
+/* Raise or lower CAP_SYS_RESOURCE in the effective set; it stays permitted. */
+static int cap_resource(int on)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	if (on)
+		d[0].effective |= 1U << CAP_SYS_RESOURCE;
+	else
+		d[0].effective &= ~(1U << CAP_SYS_RESOURCE);
+	return syscall(SYS_capset, &h, d);
+}
+
+/*
+ * Overflow @sfd's ring (a small one) with stores to another key, then read it: 1 if the
+ * LAGGED record is followed by a resync (SYNC), 0 if by end of file, -1 otherwise.
+ */
+static int lag_then_resynced(int fd, int sfd)
+{
+	static char buf[1 << 20];
+	const struct kcache_stream_rec *r;
+	struct kcache_stream_iter it;
+	char val[200] = "";
+	bool lagged = false;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		if (kcache_set(fd, "churn", 5, val, sizeof(val), 0, 0, NULL))
+			return -1;
+	while ((n = kcache_stream_read(sfd, buf, sizeof(buf), &it)) > 0) {
+		while ((r = kcache_stream_next(&it))) {
+			lagged |= r->type == KCACHE_REC_LAGGED;
+			if (lagged && r->type == KCACHE_REC_SYNC)
+				return 1;
+		}
+	}
+	return lagged && !n ? 0 : -1;
+}
+
+/*
+ * A resync after LAGGED takes a new snapshot in the read() of whoever holds the stream
+ * fd, which may have been passed on. Its charge is the subscriber's, and so is the
+ * CAP_SYS_RESOURCE that exempts it: a privileged reader lends nothing to the subscriber,
+ * and a subscriber's exemption holds in an unprivileged reader.
+ */
+TEST_F(perm, stream_resync_charged_as_subscriber)
+{
+	uint32_t small = KCACHE_STREAM_RING_MIN;
+	static char val[60 << 10];
+	int fd = create_bytes(self->ctl, self->name, 0644, 8 << 20), pin, sfd, i;
+	char key[8];
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 32; i++) {
+		snprintf(key, sizeof(key), "k%02d", i);
+		ASSERT_EQ(0, kcache_set(fd, key, 3, val, sizeof(val), 0, 0, NULL));
+	}
+	/* a stream that pins one snapshot: a second, of a resync, goes past the quota */
+	ASSERT_EQ(0, param_set("max_stream_bytes_per_uid", 3 << 20));
+	ASSERT_EQ(0, cap_resource(0));
+	pin = kcache_subscribe(fd, NULL, 0, 0, NULL, NULL);
+	ASSERT_LE(0, pin);
+	/* subscribed without the capability, read with it: the resync is refused */
+	sfd = kcache_subscribe(fd, NULL, 0, KCACHE_SUBSCRIBE_LIVE_ONLY | KCACHE_SUBSCRIBE_RESYNC,
+			       &small, NULL);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, cap_resource(1));
+	EXPECT_EQ(0, lag_then_resynced(fd, sfd));
+	close(sfd);
+	/* subscribed with it, read without it: the resync is exempt */
+	sfd = kcache_subscribe(fd, NULL, 0, KCACHE_SUBSCRIBE_LIVE_ONLY | KCACHE_SUBSCRIBE_RESYNC,
+			       &small, NULL);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, cap_resource(0));
+	EXPECT_EQ(1, lag_then_resynced(fd, sfd));
+	ASSERT_EQ(0, cap_resource(1));
+	close(sfd);
+	close(pin);
 	close(fd);
 }
 
