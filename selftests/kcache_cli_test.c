@@ -516,41 +516,70 @@ TEST_F_TIMEOUT(cli, watch_lagged_exits_nonzero, 120)
 }
 
 /*
- * fetch without the command's exit status (SIGCHLD ignored: the child is reaped for us,
- * waitpid() fails with ECHILD): a failure, nothing stored.
+ * Run "kcachectl fetch NAME KEY -- sh -c SCRIPT" with SIGCHLD ignored as it would be
+ * inherited (SIG_IGN survives execve()): stdin /dev/null, stdout into @outpath, stderr
+ * into @errpath. Returns its wait status.
  */
-TEST_F(cli, fetch_without_exit_status_stores_nothing)
+static int fetch_sigchld_ignored(const char *kc, const char *name, const char *key,
+				 const char *script, const char *outpath, const char *errpath)
 {
-	char out[4096], errpath[128];
 	pid_t pid;
 	int st, fd;
 
-	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
-	snprintf(errpath, sizeof(errpath), "%s/fetch.err", self->dir);
 	pid = fork();
-	ASSERT_LE(0, pid);
+	if (pid < 0)
+		return -1;
 	if (!pid) {
 		fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
 			_exit(120);
-		fd = open("/dev/null", O_RDWR);
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDIN_FILENO) < 0)
+		fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(121);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
 			_exit(121);
 		signal(SIGCHLD, SIG_IGN);	/* kept across execve() */
-		execl(self->kc, "kcachectl", "fetch", self->name, "k", "--", "sh", "-c",
-		      "printf loaded", (char *)NULL);
+		execl(kc, "kcachectl", "fetch", name, key, "--", "sh", "-c", script,
+		      (char *)NULL);
 		_exit(122);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	ASSERT_TRUE(WIFEXITED(st));
-	run(out, sizeof(out), "cat %s", errpath);
-	EXPECT_EQ(1, WEXITSTATUS(st)) TH_LOG("stderr: %s", out);
-	EXPECT_NE(NULL, strstr(out, strerror(ECHILD))) TH_LOG("stderr: %s", out);
-	EXPECT_EQ(3, run(NULL, 0, "%s get %s k 2>/dev/null", self->kc, self->name));
-	/* with SIGCHLD as usual, the same fetch stores */
-	ASSERT_EQ(0, run(out, sizeof(out), "%s fetch %s k -- sh -c 'printf loaded'", self->kc,
-			 self->name));
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
+
+/*
+ * fetch started with SIGCHLD ignored (inherited SIG_IGN: the kernel would reap the command
+ * itself and waitpid() would fail with ECHILD): kcachectl owns its signal dispositions and
+ * puts SIGCHLD back to SIG_DFL before it runs the command, so it gets the command's exit
+ * status. A command that exits 0 is stored; one that fails is not.
+ */
+TEST_F(cli, fetch_with_sigchld_ignored_gets_exit_status)
+{
+	char out[4096], err[4096], outpath[128], errpath[128];
+	int st;
+
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	snprintf(outpath, sizeof(outpath), "%s/fetch.out", self->dir);
+	snprintf(errpath, sizeof(errpath), "%s/fetch.err", self->dir);
+	st = fetch_sigchld_ignored(self->kc, self->name, "k", "printf loaded", outpath, errpath);
+	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("wait status %d", st);
+	run(out, sizeof(out), "cat %s", outpath);
+	run(err, sizeof(err), "cat %s", errpath);
+	EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("stderr: %s", err);
 	EXPECT_STREQ("loaded", out);
+	/* stored: a plain GET sees it */
+	EXPECT_EQ(0, run(out, sizeof(out), "%s get %s k 2>/dev/null", self->kc, self->name));
+	EXPECT_STREQ("loaded", out);
+	/* the status is really read: a failing command is a failure, nothing stored */
+	st = fetch_sigchld_ignored(self->kc, self->name, "k2", "printf partial; exit 3", outpath,
+				   errpath);
+	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("wait status %d", st);
+	run(err, sizeof(err), "cat %s", errpath);
+	EXPECT_EQ(1, WEXITSTATUS(st)) TH_LOG("stderr: %s", err);
+	EXPECT_EQ(NULL, strstr(err, strerror(ECHILD))) TH_LOG("stderr: %s", err);
+	EXPECT_EQ(3, run(NULL, 0, "%s get %s k2 2>/dev/null", self->kc, self->name));
 }
 
 /* the first word of each command line of "kcachectl help", into @cmds (at most @max) */

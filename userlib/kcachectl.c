@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -996,6 +997,7 @@ struct fetch_cmd {
 static int fetch_loader(void *ctx, const void *key, uint32_t key_len, void **val,
 			uint32_t *val_len, uint64_t *ttl_ns)
 {
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	struct fetch_cmd *fc = ctx;
 	unsigned char *out = NULL;
 	int pfd[2], status, ret;
@@ -1005,6 +1007,14 @@ static int fetch_loader(void *ctx, const void *key, uint32_t key_len, void **val
 
 	(void)key;
 	(void)key_len;
+	/*
+	 * kcachectl owns its signal dispositions: with SIGCHLD ignored, as a parent may leave
+	 * it across execve(), the kernel would reap the command itself and waitpid() would
+	 * fail with ECHILD, its exit status lost. The default gives it back (the command
+	 * inherits the default too, as any program expects).
+	 */
+	if (sigaction(SIGCHLD, &dfl, NULL))
+		return -errno;
 	if (pipe(pfd))
 		return -errno;
 	pid = fork();
@@ -1032,8 +1042,8 @@ static int fetch_loader(void *ctx, const void *key, uint32_t key_len, void **val
 	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	/*
-	 * No status (e.g. SIGCHLD ignored: the child was reaped for us): whether the command
-	 * succeeded is unknown, so its output is not stored.
+	 * No status (SIGCHLD is back to its default above, so this is not expected): whether
+	 * the command succeeded is unknown, so its output is not stored.
 	 */
 	if (w < 0)
 		ret = ret ?: -ECHILD;
