@@ -516,6 +516,60 @@ TEST_F_TIMEOUT(cli, watch_lagged_exits_nonzero, 120)
 }
 
 /*
+ * A watcher whose standard output goes away (its reader quit) while SIGPIPE is ignored, as
+ * a supervisor may leave it: the next write fails with EPIPE and watch exits 1 with a
+ * message, instead of reading the stream on with nowhere to print it.
+ */
+TEST_F_TIMEOUT(cli, watch_exits_when_its_output_fails, 120)
+{
+	char line[256], err[4096], errpath[128];
+	int p[2], st = 0, i, fd;
+	pid_t pid, w = 0;
+	size_t n = 0;
+
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	snprintf(errpath, sizeof(errpath), "%s/w.err", self->dir);
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
+			_exit(120);
+		close(p[0]);
+		close(p[1]);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+			_exit(121);
+		signal(SIGPIPE, SIG_IGN);	/* kept across execve() */
+		execl(self->kc, "kcachectl", "watch", self->name, "--live", (char *)NULL);
+		_exit(122);
+	}
+	close(p[1]);
+	/* its SYNC line: the stream is there; then the reader goes away */
+	while (n < sizeof(line) - 1 && read(p[0], line + n, 1) == 1 && line[n] != '\n')
+		n++;
+	line[n] = 0;
+	close(p[0]);
+	EXPECT_EQ(0, strncmp(line, "sync", 4)) TH_LOG("first line: '%s'", line);
+	/* changes to print and nowhere to print them: it must exit, and soon */
+	for (i = 0; i < 40 && !w; i++) {
+		run(NULL, 0, "%s set %s k%d v", self->kc, self->name, i);
+		usleep(100000);
+		w = waitpid(pid, &st, WNOHANG);
+	}
+	if (!w) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	run(err, sizeof(err), "cat %s", errpath);
+	ASSERT_EQ(pid, w) TH_LOG("watch still ran after %d stores it could not print", i);
+	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("wait status %d", st);
+	EXPECT_EQ(1, WEXITSTATUS(st)) TH_LOG("stderr: %s", err);
+	EXPECT_NE(NULL, strstr(err, strerror(EPIPE))) TH_LOG("stderr: %s", err);
+}
+
+/*
  * Run "kcachectl fetch NAME KEY -- sh -c SCRIPT" with SIGCHLD ignored as it would be
  * inherited (SIG_IGN survives execve()): stdin /dev/null, stdout into @outpath, stderr
  * into @errpath. Returns its wait status.

@@ -1524,7 +1524,7 @@ static void watch_print(const struct kcache_stream_rec *r)
 /*
  * watch: a cache's snapshot, then its changes, until destroy or N change records. Exit 0 at
  * the end of the stream or after N changes; EXIT_FAIL after a LAGGED record (records were
- * lost, the stream ended) or an error.
+ * lost, the stream ended), when standard output fails, or on an error.
  */
 static int cmd_watch(int argc, char **argv)
 {
@@ -1619,7 +1619,17 @@ static int cmd_watch(int argc, char **argv)
 				dropped += r->aux;
 			}
 		}
-		fflush(stdout);
+		/*
+		 * Output that cannot be written (a reader that quit, SIGPIPE ignored) ends the
+		 * watch: it would read the stream on with nowhere to print it.
+		 */
+		if (fflush(stdout) || ferror(stdout)) {
+			int err = errno;
+
+			fprintf(stderr, "%s: watch: standard output: %s\n", prog, strerror(err));
+			ret = EXIT_FAIL;
+			break;
+		}
 		if (it.err) {
 			ret = fail(name, "watch", it.err);
 			break;
@@ -1684,7 +1694,8 @@ static const struct command commands[] = {
 	{ "watch", cmd_watch, "NAME [--prefix P] [--live] [--keys] [--count N] [-j]",
 	  "The cache's entries, then every change as it comes (Documentation/streams.rst),\n"
 	  "until the cache is destroyed (exit 0), N changes were printed (exit 0), or the\n"
-	  "watcher fell behind and records were lost (a \"lagged\" line, exit 1).\n"
+	  "watcher fell behind and records were lost (a \"lagged\" line, exit 1), or its\n"
+	  "standard output failed (exit 1).\n"
 	  "  -P, --prefix P   only keys starting with P (not empty)\n"
 	  "  -l, --live       no snapshot, changes only\n"
 	  "  -k, --keys       keys and lengths, no values\n"
