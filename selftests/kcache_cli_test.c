@@ -284,6 +284,8 @@ TEST_F(cli, bad_input_table)
 		{ "%1$s watch --bogus %2$s", 2, "unrecognized option" },
 		{ "%1$s watch %2$s --count abc", 2, "not a count" },
 		{ "%1$s watch %2$s -N", 2, "requires an argument" },
+		/* 0 would be no bound at all: refused, as stats --iterations 0 (bounded if not) */
+		{ "timeout 20 %1$s watch %2$s --count 0", 2, "--count '0': at least 1" },
 		{ "%1$s watch --prefix '' %2$s", 2, "--prefix '': empty" },
 		{ "%1$s watch %2$s --prefix ''", 2, "--prefix '': empty" },
 		{ "%1$s -e watch %2$s --prefix 'k\\q'", 2, "bad escape" },

@@ -1571,6 +1571,11 @@ static int cmd_watch(int argc, char **argv)
 				free(prefix);
 				return EXIT_USAGE;
 			}
+			/* count 0 is "no bound" below: "stop after 0 changes" must not mean that */
+			if (!count) {
+				free(prefix);
+				return bad("--count '%s': at least 1", optarg);
+			}
 			break;
 		case 'j':
 			json = 1;
@@ -1699,7 +1704,7 @@ static const struct command commands[] = {
 	  "  -P, --prefix P   only keys starting with P (not empty)\n"
 	  "  -l, --live       no snapshot, changes only\n"
 	  "  -k, --keys       keys and lengths, no values\n"
-	  "  -N, --count N    stop after N changes (store and remove records)\n"
+	  "  -N, --count N    stop after N changes (store and remove records), N >= 1\n"
 	  "  -j, --json       one JSON object a line\n" },
 	{ "flush", cmd_flush, "NAME [PREFIX]",
 	  "Remove every entry, or those whose key starts with PREFIX.\n" },
