@@ -527,6 +527,24 @@ static int read_to_sync(int sfd)
 }
 
 /*
+ * A cache of 32 entries of about 64 KiB, with a stream quota that fits one snapshot of
+ * it (2 MiB) and a ring, not two: the cache's fd, or -1.
+ */
+static int create_snapshot_sized(struct __test_metadata *_metadata, int ctl, const char *name)
+{
+	static char val[60 << 10];
+	int fd = create_bytes(ctl, name, 0644, 8 << 20), i;
+	char key[8];
+
+	for (i = 0; fd >= 0 && i < 32; i++) {
+		snprintf(key, sizeof(key), "k%02d", i);
+		EXPECT_EQ(0, kcache_set(fd, key, 3, val, sizeof(val), 0, 0, NULL));
+	}
+	EXPECT_EQ(0, param_set("max_stream_bytes_per_uid", 3 << 20));
+	return fd;
+}
+
+/*
  * A snapshot pins the entries it has not delivered, which outlive their removal while
  * the cache takes in as much again: a reader that never reads could hold a copy of the
  * cache per SUBSCRIBE. So an undelivered snapshot counts against the stream quota, and
@@ -534,18 +552,11 @@ static int read_to_sync(int sfd)
  */
 TEST_F(perm, stream_snapshots_bounded_by_quota)
 {
-	/* 32 entries of about 64 KiB: one snapshot fits in 3 MiB, two do not */
-	static char val[60 << 10];
-	int fd = create_bytes(self->ctl, self->name, 0644, 8 << 20), i;
-	char key[8];
+	/* one snapshot of the 2 MiB cache and its ring fit, a second does not */
+	int fd = create_snapshot_sized(_metadata, self->ctl, self->name), i;
 
 	ASSERT_LE(0, fd);
-	for (i = 0; i < 32; i++) {
-		snprintf(key, sizeof(key), "k%02d", i);
-		ASSERT_EQ(0, kcache_set(fd, key, 3, val, sizeof(val), 0, 0, NULL));
-	}
-	/* one snapshot of the 2 MiB cache and its ring fit, a second does not */
-	ASSERT_EQ(0, param_set("max_stream_bytes_per_uid", 3 << 20));
+	ASSERT_TRUE(_metadata->passed);
 	AS_USER(USER1, GROUP1, 0, NULL, {
 		int rfd = open_cache(self->ctl, self->name, KCACHE_OPEN_READ);
 		int s1, s2;
@@ -624,18 +635,12 @@ static int lag_then_resynced(int fd, int sfd)
  */
 TEST_F(perm, stream_resync_charged_as_subscriber)
 {
+	/* a stream that pins one snapshot: a second, of a resync, goes past the quota */
+	int fd = create_snapshot_sized(_metadata, self->ctl, self->name), pin, sfd;
 	uint32_t small = KCACHE_STREAM_RING_MIN;
-	static char val[60 << 10];
-	int fd = create_bytes(self->ctl, self->name, 0644, 8 << 20), pin, sfd, i;
-	char key[8];
 
 	ASSERT_LE(0, fd);
-	for (i = 0; i < 32; i++) {
-		snprintf(key, sizeof(key), "k%02d", i);
-		ASSERT_EQ(0, kcache_set(fd, key, 3, val, sizeof(val), 0, 0, NULL));
-	}
-	/* a stream that pins one snapshot: a second, of a resync, goes past the quota */
-	ASSERT_EQ(0, param_set("max_stream_bytes_per_uid", 3 << 20));
+	ASSERT_TRUE(_metadata->passed);
 	ASSERT_EQ(0, cap_resource(0));
 	pin = kcache_subscribe(fd, NULL, 0, 0, NULL, NULL);
 	ASSERT_LE(0, pin);
