@@ -19,7 +19,9 @@
 void kcache_rec_emit(struct kcache *c, const struct kcache_rec *r, struct kc_wring *w)
 {
 	struct kc_pcpu_stats __percpu *st = c->stats;
-	struct kcache_entry *gone = kcache_rec_removes(r) ? r->e : r->old;
+	/* an INSERT's @old, an expired entry, left with its own EXPIRE record */
+	struct kcache_entry *gone = kcache_rec_removes(r) ? r->e :
+				    r->cause == KCACHE_CAUSE_REPLACE ? r->old : NULL;
 
 	switch (r->cause) {
 	case KCACHE_CAUSE_INSERT:

@@ -25,7 +25,9 @@ enum kcache_cause {
  * struct kcache_rec - one mutation
  * @seq: its sequence number; for an insert or replace also @e's version
  * @e: INSERT/REPLACE: the published entry; otherwise the removed entry
- * @old: REPLACE: the replaced entry; otherwise NULL
+ * @old: REPLACE: the replaced entry; INSERT over an expired entry: that entry, whose
+ *	EXPIRE record was emitted first (this record only retires it in the policy);
+ *	otherwise NULL
  * @cause: an &enum kcache_cause
  */
 struct kcache_rec {

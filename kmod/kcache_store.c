@@ -92,10 +92,11 @@ static int kc_check_cond(struct kcache_entry *e, struct kcache_entry *old, bool 
 static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p)
 {
 	struct kc_stripe *s = kcache_stripe(c, e->pn.hash);
-	struct kcache_rec rec = { .e = e };
+	struct kcache_rec rec = { .e = e }, exp = { .cause = KCACHE_CAUSE_EXPIRE };
 	struct kcache_entry *old;
 	struct kc_wring *w;
 	u64 expires = 0;
+	bool old_live;
 	int ret;
 
 	w = kcache_wring_reserve(c);
@@ -104,13 +105,22 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	rcu_read_lock();
 	old = kcache_table_lookup(c, e->data, e->klen, e->pn.hash);
 	rcu_read_unlock();
-	ret = kc_check_cond(e, old, old && !kc_expired_now(old), p);
+	old_live = old && !kc_expired_now(old);
+	ret = kc_check_cond(e, old, old_live, p);
 	/* a completing store publishes only while its lease still holds */
 	if (!ret && p->claim)
 		ret = kcache_loads_claim(c, s, e->data, e->klen, p->claim);
 	if (ret)
 		goto out_unlock;
 
+	/*
+	 * An expired entry is absent to every reader and condition: storing over it removes
+	 * it as expired (a record of its own, numbered first) and inserts the key.
+	 */
+	if (old && !old_live) {
+		exp.seq = kcache_seq_next(c);
+		exp.e = old;
+	}
 	/* the version is in the entry before any reader can find it */
 	rec.seq = kcache_seq_next(c);
 	e->seq = rec.seq;
@@ -121,13 +131,14 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	if (ret)
 		goto out_unlock;	/* the number is skipped: numbers are unique, not dense */
 	e->state = KC_LIVE;
+	rec.cause = old_live ? KCACHE_CAUSE_REPLACE : KCACHE_CAUSE_INSERT;
 	if (old) {
 		old->state = KC_RETIRED;
+		/* the write-ring record retires it in the policy in either case */
 		rec.old = old;
-		rec.cause = KCACHE_CAUSE_REPLACE;
-	} else {
-		rec.cause = KCACHE_CAUSE_INSERT;
 	}
+	if (exp.e)
+		kcache_rec_emit(c, &exp, NULL);
 	kcache_rec_emit(c, &rec, w);
 	w = NULL;
 	if (!hlist_empty(&s->loads))	/* the value completes a load of the key */

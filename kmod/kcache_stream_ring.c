@@ -94,7 +94,7 @@ static bool kc_stream_append(struct kcache_stream *s, const struct kcache_rec *r
 
 	if (kc_cause_stores(r->cause))
 		kc_rec_entry(s, &h, KCACHE_REC_STORE, r->cause, r->seq, e,
-			     r->old ? r->old->seq : 0);
+			     r->cause == KCACHE_CAUSE_REPLACE ? r->old->seq : 0);
 	else
 		kc_rec_entry(s, &h, KCACHE_REC_REMOVE, r->cause, r->seq, e, e->seq);
 

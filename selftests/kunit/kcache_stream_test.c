@@ -19,6 +19,7 @@
 
 #include "kcache_internal.h"
 #include "kcache_cache.h"
+#include "kcache_maint.h"
 #include "kcache_record.h"
 #include "kcache_registry.h"
 #include "kcache_stream.h"
@@ -367,6 +368,64 @@ static void async_free_takes_no_registry_lock(struct kunit *test)
 	kcache_streams_drain();
 }
 
+/* The causes of the STORE and REMOVE records of a buffer, in order, as "S1 R7 ..." */
+static void kc_causes(struct kunit *test, const void *buf, ssize_t n, char *out, size_t len)
+{
+	const u8 *p = buf;
+	size_t at = 0;
+
+	out[0] = 0;
+	while (n > 0) {
+		const struct kcache_stream_rec *r = (const void *)p;
+
+		KUNIT_ASSERT_GE(test, n, (ssize_t)sizeof(*r));
+		if (r->type == KCACHE_REC_STORE || r->type == KCACHE_REC_REMOVE)
+			at += scnprintf(out + at, len - at, "%s%c%u", at ? " " : "",
+					r->type == KCACHE_REC_STORE ? 'S' : 'R', r->cause);
+		p += r->rec_len;
+		n -= r->rec_len;
+	}
+}
+
+/*
+ * A store over an expired entry: the key was absent (IF_ABSENT succeeds), so the store is
+ * an INSERT, and the expired entry leaves with an EXPIRE record of its own, numbered
+ * before the INSERT, and counts as an expiration.
+ */
+static void store_over_expired_is_expire_and_insert(struct kunit *test)
+{
+	struct kcache *c = kc_new(test);
+	struct kcache_stream_opts o = { .flags = KCACHE_SUBSCRIBE_LIVE_ONLY };
+	void *buf = kunit_kzalloc(test, KC_BUF_LEN, GFP_KERNEL);
+	struct kcache_stats st0, st1;
+	struct kcache_stream *st;
+	char causes[64];
+	u64 v1, v2;
+	ssize_t n;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	/* no expiry pass: the expired entry is still in the table at the second store */
+	kcache_test_stall_work(c, true);
+	st = kcache_subscribe(c, &o, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(st));
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "k", 1, "v1", 2, 20 * NSEC_PER_MSEC, 0, &v1));
+	msleep(50);
+	kcache_stats(c, &st0);
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "k", 1, "v2", 2, 0, KCACHE_SET_IF_ABSENT, &v2));
+	kcache_stats(c, &st1);
+	n = kcache_stream_read(st, buf, KC_BUF_LEN);
+	KUNIT_ASSERT_GT(test, n, (ssize_t)0);
+	kc_causes(test, buf, n, causes, sizeof(causes));
+	KUNIT_EXPECT_STREQ(test, causes, "S1 R7 S1");
+	KUNIT_EXPECT_EQ(test, st1.expirations, st0.expirations + 1);
+	KUNIT_EXPECT_EQ(test, st1.entries, 1ULL);
+	KUNIT_EXPECT_GT(test, v2, v1 + 1);
+	kcache_maintain(c);
+	KUNIT_EXPECT_EQ(test, kcache_test_policy_entries(c), 1ULL);
+	kcache_test_stall_work(c, false);
+	kcache_unsubscribe(st);
+}
+
 /* Options the in-kernel API refuses, before it allocates anything. */
 static void kernel_api_bad_options(struct kunit *test)
 {
@@ -392,6 +451,7 @@ static struct kunit_case kcache_stream_cases[] = {
 	KUNIT_CASE(ring_reserved_against_max_total_bytes),
 	KUNIT_CASE(kernel_api_bad_options),
 	KUNIT_CASE(async_free_takes_no_registry_lock),
+	KUNIT_CASE(store_over_expired_is_expire_and_insert),
 	{}
 };
 
