@@ -235,7 +235,6 @@ int kcache_walk(struct kcache *c, kcache_walk_fn fn, void *ctx)
 {
 	struct rhashtable_iter iter;
 	struct kcache_entry *e;
-	u64 now = ktime_get_ns();
 	bool end = false;
 	int ret = 0, nr;
 
@@ -251,7 +250,11 @@ int kcache_walk(struct kcache *c, kcache_walk_fn fn, void *ctx)
 				end = true;
 				break;
 			}
-			if (IS_ERR(e) || kcache_entry_expired(e, now))
+			/*
+			 * The clock is read per entry, not once per walk: the walk pauses and
+			 * @fn may be slow, and an entry that expired meanwhile is absent.
+			 */
+			if (IS_ERR(e) || kc_expired_now(e))
 				continue;
 			ret = fn(ctx, e->data, e->klen, kcache_entry_value(e), e->vlen, e->seq);
 		}

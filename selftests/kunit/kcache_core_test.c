@@ -710,6 +710,50 @@ static void ttl_expired_entry_never_returned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "p", 1, buf, &len, NULL));
 }
 
+/* A walk whose first callback outlasts the TTL of an entry it passes later. */
+struct kc_slow_walk {
+	u64 ttl_end;		/* the TTL entry has expired for certain after this */
+	unsigned int calls;
+	bool ttl_first;
+	bool expired_passed;
+};
+
+static int kc_slow_walk_fn(void *ctx, const void *key, u32 klen, const void *val, u32 vlen,
+			   u64 version)
+{
+	struct kc_slow_walk *w = ctx;
+	bool ttl = klen == 1 && !memcmp(key, "t", 1);
+
+	if (!w->calls++) {
+		w->ttl_first = ttl;
+		mdelay(60);
+	} else if (ttl && ktime_get_ns() > w->ttl_end) {
+		w->expired_passed = true;
+	}
+	return 0;
+}
+
+/* A walk never passes an entry that expired while it ran (design §5). */
+static void walk_skips_entries_expired_meanwhile(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	struct kc_slow_walk w;
+	int tries;
+
+	kc_fill(test, c, "p", 16, 0);
+	for (tries = 0; tries < 4; tries++) {
+		memset(&w, 0, sizeof(w));
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "t", 1, "x", 1, 30 * NSEC_PER_MSEC, 0,
+						    NULL));
+		w.ttl_end = ktime_get_ns() + 30 * NSEC_PER_MSEC;
+		KUNIT_ASSERT_EQ(test, 0, kcache_walk(c, kc_slow_walk_fn, &w));
+		KUNIT_EXPECT_GE(test, w.calls, 16U);
+		KUNIT_EXPECT_FALSE(test, w.expired_passed);
+		if (!w.ttl_first)
+			break;
+	}
+}
+
 static void ttl_reclaimed_without_reads(struct kunit *test)
 {
 	struct kcache *c = kc_new(test, 0, 0, 20 * NSEC_PER_MSEC, KCACHE_POLICY_TINYLFU);
@@ -1254,6 +1298,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(entry_fields_share_the_policy_node),
 	KUNIT_CASE(ttl_expired_entry_never_returned),
 	KUNIT_CASE(ttl_reclaimed_without_reads),
+	KUNIT_CASE(walk_skips_entries_expired_meanwhile),
 	KUNIT_CASE(ttl_mixed_deadlines_reclaimed),
 	KUNIT_CASE(deadline_heap_shrinks_when_entries_go),
 	KUNIT_CASE(handle_survives_replace_and_destroy),
