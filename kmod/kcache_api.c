@@ -210,7 +210,10 @@ EXPORT_SYMBOL_GPL(kcache_handle_version);
  * kcache_handle_put() - release a handle
  * @h: a handle from kcache_get_handle()
  *
- * Any context; the entry is freed after RCU if this was its last reference.
+ * Any context but NMI. If this was the entry's last reference (it left the table and a
+ * grace period passed since), the entry is freed at once (kcache_entry_put()), not after
+ * another grace period: the value must not be used after this call, not even by a caller
+ * that still holds rcu_read_lock().
  */
 void kcache_handle_put(struct kcache_entry *h)
 {

@@ -360,7 +360,8 @@ int kcache_store_user(struct kcache *c, const void *key, u32 klen, const void __
  * Return: 0; -EEXIST (if-absent and present), -ENOENT (if-present and absent); -EINVAL
  * for bad flags or key; -E2BIG if the key, value or whole entry exceeds its bound;
  * -ENOMEM (the table may also fail an atomic allocation while it grows); -EBUSY if the
- * table could not grow fast enough (retry); -ESHUTDOWN after destroy.
+ * table could not grow fast enough (retry); -EINTR if the caller got a fatal signal while
+ * it waited for room under the byte bound (nothing stored); -ESHUTDOWN after destroy.
  */
 int kcache_set(struct kcache *c, const void *key, u32 klen, const void *val, u32 vlen,
 	       u64 ttl_ns, u32 flags, u64 *version)
