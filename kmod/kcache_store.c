@@ -238,11 +238,15 @@ static inline bool kc_too_big(const struct kcache *c, u32 klen, u32 vlen, bool d
 	return kcache_entry_charge_max(klen, vlen, deadline) > c->cfg.max_bytes;
 }
 
-/* A store's value: in kernel memory, or in userspace (the cache fd's SET and CAS) */
+/*
+ * A store's value: in kernel memory, or in userspace (the cache fd's SET and CAS); for the
+ * latter, @faulted says that it was not all in memory (see kc_store()).
+ */
 struct kc_val {
 	const void *val;
 	const void __user *uval;
 	bool user;
+	bool faulted;
 };
 
 /*
@@ -261,8 +265,14 @@ static int kc_val_err(const struct kc_val *v, u32 vlen, int err)
  * Build an entry and publish it as @pub asks; @pub also returns the results, and
  * @version (if not NULL) the new entry's version. A value in userspace is copied straight
  * into the new entry: no bounce buffer, one copy.
+ *
+ * That copy runs with page faults disabled: the store holds an operation reference,
+ * which destroy waits for, and a fault may sleep as long as another task pleases (a
+ * userfaultfd handler, a FUSE server). A value not all in memory fails the store with
+ * -EFAULT and @v->faulted set; the caller copies it with faults allowed, holding nothing,
+ * and stores it again (kc_store_bounced()).
  */
-static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc_val *v,
+static int kc_store(struct kcache *c, const void *key, u32 klen, struct kc_val *v,
 		    u32 vlen, u64 ttl_ns, struct kc_pub *pub, u64 *version)
 {
 	u32 flags = pub->flags;
@@ -286,10 +296,18 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc
 		return kc_val_err(v, vlen, -ESHUTDOWN);
 	e = kc_build(c, key, klen, v->val, vlen, ttl_ns, deadline);
 	if (!e) {
-		ret = kc_val_err(v, vlen, -ENOMEM);
+		/* the pointer is probed once the reference is dropped, as a fault may sleep */
+		ret = -ENOMEM;
 		goto out;
 	}
-	ret = v->user ? kcache_bytes_in(e->data + klen, v->uval, vlen) : 0;
+	ret = 0;
+	if (v->user) {
+		pagefault_disable();
+		ret = kcache_bytes_in(e->data + klen, v->uval, vlen);
+		pagefault_enable();
+		/* not a bad pointer: a page not in memory, to be copied with faults allowed */
+		v->faulted = ret && access_ok(v->uval, vlen);
+	}
 	if (!ret)
 		ret = kc_reserve_bytes(c, kcache_entry_charged(e));
 	if (!ret) {
@@ -302,6 +320,8 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, const struct kc
 out:
 	trace_kcache_set(c, key, klen, vlen, ttl_ns, ret ? 0 : pub->seq, ret);
 	kcache_leave(c);
+	if (!e)
+		ret = kc_val_err(v, vlen, ret);
 	if (!ret && version)
 		*version = pub->seq;
 	return ret;
@@ -314,6 +334,32 @@ static int kc_store_kernel(struct kcache *c, const void *key, u32 klen, const vo
 	struct kc_val v = { .val = val };
 
 	return kc_store(c, key, klen, &v, vlen, ttl_ns, pub, version);
+}
+
+/*
+ * kcache_store_user() of a value that kc_store() could not copy with page faults disabled:
+ * copy it to a kernel buffer first, with faults allowed and no operation reference held,
+ * then store that. The store had not begun: @pub is as the caller filled it.
+ */
+static noinline int kc_store_bounced(struct kcache *c, const void *key, u32 klen,
+				     const void __user *uval, u32 vlen, u64 ttl_ns,
+				     struct kc_pub *pub, u64 *version)
+{
+	struct kc_val v = { };
+	void *buf;
+	int ret;
+
+	buf = kvmalloc(vlen, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, uval, vlen)) {
+		ret = -EFAULT;
+	} else {
+		v.val = buf;
+		ret = kc_store(c, key, klen, &v, vlen, ttl_ns, pub, version);
+	}
+	kvfree(buf);
+	return ret;
 }
 
 /**
@@ -340,8 +386,12 @@ int kcache_store_user(struct kcache *c, const void *key, u32 klen, const void __
 	struct kc_pub pub = { .flags = flags, .cond = cas ? KC_COND_CAS : KC_COND_SET,
 			      .expected = expected };
 	struct kc_val v = { .uval = uval, .user = true };
+	int ret;
 
-	return kc_store(c, key, klen, &v, vlen, ttl_ns, &pub, version);
+	ret = kc_store(c, key, klen, &v, vlen, ttl_ns, &pub, version);
+	if (!v.faulted)
+		return ret;
+	return kc_store_bounced(c, key, klen, uval, vlen, ttl_ns, &pub, version);
 }
 
 /**

@@ -11,14 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
 #include <linux/kcache.h>
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "kcache.h"
@@ -2001,6 +2004,139 @@ TEST_F(kc, open_owner_checks_ordering)
 	fd = ioctl(self->ctl, KCACHE_IOC_OPEN, &a);
 	ASSERT_LE(0, fd);
 	close(fd);
+}
+
+/* A call on a cache fd whose user buffer lies in memory a userfaultfd has not filled yet */
+struct uffd_call {
+	int fd;
+	unsigned long cmd;
+	union {
+		struct kcache_set_args set;
+		struct kcache_cas_args cas;
+		struct kcache_get_args get;
+		struct kcache_mget_args mget;
+	} a;
+	struct kcache_batch_item item;
+	uint64_t token;
+	int ret;
+	int err;
+	atomic_int done;
+};
+
+static void *uffd_call_fn(void *arg)
+{
+	struct uffd_call *u = arg;
+
+	u->ret = ioctl(u->fd, u->cmd, &u->a);
+	u->err = errno;
+	atomic_store(&u->done, 1);
+	return NULL;
+}
+
+struct destroyer {
+	int ctl;
+	const char *name;
+	int ret;
+	atomic_int done;
+};
+
+static void *destroyer_fn(void *arg)
+{
+	struct destroyer *d = arg;
+
+	d->ret = destroy(d->ctl, d->name);
+	atomic_store(&d->done, 1);
+	return NULL;
+}
+
+/* the call's struct: key "k" (present, version @ver), its value buffer at @buf */
+static void uffd_fill_set(struct uffd_call *u, void *buf, uint64_t ver)
+{
+	u->a.set = (struct kcache_set_args){ .size = sizeof(u->a.set), .key = p2u("k"),
+					     .val = p2u(buf), .key_len = 1, .val_len = 64 };
+}
+
+static void uffd_fill_cas(struct uffd_call *u, void *buf, uint64_t ver)
+{
+	u->a.cas = (struct kcache_cas_args){ .size = sizeof(u->a.cas), .key = p2u("k"),
+					     .val = p2u(buf), .key_len = 1, .val_len = 64,
+					     .expected = ver };
+}
+
+FIXTURE_VARIANT(uffd) {
+	unsigned long cmd;
+	void (*fill)(struct uffd_call *u, void *buf, uint64_t ver);
+};
+
+FIXTURE(uffd) {
+	FIXTURE_DATA(kc) kc;
+};
+
+FIXTURE_SETUP(uffd)
+{
+	env_setup(_metadata, &self->kc);
+}
+
+FIXTURE_TEARDOWN(uffd)
+{
+	env_teardown(&self->kc);
+}
+
+/* the value read from userspace */
+FIXTURE_VARIANT_ADD(uffd, set) { KCACHE_IOC_SET, uffd_fill_set };
+FIXTURE_VARIANT_ADD(uffd, cas) { KCACHE_IOC_CAS, uffd_fill_cas };
+
+/*
+ * A page fault may sleep as long as another task pleases (a userfaultfd handler, a FUSE
+ * server): DESTROY must not wait for a call asleep in one on its user buffer. uapi: no
+ * command waits for another task except for a bounded time; design §8.
+ */
+TEST_F_TIMEOUT(uffd, destroy_does_not_wait_for_a_call_asleep_in_a_page_fault, 60)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct destroyer d = { .ctl = self->kc.ctl, .name = self->kc.name };
+	struct uffd_call u = { .fd = self->kc.fd, .cmd = variant->cmd };
+	long ps = sysconf(_SC_PAGESIZE);
+	struct uffdio_register reg;
+	struct uffdio_zeropage zp;
+	struct pollfd pfd;
+	pthread_t ut, dt;
+	uint32_t vl = 1;
+	char *region, v[1];
+	uint64_t ver;
+	int uffd, i;
+
+	/* faults of the kernel's own accesses need a userfaultfd without USER_MODE_ONLY */
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	region = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, region);
+	reg = (struct uffdio_register){ .range = { p2u(region), ps },
+					.mode = UFFDIO_REGISTER_MODE_MISSING };
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, get(self->kc.fd, "k", 1, v, &vl, &ver));
+	variant->fill(&u, region, ver);
+	ASSERT_EQ(0, pthread_create(&ut, NULL, uffd_call_fn, &u));
+	/* the call is asleep in the fault once the userfaultfd reports it */
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ASSERT_EQ(0, atomic_load(&u.done));
+	ASSERT_EQ(0, pthread_create(&dt, NULL, destroyer_fn, &d));
+	for (i = 0; i < 1000 && !atomic_load(&d.done); i++)
+		usleep(10000);
+	EXPECT_TRUE(atomic_load(&d.done)) TH_LOG("DESTROY waits for the page fault");
+	/* let the call go on: it stores or copies, or finds the cache destroyed */
+	zp = (struct uffdio_zeropage){ .range = { p2u(region), ps } };
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp));
+	ASSERT_EQ(0, pthread_join(dt, NULL));
+	ASSERT_EQ(0, pthread_join(ut, NULL));
+	EXPECT_EQ(0, d.ret);
+	if (u.ret)
+		EXPECT_EQ(ESHUTDOWN, u.err);
+	close(uffd);
+	munmap(region, ps);
 }
 
 TEST_HARNESS_MAIN
