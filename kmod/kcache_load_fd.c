@@ -51,9 +51,16 @@ static int kc_entry_out(const struct kcache_entry *e, u64 uval, u32 room)
 	return 0;
 }
 
-/* One lease GET once its arguments are checked and its key copied in. */
+/*
+ * One lease GET once its arguments are checked and its key copied in, under an operation
+ * reference. It copies no value: it leaves the caller the entry (*@ep) or the finished
+ * load (*@rp) to copy it from, each with a reference, because destroy waits for the
+ * operation reference and a fault on the user's buffer may sleep as long as another task
+ * pleases (a userfaultfd handler, a FUSE server).
+ */
 static int kc_lease_get(struct kcache *c, struct kcache_lease_owner *o,
-			struct kcache_get_args *a, const void *key)
+			struct kcache_get_args *a, const void *key, struct kcache_entry **ep,
+			struct kcache_load **rp)
 {
 	u64 until = 0, token = 0;
 	struct kcache_load *r = NULL;
@@ -78,10 +85,8 @@ again:
 		fallthrough;
 	case KC_BEGIN_HIT:
 		a->version = e->seq;
-		ret = kc_entry_out(e, a->val, a->val_len);
-		a->val_len = e->vlen;
-		kcache_entry_put(e);
-		return ret;
+		*ep = e;
+		return 0;
 	case KC_BEGIN_LOAD:
 		a->token = token;
 		a->result = KCACHE_GET_LOAD;
@@ -107,10 +112,28 @@ again:
 		a->version = 0;
 		ret = 0;
 	} else if (ret == KC_WAIT_DONE) {
-		ret = kcache_load_result_user(r, u64_to_user_ptr(a->val), &a->val_len,
-					      &a->version);
+		*rp = r;
+		return 0;
 	}
 	kcache_load_put(r);
+	return ret;
+}
+
+/* The value kc_lease_get() left, copied out with no operation reference held */
+static int kc_lease_value_out(struct kcache_get_args *a, struct kcache_entry *e,
+			      struct kcache_load *r)
+{
+	int ret = 0;
+
+	if (e) {
+		ret = kc_entry_out(e, a->val, a->val_len);
+		a->val_len = e->vlen;
+		kcache_entry_put(e);
+	} else if (r) {
+		ret = kcache_load_result_user(r, u64_to_user_ptr(a->val), &a->val_len,
+					      &a->version);
+		kcache_load_put(r);
+	}
 	return ret;
 }
 
@@ -127,6 +150,8 @@ again:
 int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 access,
 			   void __user *uarg, struct kcache_get_args *a)
 {
+	struct kcache_entry *e = NULL;
+	struct kcache_load *r = NULL;
 	void *key;
 	int ret;
 
@@ -145,17 +170,21 @@ int kcache_lease_ioctl_get(struct kcache *c, struct kcache_lease_owner *o, u32 a
 		ret = -ESHUTDOWN;
 		goto out;
 	}
-	ret = kc_lease_get(c, o, a, key);
+	ret = kc_lease_get(c, o, a, key, &e, &r);
+	/* every user copy from here on may fault: nothing destroy waits for is held */
+	kcache_leave(c);
+	if (!ret)
+		ret = kc_lease_value_out(a, e, r);
 	if (ret == 0 || ret == -EMSGSIZE)
 		ret = kcache_copy_struct_out(uarg, a, sizeof(*a)) ?: ret;
 	/*
 	 * A call that fails after its lease was granted (the struct or a refresh's value not
 	 * written out) leaves the caller no lease to complete: give it on at once, or every
-	 * other caller would be told STALE or wait until its deadline.
+	 * other caller would be told STALE or wait until its deadline. A lease that a destroy
+	 * ended meanwhile is gone already (-ESTALE).
 	 */
 	if (ret && a->token)
 		kcache_lease_abort(c, o, a->token, 0);
-	kcache_leave(c);
 out:
 	kvfree(key);
 	return ret;
@@ -223,6 +252,7 @@ out_key:
 int kcache_lease_ioctl_mget(struct kcache *c, struct kcache_lease_owner *o, u32 access,
 			    void __user *uarg, struct kcache_mget_args *a)
 {
+	struct kcache_entry **ents = NULL;
 	struct kcache_batch_item *items;
 	u64 *tokens = NULL;
 	size_t koff = 0, ksum = 0;
@@ -258,7 +288,8 @@ int kcache_lease_ioctl_mget(struct kcache *c, struct kcache_lease_owner *o, u32 
 	}
 	ret = -ENOMEM;
 	tokens = kvcalloc(a->nr, sizeof(*tokens), GFP_KERNEL_ACCOUNT);
-	if (!tokens)
+	ents = kvcalloc(a->nr, sizeof(*ents), GFP_KERNEL_ACCOUNT);
+	if (!tokens || !ents)
 		goto out_keys;
 	ret = -ESHUTDOWN;
 	if (!kcache_enter(c))
@@ -305,32 +336,43 @@ int kcache_lease_ioctl_mget(struct kcache *c, struct kcache_lease_owner *o, u32 
 		}
 		it->val_len = e->vlen;
 		it->version = e->seq;
-		ret = kc_entry_out(e, a->vals + off, a->vals_len - off);
-		kcache_entry_put(e);
-		if (ret == -EFAULT)
-			goto out_leave;
-		if (ret) {
-			it->status = ret;
+		if (e->vlen > a->vals_len - off) {
+			kcache_entry_put(e);
+			it->status = -EMSGSIZE;
 			continue;
 		}
+		/* copied out below, as kcache_lease_ioctl_get() does (kc_lease_get()) */
+		ents[i] = e;
 		it->status = st;
 		it->val_off = off;
 		off += it->val_len;
 		a->done++;
 	}
 	ret = 0;
-	if (copy_to_user(u64_to_user_ptr(a->tokens), tokens, a->nr * sizeof(*tokens)) ||
-	    copy_to_user(u64_to_user_ptr(a->items), items, a->nr * sizeof(*items)))
-		ret = -EFAULT;
-	else
-		ret = kcache_copy_struct_out(uarg, a, sizeof(*a));
 out_leave:
+	/* every user copy from here on may fault: nothing destroy waits for is held */
+	kcache_leave(c);
+	for (i = 0; i < a->nr; i++) {
+		if (!ents[i])
+			continue;
+		if (!ret && kc_entry_out(ents[i], a->vals + items[i].val_off, items[i].val_len))
+			ret = -EFAULT;
+		kcache_entry_put(ents[i]);
+	}
+	if (!ret) {
+		if (copy_to_user(u64_to_user_ptr(a->tokens), tokens,
+				 a->nr * sizeof(*tokens)) ||
+		    copy_to_user(u64_to_user_ptr(a->items), items, a->nr * sizeof(*items)))
+			ret = -EFAULT;
+		else
+			ret = kcache_copy_struct_out(uarg, a, sizeof(*a));
+	}
 	/* failed: the caller learns none of its tokens, so the leases go on at once */
 	for (i = 0; ret && i < a->nr; i++)
 		if (tokens[i])
 			kcache_lease_abort(c, o, tokens[i], 0);
-	kcache_leave(c);
 out_keys:
+	kvfree(ents);
 	kvfree(tokens);
 	kvfree(keys);
 out_items:

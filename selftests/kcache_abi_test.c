@@ -2063,6 +2063,22 @@ static void uffd_fill_cas(struct uffd_call *u, void *buf, uint64_t ver)
 					     .expected = ver };
 }
 
+static void uffd_fill_lease_get(struct uffd_call *u, void *buf, uint64_t ver)
+{
+	u->a.get = (struct kcache_get_args){ .size = sizeof(u->a.get), .flags = KCACHE_GETF_LEASE,
+					     .key = p2u("k"), .val = p2u(buf), .key_len = 1,
+					     .val_len = 64 };
+}
+
+static void uffd_fill_lease_mget(struct uffd_call *u, void *buf, uint64_t ver)
+{
+	u->item = (struct kcache_batch_item){ .key_len = 1 };
+	u->a.mget = (struct kcache_mget_args){ .size = sizeof(u->a.mget),
+					       .flags = KCACHE_MGETF_LEASE, .items = p2u(&u->item),
+					       .keys = p2u("k"), .vals = p2u(buf), .nr = 1,
+					       .vals_len = 64, .tokens = p2u(&u->token) };
+}
+
 FIXTURE_VARIANT(uffd) {
 	unsigned long cmd;
 	void (*fill)(struct uffd_call *u, void *buf, uint64_t ver);
@@ -2085,6 +2101,9 @@ FIXTURE_TEARDOWN(uffd)
 /* the value read from userspace */
 FIXTURE_VARIANT_ADD(uffd, set) { KCACHE_IOC_SET, uffd_fill_set };
 FIXTURE_VARIANT_ADD(uffd, cas) { KCACHE_IOC_CAS, uffd_fill_cas };
+/* a hit's value written to userspace */
+FIXTURE_VARIANT_ADD(uffd, lease_get) { KCACHE_IOC_GET, uffd_fill_lease_get };
+FIXTURE_VARIANT_ADD(uffd, lease_mget) { KCACHE_IOC_MGET, uffd_fill_lease_mget };
 
 /*
  * A page fault may sleep as long as another task pleases (a userfaultfd handler, a FUSE
