@@ -101,7 +101,8 @@ static atomic64_t kcache_reserved_bytes = ATOMIC64_INIT(0);
  * kcache_name_valid() - check a cache name
  * @name: NUL-terminated name
  *
- * Return: true if @name is 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-] (ASCII only).
+ * Return: true if @name is 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-] (ASCII only), and
+ * not "." or "..".
  */
 bool kcache_name_valid(const char *name)
 {
@@ -109,6 +110,12 @@ bool kcache_name_valid(const char *name)
 	char ch;
 
 	if (len == 0 || len > KCACHE_NAME_MAX)
+		return false;
+	/*
+	 * Every cache has its statistics file, named after it (kcache_sysfs.c): "." and ".."
+	 * are the two names of [A-Za-z0-9._-] that no file can have.
+	 */
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
 		return false;
 	for (i = 0; i < len; i++) {
 		ch = name[i];
@@ -303,7 +310,7 @@ static int kc_register_check_locked(const char *name)
 
 /**
  * kcache_create() - create a named cache
- * @name: 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-]
+ * @name: 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-], not "." or ".."
  * @cfg: its configuration; zero bounds take the module defaults
  *
  * The registry holds one reference until kcache_destroy(); the caller gets another one,

@@ -123,8 +123,8 @@ static inline bool kcache_name_char_ok(char ch)
  * kcache_name_field_check() - check the name field of an ioctl struct
  * @name: %KCACHE_NAME_BUF bytes
  *
- * Return: 0 if it holds 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-], a NUL, and only zeros
- * after it; else -EINVAL.
+ * Return: 0 if it holds 1..%KCACHE_NAME_MAX bytes of [A-Za-z0-9._-], not "." or "..",
+ * a NUL, and only zeros after it; else -EINVAL.
  */
 static inline int kcache_name_field_check(const char *name)
 {
@@ -132,6 +132,9 @@ static inline int kcache_name_field_check(const char *name)
 
 	if (!len || len > KCACHE_NAME_MAX ||
 	    memchr_inv(name + len, 0, KCACHE_NAME_BUF - len))
+		return -EINVAL;
+	/* as kcache_name_valid(): the names no statistics file can have */
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
 		return -EINVAL;
 	for (i = 0; i < len; i++)
 		if (!kcache_name_char_ok(name[i]))

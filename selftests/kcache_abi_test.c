@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -2004,6 +2005,34 @@ TEST_F(kc, open_owner_checks_ordering)
 	fd = ioctl(self->ctl, KCACHE_IOC_OPEN, &a);
 	ASSERT_LE(0, fd);
 	close(fd);
+}
+
+/*
+ * Each cache has its statistics file, /sys/kernel/debug/kcache/caches/NAME
+ * (kcache_sysfs.c): every name CREATE accepts must be a name a file can have.
+ */
+TEST_F(kc, create_accepts_only_names_a_file_can_have)
+{
+	static const char *const names[] = { ".", "..", "...", ".a" };
+	char path[128];
+	struct stat st;
+	unsigned int i;
+	int fd;
+
+	if (stat("/sys/kernel/debug/kcache/caches", &st))
+		SKIP(return, "no debugfs");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		fd = create(self->ctl, names[i], MB, 0600);
+		if (fd < 0) {
+			EXPECT_EQ(EINVAL, errno) TH_LOG("\"%s\"", names[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kcache/caches/%s", names[i]);
+		EXPECT_EQ(0, stat(path, &st));
+		EXPECT_TRUE(S_ISREG(st.st_mode)) TH_LOG("\"%s\": no statistics file", names[i]);
+		EXPECT_EQ(0, destroy(self->ctl, names[i]));
+		close(fd);
+	}
 }
 
 /* A call on a cache fd whose user buffer lies in memory a userfaultfd has not filled yet */

@@ -22,6 +22,12 @@ static const struct kcache_name_case kcache_name_cases[] = {
 	{ "", false },
 	{ "has space", false },
 	{ "slash/name", false },
+	/* the names no statistics file can have */
+	{ ".", false },
+	{ "..", false },
+	{ "...", true },
+	{ ".a", true },
+	{ "a.", true },
 	{ "nul\x01", false },
 	{ "\xc3\xa9t\xc3\xa9", false },
 	{ "0123456789012345678901234567890123456789012345678901234567890123", true },

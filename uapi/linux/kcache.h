@@ -76,7 +76,7 @@
 #define KCACHE_FEATURE_GET_PAGE	_BITULL(6)	/* mmap() of a cache fd, GET_PAGE */
 
 /* Bounds of the ABI. */
-/* name field: 1..64 bytes of ASCII [A-Za-z0-9._-] (no other byte), NUL, zeros */
+/* name field: 1..64 bytes of ASCII [A-Za-z0-9._-] (no other byte), not "." or "..", NUL, zeros */
 #define KCACHE_NAME_BUF		72
 #define KCACHE_KEY_LEN_MAX	4096	/* largest key */
 /* hard bound on a value; the module's value_max parameter (default 1 MiB) may be lower */
@@ -138,8 +138,8 @@ struct kcache_version {
  * struct kcache_create_args - argument of %KCACHE_IOC_CREATE
  * @size: sizeof(struct kcache_create_args) as userspace knows it
  * @flags: must be 0
- * @name: the new cache's name: 1..64 bytes of [A-Za-z0-9._-], NUL-terminated, the
- *	rest of the field zero
+ * @name: the new cache's name: 1..64 bytes of [A-Za-z0-9._-], not "." or ".." (each cache
+ *	has a statistics file of its name), NUL-terminated, the rest of the field zero
  * @max_entries: bound on the number of entries (0: the module's default)
  * @max_bytes: bound on the bytes charged, metadata included (0: the module's default)
  * @default_ttl_ns: TTL of entries set without %KCACHE_SETF_TTL (0: no expiry)
@@ -166,8 +166,8 @@ struct kcache_create_args {
  * The name is published only once the fd is ready to be installed: a failed CREATE
  * leaves no cache behind, and a successful one never destroys what others opened.
  * Errors, in this order after the common checks:
- *  -EINVAL  bad name (empty, too long, a byte outside [A-Za-z0-9._-], garbage after the
- *           NUL), policy unknown, mode not a subset of 0666
+ *  -EINVAL  bad name (empty, too long, a byte outside [A-Za-z0-9._-], "." or "..",
+ *           garbage after the NUL), policy unknown, mode not a subset of 0666
  *  -EDQUOT  the caller's fsuid would own more than max_caches_per_uid caches or reserve
  *           more than max_bytes_per_uid bytes (module parameters), and the caller lacks
  *           CAP_SYS_RESOURCE
