@@ -2,16 +2,15 @@
 /*
  * The cache fd's DUMP: the entries above a version cursor, in version order, as many as
  * fit in the caller's buffer. Two walks of the table under rcu_read_lock() (kcache_walk());
- * their callbacks only fill kernel memory, copied out afterwards. Locks: c->mut_sem's
- * write side, for a moment before the walks, with no other lock held (its place in the
- * order is a stream cutoff's: outermost but for the registry and a stream's
- * read_mutex). Process context; may sleep.
+ * their callbacks only fill kernel memory, copied out afterwards. Locks: each stripe lock
+ * in turn, alone, for a moment before the walks (kcache_seq_settled()); never
+ * c->mut_sem, whose write side would hold off every writer of the cache for a grace
+ * period at the call of a mere reader. Process context; may sleep.
  */
 
 #include <linux/bsearch.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
-#include <linux/percpu-rwsem.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -21,6 +20,7 @@
 #include "kcache_api.h"
 #include "kcache_cache.h"
 #include "kcache_fd.h"
+#include "kcache_table.h"
 #include "kcache_uaccess.h"
 
 /* The smallest dump record: a 1-byte key and an empty value. */
@@ -46,9 +46,9 @@
  * stops below it. Pass 2 cannot miss it in turn, if it was in the table before pass 2
  * began. That holds only up to a settled version: writers of different stripes number
  * their entries and publish them in either order, so an entry can be numbered below one
- * already in the table and still be on its way in. DUMP therefore first reads the counter
- * with no mutation in flight (c->mut_sem's write side, as a stream's cutoff does) and
- * selects nothing above it; later versions come in a later call.
+ * already in the table and still be on its way in. DUMP therefore first settles a version
+ * (kcache_seq_settled(): the counter, then every mutation that had a number by then is
+ * done) and selects nothing above it; later versions come in a later call.
  */
 struct kc_dump_cand {
 	u64 seq;
@@ -191,9 +191,7 @@ int kcache_dump_ioctl(struct kcache *c, void __user *uarg)
 	if (!d.c)
 		return -ENOMEM;
 	/* every version up to this one is in the table or gone from it */
-	percpu_down_write(&c->mut_sem);
-	d.settled = atomic64_read(&c->seq);
-	percpu_up_write(&c->mut_sem);
+	d.settled = kcache_seq_settled(c);
 	ret = kcache_walk(c, kc_dump_select, &d);
 	if (ret < 0)
 		goto out;

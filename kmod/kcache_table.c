@@ -7,10 +7,11 @@
  *    every mutation of a key from taking its sequence number until its record is emitted,
  *    so the mutations of one key are totally ordered and their records too, while
  *    mutations of different keys run in parallel (as kernel/bpf/hashtab.c's bucket locks).
- *    Taken in process context (writers, maintenance, the shrinker); never with another
- *    stripe lock held; never held while sleeping. Order: c->maint_mutex ->
- *    c->mut_sem (read) -> stripe->lock -> rhashtable bucket locks (write rings: no lock;
- *    a writer helps maintenance before it takes c->mut_sem, never under it).
+ *    Taken in process context (writers, maintenance, the shrinker, and DUMP's
+ *    kcache_seq_settled(), each alone); never with another stripe lock held; never held
+ *    while sleeping. Order: c->maint_mutex -> c->mut_sem (read) -> stripe->lock ->
+ *    rhashtable bucket locks (write rings: no lock; a writer helps maintenance before it
+ *    takes c->mut_sem, never under it).
  *  - the rhashtable's own bucket locks and mutex (resizes run from its worker).
  * Lookups take no lock: rcu_read_lock() only.
  */
@@ -84,6 +85,32 @@ void kcache_table_walk_start(struct rhashtable_iter *iter)
 	rhashtable_walk_start(iter);
 	if (!iter->p)
 		iter->skip = 0;
+}
+
+/**
+ * kcache_seq_settled() - a version up to which every mutation has reached the table
+ * @c: the cache
+ *
+ * A mutation holds its key's stripe lock from taking its number until the table changed
+ * and its record is emitted. So once every stripe lock has been taken and dropped, each
+ * mutation that had a number when the counter was read is done. Holds off the writers of
+ * one stripe at a time and waits for no grace period, unlike c->mut_sem's write side,
+ * which a caller needs only to place itself between mutations (a stream's cutoff).
+ * Process context, no lock held.
+ *
+ * Return: the version; every entry numbered up to it is in the table or gone from it.
+ */
+u64 kcache_seq_settled(struct kcache *c)
+{
+	/* the counter before the locks: acquire orders it before the first of them */
+	u64 seq = atomic64_read_acquire(&c->seq);
+	unsigned int i;
+
+	for (i = 0; i <= c->stripe_mask; i++) {
+		spin_lock(&c->stripes[i].lock);
+		spin_unlock(&c->stripes[i].lock);
+	}
+	return seq;
 }
 
 int kcache_table_insert(struct kcache *c, struct kcache_entry *e)

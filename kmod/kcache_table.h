@@ -79,6 +79,7 @@ static __always_inline int kcache_ht_cmp(struct rhashtable_compare_arg *arg, con
 
 int kcache_table_init(struct kcache *c);
 void kcache_table_uninit(struct kcache *c);
+u64 kcache_seq_settled(struct kcache *c);
 void kcache_table_clear(struct kcache *c, void (*fn)(void *ptr, void *arg), void *arg);
 
 /*

@@ -19,9 +19,11 @@
 #include <sys/syscall.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/kcache.h>
+#include <linux/membarrier.h>
 #include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
@@ -187,6 +189,14 @@ static uint32_t known(const FIXTURE_VARIANT(sz) *v)
 }
 
 static char scratch[4096];
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
 
 static int fill_version(void *b, FIXTURE_DATA(kc) *self, int n)
 {
@@ -1769,6 +1779,42 @@ static void *grow(void *arg)
 	}
 	atomic_store(&g->finished, 1);
 	return NULL;
+}
+
+/*
+ * DUMP, which any reader may call in a loop, waits for no RCU grace period: it settles
+ * its version with the stripe locks, one at a time, not with the write side of the
+ * cache's rwsem, which waits for a grace period and holds off every writer meanwhile.
+ * The unit is a grace period measured in the same run: membarrier(MEMBARRIER_CMD_GLOBAL)
+ * is one synchronize_rcu(). The calls are a few grace periods apart, so that such a
+ * write side would have to wait a whole one each time.
+ */
+TEST_F(kc, dump_waits_no_grace_period)
+{
+	enum { N = 16, G = 16 };
+	uint64_t t0, gp, dumping = 0;
+	int i, q;
+
+	q = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (q < 0 || !(q & MEMBARRIER_CMD_GLOBAL) || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "membarrier() waits for no grace period here");
+	t0 = now_us();
+	for (i = 0; i < G; i++)
+		ASSERT_EQ(0, syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0));
+	gp = (now_us() - t0) / G;
+	for (i = 0; i < N; i++) {
+		struct kcache_dump_args d = { .size = sizeof(d), .buf = p2u(scratch),
+					      .buf_len = sizeof(scratch) };
+
+		usleep(4 * gp);
+		t0 = now_us();
+		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
+		dumping += now_us() - t0;
+		ASSERT_EQ(1, d.done);
+	}
+	TH_LOG("a grace period %llu us; %d DUMPs %llu us", (unsigned long long)gp, N,
+	       (unsigned long long)dumping);
+	EXPECT_LT(dumping, gp * N / 2);
 }
 
 /*
