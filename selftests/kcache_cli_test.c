@@ -344,6 +344,13 @@ TEST_F(cli, bad_input_table)
 		{ "%1$s load %2$s /nonexistent", 1, "No such file" },
 		{ "printf 'no tab here\n' | %1$s load %2$s", 1, "not KEY<TAB>VALUE" },
 		{ "printf 'k\t\\\\xZZ\n' | %1$s load %2$s", 1, "not KEY<TAB>VALUE" },
+		/* output that cannot be written: exit 1 with a message, whatever the command */
+		{ "%1$s get %2$s present >/dev/full", 1, "standard output: No space left" },
+		{ "%1$s info %2$s >/dev/full", 1, "standard output: No space left" },
+		{ "%1$s list >/dev/full", 1, "standard output: No space left" },
+		{ "%1$s dump %2$s >/dev/full", 1, "standard output: No space left" },
+		{ "%1$s stats -w 1 --iterations 2 %2$s >/dev/full", 1,
+		  "standard output: No space left" },
 	};
 	char cmd[8192], out[8192];
 	unsigned int i;

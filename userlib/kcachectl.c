@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,26 @@ static int exit_code(int err)
 	default:
 		return EXIT_FAIL;
 	}
+}
+
+/*
+ * Has standard output failed (a full disk, a reader that quit with SIGPIPE ignored)?
+ * Flushes it; the first failure is reported on stderr, once, for a command to exit 1.
+ */
+static bool stdout_failed(void)
+{
+	static bool said;
+	int err;
+
+	errno = 0;
+	if (!fflush(stdout) && !ferror(stdout))
+		return false;
+	err = errno;
+	if (!said)
+		fprintf(stderr, "%s: standard output: %s\n", prog,
+			err ? strerror(err) : "write error");
+	said = true;
+	return true;
 }
 
 /* Report a failed operation on cache @name; @what names the step. */
@@ -916,7 +937,7 @@ static int stats_watch(int fd, const char *name, uint64_t interval_ns, uint64_t 
 			printf(" %10" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
 			       (uint64_t)b.entries, (uint64_t)b.bytes, (uint64_t)b.spare_bytes);
 		}
-		if (fflush(stdout))
+		if (stdout_failed())
 			return EXIT_FAIL;
 		a = b;
 		t0 = t1;
@@ -1102,6 +1123,7 @@ static int get_print(const char *name, const char *what, const unsigned char *ke
 		json_bytes("value", val, vlen);
 		printf(",\"version\":%" PRIu64 "}\n", version);
 	} else if (fwrite(val, 1, vlen, stdout) != vlen) {
+		stdout_failed();
 		ret = EXIT_FAIL;
 	}
 	free(val);
@@ -1386,6 +1408,11 @@ static int cmd_dump(int argc, char **argv)
 			}
 			count++;
 		}
+		/* a batch at a time: with nowhere to write, the rest of the cache is not read */
+		if (ferror(stdout) && stdout_failed()) {
+			ret = EXIT_FAIL;
+			break;
+		}
 	}
 	if (json)
 		printf("]\n");
@@ -1628,10 +1655,7 @@ static int cmd_watch(int argc, char **argv)
 		 * Output that cannot be written (a reader that quit, SIGPIPE ignored) ends the
 		 * watch: it would read the stream on with nowhere to print it.
 		 */
-		if (fflush(stdout) || ferror(stdout)) {
-			int err = errno;
-
-			fprintf(stderr, "%s: watch: standard output: %s\n", prog, strerror(err));
+		if (stdout_failed()) {
 			ret = EXIT_FAIL;
 			break;
 		}
@@ -1810,7 +1834,7 @@ int main(int argc, char **argv)
 	ret = c->fn(argc, argv);
 	if (ctl_fd >= 0)
 		close(ctl_fd);
-	if (fflush(stdout))
+	if (stdout_failed())
 		ret = ret ?: EXIT_FAIL;
 	return ret;
 }
