@@ -310,7 +310,10 @@ EXPORT_SYMBOL_GPL(kcache_stats);
  *
  * Drains the read and write rings into the policy, evicts over the bounds and reclaims
  * expired entries. Once it returns, the entries written before the call are within the
- * bounds. Sleeps on the maintenance mutex.
+ * bounds, with one exception: a write still filling its slot of a CPU's write ring (a
+ * writer that migrated, filling the ring of the CPU it reserved on) holds back the
+ * records after it in that ring, which the pass it schedules once filled applies (within
+ * a tick). Sleeps on the maintenance mutex.
  */
 void kcache_maintain(struct kcache *c)
 {
