@@ -714,6 +714,7 @@ static void ttl_expired_entry_never_returned(struct kunit *test)
 struct kc_slow_walk {
 	u64 ttl_end;		/* the TTL entry has expired for certain after this */
 	unsigned int calls;
+	char ttl_key[2];
 	bool ttl_first;
 	bool expired_passed;
 };
@@ -722,7 +723,7 @@ static int kc_slow_walk_fn(void *ctx, const void *key, u32 klen, const void *val
 			   u64 version)
 {
 	struct kc_slow_walk *w = ctx;
-	bool ttl = klen == 1 && !memcmp(key, "t", 1);
+	bool ttl = klen == 2 && !memcmp(key, w->ttl_key, 2);
 
 	if (!w->calls++) {
 		w->ttl_first = ttl;
@@ -741,17 +742,21 @@ static void walk_skips_entries_expired_meanwhile(struct kunit *test)
 	int tries;
 
 	kc_fill(test, c, "p", 16, 0);
-	for (tries = 0; tries < 4; tries++) {
+	/* the TTL entry must not come first, before the walk slept: a new key each try */
+	for (tries = 0; tries < 8; tries++) {
 		memset(&w, 0, sizeof(w));
-		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "t", 1, "x", 1, 30 * NSEC_PER_MSEC, 0,
-						    NULL));
+		w.ttl_key[0] = 't';
+		w.ttl_key[1] = '0' + tries;
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, w.ttl_key, 2, "x", 1, 30 * NSEC_PER_MSEC,
+						    0, NULL));
 		w.ttl_end = ktime_get_ns() + 30 * NSEC_PER_MSEC;
 		KUNIT_ASSERT_EQ(test, 0, kcache_walk(c, kc_slow_walk_fn, &w));
 		KUNIT_EXPECT_GE(test, w.calls, 16U);
 		KUNIT_EXPECT_FALSE(test, w.expired_passed);
 		if (!w.ttl_first)
-			break;
+			return;
 	}
+	KUNIT_FAIL(test, "the TTL entry came first in every walk: nothing was tested");
 }
 
 static void ttl_reclaimed_without_reads(struct kunit *test)
