@@ -159,7 +159,7 @@ static bool kc_remove_victim(struct kcache *c, struct kcache_entry *e, u8 cause)
 	spin_lock(&s->lock);
 	live = e->state == KC_LIVE;
 	if (live) {
-		rec.seq = kcache_seq_next(c);
+		rec.seq = kcache_seq_next(c, s);
 		kcache_table_remove(c, e);
 		e->state = KC_RETIRED;
 		kcache_rec_emit(c, &rec, NULL);

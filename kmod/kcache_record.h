@@ -42,9 +42,13 @@ static inline bool kcache_rec_removes(const struct kcache_rec *r)
 	return r->cause != KCACHE_CAUSE_INSERT && r->cause != KCACHE_CAUSE_REPLACE;
 }
 
-/* The next sequence number; under the key's stripe lock and c->mut_sem (read). */
-static inline u64 kcache_seq_next(struct kcache *c)
+/*
+ * The next sequence number; under the key's stripe lock @s and c->mut_sem (read). DUMP's
+ * kcache_seq_settled() relies on the stripe lock: held from here until the record.
+ */
+static inline u64 kcache_seq_next(struct kcache *c, struct kc_stripe *s)
 {
+	lockdep_assert_held(&s->lock);
 	return atomic64_inc_return(&c->seq);
 }
 

@@ -118,11 +118,11 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 	 * it as expired (a record of its own, numbered first) and inserts the key.
 	 */
 	if (old && !old_live) {
-		exp.seq = kcache_seq_next(c);
+		exp.seq = kcache_seq_next(c, s);
 		exp.e = old;
 	}
 	/* the version is in the entry before any reader can find it */
-	rec.seq = kcache_seq_next(c);
+	rec.seq = kcache_seq_next(c, s);
 	e->seq = rec.seq;
 	if (old)
 		ret = kcache_table_replace(c, old, e);
@@ -532,7 +532,7 @@ static int kc_remove(struct kcache *c, struct kcache_entry *e, const void *key, 
 			rec.cause = KCACHE_CAUSE_EXPIRE;
 			ret = cause == KCACHE_CAUSE_DELETE ? -ENOENT : 0;
 		}
-		rec.seq = kcache_seq_next(c);
+		rec.seq = kcache_seq_next(c, s);
 		rec.e = e;
 		kcache_table_remove(c, e);
 		e->state = KC_RETIRED;

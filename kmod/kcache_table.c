@@ -19,6 +19,7 @@
 #include <linux/cpumask.h>
 #include <linux/log2.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "kcache_table.h"
@@ -109,6 +110,9 @@ u64 kcache_seq_settled(struct kcache *c)
 	for (i = 0; i <= c->stripe_mask; i++) {
 		spin_lock(&c->stripes[i].lock);
 		spin_unlock(&c->stripes[i].lock);
+		/* each stripe settles on its own: thousands of them on a large machine */
+		if ((i & 255) == 255)
+			cond_resched();
 	}
 	return seq;
 }
