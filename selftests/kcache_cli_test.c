@@ -749,6 +749,26 @@ TEST_F(cli, help_commands_in_completion_and_man)
 		SKIP(return, "no bash completion (with bash) nor kcachectl.8 next to %s", self->kc);
 }
 
+/*
+ * In a child: become uid 1000 in the device's group, as udev/60-kcache.rules arranges for
+ * users of kcache. 0, or the exit status the child should end with (77: cannot run @kc).
+ */
+static int become_user(const char *kc)
+{
+	struct stat dev;
+	gid_t g;
+
+	if (stat("/dev/kcache", &dev))
+		return 13;
+	g = dev.st_gid;
+	if (setgroups(1, &g) || setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+		return 10;
+	/* the guest's root directory may not be searchable by other users */
+	if (access(kc, X_OK) || access("/bin/sh", X_OK))
+		return 77;
+	return 0;
+}
+
 TEST_F(cli, permission_message_and_exit_code)
 {
 	char out[1024];
@@ -762,19 +782,9 @@ TEST_F(cli, permission_message_and_exit_code)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct stat dev;
-		gid_t g;
-
-		/* in the device's group, as udev/60-kcache.rules arranges for users of kcache */
-		if (stat("/dev/kcache", &dev))
-			_exit(13);
-		g = dev.st_gid;
-		if (setgroups(1, &g) || setresgid(1000, 1000, 1000) ||
-		    setresuid(1000, 1000, 1000))
-			_exit(10);
-		/* the guest's root directory may not be searchable by other users */
-		if (access(self->kc, X_OK) || access("/bin/sh", X_OK))
-			_exit(77);
+		st = become_user(self->kc);
+		if (st)
+			_exit(st);
 		st = run(out, sizeof(out), "%s get %s k 2>&1", self->kc, self->name);
 		if (st != 4) {
 			fprintf(stderr, "# exit %d: %s\n", st, out);
@@ -787,6 +797,52 @@ TEST_F(cli, permission_message_and_exit_code)
 	if (WEXITSTATUS(st) == 77)
 		SKIP(return, "kcachectl not executable by uid 1000 (initramfs root mode?)");
 	ASSERT_EQ(0, WEXITSTATUS(st));
+}
+
+/*
+ * fetch by a user who may only read: a hit prints the value as get would (it opened the
+ * cache read-write, so every hit failed with exit 4); a miss exits 4 without running the
+ * command, which could not store what it made.
+ */
+TEST_F(cli, fetch_read_only_user_gets_hits)
+{
+	char out[1024], ran[128];
+	pid_t pid;
+	int st;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	snprintf(ran, sizeof(ran), "/tmp/kc-ro-fetch-%d", getpid());
+	unlink(ran);
+	ASSERT_EQ(0, run(NULL, 0, "%s create -m 0644 %s && %s set %s k v1",
+			 self->kc, self->name, self->kc, self->name));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		st = become_user(self->kc);
+		if (st)
+			_exit(st);
+		st = run(out, sizeof(out), "%s fetch %s k -- echo loaded 2>&1", self->kc,
+			 self->name);
+		if (st || strcmp(out, "v1")) {
+			fprintf(stderr, "# hit: exit %d: %s\n", st, out);
+			_exit(11);
+		}
+		st = run(out, sizeof(out), "%s fetch %s k2 -- touch %s 2>&1", self->kc,
+			 self->name, ran);
+		if (st != 4 || !strstr(out, "needs write permission")) {
+			fprintf(stderr, "# miss: exit %d: %s\n", st, out);
+			_exit(12);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		SKIP(return, "kcachectl not executable by uid 1000 (initramfs root mode?)");
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_NE(0, access(ran, F_OK)) TH_LOG("the command ran for a user who cannot store");
+	unlink(ran);
 }
 
 TEST_HARNESS_MAIN

@@ -1091,13 +1091,25 @@ static int get_print(const char *name, const char *what, const unsigned char *ke
 {
 	unsigned char *val = NULL, *p;
 	uint32_t vlen = 65536;
+	bool read_only = false;
 	uint64_t version;
 	int fd, ret;
 
-	/* leases need both rights: the fetcher may be the one that stores */
-	ret = open_cache(name, fc ? KCACHE_OPEN_RDWR : KCACHE_OPEN_READ, &fd);
+	ret = ctl();
 	if (ret)
 		return ret;
+	/*
+	 * Leases need both rights: the fetcher may be the one that stores. A user who may
+	 * only read still gets a hit, as from get; only a miss is refused.
+	 */
+	fd = kcache_open(ctl_fd, name, fc ? KCACHE_OPEN_RDWR : KCACHE_OPEN_READ);
+	if (fd == -EACCES && fc) {
+		fd = kcache_open(ctl_fd, name, KCACHE_OPEN_READ);
+		fc = NULL;
+		read_only = true;
+	}
+	if (fd < 0)
+		return fail(name, "open", fd);
 	for (;;) {
 		p = realloc(val, vlen ?: 1);
 		if (!p) {
@@ -1114,7 +1126,11 @@ static int get_print(const char *name, const char *what, const unsigned char *ke
 			break;
 	}
 	close(fd);
-	if (ret) {
+	if (ret == -ENOENT && read_only) {
+		fprintf(stderr, "%s: %s: cache '%s' key not found, and loading it needs write permission\n",
+			prog, what, name);
+		ret = EXIT_PERM;
+	} else if (ret) {
 		ret = fail(name, what, ret);
 	} else if (json) {
 		putchar('{');
