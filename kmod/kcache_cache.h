@@ -102,6 +102,7 @@ struct kc_pcpu_stats {
  * @users_done: completed when @users drops to zero after the kill
  * @kref: lifetime of this struct
  * @list: registry link, under the registry mutex
+ * @serial: when it was registered: larger for every later cache (LIST's cursor)
  * @dead: destroy has started (set under the registry mutex; readers check it under RCU)
  * @policy_seed: secret seed of the key hash (kcache_key_hash()): table, stripes, sketch
  * @memcg: the memory cgroup every allocation of this cache is charged to, the creator's
@@ -163,6 +164,7 @@ struct kcache {
 	struct completion users_done;
 	struct kref kref;
 	struct list_head list;
+	u64 serial;
 	bool dead;
 	unsigned long policy_seed;
 	struct mem_cgroup *memcg;

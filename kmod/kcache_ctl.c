@@ -109,7 +109,7 @@ static long kc_ioc_version(void __user *uarg)
 	v.abi_version = KCACHE_ABI_VERSION;
 	v.features = KCACHE_FEATURE_VERSION | KCACHE_FEATURE_CACHES | KCACHE_FEATURE_BATCH |
 		     KCACHE_FEATURE_DUMP | KCACHE_FEATURE_STREAMS | KCACHE_FEATURE_LEASES |
-		     KCACHE_FEATURE_GET_PAGE;
+		     KCACHE_FEATURE_GET_PAGE | KCACHE_FEATURE_LIST_CONTINUE;
 	return kcache_copy_struct_out(uarg, &v, sizeof(v));
 }
 
@@ -232,24 +232,38 @@ static long kc_ioc_destroy(void __user *uarg)
 	return ret;
 }
 
+/**
+ * struct kc_list_ctx - one LIST call
+ * @recs: the records, @cap of them
+ * @cap: records the caller's array holds, at most %KCACHE_LIST_MAX
+ * @count: caches listed, or (without @paged) counted for -EMSGSIZE
+ * @paged: %KCACHE_LIST_CONTINUE: stop when @recs is full, list only after @cursor
+ * @cursor: in: the serial of the last cache listed before; out: of the last one now
+ */
 struct kc_list_ctx {
 	struct kcache_list_record *recs;
 	u32 cap;
 	u32 count;
+	bool paged;
+	u64 cursor;
 };
 
-/* Under the core's registry mutex: fills the kernel buffer only. */
+/* Under the core's registry mutex, which keeps the list in serial order. */
 static int kc_list_one(struct kcache *c, void *ctx)
 {
 	struct kc_list_ctx *l = ctx;
 	struct kcache_list_record *r;
 	struct kcache_config cfg;
 
+	if (l->paged && c->serial <= l->cursor)
+		return 0;
 	kcache_get_config(c, &cfg);
 	if (!uid_eq(current_fsuid(), cfg.uid) && !kc_may(&cfg, KCACHE_OPEN_READ, false))
 		return 0;
-	if (l->count >= KCACHE_LIST_MAX)
+	if (l->count >= (l->paged ? l->cap : KCACHE_LIST_MAX))
 		return 1;
+	if (l->paged)
+		l->cursor = c->serial;
 	if (l->count < l->cap) {
 		r = &l->recs[l->count];
 		strscpy_pad(r->name, kcache_name(c), sizeof(r->name));
@@ -276,13 +290,18 @@ static long kc_ioc_list(void __user *uarg)
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LIST_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags)
+	if (a.flags & ~KCACHE_LIST_CONTINUE)
+		return -EINVAL;
+	/* a page without a cursor, or of nothing, could never move on */
+	l.paged = a.flags & KCACHE_LIST_CONTINUE;
+	if (l.paged && (a.size < KCACHE_LIST_ARGS_SIZE_VER1 || !a.nr))
 		return -EINVAL;
 	if (a.record_size < KCACHE_LIST_RECORD_SIZE_VER0)
 		return -EINVAL;
 	if (a.record_size > SZ_4K)	/* the ABI's bound, whatever the page size */
 		return -E2BIG;
 	rs = a.record_size;
+	l.cursor = a.cursor;
 	l.cap = min_t(u32, a.nr, KCACHE_LIST_MAX);
 	if (l.cap) {
 		l.recs = kvcalloc(l.cap, ks, GFP_KERNEL_ACCOUNT);
@@ -304,6 +323,8 @@ static long kc_ioc_list(void __user *uarg)
 		}
 	}
 	a.nr = l.count;
+	if (l.paged)
+		a.cursor = l.cursor;
 	ret = kcache_copy_struct_out(uarg, &a, sizeof(a));
 out:
 	kvfree(l.recs);

@@ -95,6 +95,7 @@ static unsigned int kc_wring_size(u64 max_entries)
 static DEFINE_MUTEX(kcache_registry_mutex);
 static LIST_HEAD(kcache_registry);
 static unsigned int kcache_count;
+static u64 kcache_serial;	/* the last cache's: the registry is in this order */
 static atomic64_t kcache_reserved_bytes = ATOMIC64_INIT(0);
 
 /**
@@ -370,6 +371,7 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 	kref_get(&c->kref);
 	/* nothing fails from here on: reclaim may find the cache */
 	kcache_shrinker_list(c);
+	c->serial = ++kcache_serial;
 	list_add_tail(&c->list, &kcache_registry);
 	mutex_unlock(&kcache_registry_mutex);
 	kcache_sysfs_cache_added(c);

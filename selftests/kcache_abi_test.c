@@ -318,7 +318,8 @@ FIXTURE_VARIANT_ADD(sz, open) {
 FIXTURE_VARIANT_ADD(sz, destroy) {
 	KCACHE_IOC_DESTROY, KCACHE_DESTROY_ARGS_SIZE_VER0, fill_destroy, ENOENT, 0 };
 FIXTURE_VARIANT_ADD(sz, list) {
-	KCACHE_IOC_LIST, KCACHE_LIST_ARGS_SIZE_VER0, fill_list, EMSGSIZE, 0 };
+	KCACHE_IOC_LIST, KCACHE_LIST_ARGS_SIZE_VER0, fill_list, EMSGSIZE,
+	KCACHE_LIST_ARGS_SIZE_VER1 };
 FIXTURE_VARIANT_ADD(sz, get) {
 	KCACHE_IOC_GET, KCACHE_GET_ARGS_SIZE_VER0, fill_get, 0, KCACHE_GET_ARGS_SIZE_VER1 };
 FIXTURE_VARIANT_ADD(sz, set) {
@@ -1268,6 +1269,107 @@ TEST_F(kc, list)
 	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
 	ASSERT_EQ(EFAULT, errno);
 	free(r);
+}
+
+static int list_page(int ctl, struct kcache_list_record *r, uint32_t *nr, uint64_t *cursor)
+{
+	struct kcache_list_args a = { .size = sizeof(a), .flags = KCACHE_LIST_CONTINUE,
+				      .records = p2u(r), .nr = *nr, .record_size = sizeof(*r),
+				      .cursor = *cursor };
+	int ret = ioctl(ctl, KCACHE_IOC_LIST, &a);
+
+	if (!ret) {
+		*nr = a.nr;
+		*cursor = a.cursor;
+	}
+	return ret;
+}
+
+/*
+ * LIST in pages of two: each of eight caches is listed once, in creation order, although
+ * every page's caches are destroyed before the next page is asked for (a cursor that
+ * counted places would skip the caches that moved up).
+ */
+TEST_F(kc, list_continue_lists_each_cache_once_in_order)
+{
+	struct kcache_list_record r[2];
+	char names[8][80];
+	int fds[8], seen[8] = { 0 }, last = -1, pages = 0, bad, i;
+	uint64_t cursor = 0;
+	uint32_t nr, j;
+
+	for (i = 0; i < 8; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s-x%d", self->name, i);
+		fds[i] = create(self->ctl, names[i], MB, 0600);
+		ASSERT_LE(0, fds[i]) TH_LOG("create %s: %s", names[i], strerror(errno));
+		close(fds[i]);
+	}
+	do {
+		nr = 2;
+		ASSERT_EQ(0, list_page(self->ctl, r, &nr, &cursor)) TH_LOG("%s", strerror(errno));
+		ASSERT_GE(2, nr);
+		for (j = 0; j < nr; j++) {
+			for (i = 0; i < 8 && strcmp(r[j].name, names[i]); i++)
+				;
+			if (i == 8)
+				continue;
+			seen[i]++;
+			EXPECT_LT(last, i) TH_LOG("%s after %s", names[i], names[last]);
+			last = i;
+			ASSERT_EQ(0, destroy(self->ctl, names[i]));
+		}
+		ASSERT_GT(100, ++pages);
+	} while (nr == 2);
+	for (i = 0, bad = 0; i < 8; i++) {
+		if (seen[i] != 1) {
+			TH_LOG("%s listed %d times", names[i], seen[i]);
+			bad++;
+		}
+	}
+	EXPECT_EQ(0, bad);
+	/* past the end: an empty page, and the cursor stays */
+	j = cursor;
+	nr = 2;
+	ASSERT_EQ(0, list_page(self->ctl, r, &nr, &cursor));
+	EXPECT_EQ(0, nr);
+	EXPECT_EQ(j, cursor);
+}
+
+TEST_F(kc, list_continue_errors)
+{
+	struct kcache_list_record r[4];
+	struct kcache_list_args a = { .size = sizeof(a), .flags = KCACHE_LIST_CONTINUE,
+				      .records = p2u(r), .nr = 4, .record_size = sizeof(*r) };
+	struct kcache_version v = { .size = sizeof(v) };
+
+	ASSERT_EQ(0, ioctl(self->ctl, KCACHE_IOC_VERSION, &v));
+	EXPECT_NE(0, v.features & KCACHE_FEATURE_LIST_CONTINUE);
+	/* a page of nothing could never move on; nor could a struct without the cursor */
+	a.nr = 0;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.nr = 4;
+	a.size = KCACHE_LIST_ARGS_SIZE_VER0;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EINVAL, errno);
+	a.size = sizeof(a);
+	a.flags = KCACHE_LIST_CONTINUE << 1;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EINVAL, errno);
+	/* without the flag the cursor is ignored (the listing starts at the first cache) */
+	a.flags = 0;
+	a.nr = 0;
+	a.cursor = ~0ULL;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EMSGSIZE, errno);
+	EXPECT_LE(1, a.nr);
+	EXPECT_EQ(~0ULL, a.cursor);
+	/* a cursor past every cache: an empty page */
+	a.flags = KCACHE_LIST_CONTINUE;
+	a.nr = 4;
+	ASSERT_EQ(0, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	EXPECT_EQ(0, a.nr);
+	EXPECT_EQ(~0ULL, a.cursor);
 }
 
 /* ---- binary data ---- */

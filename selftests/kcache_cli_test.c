@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "kcache.h"
 
 static const char *ctl_path(void)
 {
@@ -843,6 +844,63 @@ TEST_F(cli, fetch_read_only_user_gets_hits)
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_NE(0, access(ran, F_OK)) TH_LOG("the command ran for a user who cannot store");
 	unlink(ran);
+}
+
+/* Read @path's first line into @buf, or write @val to it; 0 or -1. */
+static int param(const char *path, char *buf, size_t len, const char *val)
+{
+	FILE *f = fopen(path, val ? "w" : "r");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = val ? (fputs(val, f) < 0 ? -1 : 0) : (fgets(buf, len, f) ? 0 : -1);
+	return fclose(f) || ret ? -1 : 0;
+}
+
+/*
+ * list shows every cache, past the KCACHE_LIST_MAX (1024) one LIST call fills: it lists a
+ * page at a time (it used to print the first 1024 and stop).
+ */
+TEST_F_TIMEOUT(cli, list_shows_caches_past_one_call, 300)
+{
+	static const char mc[] = "/sys/module/kcache/parameters/max_caches";
+	int n = KCACHE_LIST_MAX + 8, made = 0, listed = 0, ctl, fd, i, err = 0;
+	char saved[32], name[96], line[256];
+	size_t pre;
+	FILE *f;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	ASSERT_EQ(0, param(mc, saved, sizeof(saved), NULL));
+	ASSERT_EQ(0, param(mc, NULL, 0, "4096"));
+	ctl = kcache_ctl_open();
+	ASSERT_LE(0, ctl);
+	for (; made < n; made++) {
+		snprintf(name, sizeof(name), "%s-l%d", self->name, made);
+		fd = kcache_create(ctl, name, 16, 4096, 0, KCACHE_POLICY_TINYLFU_ABI, 0600);
+		if (fd < 0) {
+			err = fd;
+			break;
+		}
+		close(fd);
+	}
+	snprintf(name, sizeof(name), "%s-l", self->name);
+	pre = strlen(name);
+	snprintf(line, sizeof(line), "%s list -q", self->kc);
+	f = made == n ? popen(line, "r") : NULL;
+	while (f && fgets(line, sizeof(line), f))
+		listed += !strncmp(line, name, pre);
+	if (f)
+		pclose(f);
+	for (i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "%s-l%d", self->name, i);
+		kcache_destroy(ctl, name);
+	}
+	close(ctl);
+	param(mc, NULL, 0, saved);
+	ASSERT_EQ(n, made) TH_LOG("create %d: %s", made, strerror(-err));
+	EXPECT_EQ(n, listed);
 }
 
 TEST_HARNESS_MAIN

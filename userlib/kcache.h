@@ -32,6 +32,8 @@ int kcache_create_or_open(int ctl_fd, const char *name, uint64_t max_entries,
 			  uint32_t mode, uint32_t access);
 int kcache_destroy(int ctl_fd, const char *name);
 int kcache_list(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr);
+int kcache_list_page(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr,
+		     uint64_t *cursor);
 
 /* single keys, on a cache fd */
 int kcache_get(int fd, const void *key, uint32_t key_len, void *val, uint32_t *val_len,

@@ -769,11 +769,66 @@ static int cmd_destroy(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Every cache the caller may see into *@recs (malloc()ed, *@nr of them): a page at a time,
+ * or in one call from a kernel without KCACHE_FEATURE_LIST_CONTINUE (1024 at most).
+ */
+static int list_all(struct kcache_list_record **recs, uint32_t *nr)
+{
+	struct kcache_list_record *r = NULL, *p;
+	uint32_t n = 0, cap = 0, page = 256, want, got;
+	uint64_t cursor = 0;
+	int ret;
+
+	for (;;) {
+		if (cap - n < page) {
+			p = realloc(r, (cap + page) * sizeof(*r));
+			if (!p) {
+				ret = -ENOMEM;
+				break;
+			}
+			r = p;
+			cap += page;
+		}
+		want = cap - n;
+		got = want;
+		ret = kcache_list_page(ctl_fd, r + n, &got, &cursor);
+		if (ret == -EINVAL && !n) {
+			/* an older module: one call, growing the array until it fits */
+			for (got = cap;;) {
+				ret = kcache_list(ctl_fd, r, &got);
+				if (ret != -EMSGSIZE)
+					break;
+				p = realloc(r, got * sizeof(*r));
+				if (!p) {
+					ret = -ENOMEM;
+					break;
+				}
+				r = p;
+			}
+			n = got;
+			break;
+		}
+		if (ret)
+			break;
+		n += got;
+		if (got < want)		/* a short page is the last */
+			break;
+	}
+	if (ret) {
+		free(r);
+		return ret;
+	}
+	*recs = r;
+	*nr = n;
+	return 0;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	static const struct option lo[] = { { "quiet", no_argument, NULL, 'q' }, HELP_OPT, {} };
-	struct kcache_list_record *recs = NULL, *p;
-	uint32_t nr = 16, i;
+	struct kcache_list_record *recs = NULL;
+	uint32_t nr, i;
 	int opt, ret, quiet = 0;
 
 	while ((opt = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
@@ -786,17 +841,7 @@ static int cmd_list(int argc, char **argv)
 	ret = ctl();
 	if (ret)
 		return ret;
-	for (;;) {
-		p = realloc(recs, nr * sizeof(*recs));
-		if (!p) {
-			free(recs);
-			return fail(NULL, "list", -ENOMEM);
-		}
-		recs = p;
-		ret = kcache_list(ctl_fd, recs, &nr);
-		if (ret != -EMSGSIZE)
-			break;
-	}
+	ret = list_all(&recs, &nr);
 	if (ret) {
 		free(recs);
 		return fail(NULL, "list", ret);

@@ -122,6 +122,26 @@ int kcache_list(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr)
 	return ret;
 }
 
+int kcache_list_page(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr,
+		     uint64_t *cursor)
+{
+	struct kcache_list_args a = {
+		.size = sizeof(a),
+		.flags = KCACHE_LIST_CONTINUE,
+		.records = kc_ptr(recs),
+		.nr = *nr,
+		.record_size = sizeof(*recs),
+		.cursor = *cursor,
+	};
+	int ret = kc_ioctl(ctl_fd, KCACHE_IOC_LIST, &a);
+
+	if (!ret) {
+		*nr = a.nr;
+		*cursor = a.cursor;
+	}
+	return ret;
+}
+
 int kcache_get(int fd, const void *key, uint32_t key_len, void *val, uint32_t *val_len,
 	       uint64_t *version)
 {

@@ -74,6 +74,7 @@
 #define KCACHE_FEATURE_DUMP	_BITULL(3)	/* DUMP */
 #define KCACHE_FEATURE_LEASES	_BITULL(5)	/* leases, refresh ahead, LEASE_ABORT, LOAD_* */
 #define KCACHE_FEATURE_GET_PAGE	_BITULL(6)	/* mmap() of a cache fd, GET_PAGE */
+#define KCACHE_FEATURE_LIST_CONTINUE _BITULL(7)	/* LIST in pages: %KCACHE_LIST_CONTINUE */
 
 /* Bounds of the ABI. */
 /* name field: 1..64 bytes of ASCII [A-Za-z0-9._-] (no other byte), not "." or "..", NUL, zeros */
@@ -303,12 +304,15 @@ struct kcache_list_record {
 /**
  * struct kcache_list_args - argument of %KCACHE_IOC_LIST
  * @size: sizeof(struct kcache_list_args) as userspace knows it
- * @flags: must be 0
+ * @flags: 0 or %KCACHE_LIST_CONTINUE
  * @records: pointer to an array of @nr records of @record_size bytes each
  * @nr: in: records the array holds; out: caches listed, or the number needed
  * @record_size: sizeof(struct kcache_list_record) as userspace knows it, at least
  *	%KCACHE_LIST_RECORD_SIZE_VER0 and at most 4096; bytes beyond the record the
  *	kernel knows are zeroed
+ * @cursor: with %KCACHE_LIST_CONTINUE: in, 0 for the first page or what the previous
+ *	call returned; out, where the next page starts. Since %KCACHE_LIST_ARGS_SIZE_VER1;
+ *	ignored and left as it was without the flag.
  */
 struct kcache_list_args {
 	__u32 size;
@@ -316,20 +320,36 @@ struct kcache_list_args {
 	__u64 records;
 	__u32 nr;
 	__u32 record_size;
+	__u64 cursor;
 };
 
 #define KCACHE_LIST_ARGS_SIZE_VER0	24
+#define KCACHE_LIST_ARGS_SIZE_VER1	32	/* @cursor */
+
+/* List one page, from @cursor on; never -EMSGSIZE (KCACHE_FEATURE_LIST_CONTINUE). */
+#define KCACHE_LIST_CONTINUE	_BITUL(0)
 
 /*
  * KCACHE_IOC_LIST - list the caches the caller may see, with their counters.
  * A cache is listed if the caller owns it or may open it for reading (a caller with
- * CAP_DAC_OVERRIDE or CAP_SYS_ADMIN sees every cache). At most
- * %KCACHE_LIST_MAX records are filled per call (a larger @nr is treated as that).
+ * CAP_DAC_OVERRIDE or CAP_SYS_ADMIN sees every cache). Caches are listed in the order
+ * they were created. At most %KCACHE_LIST_MAX records are filled per call (a larger @nr
+ * is treated as that): without %KCACHE_LIST_CONTINUE, the caches past the first
+ * %KCACHE_LIST_MAX are left out.
+ *
+ * With %KCACHE_LIST_CONTINUE, a call fills up to @nr records with the caches created
+ * after those the previous call listed (@cursor), sets @nr to the number filled and
+ * @cursor to where the next call starts. The listing is done when a call fills fewer
+ * than it was asked for. Each cache that exists throughout is listed exactly once; one
+ * created or destroyed meanwhile may or may not be.
+ *
  * Errors:
- *  -EINVAL   record_size below %KCACHE_LIST_RECORD_SIZE_VER0
+ *  -EINVAL   record_size below %KCACHE_LIST_RECORD_SIZE_VER0; an unknown flag;
+ *            %KCACHE_LIST_CONTINUE with @size below %KCACHE_LIST_ARGS_SIZE_VER1 or @nr 0
  *  -E2BIG    record_size above 4096
- *  -EMSGSIZE the array is too small: nothing was written to it, @nr holds the number of
- *            records needed (it may change before the next call)
+ *  -EMSGSIZE without %KCACHE_LIST_CONTINUE, the array is too small: nothing was written
+ *            to it, @nr holds the number of records needed (it may change before the
+ *            next call)
  */
 #define KCACHE_IOC_LIST		_IO(KCACHE_IOC_MAGIC, 0x04)
 
