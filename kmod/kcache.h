@@ -180,7 +180,9 @@ void kcache_unsubscribe(struct kcache_stream *s);
  *
  * Runs in the context of one caller, may sleep.
  *
- * Return: 0, or a negative errno that every caller waiting for this load gets.
+ * Return: 0, or a negative errno that every caller waiting for this load gets; one that a
+ * waiter would read as something else (-EINTR, -EMSGSIZE) or that no process may see (the
+ * kernel's restart codes, -ERESTARTSYS and the others) becomes -EIO.
  */
 typedef int (*kcache_loader_fn)(void *ctx, const void *key, u32 klen, void **val,
 				u32 *vlen);

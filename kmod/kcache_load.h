@@ -7,6 +7,8 @@
 #define _KCACHE_LOAD_H
 
 #include <linux/atomic.h>
+#include <linux/err.h>
+#include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -77,6 +79,23 @@ struct kcache_load_claim {
 	const struct kcache_lease_owner *owner;
 	u64 token;
 };
+
+/*
+ * An error a load's waiters may be given, processes among them: not one of the kernel's
+ * own codes (-ERESTARTSYS and the others up to -ERECALLCONFLICT), which userspace must
+ * never see and which would restart a waiter's system call; nor one whose answer to a GET
+ * means something else: -EINTR (the caller was killed), -EMSGSIZE (its buffer is too
+ * small, length set); nor one outside the errno range. LEASE_ABORT refuses the others; an
+ * in-kernel loader's become -EIO.
+ */
+static inline bool kcache_load_error_ok(int error)
+{
+	if (error < -MAX_ERRNO || error > 0)
+		return false;
+	if (error <= -ERESTARTSYS && error >= -ERECALLCONFLICT)
+		return false;
+	return error != -EINTR && error != -EMSGSIZE;
+}
 
 /* The core's lifecycle hooks (design §8): init at create, shutdown on destroy, uninit last */
 int kcache_loads_init(struct kcache *c);

@@ -380,19 +380,6 @@ out_items:
 	return ret;
 }
 
-/*
- * An error the waiters may be given: not one of the kernel's own codes (-ERESTARTSYS and
- * the others up to -ERECALLCONFLICT), which userspace must never see and which would
- * restart a waiter's system call; nor one whose answer to a GET means something else:
- * -EINTR (the caller was killed), -EMSGSIZE (its buffer is too small, length set).
- */
-static bool kc_abort_error_ok(int error)
-{
-	if (error <= -ERESTARTSYS && error >= -ERECALLCONFLICT)
-		return false;
-	return error != -EINTR && error != -EMSGSIZE;
-}
-
 /**
  * kcache_lease_ioctl_abort() - %KCACHE_IOC_LEASE_ABORT
  * @c: the fd's cache
@@ -413,8 +400,7 @@ int kcache_lease_ioctl_abort(struct kcache *c, struct kcache_lease_owner *o, u32
 	ret = kcache_copy_struct_in(&a, sizeof(a), KCACHE_LEASE_ABORT_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
-	if (a.flags || a.__pad || !a.token || a.error > 0 || a.error < -MAX_ERRNO ||
-	    !kc_abort_error_ok(a.error))
+	if (a.flags || a.__pad || !a.token || !kcache_load_error_ok(a.error))
 		return -EINVAL;
 	if (kcache_is_dead(c))
 		return -ESHUTDOWN;

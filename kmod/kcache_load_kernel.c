@@ -54,6 +54,9 @@ static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const
 	ret = loader(ctx, key, klen, &val, &vlen);
 	if (WARN_ON_ONCE(ret > 0))
 		ret = -EINVAL;
+	/* the error goes to every waiter, processes too: none that means something else */
+	if (ret && !kcache_load_error_ok(ret))
+		ret = -EIO;
 	if (!ret && vlen && !val)
 		ret = -EINVAL;
 	if (!ret) {
@@ -94,12 +97,13 @@ static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const
  *
  * Context: process context, may sleep.
  *
- * Return: 0; the loader's error (also to every caller that waited for it); -EINTR if the
- * caller was killed while it waited (the load goes on for the others), or while it loaded
- * and the load failed (one of the callers waiting for it loads in its turn); -EMSGSIZE if @buf
- * is too small (*@vlen holds the length; a load still completed); -E2BIG if the loaded
- * value exceeds value_max or the cache's bytes; -EINVAL / -E2BIG for a bad key;
- * -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed.
+ * Return: 0; the loader's error (also to every caller that waited for it; -EIO for
+ * -EINTR, -EMSGSIZE and the kernel's restart codes: see &typedef kcache_loader_fn);
+ * -EINTR if the caller was killed while it waited (the load goes on for the others), or
+ * while it loaded and the load failed (one of the callers waiting for it loads in its
+ * turn); -EMSGSIZE if @buf is too small (*@vlen holds the length; a load still
+ * completed); -E2BIG if the loaded value exceeds value_max or the cache's bytes; -EINVAL /
+ * -E2BIG for a bad key; -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed.
  */
 int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loader_fn loader,
 		       void *ctx, void *buf, u32 *vlen, u64 ttl_ns, u64 *version)

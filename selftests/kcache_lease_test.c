@@ -1085,6 +1085,51 @@ TEST_F_TIMEOUT(lease, destroy_during_kernel_load_wakes_process_waiter, 120)
 	kload_case(_metadata, self, KLOAD_DESTROYED);
 }
 
+/*
+ * An in-kernel loader may fail with a code of the kernel's own (-ERESTARTSYS: a loader that
+ * sleeps interruptibly in a process with a signal pending) or one whose answer to a GET
+ * means something else (-EMSGSIZE: "your buffer is too small", with the length set). A
+ * process waiting for that load must not get it, as LEASE_ABORT refuses to give it: the
+ * waiter and the kernel caller get -EIO.
+ */
+static void kload_fails(struct __test_metadata *_metadata, FIXTURE_DATA(lease) *self,
+			int err)
+{
+	struct waitarg w = { .key = "kf", .wait_ns = 30 * SEC };
+	char res[128];
+	pthread_t t;
+	int i;
+
+	if (access(KLOAD_KO, R_OK))
+		SKIP(return, "%s: not built (KCACHE_TESTS=y builds it)", KLOAD_KO);
+	ASSERT_EQ(0, sh("insmod " KLOAD_KO " cache=%s key=kf val=x err=%d", self->name, err));
+	ASSERT_STREQ("running", kload_result(res, sizeof(res)));
+	w.fd = open_rw(self);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
+	for (i = 0; i < 2000 && !atomic_load(&w.tid); i++)
+		usleep(1000);
+	ASSERT_TRUE(sleeps_in_load_wait(atomic_load(&w.tid)));
+	ASSERT_EQ(0, write_param("release", "1"));
+	pthread_join(t, NULL);
+	for (i = 0; i < 2000 && !strcmp(kload_result(res, sizeof(res)), "running"); i++)
+		usleep(10000);
+	EXPECT_EQ(-EIO, w.answer);
+	EXPECT_EQ(-EIO, atoi(res));
+	close(w.fd);
+	ASSERT_EQ(0, sh("rmmod kcache_kload"));
+}
+
+TEST_F_TIMEOUT(lease, kernel_loader_restart_code_reaches_no_process, 120)
+{
+	kload_fails(_metadata, self, -512);	/* -ERESTARTSYS */
+}
+
+TEST_F_TIMEOUT(lease, kernel_loader_emsgsize_reaches_no_process, 120)
+{
+	kload_fails(_metadata, self, -EMSGSIZE);
+}
+
 /* ---- stress ---- */
 
 #define SK		16	/* keys */

@@ -7,7 +7,8 @@
  * insmod kcache_kload.ko cache=NAME key=KEY val=VALUE starts kcache_get_or_load() of KEY
  * in a kthread; its loader blocks until "1" is written to
  * /sys/module/kcache_kload/parameters/release (or a minute passes: -ETIME), then returns
- * VALUE. insmod returns once the loader runs, or the call ended without it (a hit).
+ * VALUE (or fails with ERR, if err=ERR is given). insmod returns once the loader runs, or
+ * the call ended without it (a hit).
  * /sys/module/kcache_kload/parameters/result reads "running", or the call's
  * "RET LEN VERSION VALUE". rmmod releases the loader and waits for the call.
  *
@@ -39,6 +40,9 @@ MODULE_PARM_DESC(key, "key to load");
 static char *val;
 module_param(val, charp, 0444);
 MODULE_PARM_DESC(val, "value the loader returns, at most 64 bytes");
+static int err;
+module_param(err, int, 0444);
+MODULE_PARM_DESC(err, "a negative errno the loader fails with instead (0: none)");
 
 static struct kcache *kl_cache;
 static DECLARE_COMPLETION(kl_entered);	/* the loader runs, or the call ended */
@@ -57,6 +61,8 @@ static int kl_loader(void *ctx, const void *k, u32 klen, void **v, u32 *vlen)
 	/* not an uninterruptible sleep: a test that dies leaves no hung-task report behind */
 	if (wait_for_completion_interruptible_timeout(&kl_release, KL_TIMEOUT) <= 0)
 		return -ETIME;
+	if (err)
+		return err;
 	*v = kvmalloc(len ?: 1, GFP_KERNEL);
 	if (!*v)
 		return -ENOMEM;
@@ -108,7 +114,7 @@ static int __init kcache_kload_init(void)
 {
 	struct task_struct *t;
 
-	if (!cache_name || !key || !*key || !val || strlen(val) > KL_VAL_MAX)
+	if (!cache_name || !key || !*key || !val || strlen(val) > KL_VAL_MAX || err > 0)
 		return -EINVAL;
 	kl_cache = kcache_lookup(cache_name);
 	if (IS_ERR(kl_cache))

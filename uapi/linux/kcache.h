@@ -1090,8 +1090,8 @@ struct kcache_stream_rec {
  *              lease taken over while it waited) but the fd holds
  *              %KCACHE_LEASES_PER_FD_MAX: nothing copied, no lease; complete or abort one
  *  any errno   the holder aborted with that error (%KCACHE_IOC_LEASE_ABORT) or an
- *              in-kernel loader failed with it, while the caller waited; errors are not
- *              cached: the next lease GET may load again
+ *              in-kernel loader failed with it (-EIO for one LEASE_ABORT refuses), while
+ *              the caller waited; errors are not cached: the next lease GET may load again
  *  -ESHUTDOWN  the cache was destroyed, also while the caller waited
  *
  * KCACHE_MGETF_LEASE - MGET with a lease per item. Each missing item whose key nobody
