@@ -588,7 +588,8 @@ struct kcache_batch_item {
  * @vals: pointer to the value block
  * @nr: items, 0..%KCACHE_BATCH_MAX
  * @vals_len: size of the value block
- * @done: out: items found (status 0)
+ * @done: out: items whose value was copied: status 0 (with %KCACHE_MGETF_LEASE, also
+ *	%KCACHE_GET_STALE and %KCACHE_GET_REFRESH)
  * @__pad: must be 0
  * @tokens: with %KCACHE_MGETF_LEASE: pointer to @nr __u64 lease tokens, written (0 where
  *	the item got no lease); else must be 0 (since %KCACHE_MGET_ARGS_SIZE_VER1)
