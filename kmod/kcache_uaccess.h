@@ -36,6 +36,9 @@
  * @minsize: first published size of the struct
  * @uarg: user pointer to the struct
  *
+ * The size field of @dst is the size read and checked, whatever a second read of it in
+ * copying the struct found.
+ *
  * Return: 0, -EFAULT on a bad pointer, -EINVAL if the size is below @minsize, -E2BIG if
  * it is above PAGE_SIZE or has non-zero bytes beyond @ksize.
  */
@@ -46,6 +49,7 @@ static __always_inline int kcache_copy_struct_in(void *dst, size_t ksize, size_t
 	u64 *d = dst;
 	u32 usize;
 	size_t i;
+	int ret;
 
 	BUILD_BUG_ON(ksize % sizeof(u64));
 	/*
@@ -65,6 +69,7 @@ static __always_inline int kcache_copy_struct_in(void *dst, size_t ksize, size_t
 			for (i = 0; i < ksize / sizeof(u64); i++)
 				unsafe_get_user(d[i], &src[i], efault);
 			user_read_access_end();
+			*(u32 *)dst = usize;	/* as below */
 			return 0;
 		}
 		user_read_access_end();
@@ -73,7 +78,16 @@ static __always_inline int kcache_copy_struct_in(void *dst, size_t ksize, size_t
 		return -EINVAL;
 	if (usize > PAGE_SIZE)
 		return -E2BIG;
-	return copy_struct_from_user(dst, ksize, uarg, usize);
+	ret = copy_struct_from_user(dst, ksize, uarg, usize);
+	if (ret)
+		return ret;
+	/*
+	 * The size checked above, not the copy's second read of it: another thread of the
+	 * caller may have changed it since, and kcache_copy_struct_out() writes back as many
+	 * bytes as it says.
+	 */
+	*(u32 *)dst = usize;
+	return 0;
 efault:
 	user_read_access_end();
 	return -EFAULT;

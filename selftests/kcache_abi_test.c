@@ -948,6 +948,66 @@ TEST_F(kc, stats_spare_bytes)
 	close(fd);
 }
 
+struct size_flipper {
+	uint32_t *size;
+	atomic_int stop;
+};
+
+/* the size field of another thread's STATS, now the first size, now one above a page */
+static void *size_flip_fn(void *arg)
+{
+	struct size_flipper *f = arg;
+
+	while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
+		__atomic_store_n(f->size, KCACHE_STATS_ARGS_SIZE_VER0, __ATOMIC_RELAXED);
+		__atomic_store_n(f->size, 65536, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * The kernel reads the size once. A call that read the first size (and so succeeded: the
+ * other is above a page) writes back that many bytes, not as many as a second read of
+ * the field says, whatever another thread of the caller does to it meanwhile.
+ */
+TEST_F(kc, struct_size_read_once)
+{
+	const uint64_t canary = 0x5a5a5a5a5a5a5a5aull;
+	struct kcache_stats_args *s = (void *)scratch;
+	struct size_flipper f = { .size = &s->size };
+	unsigned long ok = 0, e2big = 0, over = 0;
+	uint64_t t0 = now_us();
+	pthread_t t;
+	int err = 0;
+
+	memset(scratch, 0, sizeof(scratch));
+	s->size = KCACHE_STATS_ARGS_SIZE_VER0;
+	s->counters.spare_bytes = canary;
+	ASSERT_EQ(0, pthread_create(&t, NULL, size_flip_fn, &f));
+	while (now_us() - t0 < 3000000 && !over) {
+		if (ioctl(self->rfd, KCACHE_IOC_STATS, s)) {
+			err = errno;
+			if (err != E2BIG)
+				break;
+			err = 0;
+			e2big++;
+			continue;
+		}
+		ok++;
+		if (s->counters.spare_bytes != canary) {
+			over++;
+			s->counters.spare_bytes = canary;
+		}
+	}
+	atomic_store(&f.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%lu calls succeeded, %lu refused, %lu wrote past their size", ok, e2big, over);
+	EXPECT_EQ(0, err) TH_LOG("STATS: %s", strerror(err));
+	EXPECT_EQ(0, over);
+	EXPECT_LT(0, ok);
+	EXPECT_LT(0, e2big);
+}
+
 TEST_F(kc, nop)
 {
 	struct kcache_nop_args a = { .size = sizeof(a) };
