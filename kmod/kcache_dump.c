@@ -88,13 +88,30 @@ static void kc_heap_sift_down(struct kc_dump_cand *h, u32 nr, u32 i)
 	}
 }
 
+/* Take the largest version off the heap. */
+static void kc_heap_drop(struct kc_dump_ctx *d)
+{
+	d->bytes -= d->c[0].len;
+	d->c[0] = d->c[--d->nr];
+	kc_heap_sift_down(d->c, d->nr, 0);
+}
+
+/* The largest version is over the bounds: nothing at or above it is taken any more. */
 static void kc_heap_pop(struct kc_dump_ctx *d)
 {
 	d->limit = d->c[0].seq;
 	d->limit_len = d->c[0].len;
-	d->bytes -= d->c[0].len;
-	d->c[0] = d->c[--d->nr];
-	kc_heap_sift_down(d->c, d->nr, 0);
+	kc_heap_drop(d);
+}
+
+/*
+ * Is the largest version on the heap twice (a walk that met its entry again after a
+ * resize)? A copy of the top has only copies of it above it, so one is a child of the top.
+ */
+static bool kc_heap_top_twice(const struct kc_dump_ctx *d)
+{
+	return (d->nr > 1 && d->c[1].seq == d->c[0].seq) ||
+	       (d->nr > 2 && d->c[2].seq == d->c[0].seq);
 }
 
 /* Pass 1, under rcu_read_lock(): select. */
@@ -114,9 +131,17 @@ static int kc_dump_select(void *ctx, const void *key, u32 klen, const void *val,
 		swap(d->c[i], d->c[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
-	/* a version seen twice (a resize) goes as a whole: pop while the top is at limit */
-	while (d->nr && (d->nr > d->nr_max || d->bytes > d->cap || d->c[0].seq >= d->limit))
-		kc_heap_pop(d);
+	/*
+	 * Over the bounds, a copy of the top goes first: counted twice, a record that fits
+	 * alone would be dropped for good and a buffer it fits answered -EMSGSIZE. Then the
+	 * top goes, and its copies with it (at limit).
+	 */
+	while (d->nr && (d->nr > d->nr_max || d->bytes > d->cap || d->c[0].seq >= d->limit)) {
+		if (d->c[0].seq < d->limit && kc_heap_top_twice(d))
+			kc_heap_drop(d);
+		else
+			kc_heap_pop(d);
+	}
 	return 0;
 }
 

@@ -2068,6 +2068,96 @@ TEST_F_TIMEOUT(kc, dump_each_entry_once_across_resize, 300)
 	free(seen_g);
 }
 
+#define CHURN_N	30000
+
+struct churner {
+	int fd;
+	atomic_int stop;
+	int err;
+	unsigned long ops;
+};
+
+/*
+ * Store keys c0.. and delete them again, over and over: the table grows and shrinks. A
+ * delete pass deletes what the store pass stored, also when it was cut short.
+ */
+static void *churn(void *arg)
+{
+	struct churner *ch = arg;
+	char k[16];
+	int i, n, kl;
+
+	while (!atomic_load(&ch->stop) && !ch->err) {
+		for (n = 0; n < CHURN_N && !ch->err && !atomic_load(&ch->stop); n++) {
+			kl = snprintf(k, sizeof(k), "c%d", n);
+			ch->err = -kcache_set(ch->fd, k, kl, "v", 1, 0, 0, NULL);
+			ch->ops++;
+		}
+		for (i = 0; i < n && !ch->err && !atomic_load(&ch->stop); i++) {
+			kl = snprintf(k, sizeof(k), "c%d", i);
+			ch->err = -kcache_del(ch->fd, k, kl);
+			ch->ops++;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A buffer that holds exactly the one record above the cursor gets it, also while the
+ * table resizes: a walk that meets the entry twice (the walk starts over in the new
+ * table) must not count its record twice and answer EMSGSIZE for a record that fits.
+ */
+TEST_F_TIMEOUT(kc, dump_one_record_buffer_across_resize, 120)
+{
+	struct kcache_create_args c = { .size = sizeof(c), .max_bytes = 64 * MB,
+					.max_entries = 200000, .mode = 0600 };
+	const uint32_t len = KCACHE_DUMP_RECORD_LEN(1, 0);
+	struct churner ch = { 0 };
+	unsigned long calls = 0, found = 0, emsgsize = 0;
+	uint64_t ver, t0;
+	char k[80], buf[64];
+	pthread_t t;
+	int i;
+
+	snprintf(k, sizeof(k), "%s-x2", self->name);
+	set_name(c.name, k);
+	ch.fd = ioctl(self->ctl, KCACHE_IOC_CREATE, &c);
+	ASSERT_LE(0, ch.fd);
+	for (i = 0; i < 2000; i++) {
+		int kl = snprintf(k, sizeof(k), "b%d", i);
+
+		ASSERT_EQ(0, set(ch.fd, k, kl, "v", 1, 0));
+	}
+	/* the one entry above the cursor: the churner's keys come later, and are bigger */
+	ASSERT_EQ(0, kcache_set(ch.fd, "t", 1, NULL, 0, 0, 0, &ver));
+	ASSERT_EQ(0, pthread_create(&t, NULL, churn, &ch));
+	t0 = now_us();
+	while (now_us() - t0 < 10000000 && !emsgsize) {
+		struct kcache_dump_args d = { .size = sizeof(d), .buf = p2u(buf), .buf_len = len,
+					      .cursor = ver - 1 };
+		const struct kcache_dump_record *r = (const void *)buf;
+
+		calls++;
+		if (ioctl(ch.fd, KCACHE_IOC_DUMP, &d)) {
+			ASSERT_EQ(EMSGSIZE, errno);
+			TH_LOG("EMSGSIZE, needed %u, for a buffer of %u", d.needed, len);
+			emsgsize++;
+			break;
+		}
+		ASSERT_EQ(1, d.nr);
+		ASSERT_EQ(ver, r->version);
+		ASSERT_EQ(1, r->key_len);
+		found++;
+	}
+	atomic_store(&ch.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%lu calls, %lu found the record, %lu stores and deletes", calls, found, ch.ops);
+	EXPECT_EQ(0, ch.err) TH_LOG("churn: %s", strerror(ch.err));
+	EXPECT_EQ(0, emsgsize);
+	EXPECT_LT(0, ch.ops);
+	close(ch.fd);
+}
+
 TEST_F(kc, mset_checks_ordering)
 {
 	struct kcache_batch_item it[2] = { { .key_len = 1, .val_len = 1 },
