@@ -18,6 +18,7 @@
 #include <linux/atomic.h>
 #include <linux/err.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -81,7 +82,8 @@ int kcache_get_page_ioctl(struct kcache *c, struct kcache_fd_pages **pages, unsi
 		return -EPERM;
 	if (idx >= gp->nr)
 		return -EINVAL;
-	p = page_address(gp->page[idx]);
+	/* the caller's number indexes an array of pointers it then reads through */
+	p = page_address(gp->page[array_index_nospec(idx, gp->nr)]);
 	/* once: the process may change it under us */
 	klen = READ_ONCE(p->key_len);
 	ret = kcache_key_len_check(klen);
