@@ -185,9 +185,17 @@ static __always_inline int kc_get_in_fast(struct kc_get_in *in, u8 *kbuf,
 	unsafe_get_user(lease_ns, &ua->lease_ns, efault);
 	unsafe_get_user(pad, &ua->__pad, efault);
 	ukey = u64_to_user_ptr(key);
-	if ((flags | pad) || (wait_ns | lease_ns) || !len || len > KC_STACK_KEY ||
-	    !access_ok(ukey, len))
+	if ((flags | pad) || (wait_ns | lease_ns) || !len || len > KC_STACK_KEY)
 		goto general;
+	user_read_access_end();
+	/*
+	 * The key in a window of its own: user_read_access_begin() checks the range before
+	 * its speculation barrier, so a mispredicted check cannot load kernel bytes that the
+	 * hash would then turn into a table access (Spectre v1). A bad key: the general path
+	 * answers -EFAULT.
+	 */
+	if (!user_read_access_begin(ukey, len))
+		return 0;
 	in->key_len = len;
 	if (!kc_unsafe_words_in(kbuf, ukey, len))
 		goto efault;
