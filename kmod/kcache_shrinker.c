@@ -19,7 +19,9 @@
  * it reclaims; but for a group, only on the nodes where that group's shrinker bit is set,
  * and list_lru sets the bit of the node an item sits on. So a cache has one token on each
  * node that had memory when it was created, and count and scan walk sc->nid's list alone,
- * where each cache is once. A node onlined later reclaims from the caches created after.
+ * where each cache is once. A node whose memory is all movable has no slab, and none of a
+ * cache's memory: it gets no token. A node onlined later reclaims from the caches created
+ * after.
  *
  * Locks: the list_lru's own per-node spinlocks, innermost; the walk callbacks take no
  * other lock. Destroy removes the token (list_lru_del(), same lock) before it waits for
@@ -157,11 +159,12 @@ static void kc_token_add(struct kcache *c, struct kc_memcg_token *t)
  * kcache_shrinker_track() - make a new cache's reclaim tokens, not listed yet
  * @c: the cache, with ->memcg set
  *
- * One token on each node with memory, charged to c->memcg: list_lru files an item under
- * the node of its page and the group it is charged to. Only kcache_shrinker_list()
- * makes them visible to reclaim, once the cache is sure to be created: a cache freed on
- * a failed create must never have been found by a scan, which would use it after the
- * free (kcache_destroy() waits for such scans, a failed create cannot).
+ * One token on each node with memory a slab can take (not one whose memory is all
+ * movable), charged to c->memcg: list_lru files an item under the node of its page and the
+ * group it is charged to. Only kcache_shrinker_list() makes them visible to reclaim, once
+ * the cache is sure to be created: a cache freed on a failed create must never have been
+ * found by a scan, which would use it after the free (kcache_destroy() waits for such
+ * scans, a failed create cannot).
  *
  * Return: 0 or -ENOMEM, with no token left.
  */
@@ -185,6 +188,15 @@ int kcache_shrinker_track(struct kcache *c)
 		t = kmem_cache_alloc_node(kc_token_cache, GFP_KERNEL | __GFP_THISNODE, nid);
 		if (!t)
 			goto nomem;
+		/*
+		 * A node whose memory is all movable has no slab: the allocator ignores the
+		 * node and takes the token from another one, whose list would then count the
+		 * cache twice. None of a cache's memory can be there, so it needs no token.
+		 */
+		if (page_to_nid(virt_to_page(t)) != nid) {
+			kmem_cache_free(kc_token_cache, t);
+			continue;
+		}
 		kc_token_add(c, t);
 	}
 #ifdef CONFIG_MEMCG

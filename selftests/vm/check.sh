@@ -245,9 +245,14 @@ run_kind() {
 	# Two NUMA nodes, a socket and half the memory each, so that what is per node (the
 	# shrinker's tokens, list_lru's lists) is tested where there is more than one. One
 	# socket per node: the kernel warns of a cache shared across nodes otherwise.
+	# KCACHE_VM_MOVABLE_NODE=1 adds a third node whose only memory is a DIMM onlined movable,
+	# which has no slab (kcache_shrinker_test).
 	# shellcheck disable=SC2046 # the kernel hands these to init as environment
 	vm_smp=2,sockets=2,cores=1,threads=1 vm_qemu_args="-object memory-backend-ram,id=m0,size=1G -numa node,nodeid=0,cpus=0,memdev=m0
-		-object memory-backend-ram,id=m1,size=1G -numa node,nodeid=1,cpus=1,memdev=m1" \
+		-object memory-backend-ram,id=m1,size=1G -numa node,nodeid=1,cpus=1,memdev=m1
+		${KCACHE_VM_MOVABLE_NODE:+-m slots=2,maxmem=3G -numa node,nodeid=2
+		-object memory-backend-ram,id=d2,size=512M -device pc-dimm,id=dimm2,memdev=d2,node=2}" \
+	vm_append="${KCACHE_VM_MOVABLE_NODE:+memhp_default_state=online_movable }" \
 	run_vm "$kernel" "$B/$kind.cpio.gz" "$B/$kind.log" kctest_mode="${2:-check}" ${KCACHE_ONLY:+kctest_only=$KCACHE_ONLY} \
 		${KCACHE_BIG:+kctest_big=$KCACHE_BIG} \
 		$(env | grep -E '^KCACHE_FUZZ_(SEED|CALLS)=(0x)?[0-9a-fA-F]+$') || vmok=1
