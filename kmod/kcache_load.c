@@ -490,9 +490,18 @@ int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_leas
 		if (r->deadline && (!wake || r->deadline < wake))
 			wake = r->deadline;
 		spin_unlock(&s->lock);
-		/* at most an hour's lease away; clamped so that no long can turn negative */
-		timeout = wake ? min_t(u64, nsecs_to_jiffies64(wake - now) + 1,
-				       MAX_SCHEDULE_TIMEOUT - 1) : MAX_SCHEDULE_TIMEOUT;
+		/*
+		 * A lease ends within an hour, but a wait_ns may be far longer: at most an hour
+		 * at a time (the loop sleeps again), since where HZ does not divide 10^9
+		 * nsecs_to_jiffies64() multiplies and would wrap; then clamped so that no long
+		 * can turn negative.
+		 */
+		timeout = MAX_SCHEDULE_TIMEOUT;
+		if (wake) {
+			wake = min_t(u64, wake - now, KCACHE_LEASE_NS_MAX);
+			timeout = min_t(u64, nsecs_to_jiffies64(wake) + 1,
+					MAX_SCHEDULE_TIMEOUT - 1);
+		}
 		schedule_timeout(timeout);
 	}
 	spin_unlock(&s->lock);
