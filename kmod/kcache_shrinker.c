@@ -9,8 +9,9 @@
  * group (SLAB_ACCOUNT, under set_active_memcg()) and kept on kc_lru, a memcg-aware
  * list_lru, from creation to destroy. count_objects sums the entries and spares of the
  * caches whose tokens are on sc->memcg's list; scan_objects collects up to KC_SCAN_CACHES of them,
- * each with a live-operation reference (c->users), rotates them to the tail so the next
- * scan starts elsewhere, and evicts from their cold ends after the walk: nothing that
+ * each with a live-operation reference (c->users), moves the first of them to the tail so
+ * that the next scan starts at the cache after it, and evicts from their cold ends after
+ * the walk, the first as much as it can, then the next: nothing that
  * sleeps or takes a mutex runs under the list_lru lock, and the eviction
  * (kcache_maint_shrink()) only trylocks. When a group goes away its tokens move to the
  * parent's list, as its charges do.
@@ -42,7 +43,7 @@
 #include "kcache_registry.h"
 #include "kcache_shrinker.h"
 
-/* caches one scan evicts from; the rest wait for the next scan (they rotate) */
+/* caches one scan may evict from, should the first ones not have enough */
 #define KC_SCAN_CACHES	16
 
 /**
@@ -103,14 +104,18 @@ static enum lru_status kc_collect_one(struct list_head *item, struct list_lru_on
 	struct kc_scan *scan = arg;
 	unsigned int i;
 
-	/* a rotated token comes round again when the list is shorter than the walk */
+	/* the rotated token comes round again when the list is shorter than the walk */
 	for (i = 0; i < scan->n; i++)
 		if (scan->c[i] == t->c)
 			return LRU_SKIP;
 	if (!kcache_enter(t->c))
 		return LRU_SKIP;	/* being destroyed: its entries go anyway */
 	scan->c[scan->n++] = t->c;
-	return LRU_ROTATE;
+	/*
+	 * Only the first goes to the tail. Rotating all would leave a list of no more than
+	 * KC_SCAN_CACHES in its order, and the same cache would give first at every scan.
+	 */
+	return scan->n == 1 ? LRU_ROTATE : LRU_SKIP;
 }
 
 static unsigned long kc_shrink_scan(struct shrinker *s, struct shrink_control *sc)
@@ -287,6 +292,27 @@ unsigned long kcache_test_shrink_count(struct kcache *c, int nid)
 	return kc_shrink_count(kcache_shrinker, &sc);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_shrink_count);
+
+/**
+ * kcache_test_shrink_scan() - one scan of the shrinker for a cache's group on one node
+ * @c: the cache
+ * @nid: the node
+ * @nr: entries to evict at most
+ *
+ * Return: what scan_objects answers reclaim of @c's group on @nid.
+ */
+unsigned long kcache_test_shrink_scan(struct kcache *c, int nid, unsigned long nr)
+{
+	struct shrink_control sc = {
+		.gfp_mask = GFP_KERNEL,
+		.nid = nid,
+		.memcg = c->memcg,
+		.nr_to_scan = nr,
+	};
+
+	return kc_shrink_scan(kcache_shrinker, &sc);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_shrink_scan);
 
 /**
  * kcache_shrink() - evict from every cache's cold end, as global reclaim would, for tests

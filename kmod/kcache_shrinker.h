@@ -16,5 +16,6 @@ void kcache_shrinker_untrack(struct kcache *c);
 unsigned long kcache_shrink(unsigned long nr);
 unsigned long kcache_test_shrinker_tokens(struct kcache *c, int nid);
 unsigned long kcache_test_shrink_count(struct kcache *c, int nid);
+unsigned long kcache_test_shrink_scan(struct kcache *c, int nid, unsigned long nr);
 
 #endif /* _KCACHE_SHRINKER_H */

@@ -1047,15 +1047,72 @@ static void shrinker_evicts_from_cold_end(struct kunit *test)
 struct kc_group {
 	struct mem_cgroup *memcg;
 	unsigned long objects;
+	unsigned int caches;
 };
 
 static int kc_count_group(struct kcache *c, void *ctx)
 {
 	struct kc_group *g = ctx;
 
-	if (c->memcg == g->memcg)
+	if (c->memcg == g->memcg) {
 		g->objects += kcache_policy_entries(&c->policy) + kcache_test_spares(c);
+		g->caches++;
+	}
 	return 0;
+}
+
+/*
+ * A scan evicts from the first cache on its list as much as it can; it must not be the
+ * same cache every time. Three caches, and as many scans of one entry each as the list
+ * holds caches, twice over: each of the three gives at least one. (Rotating every cache
+ * a scan collected left a list of up to 16 in its order: the oldest gave them all.)
+ */
+static void shrinker_scans_take_turns(struct kunit *test)
+{
+	/* small bounds: three default ones would not fit max_total_bytes */
+	struct kcache_config cfg = { .max_bytes = SZ_1M, .policy = KCACHE_POLICY_LRU };
+	char name[KCACHE_NAME_MAX + 1], key[16];
+	unsigned int i, k, n = 1, failed = 0;
+	int nid = first_memory_node;
+	struct kcache_stats st;
+	struct kcache *c[3];
+	struct kc_group g;
+
+	c[0] = kc_new(test, 0, SZ_1M, 0, KCACHE_POLICY_LRU);
+	/* the others by hand (kc_new() keeps one): no assertion until they are destroyed */
+	for (; n < ARRAY_SIZE(c); n++) {
+		snprintf(name, sizeof(name), "kt-turns-%u", n);
+		c[n] = kcache_create(name, &cfg);
+		if (IS_ERR(c[n])) {
+			KUNIT_FAIL(test, "create %s: %ld", name, PTR_ERR(c[n]));
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < 64; k++) {
+			snprintf(key, sizeof(key), "t%u", k);
+			failed += kc_sets(c[i], key, "v") != 0;
+		}
+		kcache_maintain(c[i]);
+	}
+	KUNIT_EXPECT_EQ(test, failed, 0U);
+	g = (struct kc_group){ .memcg = c[0]->memcg };
+	kcache_for_each(kc_quiesce, NULL);
+	kcache_for_each(kc_count_group, &g);
+	for (i = 0; i < 2 * g.caches; i++)
+		kcache_test_shrink_scan(c[0], nid, 1);
+	kcache_for_each(kc_unquiesce, NULL);
+	for (i = 0; i < n; i++) {
+		kcache_stats(c[i], &st);
+		KUNIT_EXPECT_GE_MSG(test, st.evictions_shrink, 1ULL,
+				    "cache %u of 3, after %u scans of %u caches", i, 2 * g.caches,
+				    g.caches);
+	}
+out:
+	for (i = 1; i < n; i++) {
+		kcache_destroy(c[i]);
+		kcache_put_ref(c[i]);
+	}
 }
 
 /*
@@ -1315,6 +1372,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(stats_file_not_added_after_destroy),
 	KUNIT_CASE(shrinker_evicts_from_cold_end),
 	KUNIT_CASE(shrinker_token_on_every_memory_node),
+	KUNIT_CASE(shrinker_scans_take_turns),
 	KUNIT_CASE(stats_count_hits_and_misses),
 	KUNIT_CASE(set_allocates_once_per_entry),
 	KUNIT_CASE(replaced_entry_memory_serves_next_write),
