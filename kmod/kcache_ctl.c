@@ -300,6 +300,12 @@ static long kc_ioc_list(void __user *uarg)
 		return -EINVAL;
 	if (a.record_size > SZ_4K)	/* the ABI's bound, whatever the page size */
 		return -E2BIG;
+	/*
+	 * A page is short only at the end: one larger than a call fills would come back
+	 * short, and its caller would stop with caches left to list.
+	 */
+	if (l.paged && a.nr > KCACHE_LIST_MAX)
+		return -E2BIG;
 	rs = a.record_size;
 	l.cursor = a.cursor;
 	l.cap = min_t(u32, a.nr, KCACHE_LIST_MAX);

@@ -1355,7 +1355,7 @@ TEST_F(kc, list_continue_lists_each_cache_once_in_order)
 	struct kcache_list_record r[2];
 	char names[8][80];
 	int fds[8], seen[8] = { 0 }, last = -1, pages = 0, bad, i;
-	uint64_t cursor = 0;
+	uint64_t cursor = 0, was;
 	uint32_t nr, j;
 
 	for (i = 0; i < 8; i++) {
@@ -1388,15 +1388,16 @@ TEST_F(kc, list_continue_lists_each_cache_once_in_order)
 	}
 	EXPECT_EQ(0, bad);
 	/* past the end: an empty page, and the cursor stays */
-	j = cursor;
+	was = cursor;
 	nr = 2;
 	ASSERT_EQ(0, list_page(self->ctl, r, &nr, &cursor));
 	EXPECT_EQ(0, nr);
-	EXPECT_EQ(j, cursor);
+	EXPECT_EQ(was, cursor);
 }
 
 TEST_F(kc, list_continue_errors)
 {
+	static struct kcache_list_record big[KCACHE_LIST_MAX + 1];
 	struct kcache_list_record r[4];
 	struct kcache_list_args a = { .size = sizeof(a), .flags = KCACHE_LIST_CONTINUE,
 				      .records = p2u(r), .nr = 4, .record_size = sizeof(*r) };
@@ -1430,6 +1431,21 @@ TEST_F(kc, list_continue_errors)
 	ASSERT_EQ(0, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
 	EXPECT_EQ(0, a.nr);
 	EXPECT_EQ(~0ULL, a.cursor);
+	/*
+	 * A page larger than one call fills would come back short with caches left, and a
+	 * short page means the end: refused, before anything is filled.
+	 */
+	a.records = p2u(big);
+	a.nr = KCACHE_LIST_MAX + 1;
+	a.cursor = 0;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(E2BIG, errno);
+	EXPECT_EQ(KCACHE_LIST_MAX + 1, a.nr);
+	EXPECT_EQ(0, a.cursor);
+	a.nr = KCACHE_LIST_MAX;
+	ASSERT_EQ(0, ioctl(self->ctl, KCACHE_IOC_LIST, &a)) TH_LOG("%s", strerror(errno));
+	EXPECT_LE(1, a.nr);
+	EXPECT_NE(0, a.cursor);
 }
 
 /* ---- binary data ---- */

@@ -333,20 +333,21 @@ struct kcache_list_args {
  * KCACHE_IOC_LIST - list the caches the caller may see, with their counters.
  * A cache is listed if the caller owns it or may open it for reading (a caller with
  * CAP_DAC_OVERRIDE or CAP_SYS_ADMIN sees every cache). Caches are listed in the order
- * they were created. At most %KCACHE_LIST_MAX records are filled per call (a larger @nr
- * is treated as that): without %KCACHE_LIST_CONTINUE, the caches past the first
+ * they were created. At most %KCACHE_LIST_MAX records are filled per call: without
+ * %KCACHE_LIST_CONTINUE, a larger @nr is treated as that and the caches past the first
  * %KCACHE_LIST_MAX are left out.
  *
- * With %KCACHE_LIST_CONTINUE, a call fills up to @nr records with the caches created
- * after those the previous call listed (@cursor), sets @nr to the number filled and
- * @cursor to where the next call starts. The listing is done when a call fills fewer
- * than it was asked for. Each cache that exists throughout is listed exactly once; one
- * created or destroyed meanwhile may or may not be.
+ * With %KCACHE_LIST_CONTINUE, a call fills up to @nr (1 to %KCACHE_LIST_MAX) records
+ * with the caches created after those the previous call listed (@cursor), sets @nr to
+ * the number filled and @cursor to where the next call starts. The listing is done when
+ * a call fills fewer than it was asked for. Each cache that exists throughout is listed
+ * exactly once; one created or destroyed meanwhile may or may not be.
  *
  * Errors:
  *  -EINVAL   record_size below %KCACHE_LIST_RECORD_SIZE_VER0; an unknown flag;
  *            %KCACHE_LIST_CONTINUE with @size below %KCACHE_LIST_ARGS_SIZE_VER1 or @nr 0
- *  -E2BIG    record_size above 4096
+ *  -E2BIG    record_size above 4096; %KCACHE_LIST_CONTINUE with @nr above
+ *            %KCACHE_LIST_MAX
  *  -EMSGSIZE without %KCACHE_LIST_CONTINUE, the array is too small: nothing was written
  *            to it, @nr holds the number of records needed (it may change before the
  *            next call)
