@@ -46,7 +46,7 @@
 #include "kcache_quota.h"
 #include "kcache_uaccess.h"
 
-static void __maybe_unused kcache_ctl_build_check_abi(void)
+static void kcache_ctl_build_check_abi(void)
 {
 	BUILD_BUG_ON(sizeof(struct kcache_version) != KCACHE_VERSION_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_version, features) != 16);
@@ -62,8 +62,9 @@ static void __maybe_unused kcache_ctl_build_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct kcache_list_record) != KCACHE_LIST_RECORD_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_list_record, default_ttl_ns) != 88);
 	BUILD_BUG_ON(offsetof(struct kcache_list_record, counters) != 96);
-	BUILD_BUG_ON(sizeof(struct kcache_list_args) != KCACHE_LIST_ARGS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kcache_list_args) != KCACHE_LIST_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_list_args, nr) != 16);
+	BUILD_BUG_ON(offsetof(struct kcache_list_args, cursor) != KCACHE_LIST_ARGS_SIZE_VER0);
 
 	BUILD_BUG_ON(KCACHE_NAME_MAX + 1 > KCACHE_NAME_BUF);
 	BUILD_BUG_ON(KCACHE_POLICY_TINYLFU_ABI != KCACHE_POLICY_TINYLFU);
@@ -386,6 +387,7 @@ static struct miscdevice kcache_miscdev = {
  */
 int kcache_ctl_init(void)
 {
+	kcache_ctl_build_check_abi();
 	return misc_register(&kcache_miscdev);
 }
 

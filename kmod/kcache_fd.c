@@ -74,7 +74,7 @@ struct kcache_file {
 	struct kcache_fd_pages *pages;
 };
 
-static void __maybe_unused kcache_fd_build_check_abi(void)
+static void kcache_fd_build_check_abi(void)
 {
 	BUILD_BUG_ON(sizeof(struct kcache_get_args) != KCACHE_GET_ARGS_SIZE_VER1);
 	BUILD_BUG_ON(offsetof(struct kcache_get_args, key_len) != 24);
@@ -815,6 +815,7 @@ int kcache_fd_prepare(struct kcache_fd_slot *slot, u32 access)
 	struct kcache_file *kf;
 	int ret;
 
+	kcache_fd_build_check_abi();
 	kf = kzalloc(sizeof(*kf), GFP_KERNEL_ACCOUNT);
 	if (!kf)
 		return -ENOMEM;

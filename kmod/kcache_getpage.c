@@ -48,7 +48,7 @@ struct kcache_fd_pages {
 /* room for the key, then the value, in one page */
 #define KC_GET_PAGE_DATA	(PAGE_SIZE - sizeof(struct kcache_get_page))
 
-static void __maybe_unused kc_get_page_build_check_abi(void)
+static void kc_get_page_build_check_abi(void)
 {
 	BUILD_BUG_ON(sizeof(struct kcache_get_page) != 16);
 }
@@ -76,6 +76,7 @@ int kcache_get_page_ioctl(struct kcache *c, struct kcache_fd_pages **pages, unsi
 	u64 version;
 	int ret;
 
+	kc_get_page_build_check_abi();
 	if (!gp)
 		return -ENXIO;
 	if (gp->mm != current->mm)

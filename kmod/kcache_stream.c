@@ -82,7 +82,7 @@ static unsigned int stream_ring_max = 16U << 20;
 module_param(stream_ring_max, uint, 0644);
 MODULE_PARM_DESC(stream_ring_max, "Largest ring of a stream subscriber in bytes (ring sizes are capped to it; 1 GiB at most)");
 
-static void __maybe_unused kc_stream_build_check(void)
+static void kc_stream_build_check(void)
 {
 	BUILD_BUG_ON(sizeof(struct kcache_subscribe_args) != KCACHE_SUBSCRIBE_ARGS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kcache_subscribe_args, ring_size) != 24);
@@ -526,6 +526,7 @@ EXPORT_SYMBOL_GPL(kcache_subscribe);
  */
 void kcache_streams_init(struct kcache *c)
 {
+	kc_stream_build_check();
 	INIT_LIST_HEAD(&c->streams.subs);
 	mutex_init(&c->streams.mutex);
 	c->streams.nr = 0;
