@@ -102,7 +102,8 @@ struct kc_pcpu_stats {
  * @users_done: completed when @users drops to zero after the kill
  * @kref: lifetime of this struct
  * @list: registry link, under the registry mutex
- * @serial: when it was registered: larger for every later cache (LIST's cursor)
+ * @serial: when it was registered: larger for every later cache (LIST's cursor); set
+ *	and read under the registry mutex
  * @dead: destroy has started (set under the registry mutex; readers check it under RCU)
  * @policy_seed: secret seed of the key hash (kcache_key_hash()): table, stripes, sketch
  * @memcg: the memory cgroup every allocation of this cache is charged to, the creator's

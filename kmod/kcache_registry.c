@@ -11,7 +11,8 @@
  * the stripes and counters) is reserved against max_total_bytes with its max_bytes, until
  * the last reference frees it.
  *
- * Locks: kcache_registry_mutex protects the list of caches, their count and each
+ * Locks: kcache_registry_mutex protects the list of caches (in the order of their
+ * ->serial, which LIST's cursor relies on), their count, the last serial given and each
  * cache's ->dead, and serialises what adds to the reserved bytes with its check against
  * the limit. What gives bytes back (a stream's ring, the last kcache_put_ref()) takes no
  * lock: it runs in kcache_wq's work items, which a holder of the mutex may wait for
@@ -433,6 +434,8 @@ EXPORT_SYMBOL_GPL(kcache_lookup);
  * kcache_for_each() - call @fn for every registered cache
  * @fn: callback; may sleep, must not create or destroy caches
  * @ctx: passed to @fn
+ *
+ * Caches come in the order they were created, under the registry mutex.
  *
  * Return: 0, or the first non-zero value @fn returned (which stops the walk).
  */
