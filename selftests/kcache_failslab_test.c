@@ -12,20 +12,9 @@
 
 #include "kcache.h"
 #include "kselftest_harness.h"
+#include "kcache_files.h"
 
 #define FS "/sys/kernel/debug/failslab/"
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
 
 /* The write itself may meet an injected failure: retry, a bounded number of times. */
 static int stop_failing(void)

@@ -20,6 +20,7 @@
 
 #include "kcache.h"
 #include "kselftest_harness.h"
+#include "kcache_files.h"
 
 #define CG_ROOT		"/sys/fs/cgroup"
 #define CG		CG_ROOT "/kcache-memcg-test"
@@ -27,33 +28,6 @@
 #define VAL_LEN		2048
 #define FILL_BYTES	(96ULL << 20)	/* values written: 3x the group's limit */
 #define ROOT_KEYS	256
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = 0;
-	return 0;
-}
 
 static long long read_u64(const char *path)
 {

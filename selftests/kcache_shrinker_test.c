@@ -22,38 +22,12 @@
 
 #include "kcache.h"
 #include "kselftest_harness.h"
+#include "kcache_files.h"
 
 #define NODES	"/sys/devices/system/node"
 #define T	"/sys/kernel/tracing"
 #define CACHES	4
 #define KEYS	2000
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = 0;
-	return 0;
-}
 
 /* The cache items of the first kcache count on the first node shrunk, -1 if none. */
 static long long first_count(char *trace)
