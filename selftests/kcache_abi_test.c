@@ -1965,34 +1965,37 @@ static void *grow(void *arg)
  * cache's rwsem, which waits for a grace period and holds off every writer meanwhile.
  * The unit is a grace period measured in the same run: membarrier(MEMBARRIER_CMD_GLOBAL)
  * is one synchronize_rcu(). The calls are a few grace periods apart, so that such a
- * write side would have to wait a whole one each time.
+ * write side would have to wait a whole one each time. Both are the shortest of N, taken
+ * in turn: a busy host stretches some calls of either (a debug kernel's DUMP takes
+ * milliseconds of CPU), not all of them.
  */
 TEST_F(kc, dump_waits_no_grace_period)
 {
-	enum { N = 16, G = 16 };
-	uint64_t t0, gp, dumping = 0;
+	enum { N = 16 };
+	uint64_t t0, t, gp = UINT64_MAX, dump = UINT64_MAX;
 	int i, q;
 
 	q = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
 	if (q < 0 || !(q & MEMBARRIER_CMD_GLOBAL) || sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "membarrier() waits for no grace period here");
-	t0 = now_us();
-	for (i = 0; i < G; i++)
-		ASSERT_EQ(0, syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0));
-	gp = (now_us() - t0) / G;
 	for (i = 0; i < N; i++) {
 		struct kcache_dump_args d = { .size = sizeof(d), .buf = p2u(scratch),
 					      .buf_len = sizeof(scratch) };
 
-		usleep(4 * gp);
+		t0 = now_us();
+		ASSERT_EQ(0, syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0));
+		t = now_us() - t0;
+		gp = t < gp ? t : gp;
+		usleep(4 * t);
 		t0 = now_us();
 		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DUMP, &d));
-		dumping += now_us() - t0;
+		t = now_us() - t0;
+		dump = t < dump ? t : dump;
 		ASSERT_EQ(1, d.done);
 	}
-	TH_LOG("a grace period %llu us; %d DUMPs %llu us", (unsigned long long)gp, N,
-	       (unsigned long long)dumping);
-	EXPECT_LT(dumping, gp * N / 2);
+	TH_LOG("shortest of %d: grace period %llu us, DUMP %llu us", N,
+	       (unsigned long long)gp, (unsigned long long)dump);
+	EXPECT_LT(dump, gp / 2);
 }
 
 /*
