@@ -31,6 +31,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -184,18 +185,17 @@ static __always_inline int kc_get_in_fast(struct kc_get_in *in, u8 *kbuf,
 	unsafe_get_user(wait_ns, &ua->wait_ns, efault);
 	unsafe_get_user(lease_ns, &ua->lease_ns, efault);
 	unsafe_get_user(pad, &ua->__pad, efault);
-	ukey = u64_to_user_ptr(key);
-	if ((flags | pad) || (wait_ns | lease_ns) || !len || len > KC_STACK_KEY)
+	if ((flags | pad) || (wait_ns | lease_ns) || !len || len > KC_STACK_KEY ||
+	    !access_ok(u64_to_user_ptr(key), len))
 		goto general;
-	user_read_access_end();
 	/*
-	 * The key in a window of its own: user_read_access_begin() checks the range before
-	 * its speculation barrier, so a mispredicted check cannot load kernel bytes that the
-	 * hash would then turn into a table access (Spectre v1). A bad key: the general path
-	 * answers -EFAULT.
+	 * user_read_access_begin()'s speculation barrier came before this access_ok(): clamp
+	 * the key's address without a branch, so that a mispredicted check loads from 0, not
+	 * kernel bytes the hash would turn into a table access (Spectre v1). Cheaper than a
+	 * second window: under TCG each stac/clac ends a translation block.
 	 */
-	if (!user_read_access_begin(ukey, len))
-		return 0;
+	ukey = (const u8 __user *)array_index_nospec(untagged_addr((unsigned long)key),
+						     TASK_SIZE_MAX - len + 1);
 	in->key_len = len;
 	if (!kc_unsafe_words_in(kbuf, ukey, len))
 		goto efault;
