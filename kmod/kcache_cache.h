@@ -30,6 +30,7 @@ struct kc_spare_cpu;
 struct kc_wring;
 struct kc_wrec;
 struct kc_memcg_token;
+struct kcache_quota_charge;
 struct mem_cgroup;
 
 /**
@@ -109,6 +110,9 @@ struct kc_pcpu_stats {
  * @memcg: the memory cgroup every allocation of this cache is charged to, the creator's
  *	(a reference, dropped when the struct is freed; NULL without memcg)
  * @memcg_token: this cache's item on the shrinker's per-memcg list (kcache_shrinker.c)
+ * @quota_charge: the per-uid quota charge of a cache created through /dev/kcache, NULL
+ *	for others; set once before the creator's fd exists, given back when the struct is
+ *	freed (kcache_quota.c)
  * @footprint: bytes the cache allocated at creation besides its entries (struct, per-CPU
  *	counters and rings, stripes, the policy's sketch and shadows, the table's first
  *	buckets), reserved against max_total_bytes with @cfg.max_bytes (kcache_registry.c)
@@ -170,6 +174,7 @@ struct kcache {
 	unsigned long policy_seed;
 	struct mem_cgroup *memcg;
 	struct kc_memcg_token *memcg_token;
+	struct kcache_quota_charge *quota_charge;
 	u64 footprint;
 	struct kcache_config cfg;
 	char name[KCACHE_NAME_MAX + 1];

@@ -222,10 +222,11 @@ static long kc_ioc_destroy(void __user *uarg)
 		return PTR_ERR(c);
 	kcache_get_config(c, &cfg);
 	if (uid_eq(current_fsuid(), cfg.uid) || capable(CAP_SYS_ADMIN)) {
-		/* of two DESTROYs of one name, the second answers -ENOENT */
+		/*
+		 * Of two DESTROYs of one name, the second answers -ENOENT. The quota charge
+		 * goes when the cache is freed, once no fd holds it (kcache_quota.c).
+		 */
 		ret = kcache_destroy_once(c);
-		if (!ret)
-			kcache_quota_release(c);
 	} else {
 		ret = -EPERM;
 	}
@@ -392,12 +393,11 @@ int kcache_ctl_init(void)
 }
 
 /**
- * kcache_ctl_uninit() - unregister /dev/kcache and drop the quota's charges
+ * kcache_ctl_uninit() - unregister /dev/kcache
  *
  * Called with no control or cache fd open (each holds the module).
  */
 void kcache_ctl_uninit(void)
 {
 	misc_deregister(&kcache_miscdev);
-	kcache_quota_uninit();
 }

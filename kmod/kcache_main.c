@@ -15,6 +15,7 @@
 #include "kcache_entry.h"
 #include "kcache_internal.h"
 #include "kcache_maint.h"
+#include "kcache_quota.h"
 #include "kcache_stream.h"
 #include "kcache_sysfs.h"
 
@@ -62,6 +63,8 @@ static void __exit kcache_exit(void)
 	kcache_streams_drain();
 	/* destroys the caches left over */
 	kcache_registry_uninit();
+	/* each quota charge went with its cache or stream */
+	kcache_quota_uninit();
 	kcache_sysfs_uninit();
 	kcache_shrinker_uninit();
 	kcache_wq_uninit();

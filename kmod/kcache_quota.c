@@ -15,14 +15,16 @@
  * the same way while it pins entries (kcache_stream.c).
  *
  * A charge is taken before the cache exists (so two racing CREATEs cannot both pass),
- * committed with the cache once it is published, and released when the cache is
- * destroyed. DESTROY through /dev/kcache releases it at once; a cache destroyed another
- * way (an in-kernel kcache_destroy()) is noticed at the next charge, which drops charges
- * whose cache is dead: the charge holds a reference, so the pointer stays valid.
+ * committed with the cache once it is published, and released when the cache is freed
+ * (kc_release() calls kcache_quota_release()), not when it is destroyed: a destroyed
+ * cache that a cache fd or a stream still holds keeps its footprint (the policy's sketch,
+ * the per-CPU rings) reserved against max_total_bytes until then. Were the charge given
+ * back at DESTROY, a uid could create, keep the fd, destroy and create again, past
+ * max_caches_per_uid and max_bytes_per_uid, until those footprints took every byte of
+ * max_total_bytes from everyone. The charge holds no reference: the cache points to it.
  *
  * Locking: kcache_quota_mutex protects kcache_charges and every charge on it. It is a
- * leaf: nothing else is taken under it (references are put after unlocking). Process
- * context only.
+ * leaf: nothing else is taken under it. Process context only.
  */
 
 #include <linux/capability.h>
@@ -33,7 +35,7 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
-#include "kcache.h"
+#include "kcache_cache.h"
 #include "kcache_quota.h"
 
 static unsigned int max_caches_per_uid = 8;
@@ -54,14 +56,12 @@ MODULE_PARM_DESC(max_stream_bytes_per_uid,
 /**
  * struct kcache_quota_charge - what one cache costs its owner
  * @link: on kcache_charges
- * @cache: the cache, with a reference; NULL until committed, and for a stream
  * @uid: the owner
  * @bytes: bytes reserved
  * @stream: a stream's ring, not a cache
  */
 struct kcache_quota_charge {
 	struct list_head link;
-	struct kcache *cache;
 	kuid_t uid;
 	u64 bytes;
 	bool stream;
@@ -70,21 +70,15 @@ struct kcache_quota_charge {
 static DEFINE_MUTEX(kcache_quota_mutex);
 static LIST_HEAD(kcache_charges);
 
-/* Move the charges of destroyed caches to @dead; sum @uid's others. */
 /* What @uid holds: caches and their bytes, or (@stream) the bytes of its streams */
-static void kc_quota_scan_locked(kuid_t uid, bool stream, struct list_head *dead,
-				 u32 *caches, u64 *bytes)
+static void kc_quota_scan_locked(kuid_t uid, bool stream, u32 *caches, u64 *bytes)
 {
-	struct kcache_quota_charge *qc, *tmp;
+	struct kcache_quota_charge *qc;
 
 	lockdep_assert_held(&kcache_quota_mutex);
 	*caches = 0;
 	*bytes = 0;
-	list_for_each_entry_safe(qc, tmp, &kcache_charges, link) {
-		if (qc->cache && kcache_is_dead(qc->cache)) {
-			list_move(&qc->link, dead);
-			continue;
-		}
+	list_for_each_entry(qc, &kcache_charges, link) {
 		/* pending charges of CAP_SYS_RESOURCE may be huge: saturate, do not wrap */
 		if (uid_eq(qc->uid, uid) && qc->stream == stream) {
 			*caches += !stream;
@@ -94,23 +88,11 @@ static void kc_quota_scan_locked(kuid_t uid, bool stream, struct list_head *dead
 	}
 }
 
-static void kc_quota_free(struct list_head *head)
-{
-	struct kcache_quota_charge *qc, *tmp;
-
-	list_for_each_entry_safe(qc, tmp, head, link) {
-		if (qc->cache)
-			kcache_put_ref(qc->cache);
-		kfree(qc);
-	}
-}
-
 static struct kcache_quota_charge *kc_quota_charge(kuid_t uid, u64 bytes, bool stream)
 {
 	unsigned long max_bytes = stream ? READ_ONCE(max_stream_bytes_per_uid) :
 				  READ_ONCE(max_bytes_per_uid);
 	struct kcache_quota_charge *qc;
-	LIST_HEAD(dead);
 	u64 used;
 	u32 caches;
 	bool over, added = false;
@@ -122,7 +104,7 @@ static struct kcache_quota_charge *kc_quota_charge(kuid_t uid, u64 bytes, bool s
 	qc->bytes = bytes;
 	qc->stream = stream;
 	mutex_lock(&kcache_quota_mutex);
-	kc_quota_scan_locked(uid, stream, &dead, &caches, &used);
+	kc_quota_scan_locked(uid, stream, &caches, &used);
 	over = (!stream && caches >= READ_ONCE(max_caches_per_uid)) || used > max_bytes ||
 	       bytes > max_bytes - used;
 	/* audit the capability only when it matters */
@@ -131,7 +113,6 @@ static struct kcache_quota_charge *kc_quota_charge(kuid_t uid, u64 bytes, bool s
 		added = true;
 	}
 	mutex_unlock(&kcache_quota_mutex);
-	kc_quota_free(&dead);
 	if (!added) {
 		kfree(qc);
 		return ERR_PTR(-EDQUOT);
@@ -169,16 +150,17 @@ struct kcache_quota_charge *kcache_quota_charge_stream(kuid_t uid, u64 bytes)
 /**
  * kcache_quota_commit() - attach a charge to the cache it paid for
  * @qc: from kcache_quota_charge()
- * @c: the published cache; the charge takes a reference
+ * @c: the published cache, whose reference the caller holds: it cannot be freed yet
  * @bytes: its max_bytes, at most what was charged
+ *
+ * The charge then lasts until @c is freed, destroyed or not (the top of this file).
  */
 void kcache_quota_commit(struct kcache_quota_charge *qc, struct kcache *c, u64 bytes)
 {
-	kcache_get_ref(c);
 	mutex_lock(&kcache_quota_mutex);
-	qc->cache = c;
 	qc->bytes = min(qc->bytes, bytes);
 	mutex_unlock(&kcache_quota_mutex);
+	c->quota_charge = qc;
 }
 
 /**
@@ -194,35 +176,24 @@ void kcache_quota_cancel(struct kcache_quota_charge *qc)
 }
 
 /**
- * kcache_quota_release() - give back the charge of a destroyed cache
- * @c: the cache; nothing happens if it carries no charge
+ * kcache_quota_release() - give back the charge of a cache being freed
+ * @c: the cache, whose last reference is gone; nothing happens if it carries no charge
  */
 void kcache_quota_release(struct kcache *c)
 {
-	struct kcache_quota_charge *qc, *found = NULL;
+	struct kcache_quota_charge *qc = c->quota_charge;
 
-	mutex_lock(&kcache_quota_mutex);
-	list_for_each_entry(qc, &kcache_charges, link) {
-		if (qc->cache == c) {
-			list_del(&qc->link);
-			found = qc;
-			break;
-		}
-	}
-	mutex_unlock(&kcache_quota_mutex);
-	if (found) {
-		kcache_put_ref(found->cache);
-		kfree(found);
-	}
+	if (!qc)
+		return;
+	c->quota_charge = NULL;
+	kcache_quota_cancel(qc);
 }
 
-/* Drop every charge: the control device is gone, so nothing can charge any more. */
+/*
+ * Module exit, after every cache was freed (kcache_registry_uninit()) and every stream fd
+ * closed: each charge went with its cache or stream.
+ */
 void kcache_quota_uninit(void)
 {
-	LIST_HEAD(all);
-
-	mutex_lock(&kcache_quota_mutex);
-	list_splice_init(&kcache_charges, &all);
-	mutex_unlock(&kcache_quota_mutex);
-	kc_quota_free(&all);
+	WARN_ON_ONCE(!list_empty(&kcache_charges));
 }

@@ -42,6 +42,7 @@
 #include "kcache_expiry.h"
 #include "kcache_load.h"
 #include "kcache_maint.h"
+#include "kcache_quota.h"
 #include "kcache_rbuf.h"
 #include "kcache_registry.h"
 #include "kcache_shrinker.h"
@@ -199,12 +200,14 @@ static void kc_free(struct kcache *c)
 
 /*
  * The last reference of a cache that was registered: its footprint stays reserved until
- * now, because it is freed only now (a destroyed cache's fds and streams keep it).
+ * now, because it is freed only now (a destroyed cache's fds and streams keep it), and so
+ * does its creator's quota charge, for the same memory.
  */
 static void kc_release(struct kref *kref)
 {
 	struct kcache *c = container_of(kref, struct kcache, kref);
 
+	kcache_quota_release(c);
 	atomic64_sub(c->footprint, &kcache_reserved_bytes);
 	kc_free(c);
 }

@@ -411,6 +411,30 @@ TEST_F(perm, cache_quota_exhausted_other_user_still_creates)
 }
 
 /*
+ * A destroyed cache that a fd still holds keeps its memory (sketch, rings), and so its
+ * slot and bytes: else create, destroy, keep the fd, create again would pin every byte of
+ * max_total_bytes, beyond any quota.
+ */
+TEST_F(perm, destroyed_cache_held_open_keeps_its_quota)
+{
+	ASSERT_EQ(0, param_set("max_caches_per_uid", 1));
+	ASSERT_EQ(0, param_set("max_bytes_per_uid", 2 << 20));
+	AS_USER(USER1, GROUP1, 0, NULL, {
+		char n[80];
+		int fd;
+
+		snprintf(n, sizeof(n), "%s-q0", self->name);
+		fd = create_bytes(self->ctl, n, 0600, 2 << 20);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, destroy_q(self, 0));
+		ASSERT_EQ(EDQUOT, create_q(self, 1, 1 << 20));
+		close(fd);
+		/* the last fd closed: the slot and the bytes come back */
+		ASSERT_EQ(0, create_q(self, 1, 2 << 20));
+	});
+}
+
+/*
  * The quota comes before the name, so a service that restarts at its quota gets -EDQUOT
  * for the cache it owns: kcache_create_or_open() opens it all the same, and answers
  * -EDQUOT only for a name that does not exist.
