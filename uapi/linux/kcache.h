@@ -172,7 +172,7 @@ struct kcache_create_args {
  *  -EDQUOT  the caller's fsuid would own more than max_caches_per_uid caches or reserve
  *           more than max_bytes_per_uid bytes (module parameters), and the caller lacks
  *           CAP_SYS_RESOURCE
- *  -EMFILE  the process has no free fd
+ *  -EMFILE  the process has no free fd; -ENFILE, the system has none
  *  -EEXIST  a cache of that name exists (whoever owns it: a service that then OPENs the
  *           name should pass %KCACHE_OPEN_OWNER to be sure it is its own)
  *  -ENOSPC  the module's max_caches limit is reached
@@ -217,7 +217,7 @@ struct kcache_open_args {
  *  -EPERM   %KCACHE_OPEN_OWNER and the cache's owner is not @owner (checked before the
  *           mode)
  *  -EACCES  the mode does not grant the rights asked for
- *  -EMFILE  the process has no free fd
+ *  -EMFILE  the process has no free fd; -ENFILE, the system has none
  */
 #define KCACHE_IOC_OPEN		_IO(KCACHE_IOC_MAGIC, 0x02)
 
