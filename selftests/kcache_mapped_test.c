@@ -224,6 +224,26 @@ TEST_F(mapped, ioctl_errors)
 	EXPECT_EQ(0, kcache_get_pages_unmap(pages, 2));
 }
 
+/*
+ * The library refuses a page count the kernel would: before mmap(), so that a count
+ * whose length wraps a 32-bit size_t (0x100001 pages) maps nothing rather than one page.
+ */
+TEST_F(mapped, lib_page_counts)
+{
+	struct kcache_get_page *pages = NULL;
+
+	EXPECT_EQ(-EINVAL, kcache_get_pages_map(self->fd, 0, &pages));
+	EXPECT_EQ(-EINVAL, kcache_get_pages_map(self->fd, KCACHE_GET_PAGES_MAX + 1, &pages));
+	EXPECT_EQ(-EINVAL, kcache_get_pages_map(self->fd, 0x100001, &pages));
+	EXPECT_EQ(NULL, pages);
+	/* nothing was mapped: the fd has no pages yet */
+	EXPECT_EQ(-ENXIO, get_page(self->fd, 0));
+	ASSERT_EQ(0, kcache_get_pages_map(self->fd, 1, &pages));
+	EXPECT_EQ(-EINVAL, kcache_get_pages_unmap(pages, 0));
+	EXPECT_EQ(-EINVAL, kcache_get_pages_unmap(pages, KCACHE_GET_PAGES_MAX + 1));
+	EXPECT_EQ(0, kcache_get_pages_unmap(pages, 1));
+}
+
 TEST_F(mapped, mmap_errors_and_second_mapping)
 {
 	size_t ps = psize();

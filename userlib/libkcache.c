@@ -353,6 +353,13 @@ int kcache_get_pages_map(int fd, unsigned int nr, struct kcache_get_page **pages
 	int saved = errno, ret = 0;
 	void *p;
 
+	/*
+	 * The kernel refuses these too, but only after the length: with a 32-bit size_t,
+	 * nr * page size wraps (nr 0x100001 maps one page) and the caller would index pages
+	 * that are not there.
+	 */
+	if (!nr || nr > KCACHE_GET_PAGES_MAX)
+		return -EINVAL;
 	p = mmap(NULL, (size_t)nr * kc_page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		ret = -errno;
@@ -366,6 +373,9 @@ int kcache_get_pages_unmap(struct kcache_get_page *pages, unsigned int nr)
 {
 	int saved = errno, ret = 0;
 
+	/* a larger length would unmap whatever follows the pages (and wraps as above) */
+	if (!nr || nr > KCACHE_GET_PAGES_MAX)
+		return -EINVAL;
 	if (munmap(pages, (size_t)nr * kc_page_size()))
 		ret = -errno;
 	errno = saved;
