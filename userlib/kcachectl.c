@@ -538,6 +538,11 @@ static int read_all(FILE *f, unsigned char **buf, size_t *len)
 	while ((r = fread(p + n, 1, cap - n, f)) > 0) {
 		n += r;
 		if (n == cap) {
+			/* 32-bit size_t: doubled past SIZE_MAX, cap is 0 and realloc() frees p */
+			if (cap > SIZE_MAX / 2) {
+				free(p);
+				return -E2BIG;
+			}
 			cap *= 2;
 			q = realloc(p, cap);
 			if (!q) {
