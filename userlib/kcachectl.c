@@ -5,9 +5,10 @@
  * Exit codes: 0 success, 1 operation failed, 2 usage error, 3 cache or key not found,
  * 4 permission denied, 5 already exists (create, set -n). See kcachectl(8).
  *
- * Every argument is checked before /dev/kcache is opened, so bad input gets a message and
- * exit code 2 whether or not the module is loaded. Each option letter has one meaning in
- * every subcommand that takes it (the table in kcachectl(8)).
+ * Options, numbers, units, modes and escapes are checked before /dev/kcache is opened, so
+ * bad input gets a message and exit code 2 whether or not the module is loaded; names and
+ * key and value lengths are the kernel's to check (exit 1). Each option letter has one
+ * meaning in every subcommand that takes it (the table in kcachectl(8)).
  *
  * Dump format (dump, load): one entry a line, the escaped key, a TAB, the escaped value.
  * Escaping keeps the bytes 0x20..0x7e as they are except '\', written "\\"; every other
