@@ -294,17 +294,35 @@ out:
 	return ret;
 }
 
-void kc_stream_unregister(struct kcache_stream *s)
+#ifdef KCACHE_TESTS
+/*
+ * Have every writer that appends to @s call @fn(@ctx) first: under RCU and its stripe
+ * lock, with @s found on the list, before @s->lock. NULL @fn removes the hook.
+ */
+void kcache_test_stream_hook(struct kcache_stream *s, void (*fn)(void *ctx), void *ctx)
+{
+	WRITE_ONCE(s->test_ctx, ctx);
+	/* pairs with the acquire in kc_stream_test_hook(): @ctx is set before @fn */
+	smp_store_release(&s->test_hook, fn);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_stream_hook);
+#endif
+
+/* Take @s off its cache; true if this call did (not shutdown or an earlier call). */
+bool kc_stream_unregister(struct kcache_stream *s)
 {
 	struct kcache_streams *ss = &s->c->streams;
+	bool was;
 
 	mutex_lock(&ss->mutex);
-	if (s->registered) {
+	was = s->registered;
+	if (was) {
 		list_del_rcu(&s->node);
 		WRITE_ONCE(ss->nr, ss->nr - 1);
 		s->registered = false;
 	}
 	mutex_unlock(&ss->mutex);
+	return was;
 }
 
 /**

@@ -71,4 +71,8 @@ struct kcache_stream *kcache_subscribe_charged(struct kcache *c,
 
 long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg);
 
+#ifdef KCACHE_TESTS
+void kcache_test_stream_hook(struct kcache_stream *s, void (*fn)(void *ctx), void *ctx);
+#endif
+
 #endif /* _KCACHE_STREAM_H */

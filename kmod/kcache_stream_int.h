@@ -94,7 +94,23 @@ struct kcache_stream {
 	bool lag_pending;
 	u64 lag_count;
 	struct rcu_work free_rwork;
+#ifdef KCACHE_TESTS
+	void (*test_hook)(void *ctx);
+	void *test_ctx;
+#endif
 };
+
+/* The test build's hook in a writer about to append to @s (kcache_test_stream_hook()) */
+static inline void kc_stream_test_hook(struct kcache_stream *s)
+{
+#ifdef KCACHE_TESTS
+	/* pairs with the release in kcache_test_stream_hook(): @test_ctx is set */
+	void (*fn)(void *ctx) = smp_load_acquire(&s->test_hook);
+
+	if (fn)
+		fn(s->test_ctx);
+#endif
+}
 
 static inline bool kc_key_matches(const struct kcache_stream *s, const void *key, u32 klen)
 {
@@ -105,7 +121,7 @@ static inline bool kc_key_matches(const struct kcache_stream *s, const void *key
 void kc_snap_free(struct kcache_stream *s);
 int kc_snap_collect(struct kcache_stream *s);
 int kc_stream_cutoff(struct kcache_stream *s, bool resync);
-void kc_stream_unregister(struct kcache_stream *s);
+bool kc_stream_unregister(struct kcache_stream *s);
 
 /* kcache_stream_ring.c */
 void kc_stream_wake(struct kcache_stream *s);

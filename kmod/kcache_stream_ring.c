@@ -98,6 +98,7 @@ static bool kc_stream_append(struct kcache_stream *s, const struct kcache_rec *r
 	else
 		kc_rec_entry(s, &h, KCACHE_REC_REMOVE, r->cause, r->seq, e, e->seq);
 
+	kc_stream_test_hook(s);
 	spin_lock(&s->lock);
 	if (unlikely(s->eof))
 		goto out;
@@ -298,7 +299,13 @@ static void kc_stream_lagged(struct kcache_stream *s)
 		/* without a snapshot the stream cannot go on: end it after LAGGED */
 		WRITE_ONCE(s->sync_pending, false);
 	}
-	kc_stream_unregister(s);
+	/*
+	 * A writer that found @s on the list before it left still delivers to it, under
+	 * RCU: its record would meet @eof below and vanish, counted nowhere, though it is
+	 * no later than the records counted. Let those writers finish first.
+	 */
+	if (kc_stream_unregister(s))
+		synchronize_rcu();
 	spin_lock(&s->lock);
 	/*
 	 * Nothing is appended any more. After a resync that failed, the ring may hold

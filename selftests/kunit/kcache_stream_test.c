@@ -445,6 +445,150 @@ static void kernel_api_bad_options(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(kcache_subscribe(c, &o, NULL)), -EINVAL);
 }
 
+/*
+ * A writer parked inside kcache_streams_emit(), by the stream's test hook: under RCU and
+ * its stripe lock, with the subscriber found on the list, before the subscriber's lock.
+ */
+struct kc_park {
+	atomic_t armed, parked, release;
+};
+
+static void kc_park_hook(void *ctx)
+{
+	struct kc_park *p = ctx;
+	int ms;
+
+	if (!atomic_xchg(&p->armed, 0))
+		return;
+	atomic_set(&p->parked, 1);
+	/* atomic context: spin, bounded, for the case to let go */
+	for (ms = 0; ms < 5000 && !atomic_read(&p->release); ms++)
+		mdelay(1);
+}
+
+struct kc_parked_set {
+	struct kcache *c;
+	struct completion done;
+	int ret;
+};
+
+static int kc_parked_set_fn(void *arg)
+{
+	struct kc_parked_set *w = arg;
+
+	w->ret = kc_sets(w->c, "park", "x", NULL);
+	complete(&w->done);
+	return 0;
+}
+
+struct kc_lag_reader {
+	struct kcache_stream *st;
+	struct completion done;
+	unsigned long stores, lagged;
+	u64 dropped;
+	ssize_t last;
+	void *buf;
+};
+
+/* Read the stream to its end, counting STORE records and what LAGGED says it dropped. */
+static int kc_lag_reader_fn(void *arg)
+{
+	struct kc_lag_reader *x = arg;
+	ssize_t n;
+
+	while ((n = kcache_stream_read(x->st, x->buf, KC_BUF_LEN)) > 0) {
+		const u8 *p = x->buf;
+
+		while (n > 0) {
+			const struct kcache_stream_rec *r = (const void *)p;
+
+			if (r->type == KCACHE_REC_STORE)
+				x->stores++;
+			if (r->type == KCACHE_REC_LAGGED) {
+				x->lagged++;
+				x->dropped += r->aux;
+			}
+			p += r->rec_len;
+			n -= r->rec_len;
+		}
+	}
+	x->last = n;
+	complete(&x->done);
+	return 0;
+}
+
+/*
+ * LAGGED counts every record the subscriber missed, also the record of a writer that had
+ * found the subscriber on the list, under RCU, before the read that ended the stream took
+ * it off: that read must wait for the writer rather than count before it, or the
+ * writer's record meets the end of the stream and is counted nowhere.
+ */
+static void lagged_counts_writer_in_flight(struct kunit *test)
+{
+	struct kcache *c = kc_new(test);
+	struct kc_park park = { };
+	struct kcache_stream_opts o = {
+		.flags = KCACHE_SUBSCRIBE_LIVE_ONLY, .ring_size = KCACHE_STREAM_RING_MIN,
+	};
+	struct kc_parked_set w = { .c = c };
+	struct kc_lag_reader x = { };
+	struct kcache_stream *st;
+	char key[8], val[200];
+	unsigned long i, left, n = 200;
+	struct task_struct *t;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "a writer spins in atomic context: needs two CPUs");
+	x.buf = kunit_kzalloc(test, KC_BUF_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x.buf);
+	st = kcache_subscribe(c, &o, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(st));
+	x.st = st;
+	kcache_test_stream_hook(st, kc_park_hook, &park);
+	memset(val, 'v', sizeof(val));
+	/* 256-byte records: a 16 KiB ring holds 64 of them, the rest are dropped */
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "x%02lu", i % 16);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, 3, val, sizeof(val), 0, 0, NULL));
+	}
+
+	atomic_set(&park.armed, 1);
+	init_completion(&w.done);
+	t = kthread_run(kc_parked_set_fn, &w, "kc-parked-set");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (i = 0; i < 100 && !atomic_read(&park.parked); i++)
+		msleep(20);
+	KUNIT_EXPECT_TRUE(test, atomic_read(&park.parked));
+
+	/*
+	 * The reader ends the stream while the writer is parked: it must wait for the
+	 * writer (which it cannot do before the hook lets go), not count without it.
+	 */
+	init_completion(&x.done);
+	t = kthread_run(kc_lag_reader_fn, &x, "kc-lag-reader");
+	if (IS_ERR(t)) {
+		atomic_set(&park.release, 1);
+		wait_for_completion(&w.done);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	left = wait_for_completion_timeout(&x.done, msecs_to_jiffies(KC_BLOCKED_MS));
+	KUNIT_EXPECT_EQ(test, left, 0UL);
+	atomic_set(&park.release, 1);
+	wait_for_completion(&w.done);
+	/* a wait that did not time out took the completion */
+	if (!left)
+		wait_for_completion(&x.done);
+	kcache_test_stream_hook(st, NULL, NULL);
+
+	KUNIT_EXPECT_EQ(test, w.ret, 0);
+	KUNIT_EXPECT_EQ(test, x.last, (ssize_t)0);
+	KUNIT_EXPECT_EQ(test, x.lagged, 1UL);
+	KUNIT_EXPECT_LT(test, x.stores, n);
+	/* the parked SET's record is one of those dropped */
+	KUNIT_EXPECT_EQ(test, x.stores + x.dropped, (u64)n + 1);
+	kcache_unsubscribe(st);
+}
+
 static struct kunit_case kcache_stream_cases[] = {
 	KUNIT_CASE(subscribe_waits_for_writer_in_flight),
 	KUNIT_CASE(kernel_api_notify_read_and_eof),
@@ -453,6 +597,7 @@ static struct kunit_case kcache_stream_cases[] = {
 	KUNIT_CASE(kernel_api_bad_options),
 	KUNIT_CASE(async_free_takes_no_registry_lock),
 	KUNIT_CASE(store_over_expired_is_expire_and_insert),
+	KUNIT_CASE(lagged_counts_writer_in_flight),
 	{}
 };
 
