@@ -17,6 +17,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "kcache_cache.h"
 #include "kcache_entry.h"
@@ -151,6 +152,18 @@ void kcache_entry_set_expires(struct kcache_entry *e, u64 expires)
 		WARN_ON_ONCE(expires);
 }
 
+/*
+ * kvmalloc()'s vmalloc fallback, without its huge mappings: kvmalloc() passes
+ * VM_ALLOW_HUGE_VMAP (6.1 on x86-64 and arm64), which rounds an allocation of 2 MiB or more
+ * per node up to whole PMD pages (64 KiB contiguous PTEs on arm64 from 64 KiB) and charges
+ * the memcg for all of it, while kcache_entry_charged() counts PAGE_ALIGN(size): a 2 MiB +
+ * 1 byte value held 4 MiB and counted 2 MiB against the byte bound. Base pages only.
+ */
+static void *kc_entry_vmalloc(size_t size)
+{
+	return __vmalloc(size, KC_ENTRY_GFP);
+}
+
 /* New memory for an entry of @size bytes, charged to the cache's memcg; header zeroed. */
 static struct kcache_entry *kc_entry_new(struct kcache *c, size_t size)
 {
@@ -159,7 +172,10 @@ static struct kcache_entry *kc_entry_new(struct kcache *c, size_t size)
 	struct mem_cgroup *old_memcg = set_active_memcg(c->memcg);
 #endif
 
-	e = kvmalloc(size, KC_ENTRY_GFP);
+	/* kvmalloc() without its huge vmalloc; a page or less is never vmalloc'd */
+	e = kmalloc(size, KC_ENTRY_GFP);
+	if (!e && size > PAGE_SIZE)
+		e = kc_entry_vmalloc(size);
 #ifdef CONFIG_MEMCG
 	set_active_memcg(old_memcg);
 #endif
@@ -237,6 +253,24 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 	}
 	return e;
 }
+
+#ifdef KCACHE_TESTS
+/* KUnit: the memory kc_entry_new() takes when kmalloc() fails, in @c's memcg */
+void *kcache_test_entry_vmalloc(struct kcache *c, size_t size)
+{
+	void *p;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *old_memcg = set_active_memcg(c->memcg);
+#endif
+
+	p = kc_entry_vmalloc(size);
+#ifdef CONFIG_MEMCG
+	set_active_memcg(old_memcg);
+#endif
+	return p;
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_entry_vmalloc);
+#endif
 
 /* An entry no reader ever saw: free it now. */
 void kcache_entry_free_unpublished(struct kcache_entry *e)

@@ -197,6 +197,9 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 					const void *val, u32 vlen, u64 ttl_ns, bool deadline);
 void kcache_entry_set_expires(struct kcache_entry *e, u64 expires);
 void kcache_entry_free_unpublished(struct kcache_entry *e);
+#ifdef KCACHE_TESTS
+void *kcache_test_entry_vmalloc(struct kcache *c, size_t size);
+#endif
 /* bytes up to which kcache_copy_bytes() moves words inline */
 #define KC_COPY_INLINE	64
 

@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "kcache_entry.h"
 #include "kcache_internal.h"
@@ -539,6 +540,28 @@ static void bytes_of_page_sized_entries(struct kunit *test)
 	kcache_stats(c, &st);
 	KUNIT_EXPECT_EQ(test, sum.n, (u64)ARRAY_SIZE(vlens));
 	KUNIT_EXPECT_EQ(test, sum.bytes, st.bytes);
+}
+
+/*
+ * A vmalloc'd entry is charged PAGE_ALIGN() of its size (kcache_entry_charged()): its
+ * memory must end there. kvmalloc()'s fallback may map 2 MiB pages from 2 MiB per node
+ * (64 KiB blocks on arm64), which then map, and charge the memcg for, up to twice that.
+ * The page after the charged ones is the area's guard page, unmapped.
+ */
+static void entry_vmalloc_holds_what_it_is_charged(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+	size_t size = num_online_nodes() * PMD_SIZE + PAGE_SIZE + 1;
+	u8 *p = kcache_test_entry_vmalloc(c, size);
+
+	if (!p)
+		kunit_skip(test, "no memory for %zu bytes", size);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_NOT_NULL(test, vmalloc_to_page(p + PAGE_ALIGN(size) - 1));
+	KUNIT_EXPECT_NULL_MSG(test, vmalloc_to_page(p + PAGE_ALIGN(size)),
+			      "memory mapped past the %lu charged pages",
+			      PAGE_ALIGN(size) >> PAGE_SHIFT);
+	vfree(p);
 }
 
 /* The load-time table of slab sizes is kmalloc_size_roundup() itself, at every size. */
@@ -1356,6 +1379,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE_PARAM(limits_by_bytes_hold_after_maintain, kc_policy_gen),
 	KUNIT_CASE(bytes_equal_sum_of_live_entries),
 	KUNIT_CASE(bytes_of_page_sized_entries),
+	KUNIT_CASE(entry_vmalloc_holds_what_it_is_charged),
 	KUNIT_CASE(slab_size_is_kmalloc_roundup),
 	KUNIT_CASE(bytes_count_deadlines_only_where_stored),
 	KUNIT_CASE(ttl_kept_by_keep_ttl_and_add),
