@@ -240,24 +240,28 @@ int kcache_walk(struct kcache *c, kcache_walk_fn fn, void *ctx)
 	struct kcache_entry *e;
 	bool end = false;
 	int ret = 0, nr;
+	u64 last = 0;	/* version of the entry the walk stops at */
 
 	might_sleep();
 	if (!kcache_enter(c))
 		return -ESHUTDOWN;
 	rhashtable_walk_enter(&c->ht, &iter);
 	while (!end && !ret) {
-		kcache_table_walk_start(&iter);
+		kcache_table_walk_start(&iter, last);
 		for (nr = 0; nr < KC_WALK_BATCH && !ret; nr++) {
 			e = rhashtable_walk_next(&iter);
 			if (!e) {
 				end = true;
 				break;
 			}
+			if (IS_ERR(e))
+				continue;
+			last = e->seq;
 			/*
 			 * The clock is read per entry, not once per walk: the walk pauses and
 			 * @fn may be slow, and an entry that expired meanwhile is absent.
 			 */
-			if (IS_ERR(e) || kc_expired_now(e))
+			if (kc_expired_now(e))
 				continue;
 			ret = fn(ctx, e->data, e->klen, kcache_entry_value(e), e->vlen, e->seq);
 		}

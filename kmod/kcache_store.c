@@ -585,11 +585,12 @@ static int kc_invalidate_pass(struct kcache *c, const void *prefix, u32 plen, u6
 	struct rhashtable_iter iter;
 	int n = 0, i, nr;
 	bool end = false;
+	u64 last = 0;	/* version of the entry the walk stops at */
 
 	rhashtable_walk_enter(&c->ht, &iter);
 	while (!end) {
 		nr = 0;
-		kcache_table_walk_start(&iter);
+		kcache_table_walk_start(&iter, last);
 		while (nr < KC_WALK_BATCH) {
 			e = rhashtable_walk_next(&iter);
 			if (!e) {
@@ -598,6 +599,7 @@ static int kc_invalidate_pass(struct kcache *c, const void *prefix, u32 plen, u6
 			}
 			if (IS_ERR(e))
 				continue;
+			last = e->seq;
 			if (e->seq > cutoff || e->klen < plen || memcmp(e->data, prefix, plen))
 				continue;
 			if (kcache_entry_tryget(e))

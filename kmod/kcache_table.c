@@ -77,15 +77,28 @@ void kcache_table_clear(struct kcache *c, void (*fn)(void *ptr, void *arg), void
  * Resume a paused walk (rhashtable_walk_stop() + cond_resched()). If the entry the walk
  * stopped at left the table meanwhile, rhashtable forgets it but keeps its position count
  * in the bucket, which would skip entries that are still there; rewind to the bucket's
- * start instead. So a paused walk never misses an entry present throughout; it may return
- * one twice (also across a resize), which callers tolerate or dedupe by ->seq.
+ * start instead. rhashtable knows the entry only by its address: one freed while the walk
+ * was paused (a grace period may pass) can come back at that address as a new entry of
+ * the same bucket, e.g. the replacement of a key further down the chain, and the walk
+ * would go on from there, past the entries between. @seq, the version of the entry the
+ * walk stopped at, tells them apart: a version is never given twice. So a paused walk
+ * never misses an entry present throughout; it may return one twice (also across a
+ * resize), which callers tolerate or dedupe by ->seq.
  */
-void kcache_table_walk_start(struct rhashtable_iter *iter)
+void kcache_table_walk_start(struct rhashtable_iter *iter, u64 seq)
 	__acquires(RCU)
 {
+	const struct kcache_entry *e;
+
 	rhashtable_walk_start(iter);
-	if (!iter->p)
-		iter->skip = 0;
+	if (iter->p) {
+		/* found in the bucket under RCU just now: live, its version set */
+		e = container_of(iter->p, struct kcache_entry, node);
+		if (e->seq == seq)
+			return;
+		iter->p = NULL;
+	}
+	iter->skip = 0;
 }
 
 /**

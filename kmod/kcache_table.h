@@ -115,7 +115,7 @@ kcache_table_lookup(struct kcache *c, const void *key, u32 klen, u32 hash)
 	return rhashtable_lookup(&c->ht, &k, params);
 }
 
-void kcache_table_walk_start(struct rhashtable_iter *iter) __acquires(RCU);
+void kcache_table_walk_start(struct rhashtable_iter *iter, u64 seq) __acquires(RCU);
 
 int kcache_table_insert(struct kcache *c, struct kcache_entry *e);
 int kcache_table_replace(struct kcache *c, struct kcache_entry *old, struct kcache_entry *e);
