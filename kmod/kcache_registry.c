@@ -15,8 +15,9 @@
  * ->serial, which LIST's cursor relies on), their count, the last serial given and each
  * cache's ->dead, and serialises what adds to the reserved bytes with its check against
  * the limit. What gives bytes back (a stream's ring, the last kcache_put_ref()) takes no
- * lock: it runs in kcache_wq's work items, which a holder of the mutex may wait for
- * (a kcache_for_each() callback that flushes one). A concurrent give-back only makes a
+ * lock but kcache_quota_mutex, a leaf (the last put gives the creator's quota charge back):
+ * it runs in kcache_wq's work items, which a holder of the mutex may wait for (a
+ * kcache_for_each() callback that flushes one). A concurrent give-back only makes a
  * check stricter for a moment. Only the statistics files' mutex comes before it
  * (kcache_sysfs.c); it comes before the rest: registry mutex -> c->maint_mutex (the
  * shrinker, with trylocks). Process context only.
