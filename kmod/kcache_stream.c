@@ -19,8 +19,11 @@
  *
  * Locks, in order, and what they protect:
  *  - s->read_mutex: a subscriber's reader state (snapshot array and position, pending
- *    LAGGED and SYNC records). Held across copies to userspace; taken before the others
- *    (a resynchronisation after LAGGED takes c->mut_sem under it).
+ *    LAGGED and SYNC records). Held across copies to userspace and across the grace
+ *    period a read waits for when it ends a lagged stream (kc_stream_lagged(); no
+ *    writer takes it, so the writers that grace period waits for cannot wait for it);
+ *    taken before the others (a resynchronisation after LAGGED takes c->mut_sem under
+ *    it).
  *  - c->mut_sem (percpu_rw_semaphore, the core's): read side held by every mutation;
  *    write side held here for the instant of a registration or a resynchronisation.
  *  - c->streams.mutex: c->streams.subs, .nr, .dead and each subscriber's @registered.
@@ -295,9 +298,12 @@ out:
 }
 
 #ifdef KCACHE_TESTS
-/*
- * Have every writer that appends to @s call @fn(@ctx) first: under RCU and its stripe
- * lock, with @s found on the list, before @s->lock. NULL @fn removes the hook.
+/**
+ * kcache_test_stream_hook() - park the writers of a subscription (test build only)
+ * @s: the subscription
+ * @fn: called by every writer that appends to @s, under RCU and its stripe lock, with
+ *	@s found on the list, before @s->lock; NULL removes the hook
+ * @ctx: passed to @fn
  */
 void kcache_test_stream_hook(struct kcache_stream *s, void (*fn)(void *ctx), void *ctx)
 {

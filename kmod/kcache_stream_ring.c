@@ -408,12 +408,14 @@ ssize_t kcache_stream_read_iter(struct kcache_stream *s, struct iov_iter *to, bo
 }
 
 /**
- * kcache_stream_read() - read records of a subscription, without waiting
+ * kcache_stream_read() - read records of a subscription, without waiting for one
  * @s: the subscription
  * @buf: kernel buffer
  * @len: its size; a buffer of the ring's size always holds the next record
  *
- * Process context. Records are those of the stream fd (Documentation/streams.rst).
+ * Process context; may sleep: the read that ends a stream after LAGGED waits an RCU
+ * grace period, once, for the writers still delivering to @s. Records are those of the
+ * stream fd (Documentation/streams.rst).
  *
  * Return: bytes of whole records copied, 0 at the end of the stream (the cache was
  * destroyed, or the stream ended after a LAGGED record), -EAGAIN if no record is ready,
@@ -428,8 +430,9 @@ ssize_t kcache_stream_read(struct kcache_stream *s, void *buf, size_t len)
 
 	iov_iter_kvec(&to, ITER_DEST, &kv, 1, len);
 	/*
-	 * Not interruptible: nothing here waits but for another in-kernel reader of @s, and
-	 * those copy to kernel memory; a signal must not fail a read that does not sleep.
+	 * Not interruptible: nothing here waits but for another in-kernel reader of @s, which
+	 * copies to kernel memory, or for one grace period (kc_stream_lagged()); a signal
+	 * must not fail a read that waits for no record.
 	 */
 	mutex_lock(&s->read_mutex);
 	ret = kc_stream_fill(s, &to);
