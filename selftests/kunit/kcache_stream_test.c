@@ -562,7 +562,10 @@ static void lagged_counts_writer_in_flight(struct kunit *test)
 
 	/*
 	 * The reader ends the stream while the writer is parked: it must wait for the
-	 * writer (which it cannot do before the hook lets go), not count without it.
+	 * writer (which it cannot do before the hook lets go), not count without it. Time
+	 * it from when it took the subscriber off the list, not from its start: under TCG
+	 * the thread may take longer than KC_BLOCKED_MS to get there, and a reader without
+	 * the grace period would then count after the writer, and pass.
 	 */
 	init_completion(&x.done);
 	t = kthread_run(kc_lag_reader_fn, &x, "kc-lag-reader");
@@ -571,6 +574,9 @@ static void lagged_counts_writer_in_flight(struct kunit *test)
 		wait_for_completion(&w.done);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	}
+	for (i = 0; i < 100 && READ_ONCE(c->streams.nr); i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->streams.nr), 0);
 	left = wait_for_completion_timeout(&x.done, msecs_to_jiffies(KC_BLOCKED_MS));
 	KUNIT_EXPECT_EQ(test, left, 0UL);
 	atomic_set(&park.release, 1);
