@@ -808,7 +808,7 @@ static const struct file_operations kcache_file_fops = {
  * a cache only once nothing can fail any more. Follow with kcache_fd_install() or
  * kcache_fd_abort().
  *
- * Return: 0, -EMFILE or -ENOMEM.
+ * Return: 0, -EMFILE (no free fd in the process), -ENFILE (none in the system) or -ENOMEM.
  */
 int kcache_fd_prepare(struct kcache_fd_slot *slot, u32 access)
 {
