@@ -178,7 +178,9 @@ void kcache_unsubscribe(struct kcache_stream *s);
  * @val: out: a kvmalloc()ed value, which kcache frees (may stay NULL if *@vlen is 0)
  * @vlen: out: the value's length
  *
- * Runs in the context of one caller, may sleep.
+ * Runs in the context of one caller, may sleep. It may call into kcache, but not destroy
+ * the cache (destroy waits for the call it runs in), and a kcache_get_or_load() of the key
+ * it is loading fails with -EDEADLK.
  *
  * Return: 0, or a negative errno that every caller waiting for this load gets; one that a
  * waiter would read as something else (-EINTR, -EMSGSIZE) or that no process may see (the

@@ -188,6 +188,8 @@ static u64 kc_load_grant(struct kcache_loads *L, struct kcache_load *r,
 	r->token = atomic64_inc_return(&L->next_token);
 	r->revoked = 0;
 	r->deadline = 0;
+	/* set on every grant, so only a running in-kernel holder is ever compared to it */
+	r->task = o ? NULL : current;
 	if (o) {
 		r->deadline = now + (lease_ns ?: READ_ONCE(L->lease_ns));
 		refcount_inc(&r->ref);
@@ -300,8 +302,9 @@ void kc_load_expire(struct kcache_loads *L, struct kcache_load *r)
  *
  * An fd's expired leases nobody waits for end first (kc_owner_reap()).
  *
- * Return: an &enum kc_begin, or -ENOMEM, -ESHUTDOWN, or -ENOSPC (@o would be granted a
- * lease but holds %KCACHE_LEASES_PER_FD_MAX; nothing pinned, no lease).
+ * Return: an &enum kc_begin, or -ENOMEM, -ESHUTDOWN, -ENOSPC (@o would be granted a
+ * lease but holds %KCACHE_LEASES_PER_FD_MAX; nothing pinned, no lease), or -EDEADLK (an
+ * in-kernel caller that is the key's loading holder itself: its loader asked for the key).
  */
 int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 		      struct kcache_lease_owner *o, u64 lease_ns, u32 bufsz, bool may_wait,
@@ -362,6 +365,11 @@ int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 	}
 	if (r) {
 		if (r->state == KC_LOAD_BUSY && !kc_lease_expired(r, now)) {
+			/* a loader asking for its own key would wait for itself, for ever */
+			if (!o && !r->owner && r->task == current) {
+				ret = -EDEADLK;
+				goto out;
+			}
 			ret = KC_BEGIN_BUSY;
 			if (!may_wait)
 				goto out;

@@ -31,6 +31,7 @@ enum kc_load_state {
  * @node: in the stripe's list while BUSY or VACANT
  * @owner_link: in @owner's list while @owner is set
  * @owner: the cache fd holding the lease, NULL for an in-kernel holder or none
+ * @task: BUSY without @owner: the task running the loader (kcache_get_or_load())
  * @stripe: the key's stripe, whose lock protects everything below
  * @wq: waiters, all exclusive: a result wakes them all, a vacancy one
  * @rcu: deferred free
@@ -53,6 +54,7 @@ struct kcache_load {
 	struct hlist_node node;
 	struct list_head owner_link;
 	struct kcache_lease_owner *owner;
+	struct task_struct *task;
 	struct kc_stripe *stripe;
 	wait_queue_head_t wq;
 	struct rcu_head rcu;

@@ -103,7 +103,9 @@ static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const
  * while it loaded and the load failed (one of the callers waiting for it loads in its
  * turn); -EMSGSIZE if @buf is too small (*@vlen holds the length; a load still
  * completed); -E2BIG if the loaded value exceeds value_max or the cache's bytes; -EINVAL /
- * -E2BIG for a bad key; -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed.
+ * -E2BIG for a bad key; -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed; -EDEADLK if
+ * called by @loader (or what it calls) for the key it is loading, which would wait for
+ * itself.
  */
 int kcache_get_or_load(struct kcache *c, const void *key, u32 klen, kcache_loader_fn loader,
 		       void *ctx, void *buf, u32 *vlen, u64 ttl_ns, u64 *version)

@@ -3,7 +3,8 @@
  * KUnit suite kcache_load: kcache_get_or_load() from many kthreads. One load per missing
  * key, errors given to every waiter and not cached, 1000 keys loaded once each in
  * parallel, a killed waiter, destroy during a load, SET and DEL during a load, refresh
- * ahead. Each case uses its own cache; loaders count their calls.
+ * ahead, a loader asking for its own key. Each case uses its own cache; loaders count
+ * their calls.
  */
 
 #include <kunit/test.h>
@@ -15,6 +16,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "kcache_internal.h"
 #include "kcache_load.h"
@@ -670,6 +672,60 @@ static void loader_estale_is_its_own_error(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
 }
 
+/**
+ * struct kl_self - context of kl_self_loader()
+ * @c: the cache
+ * @set: a SET of the key, 2 s after the loader starts: it ends the wait of a loader
+ *	that asks for its own key and waits for itself, so the case fails rather than hangs
+ * @inner: what the loader's own kcache_get_or_load() of its key returned
+ */
+struct kl_self {
+	struct kcache *c;
+	struct delayed_work set;
+	int inner;
+};
+
+static void kl_self_set(struct work_struct *work)
+{
+	struct kl_self *s = container_of(to_delayed_work(work), struct kl_self, set);
+
+	kcache_set(s->c, "self", 4, "set", 3, 0, 0, NULL);
+}
+
+static int kl_self_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
+{
+	struct kl_self *s = p;
+	char buf[8];
+	u32 len = sizeof(buf);
+
+	schedule_delayed_work(&s->set, 2 * HZ);
+	s->inner = kcache_get_or_load(s->c, key, klen, kl_self_loader, s, buf, &len, 0, NULL);
+	cancel_delayed_work_sync(&s->set);
+	*val = kvmalloc(4, GFP_KERNEL);
+	if (!*val)
+		return -ENOMEM;
+	memcpy(*val, "load", 4);
+	*vlen = 4;
+	return 0;
+}
+
+/* A loader that asks for the key it loads gets -EDEADLK, not a wait for itself. */
+static void loader_asking_its_own_key_edeadlk(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_self s = { .c = c, .inner = 1 };
+	char buf[8];
+	u32 len = sizeof(buf);
+
+	INIT_DELAYED_WORK_ONSTACK(&s.set, kl_self_set);
+	KUNIT_EXPECT_EQ(test, 0, kcache_get_or_load(c, "self", 4, kl_self_loader, &s, buf,
+						    &len, 0, NULL));
+	destroy_delayed_work_on_stack(&s.set);
+	KUNIT_EXPECT_EQ(test, -EDEADLK, s.inner);
+	KUNIT_EXPECT_EQ(test, 4U, len);
+	KUNIT_EXPECT_EQ(test, 0, memcmp(buf, "load", 4));
+}
+
 static void refresh_ahead_one_refresher_others_stale(struct kunit *test)
 {
 	struct kcache *c = kl_new(test);
@@ -718,6 +774,7 @@ static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(killed_revoked_holder_sends_waiters_on),
 	KUNIT_CASE(loader_estale_is_its_own_error),
 	KUNIT_CASE(refresh_ahead_one_refresher_others_stale),
+	KUNIT_CASE(loader_asking_its_own_key_edeadlk),
 	{}
 };
 
