@@ -88,6 +88,15 @@ TEST_F(lib, long_name_einval_without_syscall)
 	ASSERT_EQ(-EINVAL, kcache_open(self->ctl, n, KCACHE_OPEN_READ));
 	ASSERT_EQ(-EINVAL, kcache_create(self->ctl, n, 0, 0, 0, 0, 0600));
 	ASSERT_EQ(-EINVAL, kcache_destroy(self->ctl, NULL));
+	/*
+	 * The kernel refuses a long name with EINVAL too, and errno is restored either way:
+	 * only a descriptor the kernel would refuse first (EBADF) shows that no call was made.
+	 */
+	ASSERT_EQ(-EINVAL, kcache_open(-1, n, KCACHE_OPEN_READ));
+	ASSERT_EQ(-EINVAL, kcache_open_owned(-1, n, KCACHE_OPEN_READ, 0));
+	ASSERT_EQ(-EINVAL, kcache_create(-1, n, 0, 0, 0, 0, 0600));
+	ASSERT_EQ(-EINVAL, kcache_destroy(-1, n));
+	ASSERT_EQ(-EINVAL, kcache_destroy(-1, NULL));
 	ASSERT_EQ(ERRNO_CANARY, errno);
 }
 
