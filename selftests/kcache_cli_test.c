@@ -466,8 +466,13 @@ TEST_F(cli, fetch_runs_the_command_once_for_concurrent_misses)
  */
 static int watch_stopped(FIXTURE_DATA(cli) *self, const char *args, const char *between)
 {
+	/*
+	 * w is emptied before the watcher starts: the watcher's own "> w" runs in the child,
+	 * and until it has, the wait below would find the sync line a watcher before left
+	 * there and run @between before this one subscribed.
+	 */
 	return run(NULL, 0,
-		   "%1$s watch %2$s %3$s > %4$s/w 2> %4$s/w.err < /dev/null & p=$!; "
+		   ": > %4$s/w; %1$s watch %2$s %3$s > %4$s/w 2> %4$s/w.err < /dev/null & p=$!; "
 		   "(sleep 60; kill -9 $p) > /dev/null 2>&1 & wd=$!; i=0; "
 		   "until grep -q -e '^sync' -e '\"type\":\"sync\"' %4$s/w || [ $i -ge 300 ]; "
 		   "do sleep 0.1; i=$((i + 1)); done; "
