@@ -1057,14 +1057,17 @@ static int kb_main_group(struct kb_ctx *c)
 		 OP("memcached_mget256_per_key"), OP("mget256_per_key"));
 	/*
 	 * Where a GET's time goes, in null ioctls, each part the difference of two operations
-	 * that differ only by it: the system call, the ioctl around no work (GET_PAGE refused
-	 * before any lookup), one user-access window (the null ioctl reads its argument), the
-	 * hash and table lookup (a GET_PAGE miss), the hit (counters, read ring, value copy),
-	 * and what the GET ioctl adds to GET_PAGE (its argument struct, key and value copies).
+	 * and the parts a chain that adds up to GET ÷ null ioctl: the system call, the ioctl
+	 * around a null command (fd, LSM hook, dispatch, its 8-byte argument read in one
+	 * user-access window), what a GET_PAGE refused before any lookup adds to that (the
+	 * caller's stores into the shared page, the page's checks), the hash and table lookup
+	 * (a GET_PAGE miss), the hit (counters, read ring, value copy), and what the GET ioctl
+	 * adds to GET_PAGE (its argument struct, key and value copies). A refused GET_PAGE is
+	 * not a null ioctl without the user-access window: the two differ by more than it.
 	 */
 	kb_part(c, "syscall", OP("getppid"), NULL, OP("null_ioctl"));
-	kb_part(c, "ioctl_no_copy", OP("get_mapped_einval"), OP("getppid"), OP("null_ioctl"));
-	kb_part(c, "user_window", OP("null_ioctl"), OP("get_mapped_einval"), OP("null_ioctl"));
+	kb_part(c, "ioctl", OP("null_ioctl"), OP("getppid"), OP("null_ioctl"));
+	kb_part(c, "page_refused", OP("get_mapped_einval"), OP("null_ioctl"), OP("null_ioctl"));
 	kb_part(c, "lookup_miss", OP("get_mapped_miss"), OP("get_mapped_einval"),
 		OP("null_ioctl"));
 	kb_part(c, "hit_copy64", OP("get_mapped"), OP("get_mapped_miss"), OP("null_ioctl"));
