@@ -328,6 +328,10 @@ TEST_F(cli, bad_input_table)
 		{ "%1$s set -n -x %2$s k v", 2, "exclusive" },
 		{ "%1$s set -f /proc/version %2$s k v", 2, "exclusive" },
 		{ "%1$s set -f /nonexistent %2$s k", 1, "No such file" },
+		/* a read that fails says why (read(2)'s errno), not a generic I/O error */
+		{ "%1$s set -f / %2$s k", 1, "set: /: Is a directory" },
+		{ "%1$s set %2$s k < /", 1, "set: standard input: Is a directory" },
+		{ "%1$s load %2$s /", 1, "load: /: Is a directory" },
 		{ "%1$s set -t 5 %2$s k v", 2, "a number needs a unit" },
 		{ "%1$s set -n %2$s present v", 5, "key already exists" },
 		{ "%1$s set -x %2$s absent v", 3, "key not found" },

@@ -529,14 +529,21 @@ static int open_cache(const char *name, uint32_t access, int *fd)
 	return EXIT_OK;
 }
 
+/* All of @f into *@buf (malloc()ed); 0 or -errno, the read's own error if it failed. */
 static int read_all(FILE *f, unsigned char **buf, size_t *len)
 {
 	size_t cap = 65536, n = 0, r;
 	unsigned char *p = malloc(cap), *q;
+	int err;
 
 	if (!p)
 		return -ENOMEM;
-	while ((r = fread(p + n, 1, cap - n, f)) > 0) {
+	for (;;) {
+		/* a failed fread() leaves read(2)'s errno (EISDIR...), which realloc() may not */
+		errno = 0;
+		r = fread(p + n, 1, cap - n, f);
+		if (!r)
+			break;
 		n += r;
 		if (n == cap) {
 			/* 32-bit size_t: doubled past SIZE_MAX, cap is 0 and realloc() frees p */
@@ -554,8 +561,9 @@ static int read_all(FILE *f, unsigned char **buf, size_t *len)
 		}
 	}
 	if (ferror(f)) {
+		err = errno ?: EIO;
 		free(p);
-		return -EIO;
+		return -err;
 	}
 	*buf = p;
 	*len = n;
@@ -1337,8 +1345,10 @@ static int cmd_set(int argc, char **argv)
 		if (f != stdin)
 			fclose(f);
 		if (ret) {
+			fprintf(stderr, "%s: set: %s: %s\n", prog, file ?: "standard input",
+				strerror(-ret));
 			free(key);
-			return fail(NULL, file ?: "stdin", ret);
+			return EXIT_FAIL;
 		}
 	}
 	ret = open_cache(name, KCACHE_OPEN_WRITE, &fd);
@@ -1510,8 +1520,11 @@ static int cmd_load(int argc, char **argv)
 	ret = read_all(f, &data, &len);
 	if (f != stdin)
 		fclose(f);
-	if (ret)
-		return fail(NULL, "load", ret);
+	if (ret) {
+		fprintf(stderr, "%s: load: %s: %s\n", prog, file ?: "standard input",
+			strerror(-ret));
+		return EXIT_FAIL;
+	}
 	ret = open_cache(name, KCACHE_OPEN_WRITE, &fd);
 	if (ret)
 		goto out;
