@@ -298,15 +298,16 @@ static long kc_ioc_list(void __user *uarg)
 	l.paged = a.flags & KCACHE_LIST_CONTINUE;
 	if (l.paged && (a.size < KCACHE_LIST_ARGS_SIZE_VER1 || !a.nr))
 		return -EINVAL;
+	/*
+	 * A page is short only at the end: one larger than a call fills would come back
+	 * short, and its caller would stop with caches left to list. @nr comes before
+	 * @record_size in the struct, so its bound is checked first.
+	 */
+	if (l.paged && a.nr > KCACHE_LIST_MAX)
+		return -E2BIG;
 	if (a.record_size < KCACHE_LIST_RECORD_SIZE_VER0)
 		return -EINVAL;
 	if (a.record_size > SZ_4K)	/* the ABI's bound, whatever the page size */
-		return -E2BIG;
-	/*
-	 * A page is short only at the end: one larger than a call fills would come back
-	 * short, and its caller would stop with caches left to list.
-	 */
-	if (l.paged && a.nr > KCACHE_LIST_MAX)
 		return -E2BIG;
 	rs = a.record_size;
 	l.cursor = a.cursor;

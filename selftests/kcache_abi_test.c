@@ -1448,6 +1448,36 @@ TEST_F(kc, list_continue_errors)
 	EXPECT_NE(0, a.cursor);
 }
 
+/*
+ * Each LIST check alone and in the documented order: flags, then the lengths in struct
+ * order (@nr, then @record_size), then the records' pointer.
+ */
+TEST_F(kc, list_checks_ordering)
+{
+	struct kcache_list_args a = { .size = sizeof(a), .flags = KCACHE_LIST_CONTINUE << 1,
+				      .records = p2u(KPTR), .nr = 0, .record_size = 1 };
+
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EINVAL, errno);	/* unknown flag */
+	a.flags = KCACHE_LIST_CONTINUE;
+	a.record_size = 4097;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EINVAL, errno);	/* a page of nothing, before record_size */
+	a.nr = KCACHE_LIST_MAX + 1;
+	a.record_size = 1;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(E2BIG, errno);	/* nr above the bound, before record_size */
+	a.nr = KCACHE_LIST_MAX;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EINVAL, errno);	/* record_size below the first */
+	a.record_size = 4097;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(E2BIG, errno);	/* record_size above the bound */
+	a.record_size = sizeof(struct kcache_list_record);
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_LIST, &a));
+	ASSERT_EQ(EFAULT, errno);	/* the records, last */
+}
+
 /* ---- binary data ---- */
 
 TEST_F(kc, binary_keys_and_values_all_bytes)

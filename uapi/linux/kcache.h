@@ -343,11 +343,12 @@ struct kcache_list_args {
  * a call fills fewer than it was asked for. Each cache that exists throughout is listed
  * exactly once; one created or destroyed meanwhile may or may not be.
  *
- * Errors:
- *  -EINVAL   record_size below %KCACHE_LIST_RECORD_SIZE_VER0; an unknown flag;
- *            %KCACHE_LIST_CONTINUE with @size below %KCACHE_LIST_ARGS_SIZE_VER1 or @nr 0
- *  -E2BIG    record_size above 4096; %KCACHE_LIST_CONTINUE with @nr above
- *            %KCACHE_LIST_MAX
+ * Errors, in this order after the common checks:
+ *  -EINVAL   an unknown flag; %KCACHE_LIST_CONTINUE with @size below
+ *            %KCACHE_LIST_ARGS_SIZE_VER1 or @nr 0
+ *  -E2BIG    %KCACHE_LIST_CONTINUE with @nr above %KCACHE_LIST_MAX
+ *  -EINVAL   record_size below %KCACHE_LIST_RECORD_SIZE_VER0
+ *  -E2BIG    record_size above 4096
  *  -EMSGSIZE without %KCACHE_LIST_CONTINUE, the array is too small: nothing was written
  *            to it, @nr holds the number of records needed (it may change before the
  *            next call)
