@@ -178,6 +178,9 @@ static long kc_ioc_open(void __user *uarg)
 	if (!(a.flags & KCACHE_OPEN_RDWR) || a.flags & ~KC_OPEN_FLAGS || a.__pad ||
 	    (!(a.flags & KCACHE_OPEN_OWNER) && a.owner))
 		return -EINVAL;
+	/* a struct without @owner would have the cache checked against a zero-filled uid 0 */
+	if (a.flags & KCACHE_OPEN_OWNER && a.size < KCACHE_OPEN_ARGS_SIZE_VER1)
+		return -EINVAL;
 	ret = kcache_name_field_check(a.name);
 	if (ret)
 		return ret;

@@ -2352,6 +2352,13 @@ TEST_F(kc, open_owner_checks_ordering)
 	fd = ioctl(self->ctl, KCACHE_IOC_OPEN, &a);
 	ASSERT_LE(0, fd);
 	close(fd);
+	/*
+	 * but not with KCACHE_OPEN_OWNER: its owner would read as 0, and a root-owned
+	 * cache would pass a check against an owner nobody named
+	 */
+	a.flags = KCACHE_OPEN_READ | KCACHE_OPEN_OWNER;
+	ASSERT_EQ(-1, ioctl(self->ctl, KCACHE_IOC_OPEN, &a));
+	ASSERT_EQ(EINVAL, errno);
 }
 
 /*

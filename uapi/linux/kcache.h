@@ -212,7 +212,8 @@ struct kcache_open_args {
  * (name squatting) is refused instead of silently used.
  * Errors:
  *  -EINVAL  no access right or an unknown flag in flags, @__pad set, @owner set without
- *           %KCACHE_OPEN_OWNER, bad name
+ *           %KCACHE_OPEN_OWNER, %KCACHE_OPEN_OWNER with @size below
+ *           %KCACHE_OPEN_ARGS_SIZE_VER1 (no @owner), bad name
  *  -ENOENT  no cache of that name
  *  -EPERM   %KCACHE_OPEN_OWNER and the cache's owner is not @owner (checked before the
  *           mode)
