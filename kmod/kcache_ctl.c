@@ -134,14 +134,15 @@ static long kc_ioc_create(void __user *uarg)
 	if (a.policy >= KCACHE_POLICY_NR || a.mode & ~0666)
 		return -EINVAL;
 	cfg.max_entries = a.max_entries;
-	cfg.max_bytes = a.max_bytes;
+	/* the default read once: the bound created is the bound charged */
+	cfg.max_bytes = a.max_bytes ?: kcache_default_max_bytes();
 	cfg.default_ttl_ns = a.default_ttl_ns;
 	cfg.policy = a.policy;
 	cfg.uid = current_fsuid();
 	cfg.gid = current_fsgid();
 	cfg.mode = a.mode;
 
-	qc = kcache_quota_charge(cfg.uid, a.max_bytes ?: kcache_default_max_bytes());
+	qc = kcache_quota_charge(cfg.uid, cfg.max_bytes);
 	if (IS_ERR(qc))
 		return PTR_ERR(qc);
 	ret = kcache_fd_prepare(&slot, KCACHE_OPEN_RDWR);
