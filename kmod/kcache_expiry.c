@@ -213,13 +213,16 @@ static unsigned long kc_delay(u64 deadline, u64 now, u64 min_ns)
  */
 void kcache_expiry_note(struct kcache *c, u64 expires)
 {
+	bool running;
 	u64 armed;
 
 	if (!expires || expires == U64_MAX)
 		return;
 	smp_mb(); /* record committed before reading the pass state; pairs with kc_pass() */
+	/* a pass seen ended has its next_deadline seen too: read it after the acquire */
+	running = smp_load_acquire(&c->maint_running);
 	armed = READ_ONCE(c->next_deadline);
-	if (smp_load_acquire(&c->maint_running) || !armed || expires < armed) /* see top */
+	if (running || !armed || expires < armed) /* see top */
 		kcache_maint_schedule(c);
 }
 
