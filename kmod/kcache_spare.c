@@ -250,7 +250,8 @@ struct kcache_entry *kcache_spare_get(struct kcache *c, size_t size)
  * the spares are taken back, so a writer does not run out meanwhile; spares it takes in
  * between come back as left, and count twice against the room. As many entries as the
  * shrinker evicted since the last batch are freed first, whatever the room: reclaim
- * counted that memory freed, and kept as spares it would stay charged. May sleep.
+ * counted that memory freed, and kept as spares it would stay charged. A pinned entry
+ * counts among them: its last reference frees it. May sleep.
  */
 void kcache_spare_collect(struct kcache *c, struct list_head *batch)
 {
@@ -265,7 +266,6 @@ void kcache_spare_collect(struct kcache *c, struct list_head *batch)
 
 	list_for_each_entry_safe(e, tmp, batch, pn.link) {
 		list_del(&e->pn.link);
-		/* pinned: the last kcache_entry_put() frees it */
 		if (refcount_dec_and_test(&e->ref)) {
 			if (paid < owed) {
 				kcache_entry_free(e);
@@ -273,6 +273,13 @@ void kcache_spare_collect(struct kcache *c, struct list_head *batch)
 			} else {
 				kept += kc_spare_keep(fresh, e, &room);
 			}
+		} else if (paid < owed) {
+			/*
+			 * Pinned: the last kcache_entry_put() frees it, never a spare, so it
+			 * pays as a freed one does. Else its debt outlives it, for good in a
+			 * cache that has no later batch.
+			 */
+			paid++;
 		}
 		cond_resched();
 	}

@@ -1067,6 +1067,31 @@ static void shrinker_evicts_from_cold_end(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, kcache_get(c, "s99", 3, buf, &len, NULL));
 }
 
+/*
+ * An entry the shrinker evicts while a handle pins it is freed by the handle's put, never
+ * kept as a spare: the limbo work counts it paid. (It stayed owed until a later batch,
+ * which a quiet cache never has.)
+ */
+static void shrinker_pinned_victim_is_paid(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	struct kc_others others = { .self = c };
+	struct kcache_entry *h;
+
+	kc_fill(test, c, "p", 8, 0);
+	kcache_maintain(c);
+	h = kcache_get_handle(c, "p0", 2);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	kcache_for_each(kc_quiesce, NULL);
+	/* the shrinker walks caches oldest first; ours, the newest, gives all 8 */
+	kcache_for_each(kc_count_others, &others);
+	KUNIT_EXPECT_EQ(test, kcache_shrink(others.objects + 8), others.objects + 8);
+	kcache_for_each(kc_unquiesce, NULL);
+	kcache_test_limbo_settle(c);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->shrink_owed), 0L);
+	kcache_handle_put(h);
+}
+
 struct kc_group {
 	struct mem_cgroup *memcg;
 	unsigned long objects;
@@ -1395,6 +1420,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(footprint_reserved_until_last_reference),
 	KUNIT_CASE(stats_file_not_added_after_destroy),
 	KUNIT_CASE(shrinker_evicts_from_cold_end),
+	KUNIT_CASE(shrinker_pinned_victim_is_paid),
 	KUNIT_CASE(shrinker_token_on_every_memory_node),
 	KUNIT_CASE(shrinker_scans_take_turns),
 	KUNIT_CASE(stats_count_hits_and_misses),
