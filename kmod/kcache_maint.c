@@ -427,26 +427,45 @@ void kcache_maint_init(struct kcache *c)
 	INIT_RCU_WORK(&c->limbo_rwork, kc_limbo_workfn);
 }
 
+/*
+ * Entries the shrinker may evict while those it evicted before still wait to be freed.
+ * An evicted entry is uncharged a grace period later (limbo), which reclaim does not see:
+ * it lowers its priority and asks again, up to twice the cache, and a group at its
+ * memory.max emptied its cache at each charge that failed. So what is evicted and not yet
+ * freed (c->shrink_owed, kcache_spare.c) stays within an eighth of the cache, or within
+ * one request of reclaim's if that is more: a cache gives at most so much per grace
+ * period, and the writer that needs room makes its own (kcache_maint_reclaim()).
+ */
+static unsigned long kc_shrink_room(struct kcache *c, unsigned long nr)
+{
+	unsigned long owed = atomic_long_read(&c->shrink_owed);
+	unsigned long cap = max_t(unsigned long, nr,
+				  (kcache_policy_entries(&c->policy) + owed) / 8);
+
+	return owed < cap ? min(nr, cap - owed) : 0;
+}
+
 /**
  * kcache_maint_shrink() - give memory back under memory pressure
  * @c: the cache
  * @nr: objects to free at most, if entries must be evicted for them
  *
  * Frees every spare first (kcache_spare.c), then evicts from the cold end for the rest of
- * @nr. Never blocks: a busy maintenance mutex or a subscriber registering makes it give
- * up evicting.
+ * @nr, as far as kc_shrink_room() lets it. Never blocks: a busy maintenance mutex or a
+ * subscriber registering makes it give up evicting.
  *
  * Return: spares freed plus entries evicted.
  */
 unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
 {
-	unsigned long freed = kcache_spare_drain(c), evicted = 0;
+	unsigned long freed = kcache_spare_drain(c), evicted = 0, room;
 	struct kc_pnode *pn;
 
 	if (freed >= nr || !mutex_trylock(&c->maint_mutex))
 		return freed;
-	if (percpu_down_read_trylock(&c->mut_sem)) {
-		while (freed + evicted < nr && (pn = kcache_policy_coldest(&c->policy))) {
+	room = kc_shrink_room(c, nr - freed);
+	if (room && percpu_down_read_trylock(&c->mut_sem)) {
+		while (evicted < room && (pn = kcache_policy_coldest(&c->policy))) {
 			if (kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
 					     KCACHE_CAUSE_SHRINK))
 				evicted++;

@@ -11,10 +11,10 @@
  * caches whose tokens are on sc->memcg's list; scan_objects collects up to KC_SCAN_CACHES of them,
  * each with a live-operation reference (c->users), moves the first of them to the tail so
  * that the next scan starts at the cache after it, and evicts from their cold ends after
- * the walk, the first as much as it can, then the next: nothing that
+ * the walk, the first as much as it may, then the next: nothing that
  * sleeps or takes a mutex runs under the list_lru lock, and the eviction
- * (kcache_maint_shrink()) only trylocks. When a group goes away its tokens move to the
- * parent's list, as its charges do.
+ * (kcache_maint_shrink(), which also paces it) only trylocks. When a group goes away its
+ * tokens move to the parent's list, as its charges do.
  *
  * Not NUMA-aware (a cache's entries are on any node), so the core calls it for every node
  * it reclaims; but for a group, only on the nodes where that group's shrinker bit is set,

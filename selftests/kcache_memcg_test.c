@@ -6,6 +6,10 @@
  * succeed, the cache must evict, the child must exit normally (no OOM kill), and a cache
  * of the root group, filled before, must lose nothing. Mounts cgroup2 if needed; skips
  * where cgroup v2 or its memory controller is unavailable.
+ *
+ * Nor may reclaim empty the cache: evicted entries are freed a grace period later, and
+ * reclaim that sees no progress asks for up to twice the cache. Once the group is at its
+ * limit, the cache must keep at least a quarter of the most it held.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -126,9 +131,16 @@ FIXTURE_TEARDOWN(memcg)
 	}
 }
 
+/* what the child saw of its cache while it filled it, in memory shared with the parent */
+struct fill_seen {
+	uint64_t peak;	/* the most entries */
+	uint64_t low;	/* the fewest once the shrinker evicted */
+};
+
 /* The child: joins the group, creates the cache there and fills it. Exit status: SETs failed. */
-static int fill_in_group(void)
+static int fill_in_group(struct fill_seen *seen)
 {
+	struct kcache_counters st;
 	static char val[VAL_LEN];
 	int ctl, fd, ret, failed = 0, first_err = 0;
 	char key[32], pid[32];
@@ -149,6 +161,12 @@ static int fill_in_group(void)
 	for (i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "fill-%08llu", (unsigned long long)i);
 		ret = kcache_set(fd, key, strlen(key), val, sizeof(val), 0, 0, NULL);
+		if (!(i % 64) && !kcache_stats(fd, &st)) {
+			if (st.entries > seen->peak)
+				seen->peak = st.entries;
+			if (st.evictions_shrink && st.entries < seen->low)
+				seen->low = st.entries;
+		}
 		if (ret) {
 			if (!failed++)
 				first_err = ret;
@@ -164,6 +182,7 @@ TEST_F_TIMEOUT(memcg, writer_at_memory_max_is_reclaimed_not_killed, 600)
 {
 	struct kcache_counters fill = {}, root = {}, root_before = {};
 	char key[32], val[64], out[64];
+	struct fill_seen *seen;
 	long long oom, oom_kill, max_events, current, peak;
 	int status, fd, i;
 	uint32_t len;
@@ -177,11 +196,15 @@ TEST_F_TIMEOUT(memcg, writer_at_memory_max_is_reclaimed_not_killed, 600)
 					NULL));
 	}
 	ASSERT_EQ(0, kcache_stats(self->root_fd, &root_before));
+	seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, seen);
+	*seen = (struct fill_seen){ .low = UINT64_MAX };
 
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child)
-		_exit(fill_in_group());
+		_exit(fill_in_group(seen));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 
 	oom = read_key(CG "/memory.events", "oom");
@@ -206,6 +229,8 @@ TEST_F_TIMEOUT(memcg, writer_at_memory_max_is_reclaimed_not_killed, 600)
 	       (unsigned long long)(fill.entries ? fill.bytes / fill.entries : 0),
 	       (unsigned long long)fill.evictions_shrink,
 	       (unsigned long long)fill.evictions_size);
+	TH_LOG("entries while filling: at most %llu, at least %llu once the shrinker evicted",
+	       (unsigned long long)seen->peak, (unsigned long long)seen->low);
 	TH_LOG("root group's cache: entries %llu -> %llu, evictions shrink %llu",
 	       (unsigned long long)root_before.entries, (unsigned long long)root.entries,
 	       (unsigned long long)root.evictions_shrink);
@@ -225,6 +250,10 @@ TEST_F_TIMEOUT(memcg, writer_at_memory_max_is_reclaimed_not_killed, 600)
 	EXPECT_GE(LIMIT, fill.bytes);
 	EXPECT_LT(0, fill.entries);
 	EXPECT_LE(fill.entries * (VAL_LEN + 16), fill.bytes);
+	/* reclaim took what it needed, not the whole cache */
+	EXPECT_NE(UINT64_MAX, seen->low);
+	EXPECT_LE(seen->peak, 4 * seen->low);
+	munmap(seen, sizeof(*seen));
 	/* the root group's cache untouched */
 	EXPECT_EQ(0, root.evictions_shrink);
 	EXPECT_EQ(root_before.entries, root.entries);
