@@ -5,7 +5,8 @@
  *
  * Locking: none. The cache's maintenance mutex serialises every call into the policy, so the
  * lists, counters, sketch, ghost and shadows are only ever touched by one thread at a time.
- * Nothing in the policy sleeps or allocates except kcache_policy_init().
+ * Nothing in the policy allocates except kcache_policy_init(); kcache_policy_access() and
+ * kcache_policy_miss() may sleep, to reschedule while the sketch is halved.
  *
  * What it does. No single policy wins everywhere: frequency-based admission (W-TinyLFU)
  * wins loops and scans, recency (LRU) wins zigzags and recency-skewed traces, and quick
@@ -388,6 +389,8 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_add);
  * kcache_policy_access() - a lookup hit a resident entry
  * @p: the policy
  * @n: its node
+ *
+ * Context: may sleep (kcache_sketch_increment()).
  */
 void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 {
@@ -436,6 +439,8 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_access);
  * kcache_policy_miss() - a lookup found nothing
  * @p: the policy
  * @hash: hash of the key looked up
+ *
+ * Context: may sleep (kcache_sketch_increment()).
  */
 void kcache_policy_miss(struct kc_policy *p, u32 hash)
 {

@@ -9,6 +9,7 @@
  * allocation.
  *
  * Locking: none. The cache's maintenance mutex serialises every call into this file.
+ * kcache_sketch_increment() may sleep: the halving of a big sketch reschedules.
  *
  * The same file builds in userspace against selftests/policy/kcache_policy_user.h.
  */
@@ -17,12 +18,14 @@
 #include <linux/export.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #endif
 
 #include "kcache_policy_int.h"
 
 #define KC_SKETCH_PERIOD_MULT	10		/* halve after 10 x capacity increments */
+#define KC_SKETCH_RESET_CHUNK	4096		/* words halved between reschedule points */
 
 /*
  * The S3-FIFO ghost: 4-way buckets of 16-bit slots, a 10-bit fingerprint and a 6-bit coarse
@@ -53,7 +56,9 @@ static u64 kc_sketch_index(const struct kc_sketch *s, u32 item, int i)
 /*
  * Aging: halve every counter so that old popularity fades. The odd counters lose half a
  * count each, an addition being four counters; subtracting them before halving keeps
- * @additions an honest count of what is left.
+ * @additions an honest count of what is left. The table is up to 32 MiB, milliseconds of
+ * work (tens under KASAN): let the scheduler in on the way. The maintenance mutex, which
+ * every caller holds, keeps the sketch consistent meanwhile.
  */
 static void kc_sketch_reset(struct kc_sketch *s)
 {
@@ -62,6 +67,8 @@ static void kc_sketch_reset(struct kc_sketch *s)
 	for (i = 0; i <= s->mask; i++) {
 		odd += hweight64(s->table[i] & 0x1111111111111111ULL);
 		s->table[i] = (s->table[i] >> 1) & 0x7777777777777777ULL;
+		if ((i & (KC_SKETCH_RESET_CHUNK - 1)) == KC_SKETCH_RESET_CHUNK - 1)
+			cond_resched();
 	}
 	sub = odd >> 2;
 	s->additions = (s->additions > sub ? s->additions - sub : 0) >> 1;
@@ -80,6 +87,8 @@ u64 kcache_sketch_period(const struct kc_sketch *s, u64 entries)
  *
  * Each of the key's four counters below 15 is incremented; when the number of increments
  * reaches the sample period, every counter is halved.
+ *
+ * Context: may sleep (the halving reschedules).
  */
 void kcache_sketch_increment(struct kc_sketch *s, u32 hash)
 {

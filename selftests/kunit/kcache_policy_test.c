@@ -13,6 +13,9 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#ifdef __KERNEL__
+#include <linux/sched.h>
+#endif
 
 #include "kcache_policy.h"
 #include "kcache_test.h"
@@ -140,6 +143,43 @@ static void kc_sketch_increment_halves_after_period(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kcache_sketch_frequency(s, 7), 7U);
 	KUNIT_EXPECT_LT(test, s->additions, s->period / 2 + 1);
 	kc_test_cache_free(c);
+}
+
+/*
+ * The halving walks the whole sketch, up to 32 MiB: it must let the scheduler in. A
+ * reschedule asked for before it is honoured by the time it returns, on a kernel that
+ * preempts only at reschedule points (elsewhere an interrupt honours it, whatever the walk).
+ */
+static void kc_sketch_reset_reschedules(struct kunit *test)
+{
+#ifdef __KERNEL__
+	struct kc_test_cache *c;
+	struct kc_sketch *s;
+	bool pending = true;
+	int tries;
+
+	if (preempt_model_preemptible())
+		kunit_skip(test, "preemptible kernel");
+	c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 1, 1 << 18, U64_MAX);
+	s = &c->p.sketch;
+	KUNIT_ASSERT_EQ(test, s->mask + 1, 1ULL << 18);
+	/* A tick may ask again right after the last reschedule point: a few tries. */
+	for (tries = 0; tries < 3 && pending; tries++) {
+		s->additions = s->period - 1;
+		preempt_disable();
+		set_tsk_need_resched(current);
+		set_preempt_need_resched();
+		preempt_enable();
+		kcache_sketch_increment(s, kc_synth_hash(tries));
+		/* the halving ran */
+		KUNIT_ASSERT_LT(test, s->additions, s->period / 2);
+		pending = test_tsk_need_resched(current);
+	}
+	KUNIT_EXPECT_FALSE(test, pending);
+	kc_test_cache_free(c);
+#else
+	kunit_skip(test, "kernel only");
+#endif
 }
 
 static void kc_policy_admit_compares_frequencies(struct kunit *test)
@@ -568,6 +608,7 @@ static struct kunit_case kcache_policy_cases[] = {
 	KUNIT_CASE(kc_policy_init_rejects_bad_arguments),
 	KUNIT_CASE(kc_sketch_increment_counts_and_saturates),
 	KUNIT_CASE(kc_sketch_increment_halves_after_period),
+	KUNIT_CASE(kc_sketch_reset_reschedules),
 	KUNIT_CASE(kc_policy_admit_compares_frequencies),
 	KUNIT_CASE(kc_policy_evict_moves_window_to_probation_to_protected),
 	KUNIT_CASE(kc_policy_evict_admits_by_frequency),
