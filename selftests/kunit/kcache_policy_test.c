@@ -146,6 +146,29 @@ static void kc_sketch_increment_halves_after_period(struct kunit *test)
 }
 
 /*
+ * The halving rounds odd counters down: each loses half a count, an addition being four
+ * counters, so @additions loses a quarter of the odd counters before it is halved too.
+ */
+static void kc_sketch_reset_counts_what_is_left(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 1, 1024, U64_MAX);
+	struct kc_sketch *s = &c->p.sketch;
+	u64 i, words = s->mask + 1;
+
+	KUNIT_ASSERT_EQ(test, s->period, 10 * words);
+	for (i = 0; i < words; i++)
+		s->table[i] = 0x1111111111111111ULL;
+	s->additions = s->period - 1;
+	/* Key 42's four counters go to 2 and the halving runs: every other counter is odd. */
+	kcache_sketch_increment(s, 42);
+	KUNIT_EXPECT_EQ(test, s->additions, (s->period - (16 * words - 4) / 4) / 2);
+	KUNIT_EXPECT_EQ(test, kcache_sketch_frequency(s, 42), 1U);
+	for (i = 0; i < words; i++)
+		KUNIT_EXPECT_EQ(test, s->table[i] & ~0x1111111111111111ULL, 0ULL);
+	kc_test_cache_free(c);
+}
+
+/*
  * The halving walks the whole sketch, up to 32 MiB: it must let the scheduler in. A
  * reschedule asked for before it is honoured by the time it returns, on a kernel that
  * preempts only at reschedule points (elsewhere an interrupt honours it, whatever the walk).
@@ -314,6 +337,7 @@ static void kc_policy_replace_keeps_position_and_queue(struct kunit *test)
 	for (k = 0; k < 10; k++)
 		kc_test_request(c, k, 10);
 	KUNIT_ASSERT_EQ(test, kc_q(&c->e[0].pn), KC_Q_PROBATION);
+	c->e[0].pn.freq = 2;
 	c->e[15].pn.hash = c->e[0].pn.hash;
 	c->e[15].weight = 25;
 	kcache_policy_replace(p, &c->e[0].pn, &c->e[15].pn);
@@ -321,6 +345,7 @@ static void kc_policy_replace_keeps_position_and_queue(struct kunit *test)
 	c->e[15].resident = 1;
 	KUNIT_EXPECT_EQ(test, kc_q(&c->e[0].pn), KC_Q_NONE);
 	KUNIT_EXPECT_EQ(test, kc_q(&c->e[15].pn), KC_Q_PROBATION);
+	KUNIT_EXPECT_EQ(test, kc_freq(&c->e[15].pn), 2U);
 	KUNIT_EXPECT_EQ(test, kcache_policy_weight(p), 115ULL);
 	n = list_first_entry(&p->q[KC_Q_PROBATION], struct kc_pnode, link);
 	KUNIT_EXPECT_PTR_EQ(test, n, &c->e[15].pn);
@@ -532,6 +557,111 @@ static void kc_policy_s3fifo_demotes_remembers_reinserts(struct kunit *test)
 	kc_test_cache_free(c);
 }
 
+/* Index of the configuration of @family with window @frac, KC_SHADOWS if none. */
+static u32 kc_test_config(struct kc_policy *p, u32 family, u32 promote, u32 frac)
+{
+	u32 cfg;
+
+	for (cfg = 0; cfg < KC_SHADOWS; cfg++)
+		if (p->shadow[cfg].family == family && p->shadow[cfg].promote == promote &&
+		    p->shadow[cfg].frac == frac)
+			break;
+	return cfg;
+}
+
+/* S3-FIFO's main: a reinsertion costs one count of the 2-bit counter, not all of it. */
+static void kc_policy_s3fifo_main_counts_down(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 400, 100, U64_MAX);
+	struct kc_policy *p = &c->p;
+	u32 k;
+
+	KUNIT_ASSERT_EQ(test, kcache_policy_pin_config(p, kc_test_config(p, KC_FAM_S3FIFO, 1, 100)),
+			0);
+	for (k = 0; k < 100; k++)
+		kc_test_request(c, k, 1);
+	for (k = 0; k < 3; k++)
+		kc_test_request(c, 0, 1);
+	KUNIT_ASSERT_EQ(test, kc_q(&c->e[0].pn), KC_Q_PROBATION);
+	KUNIT_ASSERT_EQ(test, kc_freq(&c->e[0].pn), 3U);
+	/*
+	 * New keys hit once in the small queue move to main, one main eviction each: main
+	 * (90 entries) goes round about once every 90 keys, key 0 passing its head each time.
+	 */
+	for (k = 100; k < 250; k++) {
+		kc_test_request(c, k, 1);
+		kc_test_request(c, k, 1);
+	}
+	KUNIT_EXPECT_TRUE(test, c->e[0].resident);
+	KUNIT_EXPECT_EQ(test, kc_freq(&c->e[0].pn), 1U);
+	for (; k < 400; k++) {
+		kc_test_request(c, k, 1);
+		kc_test_request(c, k, 1);
+	}
+	KUNIT_EXPECT_FALSE(test, c->e[0].resident);
+	kc_test_cache_free(c);
+}
+
+/* The shrinker's victim: of the window's and probation's oldest, the less frequent. */
+static void kc_policy_coldest_takes_less_frequent(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 100, 100, U64_MAX);
+	struct kc_policy *p = &c->p;
+	struct kc_pnode *v;
+	u32 k;
+
+	KUNIT_ASSERT_EQ(test, kcache_policy_pin_config(p, 0), 0);
+	for (k = 0; k < 100; k++)
+		kc_test_request(c, k, 1);
+	KUNIT_ASSERT_EQ(test, p->nr[KC_Q_WINDOW], 1ULL);
+	KUNIT_ASSERT_EQ(test, kc_q(&c->e[99].pn), KC_Q_WINDOW);
+	for (k = 0; k < 4; k++)
+		kcache_policy_miss(p, kc_synth_hash(99));
+	v = kcache_policy_coldest(p);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, kc_test_key(c, v), 0U);
+	c->e[0].resident = 0;
+	for (k = 0; k < 8; k++)
+		kcache_policy_miss(p, kc_synth_hash(1));
+	v = kcache_policy_coldest(p);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, kc_test_key(c, v), 99U);
+	kc_test_cache_free(c);
+}
+
+/*
+ * After a switch to a larger window, protected's share shrinks: the first promotion that
+ * finds the window at its new share brings protected back within its own, however far over.
+ */
+static void kc_policy_access_keeps_protected_within_share(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 100, 100, U64_MAX);
+	struct kc_policy *p = &c->p;
+	u32 k;
+
+	KUNIT_ASSERT_EQ(test, kcache_policy_pin_config(p, 0), 0);
+	for (k = 0; k < 100; k++)
+		kc_test_request(c, k, 1);
+	for (k = 0; k < 79; k++)
+		kc_test_request(c, k, 1);
+	KUNIT_ASSERT_EQ(test, p->nr[KC_Q_PROTECTED], 79ULL);
+	KUNIT_ASSERT_EQ(test,
+			kcache_policy_pin_config(p, kc_test_config(p, KC_FAM_TINYLFU, 0, 500)), 0);
+	KUNIT_ASSERT_EQ(test, p->prot_max_e, 40ULL);
+	/* Hits in main join the window while it is below its share: 19 + 30 of them. */
+	for (k = 79; k < 98; k++)
+		kc_test_request(c, k, 1);
+	for (k = 0; k < 30; k++)
+		kc_test_request(c, k, 1);
+	KUNIT_ASSERT_EQ(test, p->nr[KC_Q_WINDOW], 50ULL);
+	KUNIT_ASSERT_EQ(test, p->nr[KC_Q_PROTECTED], 49ULL);
+	kc_test_request(c, 98, 1);
+	KUNIT_EXPECT_EQ(test, kc_q(&c->e[98].pn), KC_Q_PROTECTED);
+	KUNIT_EXPECT_EQ(test, p->nr[KC_Q_PROTECTED], 40ULL);
+	KUNIT_EXPECT_EQ(test, p->nr[KC_Q_PROBATION], 10ULL);
+	kc_test_cache_free(c);
+}
+
 static void kc_ghost_remembers_for_its_span(struct kunit *test)
 {
 	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 1, 1024, U64_MAX);
@@ -608,6 +738,7 @@ static struct kunit_case kcache_policy_cases[] = {
 	KUNIT_CASE(kc_policy_init_rejects_bad_arguments),
 	KUNIT_CASE(kc_sketch_increment_counts_and_saturates),
 	KUNIT_CASE(kc_sketch_increment_halves_after_period),
+	KUNIT_CASE(kc_sketch_reset_counts_what_is_left),
 	KUNIT_CASE(kc_sketch_reset_reschedules),
 	KUNIT_CASE(kc_policy_admit_compares_frequencies),
 	KUNIT_CASE(kc_policy_evict_moves_window_to_probation_to_protected),
@@ -619,6 +750,9 @@ static struct kunit_case kcache_policy_cases[] = {
 	KUNIT_CASE(kc_climb_leads_by_square_root_of_evidence),
 	KUNIT_CASE(kc_policy_climb_leaves_warmup_choice),
 	KUNIT_CASE(kc_policy_s3fifo_demotes_remembers_reinserts),
+	KUNIT_CASE(kc_policy_s3fifo_main_counts_down),
+	KUNIT_CASE(kc_policy_coldest_takes_less_frequent),
+	KUNIT_CASE(kc_policy_access_keeps_protected_within_share),
 	KUNIT_CASE(kc_ghost_remembers_for_its_span),
 	KUNIT_CASE(kc_policy_footprint_counts_tables),
 	KUNIT_CASE(kc_policy_evict_matches_userspace_build),
