@@ -5,8 +5,9 @@
  *
  * Locking: none. The cache's maintenance mutex serialises every call into the policy, so the
  * lists, counters, sketch, ghost and shadows are only ever touched by one thread at a time.
- * Nothing in the policy allocates except kcache_policy_init(); kcache_policy_access() and
- * kcache_policy_miss() may sleep, to reschedule while the sketch is halved.
+ * Nothing in the policy allocates except kcache_policy_init(); kcache_policy_access(),
+ * kcache_policy_miss() and kcache_policy_evict() may sleep, to reschedule in walks as long as
+ * the sketch or a queue.
  *
  * What it does. No single policy wins everywhere: frequency-based admission (W-TinyLFU)
  * wins loops and scans, recency (LRU) wins zigzags and recency-skewed traces, and quick
@@ -53,6 +54,7 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #endif
 
@@ -60,6 +62,13 @@
 
 #define KC_SKETCH_MAX_WORDS	BIT(22)		/* 32 MiB: enough for 4M entries */
 #define KC_MIN_ENTRY_WEIGHT	64		/* an entry costs at least its metadata */
+
+/*
+ * A change of configuration or of the bounds can leave a queue far over its new share, and
+ * the loop that brings it back moves a queue's worth of entries (millions) in one call:
+ * reschedule every so many moves.
+ */
+#define KC_MOVES_PER_RESCHED	4096
 
 /*
  * Hash-flooding defence: a warm candidate that loses to the victim is still admitted now
@@ -122,6 +131,13 @@ bool kcache_policy_admit(struct kc_policy *p, u32 candidate, u32 victim)
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_admit);
 
 /* --- real lists -------------------------------------------------------------------------- */
+
+/* One more move of a loop as long as a queue; every caller may sleep. */
+static void kc_moved(u32 *moves)
+{
+	if (!(++*moves % KC_MOVES_PER_RESCHED))
+		cond_resched();
+}
 
 static struct kc_pnode *kc_head(struct kc_policy *p, int q)
 {
@@ -211,8 +227,9 @@ static void kc_retarget(struct kc_policy *p)
 static struct kc_pnode *kc_s3_victim(struct kc_policy *p)
 {
 	struct kc_pnode *t;
+	u32 moves = 0;
 
-	for (;;) {
+	for (;; kc_moved(&moves)) {
 		if (kc_window_over(p) || kc_main_empty(p)) {
 			t = kc_head(p, KC_Q_WINDOW);
 			if (t->freq < p->promote) {
@@ -390,10 +407,12 @@ EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_policy_add);
  * @p: the policy
  * @n: its node
  *
- * Context: may sleep (kcache_sketch_increment()).
+ * Context: may sleep (kcache_sketch_increment(), protected's demotions).
  */
 void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 {
+	u32 moves;
+
 	if (p->kind == KCACHE_POLICY_LRU) {
 		list_move_tail(&n->link, &p->q[KC_Q_WINDOW]);
 		return;
@@ -424,7 +443,7 @@ void kcache_policy_access(struct kc_policy *p, struct kc_pnode *n)
 	switch (n->queue) {
 	case KC_Q_PROBATION:
 		kc_move(p, n, KC_Q_PROTECTED);
-		while (kc_protected_over(p))
+		for (moves = 0; kc_protected_over(p); kc_moved(&moves))
 			kc_move(p, kc_head(p, KC_Q_PROTECTED), KC_Q_PROBATION);
 		break;
 	case KC_Q_WINDOW:
@@ -529,12 +548,16 @@ static struct kc_pnode *kc_tinylfu_victim(struct kc_policy *p)
  * entry goes. S3-FIFO mode: see kc_s3_victim(). Within bounds, window overflow just moves to
  * probation.
  *
+ * Context: may sleep (a queue's worth of moves after a change of configuration).
+ *
  * Return: the unlinked victim, which the policy no longer references; NULL within bounds.
  */
 struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 {
 	if (!kc_over_bounds(p)) {
-		while (p->kind == KCACHE_POLICY_TINYLFU && kc_window_over(p))
+		u32 moves = 0;
+
+		for (; p->kind == KCACHE_POLICY_TINYLFU && kc_window_over(p); kc_moved(&moves))
 			kc_move(p, kc_head(p, KC_Q_WINDOW), KC_Q_PROBATION);
 		return NULL;
 	}

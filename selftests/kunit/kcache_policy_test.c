@@ -168,6 +168,17 @@ static void kc_sketch_reset_counts_what_is_left(struct kunit *test)
 	kc_test_cache_free(c);
 }
 
+#ifdef __KERNEL__
+/* Ask for a reschedule, as the scheduler's tick would. */
+static void kc_test_want_resched(void)
+{
+	preempt_disable();
+	set_tsk_need_resched(current);
+	set_preempt_need_resched();
+	preempt_enable();
+}
+#endif
+
 /*
  * The halving walks the whole sketch, up to 32 MiB: it must let the scheduler in. A
  * reschedule asked for before it is honoured by the time it returns, on a kernel that
@@ -189,10 +200,7 @@ static void kc_sketch_reset_reschedules(struct kunit *test)
 	/* A tick may ask again right after the last reschedule point: a few tries. */
 	for (tries = 0; tries < 3 && pending; tries++) {
 		s->additions = s->period - 1;
-		preempt_disable();
-		set_tsk_need_resched(current);
-		set_preempt_need_resched();
-		preempt_enable();
+		kc_test_want_resched();
 		kcache_sketch_increment(s, kc_synth_hash(tries));
 		/* the halving ran */
 		KUNIT_ASSERT_LT(test, s->additions, s->period / 2);
@@ -662,6 +670,43 @@ static void kc_policy_access_keeps_protected_within_share(struct kunit *test)
 	kc_test_cache_free(c);
 }
 
+/*
+ * Halving the bounds of a full cache leaves protected twice its share: the next promotion
+ * demotes tens of thousands of entries (millions in a big cache) in one call, and must let
+ * the scheduler in meanwhile (see kc_sketch_reset_reschedules()).
+ */
+static void kc_policy_access_reschedules_long_demotion(struct kunit *test)
+{
+#ifdef __KERNEL__
+	struct kc_test_cache *c;
+	struct kc_policy *p;
+	u32 k, nr = 1 << 16;
+	bool pending;
+
+	if (preempt_model_preemptible())
+		kunit_skip(test, "preemptible kernel");
+	c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, nr, nr, U64_MAX);
+	p = &c->p;
+	KUNIT_ASSERT_EQ(test, kcache_policy_pin_config(p, 0), 0);
+	for (k = 0; k < nr; k++)
+		kc_test_request(c, k, 1);
+	for (k = 0; k < p->prot_max_e; k++)
+		kc_test_request(c, k, 1);
+	KUNIT_ASSERT_EQ(test, p->nr[KC_Q_PROTECTED], p->prot_max_e);
+	kcache_policy_set_limits(p, nr / 2, U64_MAX);
+	KUNIT_ASSERT_GT(test, p->nr[KC_Q_PROTECTED], p->prot_max_e + 4 * 4096);
+	KUNIT_ASSERT_EQ(test, kc_q(&c->e[nr - 1000].pn), KC_Q_PROBATION);
+	kc_test_want_resched();
+	kc_test_request(c, nr - 1000, 1);
+	pending = test_tsk_need_resched(current);
+	KUNIT_EXPECT_EQ(test, p->nr[KC_Q_PROTECTED], p->prot_max_e);
+	KUNIT_EXPECT_FALSE(test, pending);
+	kc_test_cache_free(c);
+#else
+	kunit_skip(test, "kernel only");
+#endif
+}
+
 static void kc_ghost_remembers_for_its_span(struct kunit *test)
 {
 	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 1, 1024, U64_MAX);
@@ -753,6 +798,7 @@ static struct kunit_case kcache_policy_cases[] = {
 	KUNIT_CASE(kc_policy_s3fifo_main_counts_down),
 	KUNIT_CASE(kc_policy_coldest_takes_less_frequent),
 	KUNIT_CASE(kc_policy_access_keeps_protected_within_share),
+	KUNIT_CASE(kc_policy_access_reschedules_long_demotion),
 	KUNIT_CASE(kc_ghost_remembers_for_its_span),
 	KUNIT_CASE(kc_policy_footprint_counts_tables),
 	KUNIT_CASE(kc_policy_evict_matches_userspace_build),
