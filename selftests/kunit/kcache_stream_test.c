@@ -450,8 +450,16 @@ static void kernel_api_bad_options(struct kunit *test)
  * its stripe lock, with the subscriber found on the list, before the subscriber's lock.
  */
 struct kc_park {
-	atomic_t armed, parked, release;
+	atomic_t armed, parked, release, gave_up;
 };
+
+/*
+ * How long a parked writer waits for the case at most: well beyond the case's own waits
+ * (4.3 s at most, longer only if its threads cannot run), so that a loaded emulator does
+ * not let the writer go before the reader is timed (it did with 5 s), and below the
+ * soft-lockup (20 s) and RCU stall (21 s) detectors, since it spins under RCU.
+ */
+#define KC_PARK_MAX_MS	15000
 
 static void kc_park_hook(void *ctx)
 {
@@ -462,8 +470,10 @@ static void kc_park_hook(void *ctx)
 		return;
 	atomic_set(&p->parked, 1);
 	/* atomic context: spin, bounded, for the case to let go */
-	for (ms = 0; ms < 5000 && !atomic_read(&p->release); ms++)
+	for (ms = 0; ms < KC_PARK_MAX_MS && !atomic_read(&p->release); ms++)
 		mdelay(1);
+	if (!atomic_read(&p->release))
+		atomic_set(&p->gave_up, 1);
 }
 
 struct kc_parked_set {
@@ -579,6 +589,9 @@ static void lagged_counts_writer_in_flight(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->streams.nr), 0);
 	left = wait_for_completion_timeout(&x.done, msecs_to_jiffies(KC_BLOCKED_MS));
 	KUNIT_EXPECT_EQ(test, left, 0UL);
+	/* had the writer stopped waiting first, the reader's wait would have ended with it */
+	KUNIT_EXPECT_FALSE_MSG(test, atomic_read(&park.gave_up),
+			       "the parked writer let go by itself before the reader was timed");
 	atomic_set(&park.release, 1);
 	wait_for_completion(&w.done);
 	/* a wait that did not time out took the completion */
