@@ -29,10 +29,11 @@
 
 /*
  * The S3-FIFO ghost: 4-way buckets of 16-bit slots, a 10-bit fingerprint (9 bits of the
- * hash and one always set, kc_ghost_bucket()) and a 6-bit coarse insertion time. The table has twice as many slots as the ghost is long (fewer and buckets
- * overflow: a third of a FIFO ghost's keys would be lost early), that is 32 time units of
- * insertions; a remembered key lives at most 16 units, times wrap after 64 and a sweep
- * clears one slot per insertion, so no stale slot survives a wrap to look young again.
+ * hash and one always set, kc_ghost_bucket()) and a 6-bit coarse insertion time. The table
+ * has twice as many slots as the ghost is long (fewer and buckets overflow: a third of a
+ * FIFO ghost's keys would be lost early), that is 32 time units of insertions; a
+ * remembered key lives at most 16 units, times wrap after 64 and a sweep clears one slot
+ * per insertion, so no stale slot survives a wrap to look young again.
  */
 #define KC_GHOST_TBITS		6
 #define KC_GHOST_TMASK		((1U << KC_GHOST_TBITS) - 1)
