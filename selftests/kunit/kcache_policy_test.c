@@ -681,27 +681,34 @@ static void kc_policy_access_reschedules_long_demotion(struct kunit *test)
 	struct kc_test_cache *c;
 	struct kc_policy *p;
 	u32 k, nr = 1 << 16;
-	bool pending;
+	bool pending = true;
+	int tries;
 
 	if (preempt_model_preemptible())
 		kunit_skip(test, "preemptible kernel");
-	c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, nr, nr, U64_MAX);
-	p = &c->p;
-	KUNIT_ASSERT_EQ(test, kcache_policy_pin_config(p, 0), 0);
-	for (k = 0; k < nr; k++)
-		kc_test_request(c, k, 1);
-	for (k = 0; k < p->prot_max_e; k++)
-		kc_test_request(c, k, 1);
-	KUNIT_ASSERT_EQ(test, p->nr[KC_Q_PROTECTED], p->prot_max_e);
-	kcache_policy_set_limits(p, nr / 2, U64_MAX);
-	KUNIT_ASSERT_GT(test, p->nr[KC_Q_PROTECTED], p->prot_max_e + 4 * 4096);
-	KUNIT_ASSERT_EQ(test, kc_q(&c->e[nr - 1000].pn), KC_Q_PROBATION);
-	kc_test_want_resched();
-	kc_test_request(c, nr - 1000, 1);
-	pending = test_tsk_need_resched(current);
-	KUNIT_EXPECT_EQ(test, p->nr[KC_Q_PROTECTED], p->prot_max_e);
+	/*
+	 * A tick may ask again during the moves after the last reschedule point (about
+	 * 1,400, slow under KASAN on an emulator): a few tries, each on a new cache.
+	 */
+	for (tries = 0; tries < 3 && pending; tries++) {
+		c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, nr, nr, U64_MAX);
+		p = &c->p;
+		KUNIT_ASSERT_EQ(test, kcache_policy_pin_config(p, 0), 0);
+		for (k = 0; k < nr; k++)
+			kc_test_request(c, k, 1);
+		for (k = 0; k < p->prot_max_e; k++)
+			kc_test_request(c, k, 1);
+		KUNIT_ASSERT_EQ(test, p->nr[KC_Q_PROTECTED], p->prot_max_e);
+		kcache_policy_set_limits(p, nr / 2, U64_MAX);
+		KUNIT_ASSERT_GT(test, p->nr[KC_Q_PROTECTED], p->prot_max_e + 4 * 4096);
+		KUNIT_ASSERT_EQ(test, kc_q(&c->e[nr - 1000].pn), KC_Q_PROBATION);
+		kc_test_want_resched();
+		kc_test_request(c, nr - 1000, 1);
+		pending = test_tsk_need_resched(current);
+		KUNIT_EXPECT_EQ(test, p->nr[KC_Q_PROTECTED], p->prot_max_e);
+		kc_test_cache_free(c);
+	}
 	KUNIT_EXPECT_FALSE(test, pending);
-	kc_test_cache_free(c);
 #else
 	kunit_skip(test, "kernel only");
 #endif

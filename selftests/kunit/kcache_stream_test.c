@@ -12,6 +12,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -455,22 +456,25 @@ struct kc_park {
 
 /*
  * How long a parked writer waits for the case at most: well beyond the case's own waits
- * (4.3 s at most, longer only if its threads cannot run), so that a loaded emulator does
- * not let the writer go before the reader is timed (it did with 5 s), and below the
- * soft-lockup (20 s) and RCU stall (21 s) detectors, since it spins under RCU.
+ * (about 5 s: two loops of 100 msleep(20), each a tick longer than asked, and 0.3 s; more
+ * only if its threads cannot run), so that a loaded emulator does not let the writer go
+ * before the reader is timed (it did with 5 s), and below the soft-lockup (20 s) and RCU
+ * stall (21 s) detectors, since it spins under RCU. A deadline, not a count of mdelay()s,
+ * which a vCPU the host takes away would stretch.
  */
 #define KC_PARK_MAX_MS	15000
 
 static void kc_park_hook(void *ctx)
 {
 	struct kc_park *p = ctx;
-	int ms;
+	ktime_t end;
 
 	if (!atomic_xchg(&p->armed, 0))
 		return;
 	atomic_set(&p->parked, 1);
+	end = ktime_add_ms(ktime_get(), KC_PARK_MAX_MS);
 	/* atomic context: spin, bounded, for the case to let go */
-	for (ms = 0; ms < KC_PARK_MAX_MS && !atomic_read(&p->release); ms++)
+	while (!atomic_read(&p->release) && ktime_before(ktime_get(), end))
 		mdelay(1);
 	if (!atomic_read(&p->release))
 		atomic_set(&p->gave_up, 1);
