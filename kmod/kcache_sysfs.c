@@ -7,9 +7,10 @@
  *	entries bytes max_entries max_bytes spare_bytes
  *
  * (the fields of struct kcache_stats; new counters are appended). A read returns the
- * counters of the live cache of that name, or fails with ENOENT once it is destroyed. This
- * unit uses the exported API only (kcache_lookup(), kcache_stats(), kcache_for_each());
- * the core tells it of each cache it publishes and unpublishes.
+ * counters of the live cache of that name. Destroy removes the file; a file opened before
+ * then reads ENOENT until it is removed, EIO (debugfs's) after. This unit uses the
+ * exported API only (kcache_lookup(), kcache_stats(), kcache_for_each()); the core tells
+ * it of each cache it publishes and unpublishes.
  *
  * It also instantiates kcache's trace events (kcache_trace.h).
  *
