@@ -233,8 +233,9 @@ unsigned int kcache_wring_take(struct kcache *c, int cpu, struct kc_wrec *out)
 
 #ifdef KCACHE_TESTS
 /*
- * Move every empty ring's positions to @start, so that a test crosses the u32 wrap; under
- * the maintenance mutex, with no write in flight. Returns -EBUSY if a ring holds a record.
+ * Move every ring's positions to @start, so that a test crosses the u32 wrap; under the
+ * maintenance mutex, with no write in flight. Returns -EBUSY, moving none, if a ring holds
+ * a record.
  */
 int kcache_test_wring_start(struct kcache *c, u32 start)
 {
@@ -242,14 +243,14 @@ int kcache_test_wring_start(struct kcache *c, u32 start)
 	int cpu, ret = 0;
 
 	mutex_lock(&c->maint_mutex);
-	for_each_possible_cpu(cpu) {
-		w = per_cpu_ptr(c->wring, cpu);
-		if (atomic_read(&w->used)) {
+	for_each_possible_cpu(cpu)
+		if (atomic_read(&per_cpu_ptr(c->wring, cpu)->used))
 			ret = -EBUSY;
-			break;
+	if (!ret)
+		for_each_possible_cpu(cpu) {
+			w = per_cpu_ptr(c->wring, cpu);
+			kc_wring_reset(w, c->wring_size, start);
 		}
-		kc_wring_reset(w, c->wring_size, start);
-	}
 	mutex_unlock(&c->maint_mutex);
 	return ret;
 }

@@ -140,29 +140,34 @@ static void kc_thr_done(struct kc_thr *t)
 		complete(t->done);
 }
 
-static int kc_run_threads(struct kunit *test, int (*fn)(void *), struct kc_thr *t,
-			  unsigned int n, unsigned int secs)
+static int kc_run_threads(int (*fn)(void *), struct kc_thr *t, unsigned int n,
+			  unsigned int secs)
 {
 	struct task_struct *task[KC_THREADS];
 	DECLARE_COMPLETION_ONSTACK(done);
 	atomic_t left = ATOMIC_INIT(n);
 	unsigned int i;
-	long r;
+	int ret = 0;
 
 	for (i = 0; i < n; i++) {
 		t[i].done = &done;
 		t[i].left = &left;
 		t[i].id = i;
 		task[i] = kthread_run(fn, &t[i], "kc-mt/%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(task[i]));
+		if (IS_ERR(task[i])) {
+			ret = PTR_ERR(task[i]);
+			break;
+		}
 		get_task_struct(task[i]);
 	}
-	r = wait_for_completion_timeout(&done, secs * HZ);
-	for (i = 0; i < n; i++) {
+	if (!ret && !wait_for_completion_timeout(&done, secs * HZ))
+		ret = -ETIMEDOUT;
+	/* each thread started is stopped before @done leaves the stack, whatever failed */
+	while (i--) {
 		kthread_stop(task[i]);
 		put_task_struct(task[i]);
 	}
-	return r ? 0 : -ETIMEDOUT;
+	return ret;
 }
 
 /* Each thread: read the counter's version, CAS it to value + 1 from that version. */
@@ -218,7 +223,7 @@ static void cas_one_winner_per_version(struct kunit *test)
 		t[i].rounds = rounds;
 		t[i].won = all + i * rounds;
 	}
-	KUNIT_ASSERT_EQ(test, 0, kc_run_threads(test, kc_cas_fn, t, KC_THREADS, 120));
+	KUNIT_ASSERT_EQ(test, 0, kc_run_threads(kc_cas_fn, t, KC_THREADS, 120));
 	for (i = 0; i < KC_THREADS; i++) {
 		total += t[i].wins;
 		errors += t[i].errors;
@@ -266,7 +271,7 @@ static void add_sum_exact(struct kunit *test)
 		t[i].rounds = rounds;
 		want += (u64)(i + 1) * rounds;
 	}
-	KUNIT_ASSERT_EQ(test, 0, kc_run_threads(test, kc_add_fn, t, KC_THREADS, 120));
+	KUNIT_ASSERT_EQ(test, 0, kc_run_threads(kc_add_fn, t, KC_THREADS, 120));
 	for (i = 0; i < KC_THREADS; i++)
 		errors += t[i].errors;
 	KUNIT_EXPECT_EQ(test, 0ULL, errors);
@@ -364,7 +369,7 @@ static void kc_fill_four(struct kunit *test, struct kcache *c)
 		t[i].c = c;
 		t[i].rounds = 2000;
 	}
-	KUNIT_EXPECT_EQ(test, 0, kc_run_threads(test, kc_filler_fn, t, 4, 120));
+	KUNIT_EXPECT_EQ(test, 0, kc_run_threads(kc_filler_fn, t, 4, 120));
 	for (i = 0; i < 4; i++)
 		errors += t[i].errors;
 	KUNIT_EXPECT_EQ(test, 0ULL, errors);
@@ -536,7 +541,7 @@ static void ttl_deadline_not_lost_under_eviction(struct kunit *test)
 
 	for (i = 0; i < 4; i++)
 		t[i].c = c;
-	KUNIT_ASSERT_EQ(test, 0, kc_run_threads(test, kc_ttl_fn, t, 4, 60));
+	KUNIT_ASSERT_EQ(test, 0, kc_run_threads(kc_ttl_fn, t, 4, 60));
 	for (i = 0; i < 4; i++)
 		KUNIT_EXPECT_EQ(test, 0ULL, t[i].errors);
 	/* the longest TTL is 300 ms; allow for a slow emulated machine */
