@@ -718,11 +718,13 @@ int kcache_load_result_user(struct kcache_load *r, void __user *ubuf, u32 *vlen,
  * the lease is still the caller's, @r completes with @err (-EIO for none) for every
  * waiter; or, if the store failed with -ESTALE because a delete revoked the load, with
  * the unstored value @val, which @r then owns. A loader may fail with -ESTALE of its own
- * (NFS does): @stored tells the two apart. A load that failed because its holder was
- * killed (a killable loader, or the store's wait for room) is handed to a waiter, who
- * loads in its turn: the waiters were not killed, and -EINTR tells a caller it was.
+ * (NFS does): @stored tells the two apart. A load that failed because of its holder's own
+ * task (killed: a killable loader, or the store's wait for room; or an error of
+ * kcache_load_error_own()) is handed to a waiter, who loads in its turn: the waiters
+ * were not interrupted, and -EINTR or a restart code would tell them they were. Any
+ * other error is given to the waiters as it is if kcache_load_error_ok(), else as -EIO.
  *
- * Return: true if the load was handed on (the holder's own answer is then -EINTR).
+ * Return: true if the load was handed on (the holder's answer is then its own error).
  */
 bool kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int err,
 			bool stored, void **val, u32 vlen)
@@ -736,12 +738,14 @@ bool kcache_load_finish(struct kcache *c, struct kcache_load *r, u64 token, int 
 		if (stored && err == -ESTALE && r->revoked) {
 			kc_load_complete(L, r, NULL, *val, vlen, 0);
 			*val = NULL;
-		} else if (err && fatal_signal_pending(current)) {
+		} else if (err && (fatal_signal_pending(current) || kcache_load_error_own(err))) {
 			kc_load_vacate(L, r);
 			handed = true;
 		} else {
 			atomic64_inc(&L->failed);
-			kc_load_complete(L, r, NULL, NULL, 0, err ?: -EIO);
+			/* processes may wait too: no error that means something else to them */
+			kc_load_complete(L, r, NULL, NULL, 0,
+					 err && kcache_load_error_ok(err) ? err : -EIO);
 		}
 	}
 	spin_unlock(&s->lock);

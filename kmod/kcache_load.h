@@ -97,6 +97,26 @@ static inline bool kcache_load_error_ok(int error)
 	return error != -EINTR && error != -EMSGSIZE;
 }
 
+/*
+ * An error that tells what befell the loading task, not the key: it was interrupted by a
+ * signal (-EINTR, the restart codes) or would have had to block (-EAGAIN). The callers
+ * waiting for its load were not: the load passes to one of them, as it does when a
+ * holder is killed or closes its fd, and only the holder gets the error.
+ */
+static inline bool kcache_load_error_own(int error)
+{
+	switch (error) {
+	case -EINTR:
+	case -EAGAIN:
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		return true;
+	}
+	return false;
+}
+
 /* The core's lifecycle hooks (design §8): init at create, shutdown on destroy, uninit last */
 int kcache_loads_init(struct kcache *c);
 void kcache_loads_shutdown(struct kcache *c);

@@ -11,6 +11,7 @@
 
 #include <linux/bug.h>
 #include <linux/export.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -39,8 +40,9 @@ static int kc_load_result(struct kcache_load *r, void *buf, u32 *vlen, u64 *vers
 }
 
 /*
- * The holder's part: run the loader, store, and complete @r for everyone. Returns -EINTR
- * if the holder was killed and handed the load to a waiter, else 0 (the result is @r's).
+ * The holder's part: run the loader, store, and complete @r for everyone. Returns the
+ * holder's own error if it handed the load to a waiter (-EINTR if it was killed; else the
+ * loader's, kcache_load_error_own()), else 0 (the result is @r's).
  */
 static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const void *key,
 		       u32 klen, kcache_loader_fn loader, void *ctx, u64 ttl_ns)
@@ -54,19 +56,17 @@ static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const
 	ret = loader(ctx, key, klen, &val, &vlen);
 	if (WARN_ON_ONCE(ret > 0))
 		ret = -EINVAL;
-	/* the error goes to every waiter, processes too: none that means something else */
-	if (ret && !kcache_load_error_ok(ret))
-		ret = -EIO;
 	if (!ret && vlen && !val)
 		ret = -EINVAL;
 	if (!ret) {
 		ret = kcache_store_claimed(c, key, klen, val, vlen, ttl_ns, 0, &claim, NULL);
 		stored = true;
 	}
-	if (kcache_load_finish(c, r, token, ret, stored, &val, vlen))
-		ret = -EINTR;
-	else
+	/* an error goes to the waiters (made one they may see) or the load to one of them */
+	if (!kcache_load_finish(c, r, token, ret, stored, &val, vlen))
 		ret = 0;
+	else if (fatal_signal_pending(current))
+		ret = -EINTR;
 	kvfree(val);
 	return ret;
 }
@@ -97,11 +97,12 @@ static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const
  *
  * Context: process context, may sleep.
  *
- * Return: 0; the loader's error (also to every caller that waited for it; -EIO for
- * -EINTR, -EMSGSIZE and the kernel's restart codes: see &typedef kcache_loader_fn);
- * -EINTR if the caller was killed while it waited (the load goes on for the others), or
- * while it loaded and the load failed (one of the callers waiting for it loads in its
- * turn); -EMSGSIZE if @buf is too small (*@vlen holds the length; a load still
+ * Return: 0; the loader's error (also to every caller that waited for it, -EIO for
+ * -EMSGSIZE and the kernel's codes; but -EINTR, -EAGAIN and the restart codes go to the
+ * caller that loaded alone, and one of the callers waiting loads in its turn: see
+ * &typedef kcache_loader_fn); -EINTR if the caller was killed while it waited (the load
+ * goes on for the others), or while it loaded and the load failed (the load passes on
+ * likewise); -EMSGSIZE if @buf is too small (*@vlen holds the length; a load still
  * completed); -E2BIG if the loaded value exceeds value_max or the cache's bytes; -EINVAL /
  * -E2BIG for a bad key; -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed; -EDEADLK if
  * called by @loader (or what it calls) for the key it is loading, which would wait for

@@ -1089,8 +1089,10 @@ TEST_F_TIMEOUT(lease, destroy_during_kernel_load_wakes_process_waiter, 120)
  * An in-kernel loader may fail with a code of the kernel's own (-ERESTARTSYS: a loader that
  * sleeps interruptibly in a process with a signal pending) or one whose answer to a GET
  * means something else (-EMSGSIZE: "your buffer is too small", with the length set). A
- * process waiting for that load must not get it, as LEASE_ABORT refuses to give it: the
- * waiter and the kernel caller get -EIO.
+ * process waiting for that load must not get it, as LEASE_ABORT refuses to give it. A
+ * restart code, -EINTR or -EAGAIN tells of the loading task alone: the kernel caller gets
+ * it and the waiter the lease (it was not interrupted); any other such error becomes -EIO
+ * for both.
  */
 static void kload_fails(struct __test_metadata *_metadata, FIXTURE_DATA(lease) *self,
 			int err)
@@ -1114,8 +1116,15 @@ static void kload_fails(struct __test_metadata *_metadata, FIXTURE_DATA(lease) *
 	pthread_join(t, NULL);
 	for (i = 0; i < 2000 && !strcmp(kload_result(res, sizeof(res)), "running"); i++)
 		usleep(10000);
-	EXPECT_EQ(-EIO, w.answer);
-	EXPECT_EQ(-EIO, atoi(res));
+	if (err == -EMSGSIZE) {
+		EXPECT_EQ(-EIO, w.answer);
+		EXPECT_EQ(-EIO, atoi(res));
+	} else {
+		EXPECT_EQ(err, atoi(res));
+		ASSERT_EQ(KCACHE_GET_LOAD, w.answer);
+		EXPECT_NE(0, w.token);
+		EXPECT_EQ(0, kcache_lease_set(w.fd, "kf", 2, "y", 1, w.token, 0, 0, NULL));
+	}
 	close(w.fd);
 	ASSERT_EQ(0, sh("rmmod kcache_kload"));
 }
@@ -1123,6 +1132,11 @@ static void kload_fails(struct __test_metadata *_metadata, FIXTURE_DATA(lease) *
 TEST_F_TIMEOUT(lease, kernel_loader_restart_code_reaches_no_process, 120)
 {
 	kload_fails(_metadata, self, -512);	/* -ERESTARTSYS */
+}
+
+TEST_F_TIMEOUT(lease, kernel_loader_eintr_hands_lease_to_process, 120)
+{
+	kload_fails(_metadata, self, -EINTR);
 }
 
 TEST_F_TIMEOUT(lease, kernel_loader_emsgsize_reaches_no_process, 120)

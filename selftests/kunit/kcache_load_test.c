@@ -36,6 +36,7 @@
  * @block: wait for @release
  * @killable: wait for @release killable, and fail with -EINTR when killed
  * @err: return this error instead of a value
+ * @err_first: the first call returns this error instead of a value
  * @val: the value a single-key loader returns
  */
 struct kl_ctx {
@@ -46,16 +47,17 @@ struct kl_ctx {
 	bool block;
 	bool killable;
 	int err;
+	int err_first;
 	const char *val;
 };
 
 static int kl_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
 {
 	struct kl_ctx *ctx = p;
+	int len, idx, call;
 	char buf[24];
-	int len, idx;
 
-	atomic_inc(&ctx->calls);
+	call = atomic_inc_return(&ctx->calls);
 	if (ctx->block) {
 		long left;
 
@@ -71,6 +73,8 @@ static int kl_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
 	}
 	if (ctx->err)
 		return ctx->err;
+	if (ctx->err_first && call == 1)
+		return ctx->err_first;
 	if (ctx->per_key) {
 		/* keys are "k<index>", values "v<index>" */
 		memcpy(buf, key, min_t(u32, klen, sizeof(buf) - 1));
@@ -217,6 +221,7 @@ static void kl_case_exit(struct kunit *test)
 		kcache_destroy(c);
 		kcache_put_ref(c);
 	}
+	test->priv = NULL;	/* a parameterised case runs again with the same test */
 }
 
 static struct kcache *kl_new(struct kunit *test)
@@ -408,6 +413,56 @@ static void killed_holder_hands_load_to_waiter(struct kunit *test)
 	return;
 out:
 	complete_all(&ctx.release);
+}
+
+/*
+ * A loader that fails because of its own task (a signal interrupted it: -EINTR or a
+ * restart code; it would have had to block: -EAGAIN) fails its caller alone. The callers
+ * waiting were not interrupted (and -ERESTARTSYS must never reach a process): one of them
+ * takes the load over, the others get its value.
+ */
+static const int kl_own_errors[] = { -EINTR, -EAGAIN, -ERESTARTSYS, -ERESTARTNOHAND };
+
+static void kl_own_error_desc(const int *err, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "loader fails with %d", *err);
+}
+
+KUNIT_ARRAY_PARAM(kl_own_error, kl_own_errors, kl_own_error_desc);
+
+static void loader_own_error_hands_load_to_waiter(struct kunit *test)
+{
+	const int *err = test->param_value;
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 3, sizeof(*t), GFP_KERNEL);
+	struct kcache_load_stats st;
+	struct kl_ctx ctx;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kl_ctx_init(&ctx, "second");
+	ctx.block = true;
+	ctx.err_first = *err;
+	kl_start(test, &t[0], c, &ctx, "own");
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+	kl_start(test, &t[1], c, &ctx, "own");
+	kl_start(test, &t[2], c, &ctx, "own");
+	kl_wait_waiters(test, c, "own", 2);
+	/* the holder fails; the waiter that takes over finds the release done, and loads */
+	complete_all(&ctx.release);
+	for (i = 0; i < 3; i++)
+		if (!kl_join(test, &t[i]))
+			return;
+	KUNIT_EXPECT_EQ(test, *err, t[0].ret);
+	for (i = 1; i < 3; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, 0, t[i].ret, "caller %d", i);
+		KUNIT_EXPECT_TRUE(test, kl_is(&t[i], "second"));
+	}
+	KUNIT_EXPECT_EQ(test, 2, atomic_read(&ctx.calls));
+	kcache_load_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.loads_failed);
+	KUNIT_EXPECT_EQ(test, 1ULL, st.leases_handed_over);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.in_flight);
 }
 
 /*
@@ -766,6 +821,7 @@ static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(thousand_keys_each_loaded_once),
 	KUNIT_CASE(killed_waiter_leaves_others_alone),
 	KUNIT_CASE(killed_holder_hands_load_to_waiter),
+	KUNIT_CASE_PARAM(loader_own_error_hands_load_to_waiter, kl_own_error_gen_params),
 	KUNIT_CASE(huge_refresh_margin_refreshes),
 	KUNIT_CASE(destroy_during_load_wakes_waiters),
 	KUNIT_CASE(set_during_load_wins),
