@@ -766,8 +766,9 @@ static int eintr_loader(void *ctx, const void *key, uint32_t key_len, void **val
 
 /*
  * A loader's own -EINTR (or -EMSGSIZE, or a restart code) is not an error the kernel
- * passes to waiters: kcache_get_or_load() still ends the lease, as -EIO. Left held, the
- * next caller of the key would wait for its deadline (10 s) and get -ETIMEDOUT.
+ * passes to waiters: kcache_get_or_load() still ends the lease (-EINTR hands it on, the
+ * others end as -EIO). Left held, the next caller of the key would wait for its deadline
+ * (10 s) and get -ETIMEDOUT.
  */
 TEST_F(lease, loader_own_errors_still_end_the_lease)
 {
@@ -783,7 +784,7 @@ TEST_F(lease, loader_own_errors_still_end_the_lease)
 	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		err = errs[i];
 		len = sizeof(buf);
-		EXPECT_EQ(err == -ENOENT ? -ENOENT : -EIO,
+		EXPECT_EQ(err == -ENOENT || err == -EINTR ? err : -EIO,
 			  kcache_get_or_load(self->fd, "ei", 2, buf, &len, 0, 0, eintr_loader,
 					     &err, NULL));
 		/* the key loads again at once, from another fd: no lease left behind */
@@ -957,6 +958,69 @@ static bool sleeps_in_load_wait(int tid)
 		usleep(10000);
 	}
 	return false;
+}
+
+/**
+ * struct waited_loader - a loader that fails once a process waits for its key
+ * @w: the waiting process's lease GET
+ * @t: its thread
+ * @err: the loader's error
+ * @started: @t was created
+ * @waited: @t slept in the kernel's load wait before the loader failed
+ */
+struct waited_loader {
+	struct waitarg w;
+	pthread_t t;
+	int err;
+	bool started;
+	bool waited;
+};
+
+static int waited_loader_fn(void *ctx, const void *key, uint32_t key_len, void **val,
+			    uint32_t *val_len, uint64_t *ttl_ns)
+{
+	struct waited_loader *l = ctx;
+	int i;
+
+	if (pthread_create(&l->t, NULL, wait_thread, &l->w))
+		return -ENOENT;
+	l->started = true;
+	for (i = 0; i < 2000 && !atomic_load(&l->w.tid); i++)
+		usleep(1000);
+	l->waited = sleeps_in_load_wait(atomic_load(&l->w.tid));
+	return l->err;
+}
+
+/*
+ * A loader interrupted by a signal (-EINTR) or that would have blocked (-EAGAIN) fails its
+ * own caller alone: the process waiting for the key was not interrupted, and gets the
+ * lease to load in its turn rather than an error (it got -EIO).
+ */
+TEST_F_TIMEOUT(lease, loader_interrupted_hands_lease_to_waiter, 90)
+{
+	static const int errs[] = { -EINTR, -EAGAIN };
+	struct waited_loader l;
+	char buf[64];
+	uint32_t len;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		memset(&l, 0, sizeof(l));
+		l.err = errs[i];
+		l.w.key = "wi";
+		l.w.wait_ns = 20 * SEC;
+		l.w.fd = open_rw(self);
+		ASSERT_LE(0, l.w.fd);
+		len = sizeof(buf);
+		EXPECT_EQ(errs[i], kcache_get_or_load(self->fd, "wi", 2, buf, &len, 0, 0,
+						      waited_loader_fn, &l, NULL));
+		ASSERT_TRUE(l.started);
+		pthread_join(l.t, NULL);
+		EXPECT_TRUE(l.waited);
+		EXPECT_EQ(KCACHE_GET_LOAD, l.w.answer);
+		EXPECT_EQ(0, kcache_lease_abort(l.w.fd, l.w.token, 0));
+		close(l.w.fd);
+	}
 }
 
 struct destroyer {

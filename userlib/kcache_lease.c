@@ -123,15 +123,21 @@ int kcache_get_or_load(int fd, const void *key, uint32_t key_len, void *val,
 	if (ret < 0 || ret > 0) {
 		free(nval);
 		/*
-		 * The kernel gives waiters only an error that means the same to them as to
-		 * the loader: -EINTR, -EMSGSIZE and the restart codes are the loader's own.
+		 * The lease must end: waiters would sleep until its deadline. A signal that
+		 * interrupted the loader, or a load that would block, is this process's own
+		 * affair: a waiter takes the lease over, as the kernel does for its loaders.
+		 * Otherwise waiters get the error, if it means the same to them as to the
+		 * loader: -EMSGSIZE and the restart codes do not.
 		 */
-		if (ret > 0 || ret < -4095 || ret == -EINTR || ret == -EMSGSIZE ||
-		    (ret <= -512 && ret >= -530))
-			ret = -EIO;
-		/* the lease must end: waiters would sleep until its deadline */
-		if (kcache_lease_abort(fd, token, ret) == -EINVAL)
-			kcache_lease_abort(fd, token, -EIO);
+		if (ret == -EINTR || ret == -EAGAIN) {
+			kcache_lease_abort(fd, token, 0);
+		} else {
+			if (ret > 0 || ret < -4095 || ret == -EMSGSIZE ||
+			    (ret <= -512 && ret >= -530))
+				ret = -EIO;
+			if (kcache_lease_abort(fd, token, ret) == -EINVAL)
+				kcache_lease_abort(fd, token, -EIO);
+		}
 		if (answer == KCACHE_GET_REFRESH) {
 			/* stale while revalidate: the stale value is still good to return */
 			*val_len = len;
@@ -147,7 +153,9 @@ int kcache_get_or_load(int fd, const void *key, uint32_t key_len, void *val,
 		/* a SET or a DEL of the key came first: ours was not stored, still return it */
 		ver = 0;
 	} else if (ret) {
-		kcache_lease_abort(fd, token, ret);
+		/* -EINTR (killed while it waited for room) is refused: hand the lease on */
+		if (kcache_lease_abort(fd, token, ret) == -EINVAL)
+			kcache_lease_abort(fd, token, 0);
 		free(nval);
 		return ret;
 	}
