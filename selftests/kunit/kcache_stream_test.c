@@ -550,6 +550,7 @@ static void lagged_counts_writer_in_flight(struct kunit *test)
 	char key[8], val[200];
 	unsigned long i, left, n = 200;
 	struct task_struct *t;
+	bool gave_up;
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "a writer spins in atomic context: needs two CPUs");
@@ -592,10 +593,13 @@ static void lagged_counts_writer_in_flight(struct kunit *test)
 		msleep(20);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->streams.nr), 0);
 	left = wait_for_completion_timeout(&x.done, msecs_to_jiffies(KC_BLOCKED_MS));
-	KUNIT_EXPECT_EQ(test, left, 0UL);
-	/* had the writer stopped waiting first, the reader's wait would have ended with it */
-	KUNIT_EXPECT_FALSE_MSG(test, atomic_read(&park.gave_up),
-			       "the parked writer let go by itself before the reader was timed");
+	/*
+	 * Had the writer stopped waiting first, the reader's wait would have ended with it:
+	 * then the timing says nothing, and the case is skipped below unless it failed.
+	 */
+	gave_up = atomic_read(&park.gave_up);
+	if (!gave_up)
+		KUNIT_EXPECT_EQ(test, left, 0UL);
 	atomic_set(&park.release, 1);
 	wait_for_completion(&w.done);
 	/* a wait that did not time out took the completion */
@@ -610,6 +614,10 @@ static void lagged_counts_writer_in_flight(struct kunit *test)
 	/* the parked SET's record is one of those dropped */
 	KUNIT_EXPECT_EQ(test, x.stores + x.dropped, (u64)n + 1);
 	kcache_unsubscribe(st);
+	/* the counts above hold either way; the wait was not timed (a host that starved us) */
+	if (gave_up && test->status == KUNIT_SUCCESS)
+		kunit_skip(test, "the parked writer let go after %d ms, before the reader's wait",
+			   KC_PARK_MAX_MS);
 }
 
 static struct kunit_case kcache_stream_cases[] = {
