@@ -226,8 +226,12 @@ void kcache_expiry_note(struct kcache *c, u64 expires)
 		kcache_maint_schedule(c);
 }
 
-/* End of a pass: arm the work for the heap's top. Maintenance mutex. */
-void kcache_expiry_arm(struct kcache *c, u64 now)
+/*
+ * End of a pass: arm the work for the heap's top. Maintenance mutex. The delay counts
+ * from the clock read here, after the pass (and the heap's reallocation) ran: from a time
+ * read before, the work would run late by as long as they took.
+ */
+void kcache_expiry_arm(struct kcache *c)
 {
 	u64 next = kcache_expiry_next(c);
 
@@ -239,5 +243,5 @@ void kcache_expiry_arm(struct kcache *c, u64 now)
 	WRITE_ONCE(c->next_deadline, next);
 	if (next && !READ_ONCE(c->dying))
 		mod_delayed_work(kcache_wq, &c->expire_work,
-				 kc_delay(next, now, KC_EXPIRE_MIN_NS));
+				 kc_delay(next, ktime_get_ns(), KC_EXPIRE_MIN_NS));
 }

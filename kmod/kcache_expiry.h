@@ -13,6 +13,6 @@ u64 kcache_expiry_next(struct kcache *c);
 void kcache_expiry_clear(struct kcache *c);
 void kcache_expiry_uninit(struct kcache *c);
 void kcache_expiry_note(struct kcache *c, u64 expires);
-void kcache_expiry_arm(struct kcache *c, u64 now);
+void kcache_expiry_arm(struct kcache *c);
 
 #endif /* _KCACHE_EXPIRY_H */

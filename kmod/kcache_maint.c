@@ -263,7 +263,7 @@ static unsigned int kc_pass(struct kcache *c)
 	expired = kc_expire(c, now);
 	evicted = kc_evict(c);
 	kc_limbo_queue(c);
-	kcache_expiry_arm(c, now);
+	kcache_expiry_arm(c);
 	smp_store_release(&c->maint_running, false); /* after next_deadline's store */
 	trace_kcache_maintain(c, reads, n, evicted, expired, ktime_get_ns() - start);
 	return n;

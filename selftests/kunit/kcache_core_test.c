@@ -800,6 +800,55 @@ static void ttl_reclaimed_without_reads(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 100ULL, st.expirations);
 }
 
+/* A long pass: this many entries expire in it, on the debug kernel tens of ms. */
+#define KC_EXPIRE_MANY	8000
+
+/*
+ * The expiry work is armed for the next deadline from the end of the pass that arms it:
+ * a pass that reclaims thousands of expired entries must not push the next reclaim back
+ * by as long as it took.
+ */
+static void expiry_armed_from_end_of_pass(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	const u64 ttl = 2 * NSEC_PER_SEC;
+	u64 far, start, t_end, pass;
+	unsigned long j_end, ideal;
+	struct kcache_entry *h;
+	struct kcache_stats st;
+	long late;
+
+	/* only the pass below reclaims: the work items do nothing */
+	kcache_test_stall_work(c, true);
+	KUNIT_ASSERT_EQ(test, 0, kcache_set(c, "far", 3, "v", 1, 600 * NSEC_PER_SEC, 0, NULL));
+	h = kcache_get_handle(c, "far", 3);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(h));
+	far = kcache_entry_expires(h);
+	kcache_handle_put(h);
+	/*
+	 * Writers run passes as their rings fill, which expire what is due then: most of
+	 * the entries are left for the pass below unless the fill outlasts the TTL.
+	 */
+	kc_fill(test, c, "x", KC_EXPIRE_MANY, ttl);
+	msleep(div_u64(ttl, NSEC_PER_MSEC) + 20);
+	start = ktime_get_ns();
+	kcache_maintain(c);
+	t_end = ktime_get_ns();
+	j_end = jiffies;
+	pass = t_end - start;
+	kcache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.expirations, (u64)KC_EXPIRE_MANY);
+	KUNIT_EXPECT_EQ(test, st.entries, 1ULL);
+	/* armed at the end of the pass, the work would run at ideal (+/- a jiffy) */
+	ideal = j_end + nsecs_to_jiffies64(far - t_end) + 1;
+	late = (long)(READ_ONCE(c->expire_work.timer.expires) - ideal);
+	kcache_test_stall_work(c, false);
+	if (pass < 10 * TICK_NSEC)
+		kunit_skip(test, "a pass of %llu ns is too short to tell", pass);
+	KUNIT_EXPECT_LT_MSG(test, late * (long)TICK_NSEC, (long)(pass / 2),
+			    "armed %ld jiffies late after a pass of %llu ns", late, pass);
+}
+
 /*
  * The deadline heap is counted in its entries' charge (two pointers each), which holds
  * only while its array is at most four pointers per entry in it: when the TTL entries go,
@@ -1414,6 +1463,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(walk_skips_entries_expired_meanwhile),
 	KUNIT_CASE(ttl_mixed_deadlines_reclaimed),
 	KUNIT_CASE(deadline_heap_shrinks_when_entries_go),
+	KUNIT_CASE(expiry_armed_from_end_of_pass),
 	KUNIT_CASE(handle_survives_replace_and_destroy),
 	KUNIT_CASE(destroyed_cache_refuses_operations),
 	KUNIT_CASE(create_rejects_bad_config),
