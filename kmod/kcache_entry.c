@@ -187,14 +187,13 @@ static struct kcache_entry *kc_entry_new(struct kcache *c, size_t size)
 
 /**
  * kcache_entry_alloc() - build an unpublished entry
- * @c: the cache, for its default TTL and its policy's hash seed
+ * @c: the cache, for its policy's hash seed
  * @key: key bytes
  * @klen: key length
  * @val: value bytes, may be NULL (the caller fills them in)
  * @vlen: value length
- * @ttl_ns: time to live, 0 none, %KCACHE_TTL_DEFAULT for the cache's default
- * @deadline: room for a deadline even without a TTL (for one kcache_entry_set_expires()
- *	copies from the entry it replaces)
+ * @deadline: room for a deadline, none set yet: the caller sets it when it publishes the
+ *	entry (a TTL counts from then), or copies it from the entry it replaces
  *
  * One allocation, charged to the cache's memory cgroup, of the size the allocator would
  * round it to anyway (so the slack is the entry's, not an unaccounted tail): a spare of
@@ -204,7 +203,7 @@ static struct kcache_entry *kc_entry_new(struct kcache *c, size_t size)
  * Return: the entry, holding the cache's reference, or NULL.
  */
 struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
-					const void *val, u32 vlen, u64 ttl_ns, bool deadline)
+					const void *val, u32 vlen, bool deadline)
 {
 	struct kcache_entry *e;
 	size_t size;
@@ -217,9 +216,6 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 	BUILD_BUG_ON(sizeof(struct rcu_head) > offsetof(struct kcache_entry, __pn) +
 		     offsetof(struct kc_pnode, owner) - 1 - offsetof(struct kcache_entry, pn));
 	BUILD_BUG_ON(KCACHE_VAL_LEN_MAX >= 1U << 31);
-	if (ttl_ns == KCACHE_TTL_DEFAULT)
-		ttl_ns = c->cfg.default_ttl_ns;
-	deadline |= !!ttl_ns;
 	size = kcache_entry_size(klen, vlen, deadline);
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		size = kcache_entry_slab_size(size);
@@ -243,14 +239,8 @@ struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 k
 	if (val)
 		kcache_copy_bytes(e->data + klen, val, vlen);
 	e->pn.hash = kcache_key_hash(c, key, klen);
-	if (deadline) {
-		u64 now = ktime_get_ns();
-
-		*kcache_entry_deadline(e) = (struct kc_deadline){
-			/* a TTL past the end of the clock means "never expires" (U64_MAX) */
-			.expires = !ttl_ns ? 0 : ttl_ns > U64_MAX - now ? U64_MAX : now + ttl_ns,
-		};
-	}
+	if (deadline)
+		*kcache_entry_deadline(e) = (struct kc_deadline){ .expires = 0 };
 	return e;
 }
 

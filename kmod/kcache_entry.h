@@ -129,6 +129,12 @@ static inline u64 kcache_entry_expires(const struct kcache_entry *e)
 	return e->deadline ? kcache_entry_deadline(e)->expires : 0;
 }
 
+/* The deadline of a TTL counted from @now; one past the end of the clock never expires */
+static inline u64 kcache_ttl_deadline(u64 ttl_ns, u64 now)
+{
+	return ttl_ns > U64_MAX - now ? U64_MAX : now + ttl_ns;
+}
+
 static inline bool kcache_entry_expired(const struct kcache_entry *e, u64 now)
 {
 	u64 expires = kcache_entry_expires(e);
@@ -194,7 +200,7 @@ static inline u32 kcache_entry_charged(const struct kcache_entry *e)
 
 u32 kcache_entry_pn_weight(const struct kc_pnode *n);
 struct kcache_entry *kcache_entry_alloc(struct kcache *c, const void *key, u32 klen,
-					const void *val, u32 vlen, u64 ttl_ns, bool deadline);
+					const void *val, u32 vlen, bool deadline);
 void kcache_entry_set_expires(struct kcache_entry *e, u64 expires);
 void kcache_entry_free_unpublished(struct kcache_entry *e);
 #ifdef KCACHE_TESTS

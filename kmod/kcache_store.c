@@ -42,9 +42,11 @@ enum kc_cond { KC_COND_SET, KC_COND_CAS, KC_COND_ADD };
  * @seq: out: the new entry's version
  * @sum: out: the counter's new value for %KC_COND_ADD
  * @claim: the lease or in-kernel load this store completes, or NULL
+ * @ttl_ns: the new entry's TTL (the cache's default resolved), 0 none
  */
 struct kc_pub {
 	const struct kcache_load_claim *claim;
+	u64 ttl_ns;
 	u32 flags;
 	enum kc_cond cond;
 	u64 expected;
@@ -101,6 +103,14 @@ static int kc_publish(struct kcache *c, struct kcache_entry *e, struct kc_pub *p
 
 	w = kcache_wring_reserve(c);
 	percpu_down_read(&c->mut_sem);
+	/*
+	 * The TTL counts from here, after the writer's waits: for room under the byte bound,
+	 * for a slot of a full write ring (draining it, or sleeping behind a pass) and for
+	 * mut_sem. Counted from the entry's build, a wait as long as the TTL published it
+	 * expired. Unpublished yet: the table's insert orders this store before readers.
+	 */
+	if (p->ttl_ns)
+		kcache_entry_set_expires(e, kcache_ttl_deadline(p->ttl_ns, ktime_get_ns()));
 	spin_lock(&s->lock);
 	rcu_read_lock();
 	old = kcache_table_lookup(c, e->data, e->klen, e->pn.hash);
@@ -207,9 +217,9 @@ static int kc_reserve_bytes(struct kcache *c, u32 charge)
  * until that memory is freed and uncharged, and tries again.
  */
 static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen,
-				     const void *val, u32 vlen, u64 ttl_ns, bool deadline)
+				     const void *val, u32 vlen, bool deadline)
 {
-	struct kcache_entry *e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns, deadline);
+	struct kcache_entry *e = kcache_entry_alloc(c, key, klen, val, vlen, deadline);
 	unsigned long nr;
 	int i;
 
@@ -219,7 +229,7 @@ static struct kcache_entry *kc_build(struct kcache *c, const void *key, u32 klen
 			   kcache_policy_entries(&c->policy) / 64) << i;
 		if (!kcache_maint_reclaim(c, nr))
 			break;
-		e = kcache_entry_alloc(c, key, klen, val, vlen, ttl_ns, deadline);
+		e = kcache_entry_alloc(c, key, klen, val, vlen, deadline);
 	}
 	return e;
 }
@@ -276,13 +286,14 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, struct kc_val *
 		    u32 vlen, u64 ttl_ns, struct kc_pub *pub, u64 *version)
 {
 	u32 flags = pub->flags;
+	u64 ttl = ttl_ns == KCACHE_TTL_DEFAULT ? c->cfg.default_ttl_ns : ttl_ns;
 	/* a store that keeps the old deadline needs room for one */
-	bool deadline = flags & KCACHE_SET_KEEP_TTL || pub->cond == KC_COND_ADD ||
-			(ttl_ns == KCACHE_TTL_DEFAULT ? c->cfg.default_ttl_ns : ttl_ns);
+	bool deadline = flags & KCACHE_SET_KEEP_TTL || pub->cond == KC_COND_ADD || ttl;
 	struct kcache_entry *e;
 	int ret;
 
 	might_sleep();
+	pub->ttl_ns = ttl;
 	ret = kc_check_key(key, klen);
 	if (ret)
 		return ret;
@@ -294,7 +305,7 @@ static int kc_store(struct kcache *c, const void *key, u32 klen, struct kc_val *
 		return kc_val_err(v, vlen, -E2BIG);
 	if (!kcache_enter(c))
 		return kc_val_err(v, vlen, -ESHUTDOWN);
-	e = kc_build(c, key, klen, v->val, vlen, ttl_ns, deadline);
+	e = kc_build(c, key, klen, v->val, vlen, deadline);
 	if (!e) {
 		/* the pointer is probed once the reference is dropped, as a fault may sleep */
 		ret = -ENOMEM;

@@ -9,6 +9,7 @@
 #include <linux/delay.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/kthread.h>
 #include <linux/math64.h>
 #include <linux/nodemask.h>
 #include <linux/rhashtable.h>
@@ -849,6 +850,86 @@ static void expiry_armed_from_end_of_pass(struct kunit *test)
 			    "armed %ld jiffies late after a pass of %llu ns", late, pass);
 }
 
+/* A writer parked on a full write ring (kcache_maint_help() behind a held mutex) */
+struct kc_parked_set {
+	struct kcache *c;
+	struct completion full, done;
+	u64 ttl;
+	int ret;
+};
+
+static int kc_parked_set_fn(void *arg)
+{
+	struct kc_parked_set *p = arg;
+
+	/* two records fill this CPU's ring of two: the third write waits for room */
+	p->ret = kc_sets(p->c, "a", "v") ?: kc_sets(p->c, "b", "v");
+	complete(&p->full);
+	if (!p->ret)
+		p->ret = kcache_set(p->c, "t", 1, "v", 1, p->ttl, 0, NULL);
+	complete(&p->done);
+	return 0;
+}
+
+/*
+ * A TTL counts from the entry's publication, not from before its writer waited for room:
+ * a wait as long as the TTL must not publish an entry already expired.
+ */
+static void ttl_counts_from_publication(struct kunit *test)
+{
+	struct task_struct *task;
+	struct kc_parked_set *p;
+	struct kcache_entry *h;
+	unsigned int old;
+	struct kcache *c;
+	u64 released;
+
+	old = kcache_test_write_buffer_size(2);
+	c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	kcache_test_write_buffer_size(old);
+	KUNIT_ASSERT_EQ(test, c->wring_size, 2U);
+	/* freed only once the writer is done with it */
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->c = c;
+	p->ttl = 10 * NSEC_PER_SEC;
+	init_completion(&p->full);
+	init_completion(&p->done);
+	task = kthread_create(kc_parked_set_fn, p, "kcache-parked-set");
+	if (IS_ERR(task)) {
+		kfree(p);
+		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(task));
+		return;
+	}
+	/* one CPU, so one ring: the third write finds the first two's records there */
+	kthread_bind(task, raw_smp_processor_id());
+	kcache_test_stall_work(c, true);
+	/* nothing drains the ring while the test holds the mutex */
+	mutex_lock(&c->maint_mutex);
+	wake_up_process(task);
+	if (wait_for_completion_timeout(&p->full, 10 * HZ))
+		msleep(100);	/* the third write builds its entry and waits */
+	else
+		KUNIT_FAIL(test, "the writer never filled its ring");
+	KUNIT_EXPECT_FALSE(test, completion_done(&p->done));
+	released = ktime_get_ns();
+	mutex_unlock(&c->maint_mutex);
+	if (!wait_for_completion_timeout(&p->done, 10 * HZ)) {
+		/* p stays allocated: the writer may still use it */
+		KUNIT_FAIL(test, "the parked writer did not return within 10 s");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, p->ret, 0);
+	h = kcache_get_handle(c, "t", 1);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(h));
+	if (!IS_ERR(h)) {
+		KUNIT_EXPECT_GE(test, kcache_entry_expires(h), released + p->ttl);
+		kcache_handle_put(h);
+	}
+	kfree(p);
+	kcache_test_stall_work(c, false);
+}
+
 /*
  * The deadline heap is counted in its entries' charge (two pointers each), which holds
  * only while its array is at most four pointers per entry in it: when the TTL entries go,
@@ -1464,6 +1545,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(ttl_mixed_deadlines_reclaimed),
 	KUNIT_CASE(deadline_heap_shrinks_when_entries_go),
 	KUNIT_CASE(expiry_armed_from_end_of_pass),
+	KUNIT_CASE(ttl_counts_from_publication),
 	KUNIT_CASE(handle_survives_replace_and_destroy),
 	KUNIT_CASE(destroyed_cache_refuses_operations),
 	KUNIT_CASE(create_rejects_bad_config),
