@@ -427,6 +427,9 @@ void kcache_maint_init(struct kcache *c)
 	INIT_RCU_WORK(&c->limbo_rwork, kc_limbo_workfn);
 }
 
+/* victims kcache_maint_shrink() takes between reschedule points */
+#define KC_SHRINK_PER_RESCHED	4096
+
 /*
  * Entries the shrinker may evict while those it evicted before still wait to be freed.
  * An evicted entry is uncharged a grace period later (limbo), which reclaim does not see:
@@ -452,13 +455,13 @@ static unsigned long kc_shrink_room(struct kcache *c, unsigned long nr)
  *
  * Frees every spare first (kcache_spare.c), then evicts from the cold end for the rest of
  * @nr, as far as kc_shrink_room() lets it. Never blocks: a busy maintenance mutex or a
- * subscriber registering makes it give up evicting.
+ * subscriber registering makes it give up evicting. Reschedules in a long eviction.
  *
  * Return: spares freed plus entries evicted.
  */
 unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
 {
-	unsigned long freed = kcache_spare_drain(c), evicted = 0, room;
+	unsigned long freed = kcache_spare_drain(c), evicted = 0, room, seen = 0;
 	struct kc_pnode *pn;
 
 	if (freed >= nr || !mutex_trylock(&c->maint_mutex))
@@ -469,6 +472,13 @@ unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
 			if (kc_remove_victim(c, container_of(pn, struct kcache_entry, pn),
 					     KCACHE_CAUSE_SHRINK))
 				evicted++;
+			/*
+			 * Reclaim asks for 128 at a time, but victims writers retired already
+			 * (their records still in the write rings, as many as those hold)
+			 * count for nothing, and kcache_shrink() asks for any number.
+			 */
+			if (!(++seen % KC_SHRINK_PER_RESCHED))
+				cond_resched();
 		}
 		percpu_up_read(&c->mut_sem);
 	}

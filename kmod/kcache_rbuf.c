@@ -19,6 +19,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/percpu.h>
+#include <linux/sched.h>
 
 #include "kcache_maint.h"
 #include "kcache_rbuf.h"
@@ -40,10 +41,17 @@ size_t kcache_rbuf_footprint(const struct kcache *c)
 	return num_possible_cpus() * sizeof(struct kc_rbuf);
 }
 
-/* Feed every slot to the policy and clear it. Maintenance mutex. Returns the records. */
+/* slots drained between reschedule points: 128 CPUs' rings */
+#define KC_RBUF_SLOTS_PER_RESCHED	4096
+
+/*
+ * Feed every slot to the policy and clear it. Maintenance mutex; may sleep: a ring per
+ * possible CPU is thousands of rings on a large machine, each record a policy access.
+ * Returns the records.
+ */
 unsigned int kcache_rbuf_drain(struct kcache *c)
 {
-	unsigned int n = 0;
+	unsigned int n = 0, slots = 0;
 	unsigned long rec;
 	int cpu, i;
 
@@ -67,6 +75,9 @@ unsigned int kcache_rbuf_drain(struct kcache *c)
 					kcache_policy_access(&c->policy, &e->pn);
 			}
 		}
+		slots += KC_RBUF_SIZE;
+		if (!(slots % KC_RBUF_SLOTS_PER_RESCHED))
+			cond_resched();
 	}
 	return n;
 }

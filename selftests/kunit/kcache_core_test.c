@@ -1222,6 +1222,46 @@ static void shrinker_pinned_victim_is_paid(struct kunit *test)
 	kcache_handle_put(h);
 }
 
+/*
+ * kcache_shrink() may ask for any number of entries: the eviction loop lets the scheduler
+ * in on the way, on a kernel that preempts only at reschedule points.
+ */
+static void shrinker_reschedules_long_eviction(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	struct kc_others others = { .self = c };
+	const unsigned long batch = 2 * 4096;
+	unsigned long freed;
+	bool pending = true;
+	int tries;
+
+	if (preempt_model_preemptible())
+		kunit_skip(test, "preemptible kernel");
+	kc_fill(test, c, "r", 3 * batch + 10, 0);
+	kcache_maintain(c);
+	kcache_for_each(kc_quiesce, NULL);
+	/* the other caches first: freeing their spares would reschedule before our loop */
+	kcache_for_each(kc_count_others, &others);
+	if (others.objects)
+		kcache_shrink(others.objects);
+	/* A tick may ask again after the last reschedule point: a few tries. */
+	for (tries = 0; tries < 3 && pending; tries++) {
+		/* the last try's victims freed: nothing owed holds this one back */
+		kcache_test_limbo_settle(c);
+		preempt_disable();
+		set_tsk_need_resched(current);
+		set_preempt_need_resched();
+		preempt_enable();
+		freed = kcache_shrink(batch);
+		pending = test_tsk_need_resched(current);
+		KUNIT_EXPECT_EQ(test, freed, batch);
+		if (freed != batch)
+			break;
+	}
+	kcache_for_each(kc_unquiesce, NULL);
+	KUNIT_EXPECT_FALSE(test, pending);
+}
+
 struct kc_group {
 	struct mem_cgroup *memcg;
 	unsigned long objects;
@@ -1553,6 +1593,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(stats_file_not_added_after_destroy),
 	KUNIT_CASE(shrinker_evicts_from_cold_end),
 	KUNIT_CASE(shrinker_pinned_victim_is_paid),
+	KUNIT_CASE(shrinker_reschedules_long_eviction),
 	KUNIT_CASE(shrinker_token_on_every_memory_node),
 	KUNIT_CASE(shrinker_scans_take_turns),
 	KUNIT_CASE(stats_count_hits_and_misses),
