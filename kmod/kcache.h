@@ -185,7 +185,7 @@ void kcache_unsubscribe(struct kcache_stream *s);
  * Return: 0, or a negative errno that every caller waiting for this load gets; one that a
  * waiter would read as something else (-EMSGSIZE) or that no process may see (the
  * kernel's own codes, -512 to -530) becomes -EIO. An error of the loading task itself
- * (-EINTR, -EAGAIN, -ERESTARTSYS and the other restart codes) goes to its caller alone:
+ * (-EINTR, -ERESTARTSYS and the other restart codes) goes to its caller alone:
  * the load passes to one of the waiters, which runs its own loader.
  */
 typedef int (*kcache_loader_fn)(void *ctx, const void *key, u32 klen, void **val,

@@ -98,16 +98,17 @@ static inline bool kcache_load_error_ok(int error)
 }
 
 /*
- * An error that tells what befell the loading task, not the key: it was interrupted by a
- * signal (-EINTR, the restart codes) or would have had to block (-EAGAIN). The callers
- * waiting for its load were not: the load passes to one of them, as it does when a
- * holder is killed or closes its fd, and only the holder gets the error.
+ * An error that tells what befell the loading task, not the key: a signal interrupted it
+ * (-EINTR, the restart codes). The callers waiting for its load were not: the load passes
+ * to one of them, as it does when a holder is killed or closes its fd, and only the
+ * holder gets the error. -EAGAIN is not one: "try again" means the same to a waiter, and
+ * a holder that retried at once could take back the load it handed on before the waiter
+ * woken for it ran (kcache_load_begin() grants a vacant load to whoever comes first).
  */
 static inline bool kcache_load_error_own(int error)
 {
 	switch (error) {
 	case -EINTR:
-	case -EAGAIN:
 	case -ERESTARTSYS:
 	case -ERESTARTNOINTR:
 	case -ERESTARTNOHAND:

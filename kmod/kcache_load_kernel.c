@@ -98,7 +98,7 @@ static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const
  * Context: process context, may sleep.
  *
  * Return: 0; the loader's error (also to every caller that waited for it, -EIO for
- * -EMSGSIZE and the kernel's codes; but -EINTR, -EAGAIN and the restart codes go to the
+ * -EMSGSIZE and the kernel's codes; but -EINTR and the restart codes go to the
  * caller that loaded alone, and one of the callers waiting loads in its turn: see
  * &typedef kcache_loader_fn); -EINTR if the caller was killed while it waited (the load
  * goes on for the others), or while it loaded and the load failed (the load passes on

@@ -274,8 +274,19 @@ static void one_missing_key_loaded_once_for_all(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0ULL, st.in_flight);
 }
 
+static void kl_error_desc(const int *err, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "loader fails with %d", *err);
+}
+
+/* -EAGAIN too: "try again" means the same to a waiter as to the caller that loaded */
+static const int kl_shared_errors[] = { -EHOSTDOWN, -EAGAIN };
+
+KUNIT_ARRAY_PARAM(kl_shared_error, kl_shared_errors, kl_error_desc);
+
 static void failing_loader_error_to_all_not_cached(struct kunit *test)
 {
+	const int *err = test->param_value;
 	struct kcache *c = kl_new(test);
 	struct kl_thread *t = kunit_kcalloc(test, KL_WAITERS, sizeof(*t), GFP_KERNEL);
 	struct kcache_load_stats st;
@@ -287,7 +298,7 @@ static void failing_loader_error_to_all_not_cached(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	kl_ctx_init(&ctx, "never");
 	ctx.block = true;
-	ctx.err = -EHOSTDOWN;
+	ctx.err = *err;
 	for (i = 0; i < KL_WAITERS; i++)
 		kl_start(test, &t[i], c, &ctx, "bad");
 	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
@@ -296,7 +307,7 @@ static void failing_loader_error_to_all_not_cached(struct kunit *test)
 	for (i = 0; i < KL_WAITERS; i++) {
 		if (!kl_join(test, &t[i]))
 			return;
-		KUNIT_EXPECT_EQ(test, -EHOSTDOWN, t[i].ret);
+		KUNIT_EXPECT_EQ(test, *err, t[i].ret);
 	}
 	KUNIT_EXPECT_EQ(test, 1, atomic_read(&ctx.calls));
 	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "bad", 3, buf, &len, NULL));
@@ -417,18 +428,13 @@ out:
 
 /*
  * A loader that fails because of its own task (a signal interrupted it: -EINTR or a
- * restart code; it would have had to block: -EAGAIN) fails its caller alone. The callers
- * waiting were not interrupted (and -ERESTARTSYS must never reach a process): one of them
- * takes the load over, the others get its value.
+ * restart code) fails its caller alone. The callers waiting were not interrupted (and
+ * -ERESTARTSYS must never reach a process): one of them takes the load over, the others
+ * get its value.
  */
-static const int kl_own_errors[] = { -EINTR, -EAGAIN, -ERESTARTSYS, -ERESTARTNOHAND };
+static const int kl_own_errors[] = { -EINTR, -ERESTARTSYS, -ERESTARTNOHAND };
 
-static void kl_own_error_desc(const int *err, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "loader fails with %d", *err);
-}
-
-KUNIT_ARRAY_PARAM(kl_own_error, kl_own_errors, kl_own_error_desc);
+KUNIT_ARRAY_PARAM(kl_own_error, kl_own_errors, kl_error_desc);
 
 static void loader_own_error_hands_load_to_waiter(struct kunit *test)
 {
@@ -817,7 +823,7 @@ static void refresh_ahead_one_refresher_others_stale(struct kunit *test)
 
 static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(one_missing_key_loaded_once_for_all),
-	KUNIT_CASE(failing_loader_error_to_all_not_cached),
+	KUNIT_CASE_PARAM(failing_loader_error_to_all_not_cached, kl_shared_error_gen_params),
 	KUNIT_CASE(thousand_keys_each_loaded_once),
 	KUNIT_CASE(killed_waiter_leaves_others_alone),
 	KUNIT_CASE(killed_holder_hands_load_to_waiter),

@@ -1096,7 +1096,7 @@ struct kcache_stream_rec {
  *  any errno   the holder aborted with that error (%KCACHE_IOC_LEASE_ABORT) or an
  *              in-kernel loader failed with it (-EIO for one LEASE_ABORT refuses), while
  *              the caller waited; errors are not cached: the next lease GET may load again.
- *              An in-kernel loader's -EINTR, -EAGAIN or restart code is its caller's own:
+ *              An in-kernel loader's -EINTR or restart code is its caller's own:
  *              a waiter gets the lease instead (%KCACHE_GET_LOAD)
  *  -ESHUTDOWN  the cache was destroyed, also while the caller waited
  *
