@@ -13,6 +13,7 @@
 #include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -231,6 +232,13 @@ int kcache_lease_ioctl_set(struct kcache *c, struct kcache_lease_owner *o, u32 a
 	}
 	ret = kcache_store_claimed(c, key, a->key_len, val, a->val_len, ttl, 0, &claim,
 				   &a->version);
+	/*
+	 * Killed while the store waited for room: the process never gets back to abort, and
+	 * an fd it shares keeps the lease until its deadline. Hand it on here, as
+	 * kcache_load_finish() does for an in-kernel holder.
+	 */
+	if (ret == -EINTR && fatal_signal_pending(current))
+		kcache_lease_abort(c, o, a->token, 0);
 	if (!ret)
 		ret = kcache_copy_struct_out(uarg, a, sizeof(*a));
 	kvfree(val);

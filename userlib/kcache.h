@@ -138,7 +138,8 @@ static inline const void *kcache_stream_val(const struct kcache_stream_rec *r)
  * @val_len: out: its length
  * @ttl_ns: in: 0; out: the TTL to store the value with (0: the cache's default)
  *
- * Return: 0, or a negative errno, which every process waiting for this load also gets.
+ * Return: 0, or a negative errno, which every process waiting for this load also gets,
+ * except -EINTR (a signal interrupted the loader): one of them gets the lease instead.
  */
 typedef int (*kcache_loader_t)(void *ctx, const void *key, uint32_t key_len, void **val,
 			       uint32_t *val_len, uint64_t *ttl_ns);

@@ -124,12 +124,12 @@ int kcache_get_or_load(int fd, const void *key, uint32_t key_len, void *val,
 		free(nval);
 		/*
 		 * The lease must end: waiters would sleep until its deadline. A signal that
-		 * interrupted the loader, or a load that would block, is this process's own
-		 * affair: a waiter takes the lease over, as the kernel does for its loaders.
-		 * Otherwise waiters get the error, if it means the same to them as to the
-		 * loader: -EMSGSIZE and the restart codes do not.
+		 * interrupted the loader is this process's own affair: a waiter takes the
+		 * lease over, as the kernel does for its loaders. Otherwise waiters get the
+		 * error, if it means the same to them as to the loader: -EMSGSIZE and the
+		 * restart codes do not.
 		 */
-		if (ret == -EINTR || ret == -EAGAIN) {
+		if (ret == -EINTR) {
 			kcache_lease_abort(fd, token, 0);
 		} else {
 			if (ret > 0 || ret < -4095 || ret == -EMSGSIZE ||
@@ -153,9 +153,8 @@ int kcache_get_or_load(int fd, const void *key, uint32_t key_len, void *val,
 		/* a SET or a DEL of the key came first: ours was not stored, still return it */
 		ver = 0;
 	} else if (ret) {
-		/* -EINTR (killed while it waited for room) is refused: hand the lease on */
-		if (kcache_lease_abort(fd, token, ret) == -EINVAL)
-			kcache_lease_abort(fd, token, 0);
+		/* a store a kill cut short (-EINTR) never gets here: the kernel hands that on */
+		kcache_lease_abort(fd, token, ret);
 		free(nval);
 		return ret;
 	}
