@@ -77,8 +77,9 @@ static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const
  * @key: key bytes
  * @klen: key length, 1..%KCACHE_KEY_MAX
  * @loader: called on a miss, in the caller's context, by exactly one of the callers that
- *	miss the key at once; it may sleep. It returns 0 and sets *@val to a kvmalloc()ed
- *	value of *@vlen bytes (kcache frees it), or a negative errno.
+ *	miss the key at once (and once more by a waiter for each call a signal interrupts:
+ *	see &typedef kcache_loader_fn); it may sleep. It returns 0 and sets *@val to a
+ *	kvmalloc()ed value of *@vlen bytes (kcache frees it), or a negative errno.
  * @ctx: passed to @loader
  * @buf: destination of the value
  * @vlen: in: size of @buf; out: length of the value
