@@ -9,10 +9,20 @@
  * entries, so readers' fast path is untouched and a load is found with the same per-key
  * lock that every SET/DEL of the key takes. A record is in the list while its state is
  * BUSY (a holder loads: a kernel caller running its loader, or a cache fd holding the
- * lease token) or VACANT (the holder left without a value and waiters remain: the first
- * waiter to run takes the lease). It leaves the list DONE (the value as a pinned entry, an
- * unstored value, or an error, for the waiters) or DEAD (destroy). Waiters sleep on the
+ * lease token) or VACANT (the holder left without a value and waiters remain, none of
+ * them queued yet: the first to look takes the lease; or the load was revoked: they begin
+ * again). It leaves the list DONE (the
+ * value as a pinned entry, an unstored value, or an error, for the waiters) or DEAD
+ * (destroy). Waiters sleep on the
  * record's wait queue, killable and bounded by their own and the lease's deadline.
+ *
+ * Hand-off: a holder that leaves without a value (interrupted, aborted, killed, its fd
+ * closed, its lease expired) hands the lease to the waiter that has waited longest
+ * (kc_load_handoff(), the record's @queue), under the stripe lock, before anyone else can
+ * ask: a caller that comes later, the old holder among them, waits behind. Were the lease
+ * left for whoever asks first, a holder retrying at once (a restarted system call) would
+ * take it back before the waiter woken for it ran, and a stream of callers could keep a
+ * waiter from it until its timeout.
  *
  * Why one load per miss: a caller that misses takes the stripe lock, looks the key up in
  * the table again and then for a record; only if both are absent does it insert a record
@@ -117,6 +127,7 @@ static struct kcache_load *kc_load_alloc(struct kcache *c, const void *key, u32 
 	INIT_HLIST_NODE(&r->node);
 	INIT_LIST_HEAD(&r->owner_link);
 	init_waitqueue_head(&r->wq);
+	INIT_LIST_HEAD(&r->queue);
 	refcount_set(&r->ref, 1);
 	r->stripe = kcache_stripe(c, hash);
 	r->hash = hash;
@@ -140,6 +151,26 @@ static struct kcache_load *kc_load_find(struct kc_stripe *s, const void *key, u3
 			return r;
 	return NULL;
 }
+
+/**
+ * struct kc_load_waiter - a caller in kcache_load_wait(), on its stack
+ * @link: in the record's @queue while it waits for it; empty once granted or refused
+ * @task: the caller
+ * @o: its fd, NULL for an in-kernel caller
+ * @lease_ns: the deadline of a lease it is granted
+ * @token: the lease token, once @granted
+ * @err: -ENOSPC: the lease came to it, but @o holds %KCACHE_LEASES_PER_FD_MAX
+ * @granted: it holds the lease
+ */
+struct kc_load_waiter {
+	struct list_head link;
+	struct task_struct *task;
+	struct kcache_lease_owner *o;
+	u64 lease_ns;
+	u64 token;
+	int err;
+	bool granted;
+};
 
 static inline bool kc_soft_stale(struct kcache_loads *L, const struct kcache_entry *e,
 				 u64 now)
@@ -176,11 +207,12 @@ static void kc_load_detach(struct kcache_load *r)
 }
 
 /*
- * Make @o (NULL: an in-kernel caller) the holder, in the slot the caller took with
+ * Make @o (NULL: the in-kernel caller @task) the holder, in the slot the caller took with
  * kc_owner_reserve(). Stripe lock held.
  */
 static u64 kc_load_grant(struct kcache_loads *L, struct kcache_load *r,
-			 struct kcache_lease_owner *o, u64 lease_ns, u64 now)
+			 struct kcache_lease_owner *o, struct task_struct *task, u64 lease_ns,
+			 u64 now)
 {
 	lockdep_assert_held(&r->stripe->lock);
 	kc_load_detach(r);
@@ -189,7 +221,7 @@ static u64 kc_load_grant(struct kcache_loads *L, struct kcache_load *r,
 	r->revoked = 0;
 	r->deadline = 0;
 	/* set on every grant, so only a running in-kernel holder is ever compared to it */
-	r->task = o ? NULL : current;
+	r->task = o ? NULL : task;
 	if (o) {
 		r->deadline = now + (lease_ns ?: READ_ONCE(L->lease_ns));
 		refcount_inc(&r->ref);
@@ -220,6 +252,34 @@ static void kc_load_unlink(struct kcache_loads *L, struct kcache_load *r)
 }
 
 /*
+ * Give @r's lease, vacant or expired, to the waiter that has waited longest; a waiter
+ * whose fd holds all the leases it may is told so and the next one tried. Stripe lock
+ * held. Return: whether one took it.
+ */
+static bool kc_load_handoff(struct kcache_loads *L, struct kcache_load *r, u64 now)
+{
+	struct kc_load_waiter *w, *tmp;
+
+	lockdep_assert_held(&r->stripe->lock);
+	list_for_each_entry_safe(w, tmp, &r->queue, link) {
+		list_del_init(&w->link);
+		r->waiters--;
+		if (w->o && !kc_owner_reserve(w->o)) {
+			w->err = -ENOSPC;
+			wake_up_process(w->task);
+			continue;
+		}
+		r->refresh = 0;
+		w->token = kc_load_grant(L, r, w->o, w->task, w->lease_ns, now);
+		w->granted = true;
+		/* it sleeps killable in kcache_load_wait(), its state set before it looked */
+		wake_up_process(w->task);
+		return true;
+	}
+	return false;
+}
+
+/*
  * End @r with a result: a pinned entry @e, or an unstored value @val (ownership moves to
  * @r), or an error. Every waiter wakes. Stripe lock held; @r BUSY or VACANT.
  */
@@ -239,8 +299,10 @@ void kc_load_complete(struct kcache_loads *L, struct kcache_load *r,
 }
 
 /*
- * The holder left without a value: one waiter takes the lease over, or, with nobody
- * waiting, the record goes (the next miss loads afresh). Stripe lock held.
+ * The holder left without a value: the longest waiter takes the lease over (not one of a
+ * revoked load: they begin again), or, with waiters not queued yet, the first of them to
+ * look; with nobody waiting, the record goes (the next miss loads afresh). Stripe lock
+ * held.
  */
 void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
 {
@@ -248,6 +310,10 @@ void kc_load_vacate(struct kcache_loads *L, struct kcache_load *r)
 	kc_load_detach(r);
 	r->token = 0;
 	r->deadline = 0;
+	if (!r->revoked && kc_load_handoff(L, r, ktime_get_ns())) {
+		atomic64_inc(&L->handed_over);
+		return;
+	}
 	if (r->waiters) {
 		r->state = KC_LOAD_VACANT;
 		wake_up(&r->wq);
@@ -343,7 +409,8 @@ int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 		if (!kc_soft_stale(L, e, now) || e->vlen > bufsz)
 			goto out;
 		ret = KC_BEGIN_STALE;
-		if (r && !kc_lease_expired(r, now) && r->state == KC_LOAD_BUSY)
+		/* an expired lease with waiters is theirs to take over */
+		if (r && (r->waiters || (!kc_lease_expired(r, now) && r->state == KC_LOAD_BUSY)))
 			goto out;
 		if (o && !kc_owner_reserve(o)) {
 			kcache_entry_put(e);
@@ -364,12 +431,15 @@ int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 		goto grant;
 	}
 	if (r) {
-		if (r->state == KC_LOAD_BUSY && !kc_lease_expired(r, now)) {
-			/* a loader asking for its own key would wait for itself, for ever */
-			if (!o && !r->owner && r->task == current) {
-				ret = -EDEADLK;
-				goto out;
-			}
+		bool busy = r->state == KC_LOAD_BUSY && !kc_lease_expired(r, now);
+
+		/* a loader asking for its own key would wait for itself, for ever */
+		if (busy && !o && !r->owner && r->task == current) {
+			ret = -EDEADLK;
+			goto out;
+		}
+		/* a vacant or expired lease goes to those who waited for it: wait behind */
+		if (busy || r->waiters) {
 			ret = KC_BEGIN_BUSY;
 			if (!may_wait)
 				goto out;
@@ -394,7 +464,7 @@ int kcache_load_begin(struct kcache *c, const void *key, u32 klen,
 	r->refresh = 0;
 	ret = KC_BEGIN_LOAD;
 grant:
-	*token = kc_load_grant(L, r, o, lease_ns, now);
+	*token = kc_load_grant(L, r, o, current, lease_ns, now);
 	if (!o) {
 		refcount_inc(&r->ref);
 		*rp = r;
@@ -406,12 +476,14 @@ out:
 }
 
 /* Leave the wait on @r; the caller's reference stays. Stripe lock held. */
-static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r, u64 now)
+static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r,
+			  struct kc_load_waiter *w, u64 now)
 {
+	list_del_init(&w->link);
 	r->waiters--;
-	/* a vacancy this waiter was woken for must reach another one */
+	/* a vacancy (a revoked one's, or one none of the waiters was queued for) goes on */
 	if (r->state == KC_LOAD_VACANT) {
-		if (r->waiters)
+		if (r->revoked && r->waiters)
 			wake_up(&r->wq);
 		else
 			kc_load_vacate(L, r);
@@ -429,19 +501,27 @@ static void kc_load_leave(struct kcache_loads *L, struct kcache_load *r, u64 now
  * @until: give up at this ktime (0: never)
  * @token: out: the lease token on %KC_WAIT_LEASE
  *
- * Sleeps killable. A vacant or expired lease is taken over by the first waiter that sees
- * it; a result is read by all.
+ * Sleeps killable. A vacant or expired lease goes to the waiter that has waited longest
+ * (kc_load_handoff()), however many callers come meanwhile; a result is read by all.
  *
  * Return: %KC_WAIT_DONE, %KC_WAIT_LEASE, %KC_WAIT_RETRY (@r was revoked and its holder
- * left: the caller puts @r and calls kcache_load_begin() again), -EINTR (fatal signal),
+ * left, or the lease handed to the caller ended before it ran: the caller puts @r and
+ * calls kcache_load_begin() again), -EINTR (fatal signal),
  * -ETIMEDOUT (@until passed), -ESHUTDOWN (destroy), -ENOSPC (the lease was @o's to take,
  * but @o holds %KCACHE_LEASES_PER_FD_MAX).
  */
 int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_lease_owner *o,
 		     u64 lease_ns, u64 until, u64 *token)
 {
+	struct kc_load_waiter me = {
+		.link = LIST_HEAD_INIT(me.link),
+		.task = current,
+		.o = o,
+		.lease_ns = lease_ns,
+	};
 	struct kcache_loads *L = kc_loads(c);
 	struct kc_stripe *s = r->stripe;
+	bool queued = false;
 	DEFINE_WAIT(w);
 	long timeout;
 	u64 now, wake;
@@ -451,18 +531,67 @@ int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_leas
 		prepare_to_wait_exclusive(&r->wq, &w, TASK_KILLABLE);
 		now = ktime_get_ns();
 		spin_lock(&s->lock);
-		if (r->state == KC_LOAD_DONE) {
-			r->waiters--;
-			ret = KC_WAIT_DONE;
+		/* in line from the first look on; a finished record's line is not used */
+		if (!queued) {
+			list_add_tail(&me.link, &r->queue);
+			queued = true;
+		}
+		/*
+		 * A vacancy none of the waiters was queued for, or an expired lease (not the
+		 * one granted to this waiter, which may expire before it runs: it is its own).
+		 */
+		if (me.granted) {
+			/* checked below */
+		} else if (r->state == KC_LOAD_VACANT && !r->revoked) {
+			if (kc_load_handoff(L, r, now))
+				atomic64_inc(&L->handed_over);
+		} else if (kc_lease_expired(r, now)) {
+			if (kc_load_handoff(L, r, now))
+				atomic64_inc(&L->expired);
+		}
+		/* the lease came to it, but its fd holds all the leases it may */
+		if (me.err) {
+			/* kc_load_handoff() counted it out; a vacancy left with none goes */
+			if (r->state == KC_LOAD_VACANT && !r->waiters)
+				kc_load_vacate(L, r);
+			else if (!r->waiters && kc_lease_expired(r, now))
+				kc_load_expire(L, r);
+			ret = me.err;
 			break;
 		}
-		if (r->state == KC_LOAD_DEAD) {
-			r->waiters--;
-			ret = -ESHUTDOWN;
+		if (r->state == KC_LOAD_DONE || r->state == KC_LOAD_DEAD) {
+			/* still counted unless the lease came to it (or was refused) first */
+			if (!list_empty(&me.link)) {
+				list_del_init(&me.link);
+				r->waiters--;
+			}
+			ret = r->state == KC_LOAD_DONE ? KC_WAIT_DONE : -ESHUTDOWN;
+			/* its lease ended before it ran (expired, aborted) and nobody waited */
+			if (ret == KC_WAIT_DONE && me.granted && r->err == -ECANCELED)
+				ret = KC_WAIT_RETRY;
+			break;
+		}
+		/* an ABORT by another thread of its fd may have ended it meanwhile */
+		if (me.granted && (r->state != KC_LOAD_BUSY || r->token != me.token)) {
+			me.granted = false;
+			list_add_tail(&me.link, &r->queue);
+			r->waiters++;
+			spin_unlock(&s->lock);
+			continue;
+		}
+		if (me.granted) {
+			/* killed before it ran: the lease goes on at once */
+			if (fatal_signal_pending(current)) {
+				kc_load_vacate(L, r);
+				ret = -EINTR;
+				break;
+			}
+			*token = me.token;
+			ret = KC_WAIT_LEASE;
 			break;
 		}
 		if (fatal_signal_pending(current)) {
-			kc_load_leave(L, r, now);
+			kc_load_leave(L, r, &me, now);
 			ret = -EINTR;
 			break;
 		}
@@ -471,26 +600,12 @@ int kcache_load_wait(struct kcache *c, struct kcache_load *r, struct kcache_leas
 		 * have a record of their own, and two live ones would load twice.
 		 */
 		if (r->state == KC_LOAD_VACANT && r->revoked) {
-			kc_load_leave(L, r, now);
+			kc_load_leave(L, r, &me, now);
 			ret = KC_WAIT_RETRY;
 			break;
 		}
-		if (r->state == KC_LOAD_VACANT || kc_lease_expired(r, now)) {
-			/* an fd at its limit lets the next waiter have the lease */
-			if (o && !kc_owner_reserve(o)) {
-				kc_load_leave(L, r, now);
-				ret = -ENOSPC;
-				break;
-			}
-			atomic64_inc(r->state == KC_LOAD_VACANT ? &L->handed_over : &L->expired);
-			r->waiters--;
-			r->refresh = 0;
-			*token = kc_load_grant(L, r, o, lease_ns, now);
-			ret = KC_WAIT_LEASE;
-			break;
-		}
 		if (until && now >= until) {
-			kc_load_leave(L, r, now);
+			kc_load_leave(L, r, &me, now);
 			ret = -ETIMEDOUT;
 			break;
 		}

@@ -102,8 +102,7 @@ static inline bool kcache_load_error_ok(int error)
  * (-EINTR, the restart codes). The callers waiting for its load were not: the load passes
  * to one of them, as it does when a holder is killed or closes its fd, and only the
  * holder gets the error. -EAGAIN is not one: "try again" means the same to a waiter, and
- * a holder that retried at once could take back the load it handed on before the waiter
- * woken for it ran (kcache_load_begin() grants a vacant load to whoever comes first).
+ * a waiter would load again only to be told to try again itself.
  */
 static inline bool kcache_load_error_own(int error)
 {

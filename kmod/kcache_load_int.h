@@ -21,7 +21,7 @@ struct kcache_entry;
 
 enum kc_load_state {
 	KC_LOAD_BUSY = 1,	/* a holder loads */
-	KC_LOAD_VACANT,		/* the holder left without a value; a waiter takes over */
+	KC_LOAD_VACANT,		/* holder left, no waiter queued yet (or revoked) */
 	KC_LOAD_DONE,		/* result set; out of the stripe's list */
 	KC_LOAD_DEAD,		/* destroy; out of the stripe's list */
 };
@@ -33,7 +33,8 @@ enum kc_load_state {
  * @owner: the cache fd holding the lease, NULL for an in-kernel holder or none
  * @task: BUSY without @owner: the task running the loader (kcache_get_or_load())
  * @stripe: the key's stripe, whose lock protects everything below
- * @wq: waiters, all exclusive: a result wakes them all, a vacancy one
+ * @wq: waiters, all exclusive: a result wakes them all
+ * @queue: the waiters in kcache_load_wait(), longest first (&struct kc_load_waiter.link)
  * @rcu: deferred free
  * @ref: see the top of this file
  * @token: the holder's lease token; 0 once the lease ended
@@ -43,7 +44,8 @@ enum kc_load_state {
  * @vlen: length of @val
  * @err: DONE/DEAD: the error every waiter gets, or 0
  * @hash: the key's hash
- * @waiters: callers asleep on (or about to sleep on) @wq
+ * @waiters: callers asleep on (or about to sleep on) @wq: those in @queue, and those
+ *	between kcache_load_begin() and their first look in kcache_load_wait()
  * @klen: key length
  * @state: &enum kc_load_state
  * @refresh: the key has a stale value, readers do not wait
@@ -57,6 +59,7 @@ struct kcache_load {
 	struct task_struct *task;
 	struct kc_stripe *stripe;
 	wait_queue_head_t wq;
+	struct list_head queue;
 	struct rcu_head rcu;
 	refcount_t ref;
 	u64 token;

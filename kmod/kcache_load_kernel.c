@@ -101,9 +101,11 @@ static int kc_load_run(struct kcache *c, struct kcache_load *r, u64 token, const
  * Return: 0; the loader's error (also to every caller that waited for it, -EIO for
  * -EMSGSIZE and the kernel's codes; but -EINTR and the restart codes go to the
  * caller that loaded alone, and one of the callers waiting loads in its turn: see
- * &typedef kcache_loader_fn); -EINTR if the caller was killed while it waited (the load
- * goes on for the others), or while it loaded and the load failed (the load passes on
- * likewise); -EMSGSIZE if @buf is too small (*@vlen holds the length; a load still
+ * &typedef kcache_loader_fn; a caller that calls again then waits behind them, so each
+ * loader call a signal cuts short ends one caller's call, and every caller returns after
+ * at most one loader call of its own); -EINTR if the caller was killed while it waited
+ * (the load goes on for the others), or while it loaded and the load failed (the load
+ * passes on likewise); -EMSGSIZE if @buf is too small (*@vlen holds the length; a load still
  * completed); -E2BIG if the loaded value exceeds value_max or the cache's bytes; -EINVAL /
  * -E2BIG for a bad key; -ENOMEM; -ESHUTDOWN if the cache is or gets destroyed; -EDEADLK if
  * called by @loader (or what it calls) for the key it is loading, which would wait for

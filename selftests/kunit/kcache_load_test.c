@@ -38,6 +38,7 @@
  * @err: return this error instead of a value
  * @err_first: the first call returns this error instead of a value
  * @val: the value a single-key loader returns
+ * @ran: the task of each of the first calls
  */
 struct kl_ctx {
 	atomic_t calls;
@@ -49,6 +50,7 @@ struct kl_ctx {
 	int err;
 	int err_first;
 	const char *val;
+	struct task_struct *ran[2];
 };
 
 static int kl_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
@@ -58,6 +60,8 @@ static int kl_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
 	char buf[24];
 
 	call = atomic_inc_return(&ctx->calls);
+	if (call <= ARRAY_SIZE(ctx->ran))
+		ctx->ran[call - 1] = current;
 	if (ctx->block) {
 		long left;
 
@@ -102,9 +106,11 @@ static int kl_loader(void *p, const void *key, u32 klen, void **val, u32 *vlen)
  * @task: the kthread, pinned
  * @done: completed when the call returned
  * @killable: accept SIGKILL (kthreads ignore signals unless allowed)
+ * @retry: call again at once after -EINTR, as a restarted system call does
  * @many: call for every key of the 1000-key case, starting at @first
  * @first: see @many
  * @ret: the call's return value (the first error in @many mode)
+ * @first_ret: the first call's return value (@retry calls a second time)
  * @len: the value's length
  * @version: the value's version
  * @buf: the value
@@ -116,9 +122,11 @@ struct kl_thread {
 	struct task_struct *task;
 	struct completion done;
 	bool killable;
+	bool retry;
 	bool many;
 	int first;
 	int ret;
+	int first_ret;
 	u32 len;
 	u64 version;
 	char buf[32];
@@ -156,6 +164,12 @@ static int kl_thread_fn(void *p)
 		t->len = sizeof(t->buf);
 		t->ret = kcache_get_or_load(t->c, t->key, strlen(t->key), kl_loader, t->ctx,
 					    t->buf, &t->len, 0, &t->version);
+		t->first_ret = t->ret;
+		if (t->retry && t->ret == -EINTR) {
+			t->len = sizeof(t->buf);
+			t->ret = kcache_get_or_load(t->c, t->key, strlen(t->key), kl_loader,
+						    t->ctx, t->buf, &t->len, 0, &t->version);
+		}
 	}
 	complete(&t->done);
 	return 0;
@@ -468,6 +482,52 @@ static void loader_own_error_hands_load_to_waiter(struct kunit *test)
 	kcache_load_stats(c, &st);
 	KUNIT_EXPECT_EQ(test, 0ULL, st.loads_failed);
 	KUNIT_EXPECT_EQ(test, 1ULL, st.leases_handed_over);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.in_flight);
+}
+
+/*
+ * An interrupted holder that calls again at once (a restarted system call) must not take
+ * back the load it handed on: the waiter woken for it loads, and the holder waits for its
+ * value. A vacant load granted to whoever asked first went back to the holder, whose
+ * next load a signal could cut short again, for ever, while the waiter slept. Rounds,
+ * since without the hand-off only the order of two CPUs decided who won.
+ */
+#define KL_HANDOFF_ROUNDS	5
+
+static void interrupted_holder_does_not_take_load_back(struct kunit *test)
+{
+	struct kcache *c = kl_new(test);
+	struct kl_thread *t = kunit_kcalloc(test, 2, sizeof(*t), GFP_KERNEL);
+	struct kcache_load_stats st;
+	struct kl_ctx ctx;
+	char key[16];
+	int round;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	for (round = 0; round < KL_HANDOFF_ROUNDS; round++) {
+		snprintf(key, sizeof(key), "back%d", round);
+		memset(t, 0, 2 * sizeof(*t));
+		kl_ctx_init(&ctx, "waiter's");
+		ctx.block = true;
+		ctx.err_first = -EINTR;
+		t[0].retry = true;
+		kl_start(test, &t[0], c, &ctx, key);
+		KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx.entered, KL_TIMEOUT));
+		kl_start(test, &t[1], c, &ctx, key);
+		kl_wait_waiters(test, c, key, 1);
+		complete_all(&ctx.release);
+		if (!kl_join(test, &t[0]) || !kl_join(test, &t[1]))
+			return;
+		KUNIT_EXPECT_EQ(test, -EINTR, t[0].first_ret);
+		KUNIT_EXPECT_EQ(test, 0, t[0].ret);
+		KUNIT_EXPECT_EQ(test, 0, t[1].ret);
+		KUNIT_EXPECT_TRUE(test, kl_is(&t[0], "waiter's"));
+		KUNIT_EXPECT_EQ(test, 2, atomic_read(&ctx.calls));
+		KUNIT_EXPECT_TRUE_MSG(test, ctx.ran[1] == t[1].task,
+				      "round %d: the interrupted holder loaded again", round);
+	}
+	kcache_load_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, (u64)KL_HANDOFF_ROUNDS, st.leases_handed_over);
 	KUNIT_EXPECT_EQ(test, 0ULL, st.in_flight);
 }
 
@@ -828,6 +888,7 @@ static struct kunit_case kcache_load_cases[] = {
 	KUNIT_CASE(killed_waiter_leaves_others_alone),
 	KUNIT_CASE(killed_holder_hands_load_to_waiter),
 	KUNIT_CASE_PARAM(loader_own_error_hands_load_to_waiter, kl_own_error_gen_params),
+	KUNIT_CASE(interrupted_holder_does_not_take_load_back),
 	KUNIT_CASE(huge_refresh_margin_refreshes),
 	KUNIT_CASE(destroy_during_load_wakes_waiters),
 	KUNIT_CASE(set_during_load_wins),
