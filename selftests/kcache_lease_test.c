@@ -298,6 +298,22 @@ struct waitarg {
 	uint32_t len;
 };
 
+static bool sleeps_in_load_wait(int tid);
+
+/*
+ * Waits until @w's thread sleeps in the kernel's load wait; false after 20 s. A fixed
+ * sleep is not enough on a loaded host: a waiter that came after the holder left would
+ * get a lease of its own, not the answer the case checks.
+ */
+static bool waiting(struct waitarg *w)
+{
+	int i;
+
+	for (i = 0; i < 20000 && !atomic_load(&w->tid); i++)
+		usleep(1000);
+	return sleeps_in_load_wait(atomic_load(&w->tid));
+}
+
 static void *wait_thread(void *p)
 {
 	struct waitarg *w = p;
@@ -325,7 +341,7 @@ TEST_F(lease, holder_closes_fd_hands_over)
 	ASSERT_LE(0, w.fd);
 	ASSERT_EQ(KCACHE_GET_LOAD, lget(fd1, "closer", buf, &len, 0, 0, &token));
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	usleep(200000);
+	ASSERT_TRUE(waiting(&w));
 	close(fd1);
 	pthread_join(t, NULL);
 	ASSERT_EQ(KCACHE_GET_LOAD, w.answer);
@@ -358,7 +374,8 @@ TEST_F_TIMEOUT(lease, regranted_lease_deadline_reaches_waiters, 90)
 		ASSERT_LE(0, w[i].fd);
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, wait_thread, &w[i]));
 	}
-	usleep(300000);
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(waiting(&w[i]));
 	t0 = now_ns();
 	close(fd1);
 	for (i = 0; i < 2; i++)
@@ -743,14 +760,15 @@ TEST_F(lease, abort_with_error_fails_waiters_abort_zero_hands_over)
 	ASSERT_LE(0, w.fd);
 	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ab", buf, &len, 0, 0, &token));
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	usleep(200000);
+	ASSERT_TRUE(waiting(&w));
 	ASSERT_EQ(0, kcache_lease_abort(self->fd, token, -EHOSTDOWN));
 	pthread_join(t, NULL);
 	EXPECT_EQ(-EHOSTDOWN, w.answer);
 	/* not cached: loads again */
 	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ab", buf, &len, 0, 0, &token));
+	atomic_store(&w.tid, 0);
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	usleep(200000);
+	ASSERT_TRUE(waiting(&w));
 	ASSERT_EQ(0, kcache_lease_abort(self->fd, token, 0));
 	pthread_join(t, NULL);
 	EXPECT_EQ(KCACHE_GET_LOAD, w.answer);
@@ -897,7 +915,7 @@ TEST_F(lease, destroy_wakes_waiters_eshutdown)
 	ASSERT_LE(0, w.fd);
 	ASSERT_EQ(KCACHE_GET_LOAD, lget(self->fd, "ds", buf, &len, 0, 0, &token));
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	usleep(200000);
+	ASSERT_TRUE(waiting(&w));
 	ASSERT_EQ(0, kcache_destroy(self->ctl, self->name));
 	pthread_join(t, NULL);
 	EXPECT_EQ(-ESHUTDOWN, w.answer);
