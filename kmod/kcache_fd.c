@@ -683,7 +683,7 @@ static int kcache_file_mmap(struct file *file, struct vm_area_struct *vma)
 	return kcache_get_pages_mmap(&kf->pages, kf->access, vma);
 }
 
-/* The right each cache-fd command (by number) needs; 0 for none. */
+/* The rights each cache-fd command (by number) needs, all of them; 0 for none. */
 static u32 kc_cmd_right(unsigned int nr)
 {
 	switch (nr) {
@@ -700,10 +700,12 @@ static u32 kc_cmd_right(unsigned int nr)
 	case _IOC_NR(KCACHE_IOC_SET):
 	case _IOC_NR(KCACHE_IOC_DEL):
 	case _IOC_NR(KCACHE_IOC_CAS):
-	case _IOC_NR(KCACHE_IOC_ADD):
 	case _IOC_NR(KCACHE_IOC_MSET):
 	case _IOC_NR(KCACHE_IOC_INVALIDATE):
 		return KCACHE_OPEN_WRITE;
+	/* its result is the stored value: a write-only fd would read values through it */
+	case _IOC_NR(KCACHE_IOC_ADD):
+		return KCACHE_OPEN_RDWR;
 	default:
 		return 0;
 	}
@@ -766,7 +768,7 @@ static long kcache_file_ioctl(struct file *file, unsigned int cmd, unsigned long
 	if (_IOC_TYPE(cmd) != KCACHE_IOC_MAGIC)
 		return -ENOTTY;
 	right = kc_cmd_right(nr);
-	if (right && !(kf->access & right))
+	if ((kf->access & right) != right)
 		return -EBADF;
 	if (nr == _IOC_NR(KCACHE_IOC_GET_PAGE))
 		return kcache_get_page_ioctl(kf->cache, &kf->pages, arg);

@@ -1064,6 +1064,25 @@ TEST_F(kc, rights_write_only_fd_ebadf_for_reads)
 	ASSERT_EQ(0, set(self->wfd, "w", 1, "1", 1, 0));
 }
 
+/*
+ * ADD's result is the stored value: a write-only fd would read any 8-byte value through
+ * it (delta 0), so ADD needs both rights, as the lease variants do.
+ */
+TEST_F(kc, rights_add_needs_read_and_write)
+{
+	const uint64_t secret = 0x5ec7e75ec7e7ull;
+	struct kcache_add_args a = { .size = sizeof(a), .key = p2u("ctr"), .key_len = 3 };
+
+	ASSERT_EQ(0, set(self->fd, "ctr", 3, &secret, sizeof(secret), 0));
+	ASSERT_EQ(-1, ioctl(self->wfd, KCACHE_IOC_ADD, &a));
+	ASSERT_EQ(EBADF, errno);
+	EXPECT_EQ(0, a.result);
+	ASSERT_EQ(-1, ioctl(self->rfd, KCACHE_IOC_ADD, &a));
+	ASSERT_EQ(EBADF, errno);
+	ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_ADD, &a));
+	EXPECT_EQ(secret, a.result);
+}
+
 TEST_F(kc, cache_fd_is_cloexec)
 {
 	ASSERT_EQ(FD_CLOEXEC, fcntl(self->fd, F_GETFD) & FD_CLOEXEC);

@@ -94,7 +94,7 @@
 /* Access rights: OPEN's flags, INFO's access field. */
 /* read: GET, MGET, STATS, INFO, DUMP, SUBSCRIBE, GET_PAGE and mmap, LOAD_STATS, LOAD_CONFIG */
 #define KCACHE_OPEN_READ	_BITUL(0)
-#define KCACHE_OPEN_WRITE	_BITUL(1)	/* SET, DEL, CAS, ADD, MSET, INVALIDATE */
+#define KCACHE_OPEN_WRITE	_BITUL(1)	/* SET, DEL, CAS, MSET, INVALIDATE; ADD with read */
 #define KCACHE_OPEN_RDWR	(KCACHE_OPEN_READ | KCACHE_OPEN_WRITE)
 /* OPEN's flags: refuse (-EPERM) a cache whose owner is not the open_args' owner */
 #define KCACHE_OPEN_OWNER	_BITUL(2)
@@ -367,8 +367,9 @@ struct kcache_list_args {
  * Errors of every cache-fd command besides the common ones:
  *  -EBADF      the fd was not opened with the right the command needs (read: GET, MGET,
  *              STATS, INFO, DUMP, SUBSCRIBE, GET_PAGE, LOAD_STATS, LOAD_CONFIG; write:
- *              SET, DEL, CAS, ADD, MSET, INVALIDATE; both: the lease variants of GET,
- *              SET and MGET, LEASE_ABORT, and LOAD_CONFIG's SET)
+ *              SET, DEL, CAS, MSET, INVALIDATE; both: ADD, whose result is the value,
+ *              the lease variants of GET, SET and MGET, LEASE_ABORT, and LOAD_CONFIG's
+ *              SET)
  *  -ESHUTDOWN  the cache was destroyed
  */
 
@@ -551,7 +552,7 @@ struct kcache_add_args {
 
 /*
  * KCACHE_IOC_ADD - add to a 64-bit counter (a native-endian 8-byte value; a missing key
- * starts from 0).
+ * starts from 0). Needs an fd opened read-write: @result is the value.
  * Errors:
  *  -EINVAL  key_len 0, ttl_ns without %KCACHE_SETF_TTL, or the present value is not
  *           8 bytes long
