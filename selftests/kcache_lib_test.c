@@ -4,9 +4,17 @@
  * back, and never changes errno.
  */
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kcache.h"
@@ -76,6 +84,82 @@ TEST_F(lib, create_or_open_returns_own_cache)
 	ASSERT_EQ(-EPERM, kcache_open_owned(self->ctl, self->name, KCACHE_OPEN_READ,
 					    geteuid() + 1));
 	ASSERT_EQ(-ENOENT, kcache_open_owned(self->ctl, "lib-absent", KCACHE_OPEN_READ, 0));
+	ASSERT_EQ(ERRNO_CANARY, errno);
+}
+
+struct destroy_on_open {
+	int listener;
+	int ctl;
+	const char *name;
+	int opens;	/* OPEN calls stopped */
+	int destroyed;	/* DESTROY's result */
+};
+
+/* Stops the first OPEN, destroys the cache, lets the OPEN go on; 10 s at most. */
+static void *destroy_on_open(void *arg)
+{
+	struct destroy_on_open *r = arg;
+	struct pollfd p = { .fd = r->listener, .events = POLLIN };
+	struct seccomp_notif_resp resp;
+	struct seccomp_notif req;
+
+	if (poll(&p, 1, 10000) != 1)
+		return NULL;
+	memset(&req, 0, sizeof(req));
+	if (ioctl(r->listener, SECCOMP_IOCTL_NOTIF_RECV, &req))
+		return NULL;
+	r->opens++;
+	r->destroyed = kcache_destroy(r->ctl, r->name);
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	ioctl(r->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	return NULL;
+}
+
+/*
+ * The cache is destroyed between CREATE's EEXIST and the OPEN (forced: a seccomp listener
+ * holds the OPEN back while it destroys the cache): the name is free again, and
+ * kcache_create_or_open() creates it rather than answering ENOENT.
+ */
+TEST_F(lib, create_or_open_creates_a_name_destroyed_meanwhile)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* the low half of the command: the test runs on little-endian machines only */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, KCACHE_IOC_OPEN, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	};
+	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
+	struct destroy_on_open r = { .ctl = self->ctl, .name = self->name, .destroyed = 1 };
+	uint32_t vl = 0;
+	pthread_t t;
+	int fd;
+
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+		SKIP(return, "filter reads the low half of a 64-bit argument");
+	ASSERT_EQ(0, kcache_set(self->fd, "k", 1, "v", 1, 0, 0, NULL));
+	ASSERT_EQ(0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	r.listener = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+			     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (r.listener < 0)
+		SKIP(return, "no seccomp user notification: %s", strerror(errno));
+	ASSERT_EQ(0, pthread_create(&t, NULL, destroy_on_open, &r));
+	fd = kcache_create_or_open(self->ctl, self->name, 0, 1 << 20, 0, 0, 0600,
+				   KCACHE_OPEN_RDWR);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	close(r.listener);
+	ASSERT_EQ(1, r.opens);
+	ASSERT_EQ(0, r.destroyed);
+	ASSERT_LE(0, fd);
+	/* a new cache: the destroyed one's entry is not in it */
+	ASSERT_EQ(-ENOENT, kcache_get(fd, "k", 1, NULL, &vl, NULL));
+	ASSERT_EQ(0, kcache_set(fd, "k", 1, "w", 1, 0, 0, NULL));
+	close(fd);
 	ASSERT_EQ(ERRNO_CANARY, errno);
 }
 

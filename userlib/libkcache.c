@@ -80,24 +80,31 @@ int kcache_open_owned(int ctl_fd, const char *name, uint32_t access, uint32_t ow
 	return kc_name(a.name, name) ?: kc_ioctl(ctl_fd, KCACHE_IOC_OPEN, &a);
 }
 
+/* rounds of create, then open, when the name keeps going between the two */
+#define KC_CREATE_OR_OPEN_TRIES	16
+
 int kcache_create_or_open(int ctl_fd, const char *name, uint64_t max_entries,
 			  uint64_t max_bytes, uint64_t default_ttl_ns, uint32_t policy,
 			  uint32_t mode, uint32_t access)
 {
-	int ret = kcache_create(ctl_fd, name, max_entries, max_bytes, default_ttl_ns, policy,
-				mode);
-
-	int open;
+	int ret, open, tries = 0;
 
 	/*
 	 * The quota comes before the name: a service restarting at its quota gets -EDQUOT for
 	 * the cache it owns. The owner is the fsuid, which is the euid unless setfsuid()
-	 * changed it.
+	 * changed it. A cache destroyed between the two steps (-ENOENT from the open) leaves
+	 * the name free: create it again, a bounded number of times.
 	 */
-	if (ret != -EEXIST && ret != -EDQUOT)
-		return ret;
-	open = kcache_open_owned(ctl_fd, name, access, geteuid());
-	return ret == -EDQUOT && open == -ENOENT ? ret : open;
+	do {
+		ret = kcache_create(ctl_fd, name, max_entries, max_bytes, default_ttl_ns,
+				    policy, mode);
+		if (ret != -EEXIST && ret != -EDQUOT)
+			return ret;
+		open = kcache_open_owned(ctl_fd, name, access, geteuid());
+		if (open != -ENOENT)
+			return open;
+	} while (ret == -EEXIST && ++tries < KC_CREATE_OR_OPEN_TRIES);
+	return ret == -EDQUOT ? ret : open;
 }
 
 int kcache_destroy(int ctl_fd, const char *name)
