@@ -119,8 +119,9 @@ static void kc_apply(struct kcache *c, const struct kc_wrec *r)
 		kcache_policy_replace(&c->policy, &old->pn, &e->pn);
 		old->flags &= ~KC_F_IN_POLICY;
 		e->flags |= KC_F_PUB_SEEN | KC_F_IN_POLICY;
-		kcache_expiry_add(c, e);
+		/* the old one leaves the heap first: at a full heap the new one needs no room */
 		kc_retired(c, old);
+		kcache_expiry_add(c, e);
 		return;
 	}
 	if (e)

@@ -956,6 +956,28 @@ static void deadline_heap_shrinks_when_entries_go(struct kunit *test)
 }
 
 /*
+ * A replace hands the old entry's slot in the deadline heap to the new one: at a full heap
+ * it does not double the array (nor, if that allocation failed, leave the new entry out
+ * of the heap, never reclaimed by expiry).
+ */
+static void deadline_heap_replace_needs_no_room(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
+	u32 cap;
+
+	kc_fill(test, c, "r", 64, NSEC_PER_SEC * 3600);
+	kcache_maintain(c);
+	cap = c->heap_cap;
+	/* the array's first size: full */
+	KUNIT_ASSERT_EQ(test, c->heap_nr, 64U);
+	KUNIT_ASSERT_EQ(test, cap, 64U);
+	kc_fill(test, c, "r", 64, NSEC_PER_SEC * 7200);
+	kcache_maintain(c);
+	KUNIT_EXPECT_EQ(test, c->heap_nr, 64U);
+	KUNIT_EXPECT_EQ(test, c->heap_cap, cap);
+}
+
+/*
  * Distinct deadlines, some replaced (new deadline), some deleted, some evicted before
  * they expire: every live one is reclaimed by the deadline heap without reads, and the
  * counters add up.
@@ -1584,6 +1606,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(walk_skips_entries_expired_meanwhile),
 	KUNIT_CASE(ttl_mixed_deadlines_reclaimed),
 	KUNIT_CASE(deadline_heap_shrinks_when_entries_go),
+	KUNIT_CASE(deadline_heap_replace_needs_no_room),
 	KUNIT_CASE(expiry_armed_from_end_of_pass),
 	KUNIT_CASE(ttl_counts_from_publication),
 	KUNIT_CASE(handle_survives_replace_and_destroy),
