@@ -177,16 +177,6 @@ u64 kcache_expiry_next(struct kcache *c)
 	return c->heap_nr ? kcache_entry_expires(c->heap[0]) : 0;
 }
 
-/* Forget every entry (destroy: they are all being freed). */
-void kcache_expiry_clear(struct kcache *c)
-{
-	u32 i;
-
-	for (i = 0; i < c->heap_nr; i++)
-		kcache_entry_deadline(c->heap[i])->heap_idx = 0;
-	c->heap_nr = 0;
-}
-
 void kcache_expiry_uninit(struct kcache *c)
 {
 	kvfree(c->heap);

@@ -10,7 +10,6 @@ void kcache_expiry_add(struct kcache *c, struct kcache_entry *e);
 void kcache_expiry_del(struct kcache *c, struct kcache_entry *e);
 struct kcache_entry *kcache_expiry_due(struct kcache *c, u64 now);
 u64 kcache_expiry_next(struct kcache *c);
-void kcache_expiry_clear(struct kcache *c);
 void kcache_expiry_uninit(struct kcache *c);
 void kcache_expiry_note(struct kcache *c, u64 expires);
 void kcache_expiry_arm(struct kcache *c);
