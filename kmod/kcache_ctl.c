@@ -8,6 +8,9 @@
  * Who may do what (Documentation/userspace-api.rst, "Permissions and quotas"):
  *  - opening /dev/kcache at all: the device's mode, 0660 and group "kcache" once the udev
  *    rule udev/60-kcache.rules has run (0660 root:root without it);
+ *  - CREATE and DESTROY change what the device holds: a control fd opened for writing,
+ *    so that a node an administrator made readable only lets a group look (VERSION,
+ *    OPEN, LIST) and not create or destroy;
  *  - CREATE: anyone who can open the device, within a per-uid quota (kcache_quota.c);
  *    the owner is the caller's fsuid/fsgid;
  *  - OPEN: the cache's mode bits, like a file's; %KCACHE_OPEN_OWNER also requires an
@@ -355,11 +358,11 @@ static long kcache_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long 
 	case _IOC_NR(KCACHE_IOC_VERSION):
 		return kc_ioc_version(uarg);
 	case _IOC_NR(KCACHE_IOC_CREATE):
-		return kc_ioc_create(uarg);
+		return file->f_mode & FMODE_WRITE ? kc_ioc_create(uarg) : -EBADF;
 	case _IOC_NR(KCACHE_IOC_OPEN):
 		return kc_ioc_open(uarg);
 	case _IOC_NR(KCACHE_IOC_DESTROY):
-		return kc_ioc_destroy(uarg);
+		return file->f_mode & FMODE_WRITE ? kc_ioc_destroy(uarg) : -EBADF;
 	case _IOC_NR(KCACHE_IOC_LIST):
 		return kc_ioc_list(uarg);
 	default:

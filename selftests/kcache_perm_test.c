@@ -767,6 +767,38 @@ TEST_F(perm, list_shows_nothing_the_caller_may_not_read)
 		close(fds[i]);
 }
 
+/*
+ * A control fd opened read-only may look (OPEN, LIST) but not create or destroy: an
+ * administrator who makes the node readable to a group has given it no more. Root here,
+ * so that only the open mode is tested.
+ */
+TEST_F(perm, read_only_control_fd_cannot_create_or_destroy)
+{
+	int ro, fd;
+
+	fd = create(self->ctl, self->name, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ro = open("/dev/kcache", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-1, create(ro, self->n2, 0600));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, destroy(ro, self->name));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(1, listed(ro, self->name));
+	fd = open_cache(ro, self->name, KCACHE_OPEN_RDWR);
+	EXPECT_LE(0, fd);
+	if (fd >= 0) {
+		EXPECT_EQ(0, set1(fd));
+		close(fd);
+	}
+	close(ro);
+	/* the cache is still there, and n2 was never created */
+	EXPECT_EQ(0, destroy(self->ctl, self->name));
+	EXPECT_EQ(-1, destroy(self->ctl, self->n2));
+	EXPECT_EQ(ENOENT, errno);
+}
+
 /* Without the udev rule the device is root's alone: 0660 root:root. */
 TEST_F(perm, device_mode_0660_others_cannot_open)
 {

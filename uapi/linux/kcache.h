@@ -28,8 +28,9 @@
  *  -ENOMEM  out of memory
  *
  * Checks are made in this order, so that the first failing one decides the errno:
- *  1. (cache fd) the fd's access rights: -EBADF; a right that depends on a flag (a
- *     lease, LOAD_CONFIG's SET) once the struct and its flags are read;
+ *  1. the fd's access rights: -EBADF. A cache fd's rights are OPEN's flags (a right
+ *     that depends on a flag, a lease or LOAD_CONFIG's SET, is checked once the struct
+ *     and its flags are read); CREATE and DESTROY need /dev/kcache opened for writing;
  *  2. reading the struct: -EFAULT, then the size (-EINVAL, -E2BIG);
  *  3. flags, then padding and reserved fields: -EINVAL;
  *  4. lengths, field by field in struct order: zero where not allowed -EINVAL, above the
@@ -571,7 +572,8 @@ struct kcache_add_args {
  * @val_off: MGET out: offset of the value in the value block; ignored by MSET
  * @status: out: 0 or a negative errno for this item (MGET: -ENOENT miss, -EMSGSIZE no
  *	room left in the value block; MSET: as SET)
- * @version: out: the entry's version (MGET hit, MSET success)
+ * @version: out: the entry's version (MGET: found, also with -EMSGSIZE;
+ *	MSET: success)
  */
 struct kcache_batch_item {
 	__u32 key_len;
