@@ -200,6 +200,8 @@ TEST_F_TIMEOUT(lease, many_processes_one_load_per_miss, 120)
 
 /* ---- the holder dies, closes its fd, or outlives its deadline ---- */
 
+static bool sleeps_in_load_wait(int tid);
+
 struct handover {
 	atomic_int ready;
 	atomic_int answer;
@@ -231,6 +233,7 @@ TEST_F_TIMEOUT(lease, holder_sigkilled_waiter_gets_lease, 60)
 	pid_t holder, waiter;
 	char buf[64];
 	uint32_t len;
+	bool waited;
 	int st;
 
 	ASSERT_NE(NULL, s);
@@ -262,8 +265,13 @@ TEST_F_TIMEOUT(lease, holder_sigkilled_waiter_gets_lease, 60)
 	}
 	while (atomic_load(&s->ready) != 2)
 		usleep(1000);
-	usleep(300000);	/* the waiter is asleep in the kernel by now */
-	ASSERT_EQ(0, waitpid(waiter, &st, WNOHANG)) TH_LOG("the waiter did not wait");
+	/* a waiter that came after the holder died would get a lease of its own */
+	waited = sleeps_in_load_wait(waiter);
+	if (!waited) {
+		kill(waiter, SIGKILL);
+		kill(holder, SIGKILL);
+	}
+	ASSERT_TRUE(waited) TH_LOG("the waiter did not wait");
 	t0 = now_ns();
 	kill(holder, SIGKILL);
 	ASSERT_EQ(waiter, waitpid(waiter, &st, 0));
@@ -297,8 +305,6 @@ struct waitarg {
 	char buf[64];
 	uint32_t len;
 };
-
-static bool sleeps_in_load_wait(int tid);
 
 /*
  * Waits until @w's thread sleeps in the kernel's load wait; false after 20 s. A fixed
@@ -853,6 +859,16 @@ TEST_F(lease, mget_leases_some_held_elsewhere)
 
 /* ---- refresh ahead ---- */
 
+/* How many of the refresh-ahead case's processes got their answer */
+static int answered(atomic_int *answers)
+{
+	int i, n = 0;
+
+	for (i = 0; i < 4; i++)
+		n += atomic_load(&answers[i]);
+	return n;
+}
+
 TEST_F(lease, refresh_ahead_one_refresh_lease_readers_stale)
 {
 	atomic_int *answers = shared(4 * sizeof(atomic_int));
@@ -872,7 +888,7 @@ TEST_F(lease, refresh_ahead_one_refresh_lease_readers_stale)
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (!pids[i]) {
-			int fd = open_rw(self), a;
+			int fd = open_rw(self), a, j;
 
 			a = lget(fd, "sw", buf, &len, 0, 0, &token);
 			if (a < 0 || a > 3)
@@ -880,9 +896,13 @@ TEST_F(lease, refresh_ahead_one_refresh_lease_readers_stale)
 			atomic_fetch_add(&answers[a], 1);
 			if (len != 3 || memcmp(buf, "old", 3))
 				_exit(3);
-			/* the refresher keeps its lease (and fd) until the parent looked */
+			/*
+			 * The refresher keeps its lease (and fd) until every other process
+			 * got its answer: one that came after the new value would read it.
+			 */
 			if (a == KCACHE_GET_REFRESH) {
-				usleep(500000);
+				for (j = 0; j < 20000 && answered(answers) < NPROC; j++)
+					usleep(1000);
 				a = kcache_lease_set(fd, "sw", 2, "new", 3, token,
 						     KCACHE_SETF_TTL, 30 * SEC, NULL);
 				_exit(a ? 4 : 0);
@@ -963,13 +983,16 @@ static const char *kload_result(char *buf, size_t len)
 	return read_line(KLOAD_PARAMS "result", buf, len);
 }
 
-/* Waits until thread @tid sleeps in kcache_load_wait(); false after 20 s. */
+/*
+ * Waits until thread @tid sleeps in kcache_load_wait(); false after 20 s. /proc/<tid>
+ * works for a thread of this process and for another process alike.
+ */
 static bool sleeps_in_load_wait(int tid)
 {
 	char path[64], buf[64];
 	int i;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
+	snprintf(path, sizeof(path), "/proc/%d/wchan", tid);
 	for (i = 0; i < 2000; i++) {
 		if (!strcmp(read_line(path, buf, sizeof(buf)), "kcache_load_wait"))
 			return true;
