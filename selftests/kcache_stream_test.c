@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -841,39 +842,75 @@ TEST_F(stream, poll_and_epoll_readiness)
 	close(sfd);
 }
 
+/* a thread reading a stream to its end: its thread id and what it read so far */
+struct blocked_reader {
+	int sfd;
+	atomic_int tid;
+	atomic_long total;
+};
+
 static void *blocked_reader(void *arg)
 {
 	static char buf[1 << 16];
-	int sfd = *(int *)arg;
-	ssize_t n, total = 0;
+	struct blocked_reader *r = arg;
+	ssize_t n;
 
-	while ((n = read(sfd, buf, sizeof(buf))) > 0)
-		total += n;
-	return (void *)(long)(n == 0 ? total : -1);
+	atomic_store(&r->tid, (int)syscall(SYS_gettid));
+	while ((n = read(r->sfd, buf, sizeof(buf))) > 0)
+		atomic_fetch_add(&r->total, n);
+	return (void *)(long)(n == 0 ? atomic_load(&r->total) : -1);
+}
+
+/*
+ * Waits until @r has read @total bytes and sleeps in a stream read; false after 20 s. A
+ * fixed sleep is not enough on a loaded host: a reader that came late would find the
+ * record or the end already there, and no wake-up would be tested.
+ */
+static bool reader_asleep(struct blocked_reader *r, long total)
+{
+	char path[64], wchan[64];
+	FILE *f;
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		if (atomic_load(&r->tid) && atomic_load(&r->total) == total) {
+			snprintf(path, sizeof(path), "/proc/%d/wchan", atomic_load(&r->tid));
+			f = fopen(path, "r");
+			if (f) {
+				if (!fgets(wchan, sizeof(wchan), f))
+					wchan[0] = 0;
+				fclose(f);
+				if (!strcmp(wchan, "kcache_stream_read_iter"))
+					return true;
+			}
+		}
+		usleep(10000);
+	}
+	return false;
 }
 
 TEST_F(stream, eof_on_destroy_wakes_blocked_reader)
 {
+	long rec = KCACHE_STREAM_REC_LEN(KCACHE_STREAM_REC_SIZE_VER0, 4, 1);
+	struct blocked_reader r = { };
 	pthread_t t;
 	void *res;
-	int sfd;
 
 	ASSERT_EQ(0, setk(self->fd, "k000", "x", NULL));
-	sfd = sub_raw(self->fd, 0, NULL, 0, 0, NULL);
-	ASSERT_LE(0, sfd);
-	ASSERT_EQ(0, pthread_create(&t, NULL, blocked_reader, &sfd));
-	usleep(200000);
+	r.sfd = sub_raw(self->fd, 0, NULL, 0, 0, NULL);
+	ASSERT_LE(0, r.sfd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, blocked_reader, &r));
+	ASSERT_TRUE(reader_asleep(&r, rec + KCACHE_STREAM_REC_SIZE_VER0));
 	ASSERT_EQ(0, setk(self->fd, "k001", "y", NULL));
-	usleep(100000);
+	ASSERT_TRUE(reader_asleep(&r, 2 * rec + KCACHE_STREAM_REC_SIZE_VER0));
 	ASSERT_EQ(0, kcache_destroy(self->ctl, self->name));
 	ASSERT_EQ(0, pthread_join(t, &res));
 	/* snapshot k000, SYNC, live k001, then EOF */
-	ASSERT_EQ(2 * KCACHE_STREAM_REC_LEN(KCACHE_STREAM_REC_SIZE_VER0, 4, 1) +
-		  KCACHE_STREAM_REC_SIZE_VER0, (long)res);
+	ASSERT_EQ(2 * rec + KCACHE_STREAM_REC_SIZE_VER0, (long)res);
 	/* a new subscription on the destroyed cache fails */
 	ASSERT_EQ(-1, sub_raw(self->fd, 0, NULL, 0, 0, NULL));
 	ASSERT_EQ(ESHUTDOWN, errno);
-	close(sfd);
+	close(r.sfd);
 }
 
 struct storm {
