@@ -312,6 +312,18 @@ void kcache_test_stream_hook(struct kcache_stream *s, void (*fn)(void *ctx), voi
 	smp_store_release(&s->test_hook, fn);
 }
 EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_stream_hook);
+
+/**
+ * kcache_test_stream_has_waiter() - is a reader asleep on a subscription (test build only)
+ * @s: the subscription
+ *
+ * Return: true if a reader is on @s's wait queue: a record or the end of @s wakes it.
+ */
+bool kcache_test_stream_has_waiter(struct kcache_stream *s)
+{
+	return wq_has_sleeper(&s->wq);
+}
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_test_stream_has_waiter);
 #endif
 
 /* Take @s off its cache; true if this call did (not shutdown or an earlier call). */

@@ -73,6 +73,7 @@ long kcache_streams_subscribe_ioctl(struct kcache *c, void __user *uarg);
 
 #ifdef KCACHE_TESTS
 void kcache_test_stream_hook(struct kcache_stream *s, void (*fn)(void *ctx), void *ctx);
+bool kcache_test_stream_has_waiter(struct kcache_stream *s);
 #endif
 
 #endif /* _KCACHE_STREAM_H */

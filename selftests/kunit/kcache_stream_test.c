@@ -270,6 +270,26 @@ static bool kc_waiter_join(struct kunit *test, struct kc_waiter *w, const char *
 }
 
 /*
+ * Waits, up to 5 s, until @w sleeps on its stream's wait queue, then KC_BLOCKED_MS more
+ * for a wrong return. A fixed sleep alone is not enough under load: a waiter that starts
+ * after the record or the end it waits for returns at once and tests no wake-up.
+ */
+static void kc_waiter_asleep(struct kunit *test, struct kc_waiter *w)
+{
+	int i;
+
+	for (i = 0; i < 250 && !completion_done(&w->done); i++) {
+		if (kcache_test_stream_has_waiter(w->st))
+			break;
+		msleep(20);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, kcache_test_stream_has_waiter(w->st),
+			      "kcache_stream_wait() not asleep on the stream");
+	msleep(KC_BLOCKED_MS);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&w->done), "returned with nothing to read");
+}
+
+/*
  * kcache_stream_wait() on an empty stream sleeps until a record comes, and until the
  * stream ends when the cache is destroyed: both wake it (it sleeps killable, not
  * interruptible, so a wake-up of interruptible sleepers only would not).
@@ -290,8 +310,7 @@ static void kernel_wait_woken_by_record_and_destroy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.sync, 1U);
 
 	kc_waiter_start(test, &w, st);
-	msleep(KC_BLOCKED_MS);
-	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&w.done), "returned with nothing to read");
+	kc_waiter_asleep(test, &w);
 	KUNIT_EXPECT_EQ(test, 0, kc_sets(c, "after", "x", NULL));
 	if (kc_waiter_join(test, &w, "a SET"))
 		KUNIT_EXPECT_EQ(test, w.ret, 0);
@@ -299,8 +318,7 @@ static void kernel_wait_woken_by_record_and_destroy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.store, 1U);
 
 	kc_waiter_start(test, &w, st);
-	msleep(KC_BLOCKED_MS);
-	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&w.done), "returned with nothing to read");
+	kc_waiter_asleep(test, &w);
 	kcache_destroy(c);
 	if (kc_waiter_join(test, &w, "destroy"))
 		KUNIT_EXPECT_EQ(test, w.ret, 0);
