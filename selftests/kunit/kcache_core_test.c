@@ -14,6 +14,7 @@
 #include <linux/nodemask.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -883,6 +884,7 @@ static void ttl_counts_from_publication(struct kunit *test)
 	unsigned int old;
 	struct kcache *c;
 	u64 released;
+	int i;
 
 	old = kcache_test_write_buffer_size(2);
 	c = kc_new(test, 0, 0, 0, KCACHE_POLICY_LRU);
@@ -901,24 +903,37 @@ static void ttl_counts_from_publication(struct kunit *test)
 		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(task));
 		return;
 	}
+	/* its state is read below, after it may have exited */
+	get_task_struct(task);
 	/* one CPU, so one ring: the third write finds the first two's records there */
 	kthread_bind(task, raw_smp_processor_id());
 	kcache_test_stall_work(c, true);
 	/* nothing drains the ring while the test holds the mutex */
 	mutex_lock(&c->maint_mutex);
 	wake_up_process(task);
-	if (wait_for_completion_timeout(&p->full, 10 * HZ))
-		msleep(100);	/* the third write builds its entry and waits */
-	else
+	if (wait_for_completion_timeout(&p->full, 10 * HZ)) {
+		/*
+		 * The third write builds its entry and sleeps on the mutex. Released
+		 * before it sleeps (a fixed sleep under load), the case tests nothing.
+		 */
+		for (i = 0; i < 500 && !completion_done(&p->done) &&
+		     !(READ_ONCE(task->__state) & TASK_UNINTERRUPTIBLE); i++)
+			msleep(20);
+		KUNIT_EXPECT_TRUE_MSG(test, READ_ONCE(task->__state) & TASK_UNINTERRUPTIBLE,
+				      "the third write did not wait for room");
+	} else {
 		KUNIT_FAIL(test, "the writer never filled its ring");
+	}
 	KUNIT_EXPECT_FALSE(test, completion_done(&p->done));
 	released = ktime_get_ns();
 	mutex_unlock(&c->maint_mutex);
 	if (!wait_for_completion_timeout(&p->done, 10 * HZ)) {
 		/* p stays allocated: the writer may still use it */
 		KUNIT_FAIL(test, "the parked writer did not return within 10 s");
+		put_task_struct(task);
 		return;
 	}
+	put_task_struct(task);
 	KUNIT_EXPECT_EQ(test, p->ret, 0);
 	h = kcache_get_handle(c, "t", 1);
 	KUNIT_EXPECT_FALSE(test, IS_ERR(h));
