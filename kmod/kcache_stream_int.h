@@ -60,6 +60,8 @@ struct mem_cgroup;
  * @lag_pending: the LAGGED record is still to be delivered
  * @lag_count: its count
  * @free_rwork: frees a stream fd's subscription a grace period after it ended
+ * @test_hook: test builds only: called by a writer about to append to the ring
+ * @test_ctx: @test_hook's argument
  */
 struct kcache_stream {
 	struct kcache *c;
