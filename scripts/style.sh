@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# checkpatch.pl --strict (from linux-source-6.1) on every C file and header we own.
+# checkpatch.pl --strict (from linux-source-6.1) on every C file and header we own, then
+# kernel-doc on the module and the uapi header.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 tools=$("$top/scripts/kernel-tools.sh")
@@ -40,3 +41,12 @@ if [ -n "$out" ]; then
 	exit 1
 fi
 echo "style: checkpatch --strict clean on $(echo "$files" | wc -w) files"
+# kernel-doc on every comment that opens with /** in the module and the uapi header
+# shellcheck disable=SC2086
+kd=$(perl "$tools/scripts/kernel-doc" -none $(git ls-files 'kmod/*.[ch]' 'uapi/*.h') 2>&1)
+if [ -n "$kd" ]; then
+	echo "$kd"
+	echo "style: $(echo "$kd" | wc -l) kernel-doc findings"
+	exit 1
+fi
+echo "style: kernel-doc clean"
