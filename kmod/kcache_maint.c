@@ -148,7 +148,10 @@ static unsigned int kc_drain_writes(struct kcache *c)
 
 /*
  * Take an entry the policy gave up out of the table, unless a writer already did (its
- * record then moves the entry to limbo). Under c->mut_sem (read).
+ * record then moves the entry to limbo). Under c->mut_sem (read). An entry past its
+ * deadline is absent already, so it leaves as expired whatever took it (as in kc_remove()
+ * and kc_publish()): the shrinker's cold end is where expired entries the expiry work has
+ * not reached yet wait.
  */
 static bool kc_remove_victim(struct kcache *c, struct kcache_entry *e, u8 cause)
 {
@@ -160,6 +163,8 @@ static bool kc_remove_victim(struct kcache *c, struct kcache_entry *e, u8 cause)
 	spin_lock(&s->lock);
 	live = e->state == KC_LIVE;
 	if (live) {
+		if (kc_expired_now(e))
+			rec.cause = KCACHE_CAUSE_EXPIRE;
 		rec.seq = kcache_seq_next(c, s);
 		kcache_table_remove(c, e);
 		e->state = KC_RETIRED;
@@ -490,6 +495,7 @@ unsigned long kcache_maint_shrink(struct kcache *c, unsigned long nr)
 	kc_unlock(c);
 	return freed;
 }
+EXPORT_SYMBOL_IF_KCACHE_TESTS(kcache_maint_shrink);
 
 /**
  * kcache_maint_reclaim() - a writer whose allocation failed gives back its cache's memory
