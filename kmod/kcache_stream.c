@@ -589,7 +589,7 @@ void kcache_streams_shutdown(struct kcache *c)
 		spin_lock(&s->lock);
 		s->eof = true;
 		spin_unlock(&s->lock);
-		kc_stream_wake(s);
+		kc_stream_wake(s, true);
 	}
 	WRITE_ONCE(c->streams.nr, 0);
 	mutex_unlock(&c->streams.mutex);

@@ -126,6 +126,6 @@ int kc_stream_cutoff(struct kcache_stream *s, bool resync);
 bool kc_stream_unregister(struct kcache_stream *s);
 
 /* kcache_stream_ring.c */
-void kc_stream_wake(struct kcache_stream *s);
+void kc_stream_wake(struct kcache_stream *s, bool ended);
 
 #endif /* _KCACHE_STREAM_INT_H */

@@ -132,11 +132,13 @@ out:
 
 /*
  * Every sleeper: read() of the fd and poll() sleep interruptible, kcache_stream_wait()
- * killable, which an interruptible-only wake-up would leave asleep.
+ * killable, which an interruptible-only wake-up would leave asleep. poll() and epoll
+ * waiters are woken only by a key that has an event they wait for: when the stream
+ * @ended, the key has EPOLLHUP, or one that waits for the hang-up alone sleeps on.
  */
-void kc_stream_wake(struct kcache_stream *s)
+void kc_stream_wake(struct kcache_stream *s, bool ended)
 {
-	wake_up_poll(&s->wq, EPOLLIN | EPOLLRDNORM);
+	wake_up_poll(&s->wq, EPOLLIN | EPOLLRDNORM | (ended ? EPOLLHUP : 0));
 	if (s->notify)
 		s->notify(s->notify_ctx);
 }
@@ -160,7 +162,7 @@ void kcache_streams_emit(struct kcache *c, const struct kcache_rec *r)
 		if (!kc_key_matches(s, kcache_entry_key(e), e->klen))
 			continue;
 		if (kc_stream_append(s, r))
-			kc_stream_wake(s);
+			kc_stream_wake(s, false);
 	}
 	rcu_read_unlock();
 }
@@ -322,6 +324,8 @@ static void kc_stream_lagged(struct kcache_stream *s)
 	s->lagged = false;
 	s->eof = true;
 	spin_unlock(&s->lock);
+	/* the stream ended: poll's EPOLLHUP for whoever waits for it */
+	kc_stream_wake(s, true);
 }
 
 /* Fill @to with whole records, in stream order. Under s->read_mutex. */

@@ -913,6 +913,80 @@ TEST_F(stream, eof_on_destroy_wakes_blocked_reader)
 	close(r.sfd);
 }
 
+/* A thread that waits, for at most 20 s, only for the stream to hang up. */
+struct hup_waiter {
+	int sfd;
+	int epoll;		/* epoll_wait() on an epoll fd instead of poll() */
+	int ret;
+	unsigned int revents;
+	uint64_t ms;
+};
+
+#define HUP_WAIT_MS	20000
+
+static void *hup_wait(void *arg)
+{
+	struct hup_waiter *h = arg;
+	uint64_t start = now_ms();
+
+	if (h->epoll) {
+		struct epoll_event ev = { .events = 0 }, out = { 0 };
+		int ep = epoll_create1(EPOLL_CLOEXEC);
+
+		h->ret = -1;
+		if (ep >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, h->sfd, &ev)) {
+			h->ret = epoll_wait(ep, &out, 1, HUP_WAIT_MS);
+			h->revents = out.events;
+		}
+		if (ep >= 0)
+			close(ep);
+	} else {
+		/* no event asked for: POLLHUP and POLLERR are always reported */
+		struct pollfd p = { .fd = h->sfd, .events = 0 };
+
+		h->ret = poll(&p, 1, HUP_WAIT_MS);
+		h->revents = p.revents;
+	}
+	h->ms = now_ms() - start;
+	return NULL;
+}
+
+/*
+ * A poll() or epoll_wait() that asks for no event waits for the hang-up alone: destroying
+ * the cache must wake it then, not leave it asleep until its timeout.
+ */
+TEST_F(stream, destroy_wakes_pollers_waiting_for_hangup)
+{
+	struct hup_waiter h[2] = { { .epoll = 0 }, { .epoll = 1 } };
+	static char buf[1 << 16];
+	pthread_t t[2];
+	int sfd, i;
+
+	sfd = sub_raw(self->fd, KCACHE_SUBSCRIBE_NONBLOCK | KCACHE_SUBSCRIBE_LIVE_ONLY, NULL, 0,
+		      0, NULL);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(KCACHE_STREAM_REC_SIZE_VER0, read(sfd, buf, sizeof(buf)));
+	for (i = 0; i < 2; i++) {
+		h[i].sfd = sfd;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, hup_wait, &h[i]));
+	}
+	/* a record wakes nobody who asked for no event */
+	usleep(200000);
+	ASSERT_EQ(0, setk(self->fd, "k000", "x", NULL));
+	usleep(300000);
+	ASSERT_EQ(0, kcache_destroy(self->ctl, self->name));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		EXPECT_EQ(1, h[i].ret) TH_LOG("%s", h[i].epoll ? "epoll" : "poll");
+		EXPECT_NE(0, h[i].revents & POLLHUP) TH_LOG("%s", h[i].epoll ? "epoll" : "poll");
+		/* woken by the destroy, not by the timeout's last look */
+		EXPECT_GT(HUP_WAIT_MS / 2, h[i].ms)
+			TH_LOG("%s woke after %llu ms", h[i].epoll ? "epoll" : "poll",
+			       (unsigned long long)h[i].ms);
+	}
+	close(sfd);
+}
+
 struct storm {
 	int fd;
 	int stop;		/* __atomic */
