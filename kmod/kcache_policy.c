@@ -554,6 +554,8 @@ static struct kc_pnode *kc_tinylfu_victim(struct kc_policy *p)
  */
 struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 {
+	u64 n, e;
+
 	if (!kc_over_bounds(p)) {
 		u32 moves = 0;
 
@@ -566,15 +568,14 @@ struct kc_pnode *kcache_policy_evict(struct kc_policy *p)
 
 	/*
 	 * When weight rather than count binds, the shadows must model the number of entries
-	 * that actually fit; re-model when that drifts by a quarter.
+	 * that actually fit; re-model when that drifts by a quarter, and back to the count
+	 * bound once it binds again.
 	 */
-	if (kcache_policy_entries(p) <= p->max_entries) {
-		u64 n = kcache_policy_entries(p), e = p->eff_entries;
-
-		if (n + (n >> 2) < e || n > e + (e >> 2)) {
-			kcache_shadows_config(p, n);
-			kc_retarget(p);
-		}
+	n = min(kcache_policy_entries(p), p->max_entries);
+	e = p->eff_entries;
+	if (n + (n >> 2) < e || n > e + (e >> 2)) {
+		kcache_shadows_config(p, n);
+		kc_retarget(p);
 	}
 	if (p->family == KC_FAM_S3FIFO)
 		return kc_s3_victim(p);

@@ -335,6 +335,38 @@ static void kc_policy_evict_bounded_by_weight(struct kunit *test)
 	kc_test_cache_free(c);
 }
 
+/*
+ * When weight binds, the shadows model the entries that fit; when the count binds again,
+ * they must model the count bound again, or the climber and the ghost go on sizing for a
+ * cache a fraction of the real one's.
+ */
+static void kc_policy_evict_remodels_when_count_binds_again(struct kunit *test)
+{
+	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 3000, 1000,
+						    100000);
+	struct kc_policy *p = &c->p;
+	u32 k;
+
+	KUNIT_ASSERT_EQ(test, p->eff_entries, 1000ULL);
+	/* 20 heavy entries: 10 fit, weight binds. */
+	for (k = 0; k < 20; k++)
+		kc_test_request(c, k, 10000);
+	KUNIT_ASSERT_EQ(test, kcache_policy_entries(p), 10ULL);
+	KUNIT_ASSERT_GE(test, 20ULL, p->eff_entries);
+	/* Light entries: the count binds (1000 entries weigh at most 10,000 + 2,000). */
+	for (k = 0; k < 20; k++)
+		if (c->e[k].resident) {
+			kcache_policy_remove(p, &c->e[k].pn);
+			c->e[k].resident = 0;
+		}
+	for (k = 1000; k < 3000; k++)
+		kc_test_request(c, k, 2);
+	KUNIT_EXPECT_EQ(test, kcache_policy_entries(p), 1000ULL);
+	KUNIT_EXPECT_EQ(test, p->eff_entries, 1000ULL);
+	KUNIT_EXPECT_EQ(test, p->ghost.span, 990U);
+	kc_test_cache_free(c);
+}
+
 static void kc_policy_replace_keeps_position_and_queue(struct kunit *test)
 {
 	struct kc_test_cache *c = kc_test_cache_new(test, KCACHE_POLICY_TINYLFU, 20, 10, U64_MAX);
@@ -796,6 +828,7 @@ static struct kunit_case kcache_policy_cases[] = {
 	KUNIT_CASE(kc_policy_evict_moves_window_to_probation_to_protected),
 	KUNIT_CASE(kc_policy_evict_admits_by_frequency),
 	KUNIT_CASE(kc_policy_evict_bounded_by_weight),
+	KUNIT_CASE(kc_policy_evict_remodels_when_count_binds_again),
 	KUNIT_CASE(kc_policy_replace_keeps_position_and_queue),
 	KUNIT_CASE(kc_policy_evict_lru_in_access_order),
 	KUNIT_CASE(kc_policy_climb_follows_recency_then_frequency),
