@@ -10,8 +10,9 @@
 #   TRACES=DIR CAPACITIES=auto scripts/...  every *.trace[.gz] in DIR at 1/5/10/25% of its
 #                                           distinct keys; the references are replayed here:
 #                                           LRU, "ref" (W-TinyLFU, fixed 1% window) and
-#                                           textbook S3-FIFO, SIEVE, ARC (kc_refsim.h, which
-#                                           reproduce reference.tsv to 0.01 points)
+#                                           textbook S3-FIFO, SIEVE, ARC (kc_refsim.h; on
+#                                           reference.tsv's rows SIEVE gives its figures,
+#                                           ARC within 0.04 points, S3-FIFO within 0.12)
 #   SEEDS="1 2 ..."                         policy seeds (default 1..8); each must pass
 #   JOBS=N                                  parallel replays (default: nproc)
 #
