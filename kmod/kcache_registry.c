@@ -342,9 +342,10 @@ struct kcache *kcache_create(const char *name, const struct kcache_config *cfg)
 		return ERR_PTR(-EINVAL);
 	/*
 	 * A bound no reservation can hold fails before the sketch sized for it is allocated,
-	 * after the errors the documented order puts first.
+	 * after the errors the documented order puts first. So does every bound under a limit
+	 * of 0: no footprint fits, and a default bound of 0 would be the policy's -EINVAL.
 	 */
-	if (cfg->max_bytes > limit) {
+	if (cfg->max_bytes > limit || !limit) {
 		mutex_lock(&kcache_registry_mutex);
 		ret = kc_register_check_locked(name);
 		mutex_unlock(&kcache_registry_mutex);

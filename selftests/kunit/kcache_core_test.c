@@ -1118,7 +1118,19 @@ static void create_rejects_bad_config(struct kunit *test)
 		kcache_destroy(c);
 		kcache_put_ref(c);
 	}
+	/*
+	 * No reservation fits in a max_total_bytes of 0: -ENOMEM, also for a cache whose
+	 * default bound (at most max_total_bytes) would be 0
+	 */
 	cfg.max_bytes = 0;
+	old = kcache_test_max_total_bytes(0);
+	c = kcache_create("kt-none", &cfg);
+	kcache_test_max_total_bytes(old);
+	KUNIT_EXPECT_EQ(test, -ENOMEM, PTR_ERR(c));
+	if (!IS_ERR(c)) {
+		kcache_destroy(c);
+		kcache_put_ref(c);
+	}
 	c = kcache_create("kt-dup", &cfg);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_EXPECT_EQ(test, -EEXIST, PTR_ERR(kcache_create("kt-dup", &cfg)));
