@@ -268,6 +268,7 @@ static unsigned int kc_pass(struct kcache *c)
 	now = ktime_get_ns();
 	expired = kc_expire(c, now);
 	evicted = kc_evict(c);
+	kcache_spare_trim(c);
 	kc_limbo_queue(c);
 	kcache_expiry_arm(c);
 	smp_store_release(&c->maint_running, false); /* after next_deadline's store */

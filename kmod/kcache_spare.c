@@ -21,10 +21,13 @@
  * when the limbo work last ran says: each batch keeps of its own entries, then of the
  * spares the writes left, what fits beside that charge, and frees the rest. Spares thus
  * grow only when the writes of a grace period found none and allocated: to what the writes
- * between two batches need, at most to the bound. An idle cache keeps them, as the slab
- * allocator keeps its partial slabs, until memory pressure: the shrinker counts spares and
- * frees them before it evicts an entry, and a writer that cannot allocate frees them
- * (kcache_maint.c); destroy frees them.
+ * between two batches need, at most to the bound. Writes that need another size class
+ * allocate beside spares they cannot use: each maintenance pass weighs the spares left
+ * against the charge again and trims them to the bound once they are a slack over it
+ * (kcache_spare_trim()). An idle cache keeps them, as the slab allocator keeps its partial
+ * slabs, until memory pressure: the shrinker counts spares and frees them before it evicts
+ * an entry, and a writer that cannot allocate frees them (kcache_maint.c); destroy frees
+ * them.
  *
  * Where they are: a batch's spares go to the cache's shared lists, one lock-free list per
  * class; a writer whose own CPU's list of the class is empty takes the whole shared list
@@ -55,10 +58,13 @@ static const u16 kc_spare_size[KC_SPARE_CLASSES] = {
  * struct kc_spare_cpu - the spares a CPU's writers took from the cache's shared lists
  * @lock: see the top of this file
  * @head: per class, a stack of entries linked through &struct kcache_entry.spare
+ * @taken: bytes of spares this CPU's writers took since the last take-back, for
+ *	kcache_spare_trim()
  */
 struct kc_spare_cpu {
 	spinlock_t lock;	/* writers of this CPU; take-backs (top of file) */
 	struct llist_node *head[KC_SPARE_CLASSES];
+	unsigned long taken;
 };
 
 static int kc_spare_class(size_t size)
@@ -160,6 +166,7 @@ static void kc_spare_steal(struct kcache *c, int cpu, struct llist_node **got)
 	spin_lock(&sc->lock);
 	memcpy(got, sc->head, sizeof(sc->head));
 	memset(sc->head, 0, sizeof(sc->head));
+	WRITE_ONCE(sc->taken, 0);
 	spin_unlock(&sc->lock);
 }
 
@@ -231,8 +238,10 @@ struct kcache_entry *kcache_spare_get(struct kcache *c, size_t size)
 	/* read before the exchange: a cache with no spares writes no shared line here */
 	if (!n && !llist_empty(&c->spares[cls]))
 		n = llist_del_all(&c->spares[cls]);
-	if (n)
+	if (n) {
 		sc->head[cls] = n->next;
+		WRITE_ONCE(sc->taken, sc->taken + kc_spare_size[cls]);
+	}
 	spin_unlock(&sc->lock);
 	return n ? llist_entry(n, struct kcache_entry, spare) : NULL;
 }
@@ -293,6 +302,36 @@ void kcache_spare_collect(struct kcache *c, struct list_head *batch)
 	WRITE_ONCE(c->spares_kept, kept);
 	/* what was kept came out of the room */
 	WRITE_ONCE(c->spare_bytes, room0 - room);
+}
+
+/**
+ * kcache_spare_trim() - give back the spares that no longer fit beside the live entries
+ * @c: the cache
+ *
+ * A batch keeps spares as far as the charge of the live entries then allows. Writes of
+ * another size class take none of them and allocate beside them; if they retire nothing,
+ * no batch weighs the spares again, and the cache holds both, up to twice its bound, until
+ * memory pressure. So each maintenance pass weighs them: the bytes the last batch kept,
+ * less what the writers took since (per CPU, reset by each take-back), beside the charge
+ * now. More than the slack over the bound, it keeps what fits, as a batch with no entries
+ * would, and frees the rest; the slack spares a busy cache a walk of its spares at every
+ * pass for what the next batch settles anyway. May sleep.
+ */
+void kcache_spare_trim(struct kcache *c)
+{
+	u64 slack = kcache_bytes_slack(c);
+	s64 over = c->cfg.max_bytes + 2 * slack;
+	long spares = READ_ONCE(c->spare_bytes);
+	LIST_HEAD(none);
+	int cpu;
+
+	if (!spares)
+		return;
+	for_each_possible_cpu(cpu)
+		spares -= READ_ONCE(per_cpu_ptr(c->spare_cpu, cpu)->taken);
+	if (spares <= 0 || atomic64_read(&c->charged) + spares <= over)
+		return;
+	kcache_spare_collect(c, &none);
 }
 
 #ifdef KCACHE_TESTS

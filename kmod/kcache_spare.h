@@ -13,6 +13,7 @@ int kcache_spare_init(struct kcache *c);
 void kcache_spare_uninit(struct kcache *c);
 struct kcache_entry *kcache_spare_get(struct kcache *c, size_t size);
 void kcache_spare_collect(struct kcache *c, struct list_head *batch);
+void kcache_spare_trim(struct kcache *c);
 unsigned long kcache_spare_drain(struct kcache *c);
 size_t kcache_spare_footprint(void);
 

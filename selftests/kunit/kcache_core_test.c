@@ -1604,6 +1604,49 @@ static void spares_fit_beside_live_entries(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 400ULL, st.entries);	/* the spares were enough */
 }
 
+/*
+ * Spares that the next writes cannot use do not stay beside them past the bound. An
+ * invalidated cache keeps its entries' memory as spares (nothing is live); a refill with
+ * values of another size class takes none of them and retires nothing, so no limbo batch
+ * comes to weigh them again. A maintenance pass does.
+ */
+static void spares_trimmed_when_writes_need_another_size(struct kunit *test)
+{
+	/*
+	 * A pass trims once live bytes and spares are two slacks over max_bytes, down to one
+	 * slack over; a pass that ran during the refill may have trimmed to what fit then,
+	 * which leaves them anywhere up to the trigger. Without the trim: 83200 bytes.
+	 */
+	const u64 bound = (64 << 10) + 2 * ((64 << 10) / 16);
+	struct kcache *c = kc_new(test, 0, 64 << 10, 0, KCACHE_POLICY_TINYLFU);
+	size_t size = kmalloc_size_roundup(kcache_entry_overhead() + 4 + 40);
+	char key[8], v[200] = {};
+	struct kcache_stats st;
+	unsigned long n;
+	int i;
+
+	/* 300 entries of 96 bytes, about 33 KiB charged, then every one of them a spare */
+	for (i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "k%03d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, 4, v, 40, 0, 0, NULL));
+	}
+	KUNIT_ASSERT_EQ(test, 300, kcache_invalidate_all(c));
+	kcache_test_limbo_settle(c);
+	KUNIT_ASSERT_EQ(test, 300UL, kcache_test_spares(c));
+
+	/* 200 entries of 256 bytes, about 53 KiB: within max_bytes, nothing evicted */
+	for (i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "l%03d", i);
+		KUNIT_ASSERT_EQ(test, 0, kcache_set(c, key, 4, v, sizeof(v), 0, 0, NULL));
+	}
+	kcache_maintain(c);
+	kcache_stats(c, &st);
+	n = kcache_test_spares(c);
+	KUNIT_EXPECT_EQ(test, 200ULL, st.entries);
+	KUNIT_EXPECT_LE_MSG(test, st.bytes + n * size, bound,
+			    "%llu bytes live, %lu spares of %zu bytes", st.bytes, n, size);
+}
+
 static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(set_get_roundtrip),
 	KUNIT_CASE(word_copy_and_compare_exact),
@@ -1650,6 +1693,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(set_allocates_once_per_entry),
 	KUNIT_CASE(replaced_entry_memory_serves_next_write),
 	KUNIT_CASE(spares_fit_beside_live_entries),
+	KUNIT_CASE(spares_trimmed_when_writes_need_another_size),
 	{}
 };
 
