@@ -1224,11 +1224,16 @@ static void shrinker_evicts_from_cold_end(struct kunit *test)
 	u32 len;
 	int i;
 
+	/*
+	 * Each record applied before the next write: a pass drains the write rings CPU by
+	 * CPU, so keys written before this thread moved to a CPU drained earlier would
+	 * otherwise reach the policy after the later ones (design §3) and not be the coldest.
+	 */
 	for (i = 0; i < 100; i++) {
 		snprintf(key, sizeof(key), "s%d", i);
 		KUNIT_ASSERT_EQ(test, 0, kc_sets(c, key, "v"));
+		kcache_maintain(c);
 	}
-	kcache_maintain(c);
 	kcache_for_each(kc_quiesce, NULL);
 	/* the shrinker walks caches oldest first; ours, the newest, gives the last 10 */
 	kcache_for_each(kc_count_others, &others);
