@@ -286,4 +286,71 @@ TEST_F(lib, dump_and_list)
 	ASSERT_EQ(ERRNO_CANARY, errno);
 }
 
+/*
+ * A program linked when struct kcache_counters had no spare_bytes is bound to
+ * kcache_stats@LIBKCACHE_1 and kcache_list@LIBKCACHE_1 and passes the first structs: bound
+ * the same way here, those must write nothing past them.
+ */
+typedef int kc_stats_fn(int fd, void *counters);
+typedef int kc_list_fn(int ctl_fd, void *recs, uint32_t *nr);
+kc_stats_fn kcache_stats_linked_ver0;
+kc_list_fn kcache_list_linked_ver0;
+__asm__(".symver kcache_stats_linked_ver0,kcache_stats@LIBKCACHE_1");
+__asm__(".symver kcache_list_linked_ver0,kcache_list@LIBKCACHE_1");
+
+#define COUNTERS_SIZE_VER0	(KCACHE_STATS_ARGS_SIZE_VER0 - 8)
+#define CANARY			0xa5
+
+static int canary_intact(const unsigned char *p, size_t n)
+{
+	while (n--)
+		if (*p++ != CANARY)
+			return 0;
+	return 1;
+}
+
+TEST_F(lib, first_structs_of_programs_linked_before_spare_bytes)
+{
+	unsigned char c[COUNTERS_SIZE_VER0 + 16], *recs = NULL;
+	uint32_t nr, i, found = 0, tries;
+	char name2[72];
+	uint64_t entries;
+	int fd2, ret = -EMSGSIZE;
+
+	ASSERT_EQ(0, kcache_set(self->fd, "k", 1, "v", 1, 0, 0, NULL));
+	memset(c, CANARY, sizeof(c));
+	ASSERT_EQ(0, kcache_stats_linked_ver0(self->fd, c));
+	memcpy(&entries, c + offsetof(struct kcache_counters, entries), sizeof(entries));
+	ASSERT_EQ(1, entries);
+	ASSERT_TRUE(canary_intact(c + COUNTERS_SIZE_VER0, sizeof(c) - COUNTERS_SIZE_VER0));
+
+	/* two caches at least, so that a record of the wrong size shows at the second */
+	snprintf(name2, sizeof(name2), "%s-b", self->name);
+	fd2 = kcache_create(self->ctl, name2, 0, 1 << 20, 0, 0, 0600);
+	ASSERT_LE(0, fd2);
+	close(fd2);
+	for (tries = 0; ret == -EMSGSIZE && tries < 10; tries++) {
+		nr = 0;
+		ASSERT_EQ(-EMSGSIZE, kcache_list_linked_ver0(self->ctl, NULL, &nr));
+		free(recs);
+		recs = malloc(nr * KCACHE_LIST_RECORD_SIZE_VER0 + 64);
+		ASSERT_NE(NULL, recs);
+		memset(recs, CANARY, nr * KCACHE_LIST_RECORD_SIZE_VER0 + 64);
+		ret = kcache_list_linked_ver0(self->ctl, recs, &nr);
+	}
+	kcache_destroy(self->ctl, name2);
+	ASSERT_EQ(0, ret);
+	ASSERT_LE(2, nr);
+	for (i = 0; i < nr; i++) {
+		const char *n = (const char *)recs + i * KCACHE_LIST_RECORD_SIZE_VER0;
+
+		EXPECT_NE(0, n[0]) TH_LOG("record %u has no name", i);
+		found += !strcmp(n, self->name) + !strcmp(n, name2);
+	}
+	EXPECT_EQ(2, found);
+	EXPECT_TRUE(canary_intact(recs + nr * KCACHE_LIST_RECORD_SIZE_VER0, 64));
+	free(recs);
+	ASSERT_EQ(ERRNO_CANARY, errno);
+}
+
 TEST_HARNESS_MAIN

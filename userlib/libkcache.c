@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -114,13 +115,22 @@ int kcache_destroy(int ctl_fd, const char *name)
 	return kc_name(a.name, name) ?: kc_ioctl(ctl_fd, KCACHE_IOC_DESTROY, &a);
 }
 
-int kcache_list(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr)
+/*
+ * struct kcache_counters gained spare_bytes after LIBKCACHE_1, which kcache_stats() and
+ * kcache_list() belong to: a program linked then passes the smaller counters and records,
+ * and the larger ones would be written past its memory. Its references are bound to
+ * kcache_stats@LIBKCACHE_1 and kcache_list@LIBKCACHE_1, which write the first structs
+ * only; what is linked now gets the @@LIBKCACHE_1.5 ones. Static links get these too.
+ */
+#define KC_COUNTERS_SIZE_VER0	offsetof(struct kcache_counters, spare_bytes)
+
+static int kc_list(int ctl_fd, void *recs, uint32_t *nr, uint32_t record_size)
 {
 	struct kcache_list_args a = {
 		.size = sizeof(a),
 		.records = kc_ptr(recs),
 		.nr = *nr,
-		.record_size = sizeof(*recs),
+		.record_size = record_size,
 	};
 	int ret = kc_ioctl(ctl_fd, KCACHE_IOC_LIST, &a);
 
@@ -128,6 +138,20 @@ int kcache_list(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr)
 		*nr = a.nr;
 	return ret;
 }
+
+int kcache_list_ver0(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr)
+{
+	/* the kernel takes the first record size and writes records of that size */
+	return kc_list(ctl_fd, recs, nr, KCACHE_LIST_RECORD_SIZE_VER0);
+}
+
+int kcache_list_ver1(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr)
+{
+	return kc_list(ctl_fd, recs, nr, sizeof(*recs));
+}
+
+__asm__(".symver kcache_list_ver0,kcache_list@LIBKCACHE_1");
+__asm__(".symver kcache_list_ver1,kcache_list@@LIBKCACHE_1.5");
 
 int kcache_list_page(int ctl_fd, struct kcache_list_record *recs, uint32_t *nr,
 		     uint64_t *cursor)
@@ -298,15 +322,28 @@ int kcache_invalidate_prefix(int fd, const void *prefix, uint32_t prefix_len,
 	return ret;
 }
 
-int kcache_stats(int fd, struct kcache_counters *counters)
+static int kc_stats(int fd, struct kcache_counters *counters, size_t len)
 {
 	struct kcache_stats_args a = { .size = sizeof(a) };
 	int ret = kc_ioctl(fd, KCACHE_IOC_STATS, &a);
 
 	if (!ret)
-		*counters = a.counters;
+		memcpy(counters, &a.counters, len);
 	return ret;
 }
+
+int kcache_stats_ver0(int fd, struct kcache_counters *counters)
+{
+	return kc_stats(fd, counters, KC_COUNTERS_SIZE_VER0);
+}
+
+int kcache_stats_ver1(int fd, struct kcache_counters *counters)
+{
+	return kc_stats(fd, counters, sizeof(*counters));
+}
+
+__asm__(".symver kcache_stats_ver0,kcache_stats@LIBKCACHE_1");
+__asm__(".symver kcache_stats_ver1,kcache_stats@@LIBKCACHE_1.5");
 
 int kcache_info(int fd, struct kcache_info_args *info)
 {
