@@ -356,6 +356,10 @@ TEST_F(cli, bad_input_table)
 		{ "%1$s dump %2$s >/dev/full", 1, "standard output: No space left" },
 		{ "%1$s stats -w 1 --iterations 2 %2$s >/dev/full", 1,
 		  "standard output: No space left" },
+		/* a failed load says why: the command's status, not "Input/output error" */
+		{ "%1$s fetch %2$s k3 -- sh -c 'exit 3'", 1, "fetch: sh exited with status 3" },
+		{ "%1$s fetch %2$s k3 -- sh -c 'kill -9 $$'", 1, "fetch: sh killed by signal 9" },
+		{ "%1$s fetch %2$s k3 -- false", 1, "the load failed, nothing was stored" },
 	};
 	char cmd[8192], out[8192];
 	unsigned int i;
@@ -460,6 +464,27 @@ TEST_F(cli, fetch_runs_the_command_once_for_concurrent_misses)
 	EXPECT_NE(0, run(NULL, 0, "%s fetch %s k2 -- false 2>/dev/null", self->kc, self->name));
 	EXPECT_EQ(3, run(NULL, 0, "%s get %s k2 2>/dev/null", self->kc, self->name));
 	run(NULL, 0, "rm -f %s %s.a %s.b", runs, runs, runs);
+}
+
+/*
+ * A fetch that waits for another process's load longer than --wait: a message naming the
+ * wait, not strerror(ETIMEDOUT)'s "Connection timed out". The holder's command signals
+ * through a file that it runs (so that the lease is held), then sleeps past the wait.
+ */
+TEST_F_TIMEOUT(cli, fetch_wait_timeout_names_the_cause, 120)
+{
+	char out[4096];
+	int st;
+
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	st = run(out, sizeof(out),
+		 "(%1$s fetch %2$s k -- sh -c 'touch %3$s/held; sleep 5; printf x' > /dev/null &"
+		 " i=0; until [ -e %3$s/held ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done;"
+		 " %1$s fetch -w 100ms %2$s k -- false; rc=$?; wait; exit $rc) 2>&1 >/dev/null",
+		 self->kc, self->name, self->dir);
+	EXPECT_EQ(1, st) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "did not finish in time (fetch --wait)")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, strerror(ETIMEDOUT))) TH_LOG("%s", out);
 }
 
 /*

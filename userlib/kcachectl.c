@@ -163,6 +163,14 @@ static int fail(const char *name, const char *what, int err)
 	case -ESTALE:
 		msg = "version changed";
 		break;
+	case -ETIMEDOUT:
+		/* only a lease GET waits: strerror() would blame a connection */
+		msg = "another process's load did not finish in time (fetch --wait)";
+		break;
+	case -EIO:
+		msg = !strcmp(what, "fetch") ? "the load failed, nothing was stored" :
+		      strerror(EIO);
+		break;
 	default:
 		msg = strerror(-err);
 	}
@@ -1125,10 +1133,18 @@ static int fetch_loader(void *ctx, const void *key, uint32_t key_len, void **val
 	 * No status (SIGCHLD is back to its default above, so this is not expected): whether
 	 * the command succeeded is unknown, so its output is not stored.
 	 */
-	if (w < 0)
+	if (w < 0) {
 		ret = ret ?: -ECHILD;
-	else if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+	} else if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		/* the cause is here only: the processes waiting get a bare -EIO */
+		if (WIFEXITED(status))
+			fprintf(stderr, "%s: fetch: %s exited with status %d\n", prog,
+				fc->argv[0], WEXITSTATUS(status));
+		else
+			fprintf(stderr, "%s: fetch: %s killed by signal %d\n", prog,
+				fc->argv[0], WTERMSIG(status));
 		ret = -EIO;	/* every process waiting for this load gets it too */
+	}
 	if (!ret && len > UINT32_MAX)
 		ret = -E2BIG;
 	if (ret) {
