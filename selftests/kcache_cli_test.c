@@ -195,6 +195,23 @@ TEST_F(cli, json_output_parses)
 	ASSERT_EQ(0, run(out, sizeof(out), "%s -j dump %s | /usr/bin/jq -r 'map(.value) | sort | .[1] | "
 			 "explode | map(tostring) | join(\",\")'", self->kc, self->name));
 	ASSERT_STREQ("118,92,0\n", out);
+	/* the members kcachectl(8) lists, in its order: scripts rely on them */
+	ASSERT_EQ(0, run(out, sizeof(out), "%1$s -j version | /usr/bin/jq -c keys_unsorted;"
+			 " %1$s -j info %2$s | /usr/bin/jq -c keys_unsorted;"
+			 " %1$s -j list | /usr/bin/jq -c '.[0] | keys_unsorted';"
+			 " %1$s -j stats %2$s | /usr/bin/jq -c 'del(.loads) | keys_unsorted';"
+			 " %1$s -j set %2$s k v | /usr/bin/jq -c keys_unsorted;"
+			 " %1$s -j flush %2$s k | /usr/bin/jq -c keys_unsorted",
+			 self->kc, self->name));
+	ASSERT_STREQ("[\"kcachectl\",\"abi_version\",\"features\"]\n"
+		     "[\"name\",\"policy\",\"max_entries\",\"max_bytes\",\"default_ttl_ns\",\"uid\","
+		     "\"gid\",\"mode\"]\n"
+		     "[\"name\",\"uid\",\"gid\",\"mode\",\"policy\",\"default_ttl_ns\",\"counters\"]\n"
+		     "[\"hits\",\"misses\",\"sets\",\"deletes\",\"evictions_size\","
+		     "\"evictions_shrink\",\"expirations\",\"entries\",\"bytes\",\"max_entries\","
+		     "\"max_bytes\",\"spare_bytes\"]\n"
+		     "[\"version\"]\n"
+		     "[\"removed\"]\n", out);
 }
 
 /*
