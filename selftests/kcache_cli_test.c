@@ -505,6 +505,26 @@ TEST_F_TIMEOUT(cli, fetch_wait_timeout_names_the_cause, 120)
 }
 
 /*
+ * kcachectl(8): exactly one process runs COMMAND while it finishes within the lease
+ * deadline (10 s by default); past it a waiter takes the lease over and runs its own, whose
+ * value is stored, while the first prints its own. The first command takes 12 s.
+ */
+TEST_F_TIMEOUT(cli, fetch_longer_than_the_lease_is_run_again, 120)
+{
+	char out[4096];
+
+	ASSERT_EQ(0, run(NULL, 0, "%s create %s", self->kc, self->name));
+	ASSERT_EQ(0, run(out, sizeof(out),
+			 "(%1$s fetch %2$s k -- sh -c 'echo run >> %3$s/runs; touch %3$s/held;"
+			 " sleep 12; printf a' > %3$s/a &"
+			 " i=0; until [ -e %3$s/held ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done;"
+			 " %1$s fetch -w 60s %2$s k -- sh -c 'echo run >> %3$s/runs; printf b' > %3$s/b;"
+			 " rc=$?; wait $! && exit $rc); cat %3$s/a %3$s/b; wc -l < %3$s/runs;"
+			 " %1$s get %2$s k", self->kc, self->name, self->dir));
+	EXPECT_STREQ("ab2\nb", out);
+}
+
+/*
  * Run "kcachectl watch NAME @args" in the background, its stdout in DIR/w and stderr in
  * DIR/w.err. Once its SYNC line (text or JSON) is out, stop it (SIGSTOP): what @between
  * does piles up in its ring, and its next read() returns all of it at once. Then let it go
