@@ -99,6 +99,7 @@ struct kc_pcpu_stats {
  * @maint_running: a pass is running (read by writers, kcache_expiry.c)
  * @dying: destroy started; work items no longer re-arm one another
  * @test_stall_work: KUnit: the work items do nothing, as if the workqueue never ran
+ * @test_walk_max: KUnit: the most entries an invalidate walk visited in one RCU section
  * @users: live operations; killed on destroy (kcache_registry.c)
  * @users_done: completed when @users drops to zero after the kill
  * @kref: lifetime of this struct
@@ -163,6 +164,7 @@ struct kcache {
 	bool dying;
 #ifdef KCACHE_TESTS
 	bool test_stall_work;
+	int test_walk_max;
 #endif
 
 	struct percpu_ref users;

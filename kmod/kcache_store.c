@@ -587,14 +587,17 @@ EXPORT_SYMBOL_GPL(kcache_delete);
 /*
  * One walk of kc_invalidate(): remove the entries with @prefix numbered up to @cutoff, in
  * batches pinned under RCU and removed outside it, with a reschedule point between
- * batches. *@found counts the entries it tried to remove. Return: entries removed.
+ * batches. A batch ends after KC_WALK_BATCH entries visited, not pinned: entries that do
+ * not match (another prefix, stored after @cutoff) would otherwise keep a large table's
+ * whole walk in one RCU read section, without a reschedule. *@found counts the entries
+ * it tried to remove. Return: entries removed.
  */
 static int kc_invalidate_pass(struct kcache *c, const void *prefix, u32 plen, u64 cutoff,
 			      int *found)
 {
 	struct kcache_entry *batch[KC_WALK_BATCH], *e;
 	struct rhashtable_iter iter;
-	int n = 0, i, nr;
+	int n = 0, i, nr, seen;
 	bool end = false;
 	u64 last = 0;	/* version of the entry the walk stops at */
 
@@ -602,7 +605,7 @@ static int kc_invalidate_pass(struct kcache *c, const void *prefix, u32 plen, u6
 	while (!end) {
 		nr = 0;
 		kcache_table_walk_start(&iter, last);
-		while (nr < KC_WALK_BATCH) {
+		for (seen = 0; seen < KC_WALK_BATCH; seen++) {
 			e = rhashtable_walk_next(&iter);
 			if (!e) {
 				end = true;
@@ -617,6 +620,9 @@ static int kc_invalidate_pass(struct kcache *c, const void *prefix, u32 plen, u6
 				batch[nr++] = e;
 		}
 		rhashtable_walk_stop(&iter);
+#ifdef KCACHE_TESTS
+		WRITE_ONCE(c->test_walk_max, max(READ_ONCE(c->test_walk_max), seen));
+#endif
 		*found += nr;
 		for (i = 0; i < nr; i++) {
 			if (kc_remove(c, batch[i], NULL, 0, KCACHE_CAUSE_INVALIDATE) > 0)

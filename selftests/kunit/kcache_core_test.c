@@ -425,6 +425,25 @@ static void invalidate_prefix_removes_only_matches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -ENOENT, kcache_get(c, "sess:2", 6, NULL, &len, NULL));
 }
 
+/*
+ * An invalidate walk leaves RCU and reschedules every KC_WALK_BATCH entries it visits,
+ * also when none of them is removed: a prefix nothing matches must not walk a large
+ * table in one RCU read section (an RCU stall, a soft lockup without preemption).
+ */
+static void invalidate_pauses_where_nothing_matches(struct kunit *test)
+{
+	struct kcache *c = kc_new(test, 0, 0, 0, KCACHE_POLICY_TINYLFU);
+
+	kc_fill(test, c, "k", 2000, 0);
+	c->test_walk_max = 0;
+	KUNIT_EXPECT_EQ(test, 0, kcache_invalidate_prefix(c, "z", 1));
+	KUNIT_EXPECT_GT(test, c->test_walk_max, 0);
+	KUNIT_EXPECT_LE(test, c->test_walk_max, KC_WALK_BATCH);
+	c->test_walk_max = 0;
+	KUNIT_EXPECT_EQ(test, 2000, kcache_invalidate_all(c));
+	KUNIT_EXPECT_LE(test, c->test_walk_max, KC_WALK_BATCH);
+}
+
 static const void *kc_policy_gen(const void *prev, char *desc)
 {
 	uintptr_t p = prev ? (uintptr_t)prev + 1 : 1;
@@ -1667,6 +1686,7 @@ static struct kunit_case kcache_core_cases[] = {
 	KUNIT_CASE(cas_compares_version),
 	KUNIT_CASE(add_counts_from_zero),
 	KUNIT_CASE(invalidate_prefix_removes_only_matches),
+	KUNIT_CASE(invalidate_pauses_where_nothing_matches),
 	KUNIT_CASE_PARAM(limits_by_count_hold_after_maintain, kc_policy_gen),
 	KUNIT_CASE_PARAM(limits_by_bytes_hold_after_maintain, kc_policy_gen),
 	KUNIT_CASE(bytes_equal_sum_of_live_entries),
