@@ -26,7 +26,7 @@
 enum kcache_evict_cause {
 	KCACHE_EVICT_SIZE,	/* over the entry count or byte bound (policy victim) */
 	KCACHE_EVICT_SHRINK,	/* taken by the shrinker under memory pressure */
-	KCACHE_EVICT_INVALIDATE,	/* invalidate_all / invalidate_prefix / destroy */
+	KCACHE_EVICT_INVALIDATE,	/* invalidate_all / _prefix (destroy traces none) */
 };
 #endif
 
@@ -121,7 +121,10 @@ DEFINE_EVENT(kcache_key_class, kcache_delete,
 	TP_ARGS(c, key, klen, seq)
 );
 
-/* kcache_expire: maintenance reclaimed an expired entry (@seq: its version) */
+/*
+ * kcache_expire: an expired entry left the table (@seq: its version): reclaimed by
+ * maintenance, or met by a DEL, store, INVALIDATE, eviction or the shrinker
+ */
 DEFINE_EVENT(kcache_key_class, kcache_expire,
 	TP_PROTO(const struct kcache *c, const void *key, u32 klen, u64 seq),
 	TP_ARGS(c, key, klen, seq)
