@@ -1625,6 +1625,281 @@ TEST_F(kc, one_mib_value)
 	free(o);
 }
 
+/*
+ * Values of the lengths where the value copy changes shape (byte steps, one and two
+ * 16-byte turns, an overlapping last turn, the copy under RCU and the one from a pinned
+ * entry past a page), read by GET and MGET into a buffer that ends where an unmapped page
+ * begins. No store may land before the buffer or past the value; a buffer whose last byte
+ * of value would fall in the unmapped page fails with -EFAULT, and GET then leaves its out
+ * fields as they were (they are written back on success and on -EMSGSIZE only).
+ */
+TEST_F(kc, value_lengths_against_an_unmapped_page)
+{
+	static const uint32_t lens[] = { 0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65,
+					 4095, 4096, 4097, 8191 };
+	long page = sysconf(_SC_PAGESIZE);
+	size_t span = 8192 + 2 * page;
+	uint8_t *map = mmap(NULL, span + page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *end = map + span, *out, want[8192];
+	struct kcache_batch_item it;
+	struct kcache_get_args a;
+	uint32_t len, i, j, done;
+
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(end, page, PROT_NONE));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		len = lens[i];
+		for (j = 0; j < len; j++)
+			want[j] = j * 7 + len;
+		ASSERT_EQ(0, set(self->fd, "edge", 4, want, len, 0)) TH_LOG("len %u", len);
+		out = end - len;
+		memset(map, 0xee, span);
+		/* exact, then a buffer said to be larger that runs into the unmapped page */
+		for (j = 0; j < 2; j++) {
+			a = (struct kcache_get_args){ .size = sizeof(a), .key = p2u("edge"),
+						      .val = p2u(out), .key_len = 4,
+						      .val_len = len + j * 100 };
+			ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_GET, &a)) TH_LOG("len %u", len);
+			ASSERT_EQ(len, a.val_len);
+			ASSERT_NE(0, a.version);
+			ASSERT_EQ(0, memcmp(want, out, len)) TH_LOG("len %u", len);
+			ASSERT_EQ(0xee, out[-1]) TH_LOG("len %u: a store before the buffer", len);
+		}
+		memset(&it, 0, sizeof(it));
+		it.key_len = 4;
+		memset(map, 0xee, span);
+		ASSERT_EQ(0, kcache_mget(self->fd, &it, 1, "edge", out, len + 100, &done));
+		ASSERT_EQ(1, done);
+		ASSERT_EQ(0, it.status);
+		ASSERT_EQ(len, it.val_len);
+		ASSERT_EQ(0, it.val_off);
+		ASSERT_EQ(0, memcmp(want, out, len)) TH_LOG("mget len %u", len);
+		ASSERT_EQ(0xee, out[-1]) TH_LOG("mget len %u: a store before the buffer", len);
+		if (!len)
+			continue;
+		/* one byte later: the value's last byte would be in the unmapped page */
+		memset(map, 0xee, span);
+		a = (struct kcache_get_args){ .size = sizeof(a), .key = p2u("edge"),
+					      .val = p2u(out + 1), .key_len = 4,
+					      .val_len = len + 5, .version = 0x5a5a };
+		ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, &a)) TH_LOG("len %u", len);
+		ASSERT_EQ(EFAULT, errno);
+		ASSERT_EQ(len + 5, a.val_len);
+		ASSERT_EQ(0x5a5a, a.version);
+		ASSERT_EQ(0xee, out[0]) TH_LOG("len %u: a store before the buffer", len);
+		ASSERT_EQ(-EFAULT, kcache_mget(self->fd, &it, 1, "edge", out + 1, len, &done));
+	}
+	munmap(map, span + page);
+}
+
+/*
+ * MGET whose value block ends at an unmapped page: a value that fits the block's stated
+ * size but lies partly in that page fails the call with -EFAULT; one that does not fit
+ * the stated size gets -EMSGSIZE, and a later one that fits is still packed after the
+ * earlier hits, nothing written past the stated size.
+ */
+TEST_F(kc, mget_value_block_against_an_unmapped_page)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct kcache_batch_item it[3];
+	uint8_t *end = map + page, *blk;
+	char v33[33];
+	uint32_t done, i;
+
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(end, page, PROT_NONE));
+	memset(v33, 'm', sizeof(v33));
+	ASSERT_EQ(0, set(self->fd, "m0", 2, "01234567", 8, 0));
+	ASSERT_EQ(0, set(self->fd, "m1", 2, v33, 33, 0));
+	ASSERT_EQ(0, set(self->fd, "m2", 2, "z", 1, 0));
+	/* room for m0 and 32 bytes of m1 before the unmapped page, 64 bytes said */
+	blk = end - 40;
+	memset(it, 0, sizeof(it));
+	for (i = 0; i < 3; i++) {
+		it[i].key_len = 2;
+		it[i].status = 12345;
+	}
+	ASSERT_EQ(-EFAULT, kcache_mget(self->fd, it, 3, "m0m1m2", blk, 64, &done));
+	ASSERT_EQ(0, memcmp(blk, "01234567", 8));
+	/* the item array is not written back (Documentation/userspace-api.rst) */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(12345, it[i].status);
+	/* the same block said to be 40 bytes: m1 does not fit, m2 follows m0 */
+	memset(map, 0xee, page);
+	memset(it, 0, sizeof(it));
+	for (i = 0; i < 3; i++)
+		it[i].key_len = 2;
+	ASSERT_EQ(0, kcache_mget(self->fd, it, 3, "m0m1m2", blk, 40, &done));
+	ASSERT_EQ(2, done);
+	ASSERT_EQ(0, it[0].status);
+	ASSERT_EQ(0, it[0].val_off);
+	ASSERT_EQ(8, it[0].val_len);
+	ASSERT_EQ(-EMSGSIZE, it[1].status);
+	ASSERT_EQ(33, it[1].val_len);
+	ASSERT_NE(0, it[1].version);
+	ASSERT_EQ(0, it[2].status);
+	ASSERT_EQ(8, it[2].val_off);
+	ASSERT_EQ(1, it[2].val_len);
+	ASSERT_EQ(0, memcmp(blk, "01234567z", 9));
+	for (i = 9; i < 40; i++)
+		ASSERT_EQ(0xee, blk[i]) TH_LOG("byte %u of the block written", i);
+	ASSERT_EQ(0xee, blk[-1]);
+	/* a miss where the value would cross: nothing to write, the call succeeds */
+	memset(it, 0, sizeof(it));
+	for (i = 0; i < 3; i++)
+		it[i].key_len = 2;
+	ASSERT_EQ(0, kcache_mget(self->fd, it, 3, "m0x1m2", blk, 64, &done));
+	ASSERT_EQ(2, done);
+	ASSERT_EQ(-ENOENT, it[1].status);
+	ASSERT_EQ(0, it[1].val_len);
+	ASSERT_EQ(0, it[1].version);
+	munmap(map, 2 * page);
+}
+
+/*
+ * Each data-path struct at its first published size, ending where an unmapped page
+ * begins: the kernel reads and writes back only the bytes that size covers (GET's common
+ * case reads the struct at its full size in one window: it must not do so for a smaller
+ * one), with keys of the stack buffer's length and one more at the same kind of edge.
+ */
+TEST_F(kc, first_size_structs_and_keys_against_an_unmapped_page)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *send = map + page, *kend = map + 3 * page, *key;
+	uint32_t klens[] = { 63, 64, 65 }, i;
+	struct kcache_get_args *g;
+	struct kcache_set_args *s;
+	struct kcache_del_args *d;
+	struct kcache_cas_args *c;
+	char val[8];
+	uint64_t ver;
+
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(send, page, PROT_NONE));
+	ASSERT_EQ(0, mprotect(kend, page, PROT_NONE));
+	for (i = 0; i < 3; i++) {
+		key = kend - klens[i];
+		memset(key, 'q', klens[i]);
+		key[klens[i] - 1] = '0' + i;
+
+		s = (void *)(send - KCACHE_SET_ARGS_SIZE_VER0);
+		memset(s, 0, KCACHE_SET_ARGS_SIZE_VER0);
+		s->size = KCACHE_SET_ARGS_SIZE_VER0;
+		s->key = p2u(key);
+		s->key_len = klens[i];
+		s->val = p2u("value");
+		s->val_len = 5;
+		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_SET, s)) TH_LOG("klen %u", klens[i]);
+		ASSERT_NE(0, s->version);
+		ver = s->version;	/* the structs overlap: each ends at the page's end */
+
+		g = (void *)(send - KCACHE_GET_ARGS_SIZE_VER0);
+		memset(g, 0, KCACHE_GET_ARGS_SIZE_VER0);
+		g->size = KCACHE_GET_ARGS_SIZE_VER0;
+		g->key = p2u(key);
+		g->key_len = klens[i];
+		g->val = p2u(val);
+		g->val_len = sizeof(val);
+		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_GET, g)) TH_LOG("klen %u", klens[i]);
+		ASSERT_EQ(5, g->val_len);
+		ASSERT_EQ(0, memcmp(val, "value", 5));
+		ASSERT_EQ(ver, g->version);
+
+		c = (void *)(send - KCACHE_CAS_ARGS_SIZE_VER0);
+		memset(c, 0, KCACHE_CAS_ARGS_SIZE_VER0);
+		c->size = KCACHE_CAS_ARGS_SIZE_VER0;
+		c->key = p2u(key);
+		c->key_len = klens[i];
+		c->val = p2u("v2");
+		c->val_len = 2;
+		c->expected = ver;
+		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_CAS, c)) TH_LOG("klen %u", klens[i]);
+		ASSERT_LT(c->expected, c->version);
+
+		d = (void *)(send - KCACHE_DEL_ARGS_SIZE_VER0);
+		memset(d, 0, KCACHE_DEL_ARGS_SIZE_VER0);
+		d->size = KCACHE_DEL_ARGS_SIZE_VER0;
+		d->key = p2u(key);
+		d->key_len = klens[i];
+		ASSERT_EQ(0, ioctl(self->fd, KCACHE_IOC_DEL, d)) TH_LOG("klen %u", klens[i]);
+		ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_DEL, d));
+		ASSERT_EQ(ENOENT, errno);
+		/* GET's out fields are left alone on a miss */
+		memset(g, 0, KCACHE_GET_ARGS_SIZE_VER0);
+		g->size = KCACHE_GET_ARGS_SIZE_VER0;
+		g->key = p2u(key);
+		g->key_len = klens[i];
+		g->val = p2u(val);
+		g->val_len = sizeof(val);
+		g->version = 0x5a5a;
+		ASSERT_EQ(-1, ioctl(self->fd, KCACHE_IOC_GET, g));
+		ASSERT_EQ(ENOENT, errno);
+		ASSERT_EQ(sizeof(val), g->val_len);
+		ASSERT_EQ(0x5a5a, g->version);
+	}
+	munmap(map, 4 * page);
+}
+
+/*
+ * Pages that are mapped but not in memory: the value copies that run with page faults
+ * disabled (GET's and MGET's under RCU, SET's straight into the new entry) fault on them
+ * and must fall back to a copy with faults allowed, not fail. A shared memfd mapping,
+ * made anew each time, has no page table entries until touched.
+ */
+TEST_F(kc, value_copies_through_pages_not_yet_mapped)
+{
+	static const uint32_t lens[] = { 1, 16, 33, 4096, 8000 };
+	long page = sysconf(_SC_PAGESIZE);
+	int mfd = memfd_create("kcache-abi", 0);
+	uint8_t want[8192], got[8192], *m;
+	struct kcache_batch_item it;
+	uint32_t len, i, j, vl, done;
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 4 * page));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		len = lens[i];
+		for (j = 0; j < len; j++)
+			want[j] = j * 13 + len;
+		/* SET from a fresh mapping of the value */
+		ASSERT_EQ((ssize_t)len, pwrite(mfd, want, len, 0));
+		m = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		ASSERT_NE(MAP_FAILED, m);
+		ASSERT_EQ(0, set(self->fd, "nm", 2, m, len, 0)) TH_LOG("len %u", len);
+		munmap(m, 4 * page);
+		/* GET into a fresh mapping */
+		ASSERT_EQ(0, ftruncate(mfd, 0));
+		ASSERT_EQ(0, ftruncate(mfd, 4 * page));
+		m = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		ASSERT_NE(MAP_FAILED, m);
+		vl = len;
+		ASSERT_EQ(0, get(self->fd, "nm", 2, m + page - 1, &vl, NULL)) TH_LOG("len %u", len);
+		ASSERT_EQ(len, vl);
+		munmap(m, 4 * page);
+		ASSERT_EQ((ssize_t)len, pread(mfd, got, len, page - 1));
+		ASSERT_EQ(0, memcmp(want, got, len)) TH_LOG("get len %u", len);
+		/* MGET into a fresh mapping */
+		ASSERT_EQ(0, ftruncate(mfd, 0));
+		ASSERT_EQ(0, ftruncate(mfd, 4 * page));
+		m = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		ASSERT_NE(MAP_FAILED, m);
+		memset(&it, 0, sizeof(it));
+		it.key_len = 2;
+		ASSERT_EQ(0, kcache_mget(self->fd, &it, 1, "nm", m + 3, len, &done));
+		ASSERT_EQ(1, done);
+		ASSERT_EQ(0, it.status);
+		munmap(m, 4 * page);
+		ASSERT_EQ((ssize_t)len, pread(mfd, got, len, 3));
+		ASSERT_EQ(0, memcmp(want, got, len)) TH_LOG("mget len %u", len);
+	}
+	close(mfd);
+}
+
 /* ---- batches ---- */
 
 TEST_F(kc, mset_mget_mixed_hits_and_misses)
