@@ -1008,6 +1008,81 @@ TEST_F(kc, struct_size_read_once)
 	EXPECT_LT(0, e2big);
 }
 
+struct get_flipper {
+	struct kcache_get_args *a;
+	atomic_int stop;
+};
+
+/* another thread's GET: its key length now 64, 65 or 4096 bytes, its size now each one */
+static void *get_flip_fn(void *arg)
+{
+	struct get_flipper *f = arg;
+	static const uint32_t lens[] = { 64, 4096, 65, 64, 65, 4096 };
+	unsigned int i = 0;
+
+	while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
+		__atomic_store_n(&f->a->key_len, lens[i % 6], __ATOMIC_RELAXED);
+		__atomic_store_n(&f->a->size, i % 5 ? KCACHE_GET_ARGS_SIZE_VER1 :
+				 KCACHE_GET_ARGS_SIZE_VER0, __ATOMIC_RELAXED);
+		i++;
+	}
+	return NULL;
+}
+
+/*
+ * GET reads its struct's size and key length once, on its common path (the struct and
+ * a key of up to 64 bytes on the stack in one window) and on the general one: a key
+ * length checked against the stack buffer and then read again as 65 or 4096 would copy
+ * past it (KASAN), and any answer but a hit on one of the two stored keys or a miss on
+ * the third is wrong.
+ */
+TEST_F(kc, get_key_len_changed_concurrently)
+{
+	static uint8_t key[4096];
+	struct kcache_get_args *a = (void *)(scratch + 1024);
+	struct get_flipper f = { .a = a };
+	unsigned long hit = 0, miss = 0, n;
+	uint64_t t0 = now_us();
+	uint8_t v = 0;
+	pthread_t t;
+	int err = 0;
+
+	memset(key, 'x', sizeof(key));
+	ASSERT_EQ(0, set(self->fd, key, 64, "A", 1, 0));
+	ASSERT_EQ(0, set(self->fd, key, 65, "B", 1, 0));
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->key = p2u(key);
+	a->key_len = 64;
+	a->val = p2u(&v);
+	a->val_len = 1;
+	ASSERT_EQ(0, pthread_create(&t, NULL, get_flip_fn, &f));
+	for (n = 0; n < 200000 && now_us() - t0 < 2000000; n++) {
+		v = 0;
+		/* an out field: the kernel wrote the value's length back last time */
+		__atomic_store_n(&a->val_len, 1, __ATOMIC_RELAXED);
+		if (ioctl(self->rfd, KCACHE_IOC_GET, a)) {
+			if (errno != ENOENT) {
+				err = errno;
+				break;
+			}
+			miss++;
+			continue;
+		}
+		if (v != 'A' && v != 'B') {
+			err = -1;
+			break;
+		}
+		hit++;
+	}
+	atomic_store(&f.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%lu hits, %lu misses", hit, miss);
+	EXPECT_EQ(0, err) TH_LOG("GET: %s, value byte %#x",
+				 err > 0 ? strerror(err) : "bad value", v);
+	EXPECT_LT(0, hit);
+}
+
 TEST_F(kc, nop)
 {
 	struct kcache_nop_args a = { .size = sizeof(a) };
