@@ -44,8 +44,12 @@
 #include "kcache_stream.h"
 #include "kcache_uaccess.h"
 
-/* Keys up to this long are copied to the stack instead of the heap. */
-#define KC_STACK_KEY	64
+/*
+ * Keys up to this long are copied to the stack instead of the heap, so that a GET hit
+ * allocates nothing (design §3) for every key memcached accepts (250 bytes) and the
+ * keys of most other caches. Longer keys, up to KCACHE_KEY_LEN_MAX, take a kvmalloc().
+ */
+#define KC_STACK_KEY	256
 
 /* The largest MSET value block (sum of the values). */
 #define KC_MSET_VALS_MAX	KCACHE_VAL_LEN_MAX

@@ -1013,11 +1013,11 @@ struct get_flipper {
 	atomic_int stop;
 };
 
-/* another thread's GET: its key length now 64, 65 or 4096 bytes, its size now each one */
+/* another thread's GET: its key length now 256, 257 or 4096 bytes, its size now each one */
 static void *get_flip_fn(void *arg)
 {
 	struct get_flipper *f = arg;
-	static const uint32_t lens[] = { 64, 4096, 65, 64, 65, 4096 };
+	static const uint32_t lens[] = { 256, 4096, 257, 256, 257, 4096 };
 	unsigned int i = 0;
 
 	while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
@@ -1031,8 +1031,8 @@ static void *get_flip_fn(void *arg)
 
 /*
  * GET reads its struct's size and key length once, on its common path (the struct and
- * a key of up to 64 bytes on the stack in one window) and on the general one: a key
- * length checked against the stack buffer and then read again as 65 or 4096 would copy
+ * a key of up to 256 bytes on the stack in one window) and on the general one: a key
+ * length checked against the stack buffer and then read again as 257 or 4096 would copy
  * past it (KASAN), and any answer but a hit on one of the two stored keys or a miss on
  * the third is wrong.
  */
@@ -1048,12 +1048,12 @@ TEST_F(kc, get_key_len_changed_concurrently)
 	int err = 0;
 
 	memset(key, 'x', sizeof(key));
-	ASSERT_EQ(0, set(self->fd, key, 64, "A", 1, 0));
-	ASSERT_EQ(0, set(self->fd, key, 65, "B", 1, 0));
+	ASSERT_EQ(0, set(self->fd, key, 256, "A", 1, 0));
+	ASSERT_EQ(0, set(self->fd, key, 257, "B", 1, 0));
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->key = p2u(key);
-	a->key_len = 64;
+	a->key_len = 256;
 	a->val = p2u(&v);
 	a->val_len = 1;
 	ASSERT_EQ(0, pthread_create(&t, NULL, get_flip_fn, &f));
@@ -1838,7 +1838,8 @@ TEST_F(kc, mget_value_block_against_an_unmapped_page)
  * Each data-path struct at its first published size, ending where an unmapped page
  * begins: the kernel reads and writes back only the bytes that size covers (GET's common
  * case reads the struct at its full size in one window: it must not do so for a smaller
- * one), with keys of the stack buffer's length and one more at the same kind of edge.
+ * one), with keys of the stack buffer's length (256) and one more, and of 63 to 65 bytes,
+ * at the same kind of edge.
  */
 TEST_F(kc, first_size_structs_and_keys_against_an_unmapped_page)
 {
@@ -1846,7 +1847,7 @@ TEST_F(kc, first_size_structs_and_keys_against_an_unmapped_page)
 	uint8_t *map = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *send = map + page, *kend = map + 3 * page, *key;
-	uint32_t klens[] = { 63, 64, 65 }, i;
+	uint32_t klens[] = { 63, 64, 65, 255, 256, 257 }, i;
 	struct kcache_get_args *g;
 	struct kcache_set_args *s;
 	struct kcache_del_args *d;
@@ -1857,7 +1858,7 @@ TEST_F(kc, first_size_structs_and_keys_against_an_unmapped_page)
 	ASSERT_NE(MAP_FAILED, map);
 	ASSERT_EQ(0, mprotect(send, page, PROT_NONE));
 	ASSERT_EQ(0, mprotect(kend, page, PROT_NONE));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < ARRAY_SIZE(klens); i++) {
 		key = kend - klens[i];
 		memset(key, 'q', klens[i]);
 		key[klens[i] - 1] = '0' + i;

@@ -116,4 +116,41 @@ TEST_F(fs, operations_fail_cleanly_under_slab_failures)
 	EXPECT_EQ(found + 1, st.entries);
 }
 
+/*
+ * A GET hit allocates nothing (design §3), up to the stack buffer's key length (256
+ * bytes): with every allocation of this task failing, each such GET still hits. A key
+ * one byte longer is copied to the heap, and fails: the injection reaches the GET path.
+ */
+TEST_F(fs, get_hit_allocates_nothing)
+{
+	static const uint32_t klens[] = { 1, 16, 63, 64, 65, 250, 255, 256 };
+	char key[257], val[8];
+	uint32_t vl, i;
+	int mif, ret;
+
+	if (access(FS "probability", W_OK))
+		SKIP(return, "failslab not available (stock kernel)");
+	memset(key, 'k', sizeof(key));
+	for (i = 0; i < ARRAY_SIZE(klens); i++)
+		ASSERT_EQ(0, kcache_set(self->fd, key, klens[i], "v", 1, 0, 0, NULL));
+	ASSERT_EQ(0, kcache_set(self->fd, key, sizeof(key), "w", 1, 0, 0, NULL));
+	ASSERT_EQ(0, write_file(FS "probability", "100"));
+	/* opened before: with every allocation failing, no open() would succeed */
+	mif = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, mif);
+	ASSERT_EQ(1, write(mif, "1", 1));
+	for (i = 0; i < ARRAY_SIZE(klens); i++) {
+		vl = sizeof(val);
+		ret = kcache_get(self->fd, key, klens[i], val, &vl, NULL);
+		if (ret)
+			break;
+	}
+	vl = sizeof(val);
+	ret = ret ?: kcache_get(self->fd, key, sizeof(key), val, &vl, NULL);
+	ASSERT_EQ(1, pwrite(mif, "0", 1, 0));
+	close(mif);
+	ASSERT_EQ(ARRAY_SIZE(klens), i) TH_LOG("%u-byte key: %s", klens[i], strerror(-ret));
+	ASSERT_EQ(-ENOMEM, ret);
+}
+
 TEST_HARNESS_MAIN
